@@ -1,0 +1,20 @@
+// Credentials behind one small interface (STYLE.md habit 4): GetToken(scope), cached with a
+// refresh margin, dropped after a 401.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace auditsync {
+
+class TokenCredential {
+ public:
+  virtual ~TokenCredential() = default;
+  // A bearer token for `scope` (e.g. https://graph.microsoft.com/.default). Throws AuthError with
+  // an explanation when the identity platform refuses, ServiceError when it cannot be reached.
+  virtual std::string GetToken(std::string_view scope) = 0;
+  // Forgets the cached token for `scope` (the resource answered 401), so the next call signs in.
+  virtual void Invalidate(std::string_view scope) = 0;
+};
+
+}  // namespace auditsync

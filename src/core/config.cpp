@@ -1,0 +1,357 @@
+#include "core/config.hpp"
+
+#include <toml++/toml.h>
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <charconv>
+#include <fstream>
+#include <sstream>
+#include <sys/stat.h>
+
+#include "core/cloud.hpp"
+#include "core/error.hpp"
+#include "core/time.hpp"
+
+namespace auditsync {
+namespace {
+
+constexpr std::array<SettingSpec, 23> kSettingTable = {{
+    {"tenant_id", "AUDITSYNC_TENANT_ID", "--tenant-id", "", "Tenant GUID or verified domain",
+     "TenantID", false},
+    {"client_id", "AUDITSYNC_CLIENT_ID", "--client-id", "", "App registration (client) id",
+     "Audit Logs - ClientID", false},
+    {"client_secret", "AUDITSYNC_CLIENT_SECRET", "", "",
+     "Client secret value (no flag: a flag would show in `ps` and shell history)",
+     "Audit Logs - Client Secret", true},
+    {"client_secret_file", "AUDITSYNC_CLIENT_SECRET_FILE", "--client-secret-file", "",
+     "File holding the client secret (trailing newline ignored)", "", false},
+    {"cloud", "AUDITSYNC_CLOUD", "--cloud", "commercial",
+     "commercial, gcc, gcchigh or dod: sets authority and graph_url", "", false},
+    {"authority", "AUDITSYNC_AUTHORITY", "--authority", "",
+     "Entra authority root, e.g. https://login.microsoftonline.com (default: from cloud)",
+     "Audit Logs - Authority", false},
+    {"graph_url", "AUDITSYNC_GRAPH_URL", "--graph-url", "",
+     "Microsoft Graph root, e.g. https://graph.microsoft.com (default: from cloud)",
+     "Graph URL Environment Variable; Audit Logs - Audience (Graph)", false},
+    {"graph_api_version", "AUDITSYNC_GRAPH_API_VERSION", "--graph-api-version", "v1.0",
+     "Graph version segment: v1.0 or beta", "", false},
+    {"database", "AUDITSYNC_DATABASE", "--database", "./auditsync.db", "SQLite database file",
+     "", false},
+    {"ca_bundle", "AUDITSYNC_CA_BUNDLE", "--ca-bundle", "",
+     "PEM file of extra trusted CAs (TLS-inspecting proxies, tests); the system store stays "
+     "trusted",
+     "", false},
+    {"operations", "AUDITSYNC_OPERATIONS", "--operations", "LaunchPowerApp,DeletePowerApp",
+     "Audit operations to collect (comma-separated)", "", false},
+    {"service_filters", "AUDITSYNC_SERVICE_FILTERS", "--service-filters", "",
+     "Graph serviceFilters, e.g. PowerPlatform (comma-separated; empty: none)", "", false},
+    {"window", "AUDITSYNC_WINDOW", "--window", "1d",
+     "Time span of one audit log query; a query over its record cap is split in halves", "",
+     false},
+    {"initial_lookback", "AUDITSYNC_INITIAL_LOOKBACK", "--initial-lookback", "7d",
+     "How far back the first sync starts when there is no checkpoint",
+     "Audit Logs - Minutes to Look Back", false},
+    {"page_size", "AUDITSYNC_PAGE_SIZE", "--page-size", "1000", "Records per page ($top)", "",
+     false},
+    {"max_queries_in_flight", "AUDITSYNC_MAX_QUERIES_IN_FLIGHT", "--max-queries-in-flight", "4",
+     "Audit log queries submitted ahead, so that the service runs them in parallel", "", false},
+    {"poll_interval", "AUDITSYNC_POLL_INTERVAL", "--poll-interval", "60s",
+     "Longest wait between two status checks of a query (checks start at 5s and back off)", "",
+     false},
+    {"query_timeout", "AUDITSYNC_QUERY_TIMEOUT", "--query-timeout", "6h",
+     "How long a query may stay unfinished before its window is reported failed", "", false},
+    {"http_timeout", "AUDITSYNC_HTTP_TIMEOUT", "--http-timeout", "120s",
+     "Timeout of one HTTP request", "", false},
+    {"http_attempts", "AUDITSYNC_HTTP_ATTEMPTS", "--http-attempts", "8",
+     "Attempts per HTTP request on transient failures (408, 429, 5xx, network)", "", false},
+    {"retry_base_delay", "AUDITSYNC_RETRY_BASE_DELAY", "--retry-base-delay", "1s",
+     "First backoff delay when the server gives no Retry-After; doubles per attempt", "", false},
+    {"retry_max_delay", "AUDITSYNC_RETRY_MAX_DELAY", "--retry-max-delay", "60s",
+     "Longest backoff delay", "", false},
+    {"log_level", "AUDITSYNC_LOG_LEVEL", "--log-level", "info",
+     "trace, debug, info, warn, error or off", "", false},
+}};
+
+std::string Trim(std::string_view text) {
+  const auto first = text.find_first_not_of(" \t\r\n");
+  if (first == std::string_view::npos) return {};
+  const auto last = text.find_last_not_of(" \t\r\n");
+  return std::string(text.substr(first, last - first + 1));
+}
+
+std::vector<std::string> SplitList(std::string_view text) {
+  std::vector<std::string> items;
+  size_t start = 0;
+  while (start <= text.size()) {
+    const auto comma = text.find(',', start);
+    const auto item = Trim(text.substr(start, comma == std::string_view::npos ? text.npos
+                                                                               : comma - start));
+    if (!item.empty()) items.push_back(item);
+    if (comma == std::string_view::npos) break;
+    start = comma + 1;
+  }
+  return items;
+}
+
+std::string TrimTrailingSlashes(std::string url) {
+  while (!url.empty() && url.back() == '/') url.pop_back();
+  return url;
+}
+
+class Resolver {
+ public:
+  explicit Resolver(const RawSettings& raw) : raw_(raw) {}
+
+  std::string Text(std::string_view key) const {
+    if (auto value = raw_.Get(key)) return Trim(*value);
+    return std::string(FindSetting(key)->default_text);
+  }
+
+  [[noreturn]] void Fail(std::string_view key, const std::string& problem,
+                         const std::string& fix) const {
+    const auto* spec = FindSetting(key);
+    throw ConfigError("setting `" + std::string(key) + "` (" +
+                      DescribeSource(*spec, raw_.SourceOf(key)) + ") " + problem + ". " + fix);
+  }
+
+  long long Integer(std::string_view key, long long min, long long max) const {
+    const auto text = Text(key);
+    long long value = 0;
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (ec != std::errc() || end != text.data() + text.size() || value < min || value > max) {
+      Fail(key, "is `" + text + "`, not a whole number",
+           "Use a number from " + std::to_string(min) + " to " + std::to_string(max) + ".");
+    }
+    return value;
+  }
+
+  std::chrono::milliseconds Duration(std::string_view key, std::chrono::milliseconds min) const {
+    const auto text = Text(key);
+    // Plain numbers are seconds; "250ms" is accepted for the short delays tests use.
+    std::optional<std::chrono::milliseconds> value;
+    if (text.size() > 2 && text.ends_with("ms")) {
+      long long ms = 0;
+      const auto body = std::string_view(text).substr(0, text.size() - 2);
+      const auto [end, ec] = std::from_chars(body.data(), body.data() + body.size(), ms);
+      if (ec == std::errc() && end == body.data() + body.size()) {
+        value = std::chrono::milliseconds(ms);
+      }
+    } else if (!text.empty() && std::all_of(text.begin(), text.end(), ::isdigit)) {
+      value = std::chrono::seconds(std::stoll(text));
+    } else if (auto parsed = ParseDuration(text)) {
+      value = *parsed;
+    }
+    if (!value || *value < min) {
+      Fail(key, "is `" + text + "`, not a valid duration",
+           "Write it like 30s, 5m, 2h, 1d or 250ms (at least " + std::to_string(min.count()) +
+               "ms).");
+    }
+    return *value;
+  }
+
+ private:
+  const RawSettings& raw_;
+};
+
+std::string ReadSecretFile(const std::string& path, const Resolver& resolver) {
+  std::ifstream file(path, std::ios::binary);
+  if (!file) {
+    resolver.Fail("client_secret_file", "names `" + path + "`, which cannot be read",
+                  "Check the path and that this user may read it.");
+  }
+  std::stringstream content;
+  content << file.rdbuf();
+  std::string secret = content.str();
+  while (!secret.empty() && (secret.back() == '\n' || secret.back() == '\r')) secret.pop_back();
+  if (secret.empty()) {
+    resolver.Fail("client_secret_file", "names `" + path + "`, which is empty",
+                  "Put the client secret value (not its id) in the file.");
+  }
+  return secret;
+}
+
+}  // namespace
+
+std::span<const SettingSpec> Settings() { return kSettingTable; }
+
+const SettingSpec* FindSetting(std::string_view key) {
+  for (const auto& spec : kSettingTable) {
+    if (spec.key == key) return &spec;
+  }
+  return nullptr;
+}
+
+std::string DescribeSource(const SettingSpec& spec, SettingSource source) {
+  switch (source) {
+    case SettingSource::kDefault: return "default";
+    case SettingSource::kFile: return "from the configuration file";
+    case SettingSource::kEnvironment: return "from " + std::string(spec.env);
+    case SettingSource::kFlag: return "from " + std::string(spec.flag);
+  }
+  return "unknown";
+}
+
+void RawSettings::Set(std::string_view key, std::string value, SettingSource source) {
+  entries_[std::string(key)] = Entry{std::move(value), source};
+}
+
+std::optional<std::string> RawSettings::Get(std::string_view key) const {
+  const auto it = entries_.find(key);
+  if (it == entries_.end()) return std::nullopt;
+  return it->second.value;
+}
+
+SettingSource RawSettings::SourceOf(std::string_view key) const {
+  const auto it = entries_.find(key);
+  return it == entries_.end() ? SettingSource::kDefault : it->second.source;
+}
+
+void LoadTomlFile(const std::string& path, RawSettings& raw) {
+  toml::table table;
+  try {
+    table = toml::parse_file(path);
+  } catch (const toml::parse_error& error) {
+    std::ostringstream message;
+    message << "configuration file " << path << " is not valid TOML at line "
+            << error.source().begin.line << ", column " << error.source().begin.column << ": "
+            << error.description() << ". Fix the syntax there (strings need quotes).";
+    throw ConfigError(message.str());
+  }
+  for (const auto& [key, node] : table) {
+    const auto* spec = FindSetting(key.str());
+    const auto line = std::to_string(node.source().begin.line);
+    if (spec == nullptr) {
+      throw ConfigError("configuration file " + path + " line " + line + ": unknown setting `" +
+                        std::string(key.str()) +
+                        "`. See docs/configuration.md for the list of settings.");
+    }
+    std::string text;
+    if (const auto* string_value = node.as_string()) {
+      text = string_value->get();
+    } else if (const auto* integer = node.as_integer()) {
+      text = std::to_string(integer->get());
+    } else if (const auto* boolean = node.as_boolean()) {
+      text = boolean->get() ? "yes" : "no";
+    } else if (const auto* array = node.as_array()) {
+      for (const auto& element : *array) {
+        const auto* item = element.as_string();
+        if (item == nullptr) {
+          throw ConfigError("configuration file " + path + " line " + line + ": `" +
+                            std::string(key.str()) + "` must be a list of strings.");
+        }
+        if (!text.empty()) text += ",";
+        text += item->get();
+      }
+    } else {
+      throw ConfigError("configuration file " + path + " line " + line + ": `" +
+                        std::string(key.str()) +
+                        "` has an unsupported type; use a string, number or list of strings.");
+    }
+    raw.Set(spec->key, std::move(text), SettingSource::kFile);
+  }
+}
+
+void LoadEnvironment(RawSettings& raw, char* (*getenv_fn)(const char*)) {
+  for (const auto& spec : kSettingTable) {
+    if (const char* value = getenv_fn(std::string(spec.env).c_str())) {
+      raw.Set(spec.key, value, SettingSource::kEnvironment);
+    }
+  }
+}
+
+Config ResolveConfig(const RawSettings& raw, bool need_credentials) {
+  const Resolver resolve(raw);
+  Config config;
+  config.tenant_id = resolve.Text("tenant_id");
+  config.client_id = resolve.Text("client_id");
+  config.cloud = resolve.Text("cloud");
+  std::transform(config.cloud.begin(), config.cloud.end(), config.cloud.begin(), ::tolower);
+  const auto cloud = FindCloud(config.cloud);
+  if (!cloud) {
+    resolve.Fail("cloud", "is `" + config.cloud + "`, which is not a known cloud",
+                 "Use one of: " + CloudNames() + ".");
+  }
+  config.authority = TrimTrailingSlashes(resolve.Text("authority"));
+  if (config.authority.empty()) config.authority = std::string(cloud->authority);
+  config.graph_url = TrimTrailingSlashes(resolve.Text("graph_url"));
+  if (config.graph_url.empty()) config.graph_url = std::string(cloud->graph_url);
+  for (const auto key : {"authority", "graph_url"}) {
+    const auto& url = std::string_view(key) == "authority" ? config.authority : config.graph_url;
+    if (!url.starts_with("https://")) {
+      resolve.Fail(key, "is `" + url + "`, which is not an https:// URL",
+                   "Give the full root, e.g. https://login.microsoftonline.com or "
+                   "https://graph.microsoft.com.");
+    }
+  }
+  config.graph_api_version = resolve.Text("graph_api_version");
+  if (config.graph_api_version != "v1.0" && config.graph_api_version != "beta") {
+    resolve.Fail("graph_api_version", "is `" + config.graph_api_version + "`",
+                 "Use v1.0 or beta.");
+  }
+  config.database = resolve.Text("database");
+  if (config.database.empty()) {
+    resolve.Fail("database", "is empty", "Give a file path such as ./auditsync.db.");
+  }
+  config.ca_bundle = resolve.Text("ca_bundle");
+  if (!config.ca_bundle.empty()) {
+    struct stat info {};
+    if (stat(config.ca_bundle.c_str(), &info) != 0 || !S_ISREG(info.st_mode)) {
+      resolve.Fail("ca_bundle", "names `" + config.ca_bundle + "`, which is not a readable file",
+                   "Give the path of a PEM file of CA certificates.");
+    }
+  }
+  config.operations = SplitList(resolve.Text("operations"));
+  if (config.operations.empty()) {
+    resolve.Fail("operations", "is empty", "List at least one, e.g. LaunchPowerApp.");
+  }
+  config.service_filters = SplitList(resolve.Text("service_filters"));
+  config.window = std::chrono::duration_cast<std::chrono::seconds>(
+      resolve.Duration("window", std::chrono::minutes(1)));
+  config.initial_lookback = std::chrono::duration_cast<std::chrono::seconds>(
+      resolve.Duration("initial_lookback", std::chrono::minutes(1)));
+  config.page_size = static_cast<int>(resolve.Integer("page_size", 1, 10000));
+  config.max_queries_in_flight = static_cast<int>(resolve.Integer("max_queries_in_flight", 1, 50));
+  config.poll_interval = resolve.Duration("poll_interval", std::chrono::milliseconds(1));
+  config.query_timeout = std::chrono::duration_cast<std::chrono::seconds>(
+      resolve.Duration("query_timeout", std::chrono::seconds(1)));
+  config.http_timeout = resolve.Duration("http_timeout", std::chrono::seconds(1));
+  config.http_attempts = static_cast<int>(resolve.Integer("http_attempts", 1, 100));
+  config.retry_base_delay = resolve.Duration("retry_base_delay", std::chrono::milliseconds(1));
+  config.retry_max_delay = resolve.Duration("retry_max_delay", std::chrono::milliseconds(1));
+  config.log_level = resolve.Text("log_level");
+
+  const auto secret_text = raw.Get("client_secret");
+  const auto secret_file = resolve.Text("client_secret_file");
+  if (secret_text && !Trim(*secret_text).empty() && !secret_file.empty()) {
+    resolve.Fail("client_secret_file", "is set together with `client_secret`",
+                 "Keep only one of them, so that it is clear which secret is used.");
+  }
+  if (secret_text && !Trim(*secret_text).empty()) {
+    config.client_secret = Secret(Trim(*secret_text));
+  } else if (!secret_file.empty()) {
+    config.client_secret = Secret(ReadSecretFile(secret_file, resolve));
+  }
+
+  if (need_credentials) {
+    if (config.tenant_id.empty()) {
+      resolve.Fail("tenant_id", "is missing",
+                   "Set tenant_id in the configuration file or AUDITSYNC_TENANT_ID to the tenant "
+                   "GUID or its domain (e.g. contoso.onmicrosoft.com).");
+    }
+    if (config.client_id.empty()) {
+      resolve.Fail("client_id", "is missing",
+                   "Set client_id or AUDITSYNC_CLIENT_ID to the app registration's Application "
+                   "(client) ID.");
+    }
+    if (config.client_secret.Empty()) {
+      resolve.Fail("client_secret", "is missing",
+                   "Set client_secret_file (recommended) or AUDITSYNC_CLIENT_SECRET to the client "
+                   "secret value from the app registration's Certificates & secrets page.");
+    }
+  }
+  return config;
+}
+
+}  // namespace auditsync

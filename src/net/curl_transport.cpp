@@ -1,0 +1,159 @@
+#include "net/curl_transport.hpp"
+
+#include <curl/curl.h>
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+
+#include <cstdio>
+#include <mutex>
+#include <vector>
+
+#include "core/error.hpp"
+
+namespace auditsync {
+namespace {
+
+void GlobalInitOnce() {
+  static std::once_flag once;
+  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+}
+
+// The extra CAs, read once, added to each TLS context on top of the default trust store
+// (CURLOPT_CAINFO would replace the system store instead of extending it).
+class ExtraCertificates {
+ public:
+  explicit ExtraCertificates(const std::string& path) {
+    if (path.empty()) return;
+    FILE* file = std::fopen(path.c_str(), "r");
+    if (file == nullptr) throw ConfigError("ca_bundle " + path + " cannot be opened.");
+    while (X509* certificate = PEM_read_X509(file, nullptr, nullptr, nullptr)) {
+      certificates_.push_back(certificate);
+    }
+    std::fclose(file);
+    if (certificates_.empty()) {
+      throw ConfigError("ca_bundle " + path +
+                        " holds no PEM certificate. Give a file with -----BEGIN CERTIFICATE----- "
+                        "blocks.");
+    }
+  }
+  ~ExtraCertificates() {
+    for (X509* certificate : certificates_) X509_free(certificate);
+  }
+  ExtraCertificates(const ExtraCertificates&) = delete;
+  ExtraCertificates& operator=(const ExtraCertificates&) = delete;
+
+  bool Empty() const { return certificates_.empty(); }
+
+  void AddTo(SSL_CTX* context) const {
+    X509_STORE* store = SSL_CTX_get_cert_store(context);
+    for (X509* certificate : certificates_) X509_STORE_add_cert(store, certificate);
+  }
+
+ private:
+  std::vector<X509*> certificates_;
+};
+
+CURLcode AddExtraCertificates(CURL*, void* ssl_context, void* user) {
+  static_cast<const ExtraCertificates*>(user)->AddTo(static_cast<SSL_CTX*>(ssl_context));
+  return CURLE_OK;
+}
+
+size_t WriteBody(char* data, size_t size, size_t count, void* user) {
+  static_cast<std::string*>(user)->append(data, size * count);
+  return size * count;
+}
+
+size_t WriteHeader(char* data, size_t size, size_t count, void* user) {
+  auto* response = static_cast<HttpResponse*>(user);
+  std::string_view line(data, size * count);
+  if (line.starts_with("HTTP/")) {
+    response->headers.clear();  // a new status line (after a 100 Continue or a proxy CONNECT)
+    return size * count;
+  }
+  const auto colon = line.find(':');
+  if (colon != std::string_view::npos) {
+    auto value = line.substr(colon + 1);
+    while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
+    while (!value.empty() && (value.back() == '\r' || value.back() == '\n' || value.back() == ' ')) {
+      value.remove_suffix(1);
+    }
+    response->headers.emplace_back(std::string(line.substr(0, colon)), std::string(value));
+  }
+  return size * count;
+}
+
+}  // namespace
+
+struct CurlTransport::State {
+  explicit State(CurlOptions o) : options(std::move(o)), extra(options.extra_ca_file) {}
+  CurlOptions options;
+  ExtraCertificates extra;
+  CURL* handle = nullptr;
+};
+
+CurlTransport::CurlTransport(CurlOptions options)
+    : state_(std::make_unique<State>(std::move(options))) {
+  GlobalInitOnce();
+  state_->handle = curl_easy_init();
+  if (state_->handle == nullptr) throw Error(ExitCode::kInternal, "libcurl failed to initialise");
+}
+
+CurlTransport::~CurlTransport() { curl_easy_cleanup(state_->handle); }
+
+HttpResponse CurlTransport::Send(const HttpRequest& request) {
+  CURL* curl = state_->handle;
+  // Reset keeps the connection cache, so consecutive pages reuse one TLS connection.
+  curl_easy_reset(curl);
+  HttpResponse response;
+  curl_easy_setopt(curl, CURLOPT_URL, request.url.c_str());
+  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(state_->options.timeout.count()));
+  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS,
+                   static_cast<long>(state_->options.connect_timeout.count()));
+  curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L);
+  curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L);
+  curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "https");
+  curl_easy_setopt(curl, CURLOPT_ACCEPT_ENCODING, "");  // gzip and deflate when the server offers
+  if (!state_->extra.Empty()) {
+    curl_easy_setopt(curl, CURLOPT_SSL_CTX_FUNCTION, AddExtraCertificates);
+    curl_easy_setopt(curl, CURLOPT_SSL_CTX_DATA, &state_->extra);
+  }
+  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, WriteBody);
+  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &response.body);
+  curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, WriteHeader);
+  curl_easy_setopt(curl, CURLOPT_HEADERDATA, &response);
+
+  curl_slist* headers = nullptr;
+  for (const auto& [name, value] : request.headers) {
+    headers = curl_slist_append(headers, (name + ": " + value).c_str());
+  }
+  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+  if (request.method == "POST") {
+    curl_easy_setopt(curl, CURLOPT_POST, 1L);
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, static_cast<long>(request.body.size()));
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, request.body.data());
+  } else if (request.method != "GET") {
+    curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, request.method.c_str());
+  }
+  char error_buffer[CURL_ERROR_SIZE] = {0};
+  curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error_buffer);
+
+  const CURLcode code = curl_easy_perform(curl);
+  curl_slist_free_all(headers);
+  if (code != CURLE_OK) {
+    const std::string detail = error_buffer[0] != '\0' ? error_buffer : curl_easy_strerror(code);
+    std::string hint;
+    if (code == CURLE_PEER_FAILED_VERIFICATION || code == CURLE_SSL_CACERT_BADFILE) {
+      hint = " The server's TLS certificate is not trusted: behind a TLS-inspecting proxy, set "
+             "ca_bundle to the proxy's CA file.";
+    }
+    throw TransportError(request.method + " " + RedactUrl(request.url) + " failed: " + detail +
+                             "." + hint,
+                         curl_easy_strerror(code));
+  }
+  curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &response.status);
+  return response;
+}
+
+}  // namespace auditsync

@@ -1,0 +1,53 @@
+// HTTP requests and responses as plain values, and the transport interface that sends one.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "core/error.hpp"
+
+namespace auditsync {
+
+using HttpHeaders = std::vector<std::pair<std::string, std::string>>;
+
+struct HttpRequest {
+  std::string method = "GET";
+  std::string url;
+  HttpHeaders headers;
+  std::string body;
+};
+
+struct HttpResponse {
+  long status = 0;
+  HttpHeaders headers;  // names as received
+  std::string body;
+
+  // The first header with this name, compared case-insensitively; empty when absent.
+  std::string_view Header(std::string_view name) const;
+};
+
+// No response was received (connection refused or dropped, TLS failure, timeout).
+class TransportError : public Error {
+ public:
+  TransportError(const std::string& message, std::string code)
+      : Error(ExitCode::kService, message), code_(std::move(code)) {}
+  const std::string& TransportCode() const { return code_; }
+
+ private:
+  std::string code_;
+};
+
+// Sends one request, once. Throws TransportError when there is no response.
+class HttpTransport {
+ public:
+  virtual ~HttpTransport() = default;
+  virtual HttpResponse Send(const HttpRequest& request) = 0;
+};
+
+// The URL without its query string: what logs and errors may show (a query string can carry
+// tokens such as a $skiptoken that mean nothing to a reader).
+std::string RedactUrl(std::string_view url);
+
+}  // namespace auditsync

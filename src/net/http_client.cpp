@@ -1,0 +1,60 @@
+#include "net/http_client.hpp"
+
+#include <random>
+#include <thread>
+
+#include "core/log.hpp"
+
+namespace auditsync {
+
+HttpClient::HttpClient(std::unique_ptr<HttpTransport> transport, RetryOptions options,
+                       RetryEnvironment environment)
+    : transport_(std::move(transport)), options_(options), environment_(std::move(environment)) {
+  if (!environment_.sleep) {
+    environment_.sleep = [](std::chrono::milliseconds delay) { std::this_thread::sleep_for(delay); };
+  }
+  if (!environment_.jitter) {
+    auto engine = std::make_shared<std::mt19937_64>(std::random_device{}());
+    environment_.jitter = [engine] {
+      return std::uniform_real_distribution<double>(0.0, 1.0)(*engine);
+    };
+  }
+  if (!environment_.now) environment_.now = NowUtc;
+}
+
+HttpResponse HttpClient::Send(const HttpRequest& request, const SendOptions& options) {
+  const auto where = request.method + " " + RedactUrl(request.url);
+  for (int attempt = 1;; ++attempt) {
+    const bool last_attempt = attempt >= options_.max_attempts;
+    std::optional<std::chrono::milliseconds> retry_after;
+    std::string reason;
+    try {
+      HttpResponse response = transport_->Send(request);
+      if (response.status >= 200 && response.status < 300) {
+        if (!options.accept || options.accept(response)) return response;
+        if (last_attempt) {
+          throw ServiceError("the response to " + where + " was garbled (incomplete or invalid " +
+                                 "JSON) in all " + std::to_string(attempt) + " attempts",
+                             {response.status, "GarbledResponse",
+                              std::string(response.Header("request-id")), RedactUrl(request.url)});
+        }
+        reason = "a garbled response";
+      } else {
+        const bool retry = options.replayable ? IsRetryableStatus(response.status)
+                                              : IsRefusalStatus(response.status);
+        if (!retry || last_attempt) return response;
+        retry_after = ParseRetryAfter(response.Header("retry-after"), environment_.now());
+        reason = "HTTP " + std::to_string(response.status);
+      }
+    } catch (const TransportError& error) {
+      if (!options.replayable || last_attempt) throw;
+      reason = error.what();
+    }
+    const auto delay = BackoffDelay(options_, attempt + 1, retry_after, environment_.jitter());
+    spdlog::debug("{}: {}; attempt {} of {} in {} ms", where, reason, attempt + 1,
+                  options_.max_attempts, delay.count());
+    environment_.sleep(delay);
+  }
+}
+
+}  // namespace auditsync

@@ -1,0 +1,45 @@
+// Sends requests through a transport with the retry policy of retry.hpp. The clock, the sleeper
+// and the randomness are injected so that tests run instantly and deterministically.
+#pragma once
+
+#include <functional>
+#include <memory>
+
+#include "net/http.hpp"
+#include "net/retry.hpp"
+
+namespace auditsync {
+
+struct RetryEnvironment {
+  std::function<Instant()> now = NowUtc;
+  std::function<void(std::chrono::milliseconds)> sleep;  // default: std::this_thread::sleep_for
+  std::function<double()> jitter;                         // default: uniform [0,1)
+};
+
+struct SendOptions {
+  // False for a request whose replay could act twice (creating a query): only explicit refusals
+  // (429, 503) are retried; a lost response or a 5xx that may have been processed is returned or
+  // thrown to the caller, who must find out what happened before sending again.
+  bool replayable = true;
+  // Checks a 2xx response's body. A false answer marks the response garbled (truncated JSON,
+  // say), retried like a dropped connection.
+  std::function<bool(const HttpResponse&)> accept;
+};
+
+class HttpClient {
+ public:
+  HttpClient(std::unique_ptr<HttpTransport> transport, RetryOptions options,
+             RetryEnvironment environment = {});
+
+  // Returns the final response, which may be an error status (after retries for retryable ones).
+  // Throws TransportError when no response came after all attempts, and ServiceError when every
+  // 2xx response was garbled.
+  HttpResponse Send(const HttpRequest& request, const SendOptions& options = {});
+
+ private:
+  std::unique_ptr<HttpTransport> transport_;
+  RetryOptions options_;
+  RetryEnvironment environment_;
+};
+
+}  // namespace auditsync

@@ -1,0 +1,316 @@
+#include "record/record_parser.hpp"
+
+#include <simdjson.h>
+
+#include <algorithm>
+#include <cctype>
+
+namespace auditsync {
+namespace od = simdjson::ondemand;
+namespace {
+
+bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
+  return a.size() == b.size() &&
+         std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) ==
+                  std::tolower(static_cast<unsigned char>(y));
+         });
+}
+
+std::string Lowercase(std::string_view text) {
+  std::string lower(text);
+  for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return lower;
+}
+
+// A view into a padded buffer: simdjson reads up to SIMDJSON_PADDING bytes past the end, which
+// for a slice of the page are the page's own following bytes or its padding.
+simdjson::padded_string_view Slice(std::string_view slice, const char* buffer_end) {
+  return simdjson::padded_string_view(slice.data(), slice.size(),
+                                      static_cast<size_t>(buffer_end - slice.data()));
+}
+
+// Reads a string-valued field; null, absent and non-string values give an empty string.
+std::string_view StringOf(od::value value) {
+  std::string_view text;
+  if (value.get_string().get(text) != simdjson::SUCCESS) return {};
+  return text;
+}
+
+// What the auditData document contributes.
+struct AuditDataFields {
+  std::string id;
+  std::string creation_time;
+  std::string operation;
+  int record_type = 0;
+  std::string workload;
+  std::string user_id;
+  std::string app_id;
+  std::string app_name;
+  std::string environment_id;
+  std::string environment_name;
+  std::string additional_info;  // legacy: JSON inside a string
+};
+
+void ReadPropertyCollection(od::array properties, AuditDataFields& fields) {
+  for (auto element : properties) {
+    od::object property;
+    if (element.get_object().get(property) != simdjson::SUCCESS) continue;
+    std::string_view name, value;
+    for (auto field : property) {
+      std::string_view key;
+      if (field.unescaped_key().get(key) != simdjson::SUCCESS) continue;
+      if (EqualsIgnoreCase(key, "Name")) {
+        name = StringOf(field.value());
+      } else if (EqualsIgnoreCase(key, "Value")) {
+        value = StringOf(field.value());
+      }
+    }
+    // Copied out at once: the unescaped strings live in a parser buffer reused by later fields.
+    if (EqualsIgnoreCase(name, "powerplatform.analytics.resource.power_app.id")) {
+      fields.app_id = value;
+    } else if (EqualsIgnoreCase(name, "powerplatform.analytics.resource.power_app.display_name")) {
+      fields.app_name = value;
+    } else if (EqualsIgnoreCase(name, "powerplatform.analytics.resource.environment.id")) {
+      fields.environment_id = value;
+    } else if (EqualsIgnoreCase(name, "powerplatform.analytics.resource.environment.name")) {
+      fields.environment_name = value;
+    } else if (EqualsIgnoreCase(name, "enduser.principal_name") && fields.user_id.empty()) {
+      fields.user_id = value;
+    }
+  }
+}
+
+bool ReadAuditData(od::parser& parser, simdjson::padded_string_view text, AuditDataFields& fields) {
+  od::document doc;
+  od::object object;
+  if (parser.iterate(text).get(doc) != simdjson::SUCCESS ||
+      doc.get_object().get(object) != simdjson::SUCCESS) {
+    return false;
+  }
+  std::string top_level_environment;
+  std::string legacy_environment;
+  for (auto field : object) {
+    std::string_view key;
+    if (field.unescaped_key().get(key) != simdjson::SUCCESS) return false;
+    od::value value;
+    if (field.value().get(value) != simdjson::SUCCESS) return false;
+    if (key == "Id") {
+      fields.id = StringOf(value);
+    } else if (key == "CreationTime") {
+      fields.creation_time = StringOf(value);
+    } else if (key == "Operation") {
+      fields.operation = StringOf(value);
+    } else if (key == "RecordType") {
+      int64_t type = 0;
+      if (value.get_int64().get(type) == simdjson::SUCCESS) fields.record_type = int(type);
+    } else if (key == "Workload") {
+      fields.workload = StringOf(value);
+    } else if (key == "UserId") {
+      fields.user_id = StringOf(value);
+    } else if (key == "EnvironmentId") {
+      top_level_environment = StringOf(value);
+    } else if (key == "PropertyCollection") {
+      od::array properties;
+      if (value.get_array().get(properties) == simdjson::SUCCESS) {
+        ReadPropertyCollection(properties, fields);
+      }
+    } else if (key == "AppName") {
+      if (fields.app_id.empty()) fields.app_id = StringOf(value);
+    } else if (key == "AppDisplayName") {
+      if (fields.app_name.empty()) fields.app_name = StringOf(value);
+    } else if (key == "EnvironmentName") {
+      legacy_environment = StringOf(value);
+    } else if (key == "AdditionalInfo") {
+      od::json_type type;
+      if (value.type().get(type) == simdjson::SUCCESS && type == od::json_type::string) {
+        fields.additional_info = StringOf(value);
+      } else if (type == od::json_type::object) {
+        od::object info;
+        std::string_view raw;
+        if (value.get_object().get(info) == simdjson::SUCCESS &&
+            info.raw_json().get(raw) == simdjson::SUCCESS) {
+          fields.additional_info = raw;
+        }
+      }
+    }
+  }
+  if (fields.environment_id.empty()) {
+    fields.environment_id = !top_level_environment.empty() ? top_level_environment
+                                                            : legacy_environment;
+  }
+  return true;
+}
+
+// Legacy records carry display names in AdditionalInfo, a JSON document inside a string.
+void ReadAdditionalInfo(od::parser& parser, AuditDataFields& fields) {
+  if (fields.additional_info.empty()) return;
+  const simdjson::padded_string info(fields.additional_info);
+  od::document doc;
+  od::object object;
+  if (parser.iterate(info).get(doc) != simdjson::SUCCESS ||
+      doc.get_object().get(object) != simdjson::SUCCESS) {
+    return;  // not JSON: it is free text, which holds nothing we need
+  }
+  for (auto field : object) {
+    std::string_view key;
+    if (field.unescaped_key().get(key) != simdjson::SUCCESS) return;
+    if (fields.app_name.empty() &&
+        (EqualsIgnoreCase(key, "appDisplayName") || EqualsIgnoreCase(key, "AppName"))) {
+      fields.app_name = StringOf(field.value());
+    } else if (fields.environment_name.empty() &&
+               (EqualsIgnoreCase(key, "environmentDisplayName") ||
+                EqualsIgnoreCase(key, "environmentName"))) {
+      fields.environment_name = StringOf(field.value());
+    }
+  }
+}
+
+}  // namespace
+
+std::string NormalizeAppId(std::string_view value) {
+  while (!value.empty() && (value.back() == '/' || value.back() == ' ')) value.remove_suffix(1);
+  const auto slash = value.rfind('/');
+  if (slash != std::string_view::npos) value.remove_prefix(slash + 1);
+  while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
+  return Lowercase(value);
+}
+
+struct RecordParser::Parsers {
+  od::parser page;
+  od::parser record;
+  od::parser audit_data;
+  od::parser additional_info;
+};
+
+RecordParser::RecordParser() : parsers_(std::make_unique<Parsers>()) {}
+RecordParser::~RecordParser() = default;
+
+namespace {
+
+// Parses one auditLogRecord (its text is a slice of the padded page).
+void ParseRecord(od::parser& record_parser, od::parser& audit_parser, od::parser& info_parser,
+                 std::string_view text, const char* buffer_end, RecordPage& page) {
+  auto quarantine = [&](std::string id, std::string reason) {
+    page.quarantined.push_back({std::move(id), std::move(reason), std::string(text)});
+  };
+  od::document doc;
+  od::object object;
+  if (record_parser.iterate(Slice(text, buffer_end)).get(doc) != simdjson::SUCCESS ||
+      doc.get_object().get(object) != simdjson::SUCCESS) {
+    return quarantine("", "the record is not a JSON object");
+  }
+  std::string id, created, operation, upn, user_id;
+  std::string_view audit_text;
+  bool has_audit_object = false;
+  for (auto field : object) {
+    std::string_view key;
+    od::value value;
+    if (field.unescaped_key().get(key) != simdjson::SUCCESS ||
+        field.value().get(value) != simdjson::SUCCESS) {
+      return quarantine(id, "the record is not valid JSON");
+    }
+    if (key == "id") {
+      id = StringOf(value);
+    } else if (key == "createdDateTime") {
+      created = StringOf(value);
+    } else if (key == "operation") {
+      operation = StringOf(value);
+    } else if (key == "userPrincipalName") {
+      upn = StringOf(value);
+    } else if (key == "userId") {
+      user_id = StringOf(value);
+    } else if (key == "auditData") {
+      od::object audit_object;
+      if (value.get_object().get(audit_object) != simdjson::SUCCESS) continue;
+      if (audit_object.raw_json().get(audit_text) != simdjson::SUCCESS) {
+        return quarantine(id, "auditData is not valid JSON");
+      }
+      has_audit_object = true;
+    }
+  }
+  if (!has_audit_object) return quarantine(id, "auditData is missing or not an object");
+  AuditDataFields fields;
+  if (!ReadAuditData(audit_parser, Slice(audit_text, buffer_end), fields)) {
+    return quarantine(id, "auditData is not valid JSON");
+  }
+  ReadAdditionalInfo(info_parser, fields);
+
+  AuditRecord record;
+  record.id = !id.empty() ? id : fields.id;
+  if (record.id.empty()) return quarantine("", "the record has no id");
+  const auto time = ParseIso8601(!created.empty() ? created : fields.creation_time);
+  if (!time) return quarantine(record.id, "the record has no valid createdDateTime");
+  record.created = *time;
+  record.operation = !operation.empty() ? operation : fields.operation;
+  if (record.operation.empty()) return quarantine(record.id, "the record has no operation");
+  record.app_id = NormalizeAppId(fields.app_id);
+  if (record.app_id.empty()) {
+    return quarantine(record.id, "the record names no app (no power_app.id and no AppName)");
+  }
+  record.record_type = fields.record_type;
+  record.workload = std::move(fields.workload);
+  record.app_name = std::move(fields.app_name);
+  record.environment_id = Lowercase(fields.environment_id);
+  record.environment_name = std::move(fields.environment_name);
+  record.user_upn = Lowercase(!upn.empty() ? upn : !fields.user_id.empty() ? fields.user_id
+                                                                            : user_id);
+  record.raw = audit_text;
+  page.records.push_back(std::move(record));
+}
+
+}  // namespace
+
+std::optional<RecordPage> RecordParser::ParseGraphPage(std::string_view body) {
+  const simdjson::padded_string padded(body);
+  const char* buffer_end = padded.data() + padded.size() + simdjson::SIMDJSON_PADDING;
+  RecordPage page;
+  od::document doc;
+  od::object root;
+  if (parsers_->page.iterate(padded).get(doc) != simdjson::SUCCESS ||
+      doc.get_object().get(root) != simdjson::SUCCESS) {
+    return std::nullopt;
+  }
+  bool has_value = false;
+  for (auto field : root) {
+    std::string_view key;
+    if (field.unescaped_key().get(key) != simdjson::SUCCESS) return std::nullopt;
+    if (key == "@odata.nextLink") {
+      std::string_view link;
+      if (field.value().get_string().get(link) != simdjson::SUCCESS) return std::nullopt;
+      page.next_link = link;
+    } else if (key == "value") {
+      od::array records;
+      if (field.value().get_array().get(records) != simdjson::SUCCESS) return std::nullopt;
+      has_value = true;
+      for (auto element : records) {
+        // Each record is sliced out and parsed on its own, so that one odd record cannot
+        // derail the reading of the others.
+        std::string_view text;
+        od::value record;
+        if (element.get(record) != simdjson::SUCCESS) return std::nullopt;
+        od::json_type type;
+        if (record.type().get(type) != simdjson::SUCCESS) return std::nullopt;
+        if (type != od::json_type::object) {
+          text = record.raw_json_token();
+          page.quarantined.push_back({"", "the record is not a JSON object", std::string(text)});
+          continue;
+        }
+        od::object record_object;
+        if (record.get_object().get(record_object) != simdjson::SUCCESS ||
+            record_object.raw_json().get(text) != simdjson::SUCCESS) {
+          return std::nullopt;
+        }
+        ParseRecord(parsers_->record, parsers_->audit_data, parsers_->additional_info, text,
+                    buffer_end, page);
+      }
+    } else {
+      od::value ignored;
+      if (field.value().get(ignored) != simdjson::SUCCESS) return std::nullopt;
+    }
+  }
+  if (!has_value) return std::nullopt;
+  return page;
+}
+
+}  // namespace auditsync

@@ -1,0 +1,38 @@
+// Reads Microsoft Graph audit log record pages (auditLogRecord envelope + auditData) into
+// AuditRecords, for both Power Apps shapes:
+//   RecordType 256, Workload PowerPlatform: app and environment in PropertyCollection
+//     (Name matched case-insensitively), environment id also top-level EnvironmentId;
+//   RecordType 45, Workload PowerApps: AppName = app id, EnvironmentName = environment id,
+//     AdditionalInfo = a JSON document inside a string (display names).
+// A record that cannot be used is returned as a QuarantinedRecord with the reason; it never
+// stops the page.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string_view>
+
+#include "record/audit_record.hpp"
+
+namespace auditsync {
+
+class RecordParser {
+ public:
+  RecordParser();
+  ~RecordParser();
+  RecordParser(const RecordParser&) = delete;
+  RecordParser& operator=(const RecordParser&) = delete;
+
+  // Parses a `/records` page. Returns nullopt when the page as a whole is not a valid Graph
+  // collection (truncated or garbled body), which the caller treats as a failed request.
+  std::optional<RecordPage> ParseGraphPage(std::string_view body);
+
+ private:
+  struct Parsers;
+  std::unique_ptr<Parsers> parsers_;
+};
+
+// "/providers/Microsoft.PowerApps/apps/6C39E97C-..." -> "6c39e97c-...".
+std::string NormalizeAppId(std::string_view value);
+
+}  // namespace auditsync

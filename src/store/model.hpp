@@ -1,0 +1,59 @@
+// What the store keeps and answers, as plain values shared by sync and report.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "core/time.hpp"
+
+namespace auditsync {
+
+// The life of one time window of collection (one audit log query).
+enum class WindowState {
+  kPending,   // planned, no query yet
+  kQueued,    // query created, not yet finished server-side
+  kPaging,    // query succeeded, records being read; next_link says where
+  kComplete,  // every record stored
+  kFailed,    // gave up for this run; retried by the next sync
+  kSplit,     // over the record cap: replaced by two half windows
+};
+
+std::string_view WindowStateName(WindowState state);
+std::optional<WindowState> ParseWindowState(std::string_view name);
+
+struct SyncWindow {
+  int64_t id = 0;
+  Instant start{};
+  Instant end{};
+  WindowState state = WindowState::kPending;
+  std::string query_id;
+  std::string query_name;  // displayName given to the query: finds it again after a lost reply
+  std::string next_link;   // where paging resumes; empty before the first page
+  int64_t record_count = 0;
+  int64_t quarantined_count = 0;
+  int attempts = 0;
+  std::string last_error;
+  std::string last_request_id;
+};
+
+// What one committed page changed.
+struct PageOutcome {
+  int64_t inserted = 0;     // records new to the database
+  int64_t duplicates = 0;   // records already stored (same id)
+  int64_t quarantined = 0;  // records that could not be read
+};
+
+// One row of the apps report.
+struct AppUsage {
+  std::string app_id;
+  std::optional<std::string> app_name;
+  std::optional<std::string> environment_id;
+  std::optional<std::string> environment_name;
+  int64_t launches = 0;
+  int64_t unique_users = 0;
+  Instant last_launched_on{};
+  std::string last_launched_by;
+};
+
+}  // namespace auditsync

@@ -1,0 +1,72 @@
+// Versioned schema of the SQLite store. Migration N brings a database from user_version N-1 to N;
+// a database newer than the binary is refused rather than misread.
+#pragma once
+
+#include <array>
+#include <string_view>
+
+namespace auditsync::sqlite {
+
+inline constexpr std::array<std::string_view, 1> kMigrations = {
+    // 1: records, quarantine, apps ("update data"), sync windows.
+    R"sql(
+CREATE TABLE audit_records (
+  record_id        TEXT PRIMARY KEY,
+  created_at       INTEGER NOT NULL,  -- Unix seconds, UTC
+  operation        TEXT NOT NULL,
+  record_type      INTEGER NOT NULL,
+  workload         TEXT,
+  app_id           TEXT NOT NULL,     -- lowercase GUID
+  app_name         TEXT,
+  environment_id   TEXT,
+  environment_name TEXT,
+  user_upn         TEXT NOT NULL,     -- lowercase
+  window_id        INTEGER,
+  stored_at        INTEGER NOT NULL,
+  raw              TEXT NOT NULL      -- auditData as received
+);
+CREATE INDEX audit_records_by_time ON audit_records(created_at);
+
+CREATE TABLE quarantine (
+  fingerprint TEXT PRIMARY KEY,       -- FNV-1a of the raw record: one row per distinct record
+  record_id   TEXT,
+  reason      TEXT NOT NULL,
+  window_id   INTEGER,
+  stored_at   INTEGER NOT NULL,
+  raw         TEXT NOT NULL
+);
+
+CREATE TABLE apps (
+  app_id                TEXT PRIMARY KEY,
+  display_name          TEXT,
+  name_seen_at          INTEGER,      -- time of the record that gave display_name
+  environment_id        TEXT,
+  environment_name      TEXT,
+  environment_seen_at   INTEGER,
+  first_seen            INTEGER NOT NULL,
+  last_launched_on      INTEGER,
+  last_launched_by      TEXT,
+  last_launch_record_id TEXT,
+  deleted_on            INTEGER
+);
+
+CREATE TABLE sync_windows (
+  window_id         INTEGER PRIMARY KEY,
+  start_at          INTEGER NOT NULL,
+  end_at            INTEGER NOT NULL,
+  state             TEXT NOT NULL,
+  query_id          TEXT,
+  query_name        TEXT,
+  next_link         TEXT,
+  record_count      INTEGER NOT NULL DEFAULT 0,
+  quarantined_count INTEGER NOT NULL DEFAULT 0,
+  attempts          INTEGER NOT NULL DEFAULT 0,
+  last_error        TEXT,
+  last_request_id   TEXT,
+  updated_at        INTEGER NOT NULL,
+  UNIQUE (start_at, end_at)
+);
+)sql",
+};
+
+}  // namespace auditsync::sqlite

@@ -1,0 +1,128 @@
+#include "store/sqlite/sqlite_db.hpp"
+
+#include "core/error.hpp"
+#include "core/log.hpp"
+
+namespace auditsync::sqlite {
+
+Database::Database(const std::string& path) : path_(path) {
+  const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+  if (sqlite3_open_v2(path.c_str(), &db_, flags, nullptr) != SQLITE_OK) {
+    const std::string reason = db_ != nullptr ? sqlite3_errmsg(db_) : "out of memory";
+    sqlite3_close(db_);
+    db_ = nullptr;
+    throw StorageError("cannot open the database " + path + ": " + reason +
+                       ". Check that the directory exists and is writable, or set `database`.");
+  }
+  sqlite3_extended_result_codes(db_, 1);
+  // Another process (a report while a sync writes) may hold the lock briefly.
+  sqlite3_busy_timeout(db_, 30000);
+}
+
+Database::~Database() { sqlite3_close(db_); }
+
+void Database::Fail(std::string_view what) const {
+  throw StorageError("database " + path_ + ": " + std::string(what) + " failed: " +
+                     sqlite3_errmsg(db_));
+}
+
+void Database::Execute(std::string_view sql) {
+  char* error = nullptr;
+  if (sqlite3_exec(db_, std::string(sql).c_str(), nullptr, nullptr, &error) != SQLITE_OK) {
+    const std::string message = error != nullptr ? error : "unknown error";
+    sqlite3_free(error);
+    throw StorageError("database " + path_ + ": " + message);
+  }
+}
+
+Statement::Statement(Database& db, std::string_view sql) : db_(db) {
+  if (sqlite3_prepare_v3(db.Handle(), sql.data(), static_cast<int>(sql.size()),
+                         SQLITE_PREPARE_PERSISTENT, &statement_, nullptr) != SQLITE_OK) {
+    db.Fail("preparing a statement");
+  }
+}
+
+Statement::~Statement() { sqlite3_finalize(statement_); }
+
+Statement& Statement::Bind(int index, int64_t value) {
+  sqlite3_bind_int64(statement_, index, value);
+  return *this;
+}
+
+Statement& Statement::Bind(int index, std::string_view value) {
+  sqlite3_bind_text(statement_, index, value.data(), static_cast<int>(value.size()),
+                    SQLITE_TRANSIENT);
+  return *this;
+}
+
+Statement& Statement::BindOptional(int index, const std::optional<std::string>& value) {
+  return value ? Bind(index, std::string_view(*value)) : BindNull(index);
+}
+
+Statement& Statement::BindOptional(int index, std::optional<int64_t> value) {
+  return value ? Bind(index, *value) : BindNull(index);
+}
+
+Statement& Statement::BindNull(int index) {
+  sqlite3_bind_null(statement_, index);
+  return *this;
+}
+
+bool Statement::Step() {
+  const int rc = sqlite3_step(statement_);
+  if (rc == SQLITE_ROW) return true;
+  if (rc == SQLITE_DONE) return false;
+  const std::string message = sqlite3_errmsg(db_.Handle());
+  sqlite3_reset(statement_);
+  throw StorageError("database " + db_.Path() + ": " + message +
+                     (rc == SQLITE_FULL ? ". The disk is full: free space and run again; "
+                                          "everything committed so far is kept."
+                                        : ""));
+}
+
+void Statement::Run() {
+  while (Step()) {
+  }
+  Reset();
+}
+
+void Statement::Reset() {
+  sqlite3_reset(statement_);
+  sqlite3_clear_bindings(statement_);
+}
+
+bool Statement::IsNull(int column) const {
+  return sqlite3_column_type(statement_, column) == SQLITE_NULL;
+}
+
+int64_t Statement::Int(int column) const { return sqlite3_column_int64(statement_, column); }
+
+std::string Statement::Text(int column) const {
+  const auto* text = sqlite3_column_text(statement_, column);
+  return text == nullptr ? std::string()
+                         : std::string(reinterpret_cast<const char*>(text),
+                                       static_cast<size_t>(sqlite3_column_bytes(statement_, column)));
+}
+
+std::optional<std::string> Statement::OptionalText(int column) const {
+  if (IsNull(column)) return std::nullopt;
+  return Text(column);
+}
+
+Transaction::Transaction(Database& db) : db_(db) { db_.Execute("BEGIN IMMEDIATE"); }
+
+Transaction::~Transaction() {
+  if (done_) return;
+  char* error = nullptr;
+  if (sqlite3_exec(db_.Handle(), "ROLLBACK", nullptr, nullptr, &error) != SQLITE_OK) {
+    spdlog::error("database {}: rollback failed: {}", db_.Path(), error ? error : "?");
+  }
+  sqlite3_free(error);
+}
+
+void Transaction::Commit() {
+  db_.Execute("COMMIT");
+  done_ = true;
+}
+
+}  // namespace auditsync::sqlite

@@ -1,0 +1,72 @@
+// Thin RAII wrappers over the SQLite C API, private to the store module.
+#pragma once
+
+#include <sqlite3.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace auditsync::sqlite {
+
+class Database {
+ public:
+  explicit Database(const std::string& path);  // throws StorageError
+  ~Database();
+  Database(const Database&) = delete;
+  Database& operator=(const Database&) = delete;
+
+  void Execute(std::string_view sql);  // one or more statements without parameters
+  sqlite3* Handle() const { return db_; }
+  const std::string& Path() const { return path_; }
+  [[noreturn]] void Fail(std::string_view what) const;
+
+ private:
+  sqlite3* db_ = nullptr;
+  std::string path_;
+};
+
+class Statement {
+ public:
+  Statement(Database& db, std::string_view sql);
+  ~Statement();
+  Statement(const Statement&) = delete;
+  Statement& operator=(const Statement&) = delete;
+
+  Statement& Bind(int index, int64_t value);
+  Statement& Bind(int index, std::string_view value);  // bound as TEXT, copied
+  Statement& BindOptional(int index, const std::optional<std::string>& value);
+  Statement& BindOptional(int index, std::optional<int64_t> value);
+  Statement& BindNull(int index);
+
+  bool Step();  // true while a row is available
+  void Run();   // steps to completion and resets
+  void Reset();
+
+  bool IsNull(int column) const;
+  int64_t Int(int column) const;
+  std::string Text(int column) const;
+  std::optional<std::string> OptionalText(int column) const;
+
+ private:
+  Database& db_;
+  sqlite3_stmt* statement_ = nullptr;
+};
+
+// Rolls back unless committed (STYLE.md habit 8). BEGIN IMMEDIATE takes the write lock up front,
+// so a concurrent writer waits (busy timeout) instead of failing half-way.
+class Transaction {
+ public:
+  explicit Transaction(Database& db);
+  ~Transaction();
+  Transaction(const Transaction&) = delete;
+  Transaction& operator=(const Transaction&) = delete;
+  void Commit();
+
+ private:
+  Database& db_;
+  bool done_ = false;
+};
+
+}  // namespace auditsync::sqlite

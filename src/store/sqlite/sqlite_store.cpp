@@ -1,0 +1,339 @@
+#include "store/sqlite/sqlite_store.hpp"
+
+#include <map>
+
+#include "core/error.hpp"
+#include "core/log.hpp"
+#include "store/sqlite/schema.hpp"
+#include "store/sqlite/sqlite_db.hpp"
+
+namespace auditsync {
+namespace {
+
+constexpr std::string_view kLaunch = "LaunchPowerApp";
+constexpr std::string_view kDelete = "DeletePowerApp";
+
+int64_t Seconds(Instant instant) { return instant.time_since_epoch().count(); }
+Instant FromSeconds(int64_t seconds) { return Instant(std::chrono::seconds(seconds)); }
+
+std::string Fingerprint(std::string_view text) {
+  uint64_t hash = 1469598103934665603ULL;
+  for (const unsigned char c : text) {
+    hash ^= c;
+    hash *= 1099511628211ULL;
+  }
+  char buffer[17];
+  std::snprintf(buffer, sizeof buffer, "%016llx", static_cast<unsigned long long>(hash));
+  return buffer;
+}
+
+// What one page says about each app: folded in memory, then one upsert per app.
+struct AppFacts {
+  std::optional<std::string> name;
+  std::optional<int64_t> name_seen_at;
+  std::optional<std::string> environment_id;
+  std::optional<std::string> environment_name;
+  std::optional<int64_t> environment_seen_at;
+  int64_t first_seen = INT64_MAX;
+  std::optional<int64_t> last_launch;
+  std::string last_launch_id;
+  std::string last_launch_by;
+  std::optional<int64_t> deleted_on;
+};
+
+std::map<std::string, AppFacts> FoldApps(const std::vector<AuditRecord>& records) {
+  std::map<std::string, AppFacts> apps;
+  for (const auto& record : records) {
+    auto& facts = apps[record.app_id];
+    const int64_t at = Seconds(record.created);
+    facts.first_seen = std::min(facts.first_seen, at);
+    if (!record.app_name.empty() && (!facts.name_seen_at || at >= *facts.name_seen_at)) {
+      facts.name = record.app_name;
+      facts.name_seen_at = at;
+    }
+    if (!record.environment_id.empty() &&
+        (!facts.environment_seen_at || at >= *facts.environment_seen_at)) {
+      facts.environment_id = record.environment_id;
+      facts.environment_name = record.environment_name.empty()
+                                   ? std::nullopt
+                                   : std::optional<std::string>(record.environment_name);
+      facts.environment_seen_at = at;
+    }
+    if (record.operation == kLaunch &&
+        (!facts.last_launch || std::tie(at, record.id) > std::tie(*facts.last_launch,
+                                                                  facts.last_launch_id))) {
+      facts.last_launch = at;
+      facts.last_launch_id = record.id;
+      facts.last_launch_by = record.user_upn;
+    } else if (record.operation == kDelete && (!facts.deleted_on || at > *facts.deleted_on)) {
+      facts.deleted_on = at;
+    }
+  }
+  return apps;
+}
+
+SyncWindow ReadWindow(const sqlite::Statement& row) {
+  SyncWindow window;
+  window.id = row.Int(0);
+  window.start = FromSeconds(row.Int(1));
+  window.end = FromSeconds(row.Int(2));
+  window.state = ParseWindowState(row.Text(3)).value_or(WindowState::kPending);
+  window.query_id = row.Text(4);
+  window.query_name = row.Text(5);
+  window.next_link = row.Text(6);
+  window.record_count = row.Int(7);
+  window.quarantined_count = row.Int(8);
+  window.attempts = static_cast<int>(row.Int(9));
+  window.last_error = row.Text(10);
+  window.last_request_id = row.Text(11);
+  return window;
+}
+
+constexpr std::string_view kWindowColumns =
+    "window_id, start_at, end_at, state, query_id, query_name, next_link, record_count, "
+    "quarantined_count, attempts, last_error, last_request_id";
+
+}  // namespace
+
+struct SqliteStore::Impl {
+  explicit Impl(const std::string& path) : db(path) {
+    db.Execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;");
+    Migrate();
+    insert_record = std::make_unique<sqlite::Statement>(
+        db,
+        "INSERT INTO audit_records (record_id, created_at, operation, record_type, workload, "
+        "app_id, app_name, environment_id, environment_name, user_upn, window_id, stored_at, raw) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) "
+        "ON CONFLICT (record_id) DO NOTHING");
+    insert_quarantine = std::make_unique<sqlite::Statement>(
+        db,
+        "INSERT INTO quarantine (fingerprint, record_id, reason, window_id, stored_at, raw) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (fingerprint) DO NOTHING");
+    // Never moves backwards: each column changes only for newer evidence, so a late or re-scanned
+    // record cannot undo what a newer one set.
+    upsert_app = std::make_unique<sqlite::Statement>(db, R"sql(
+INSERT INTO apps (app_id, display_name, name_seen_at, environment_id, environment_name,
+                  environment_seen_at, first_seen, last_launched_on, last_launched_by,
+                  last_launch_record_id, deleted_on)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+ON CONFLICT (app_id) DO UPDATE SET
+  display_name = CASE WHEN excluded.name_seen_at >= coalesce(name_seen_at, excluded.name_seen_at)
+                      THEN excluded.display_name ELSE display_name END,
+  name_seen_at = max(coalesce(name_seen_at, excluded.name_seen_at),
+                     coalesce(excluded.name_seen_at, name_seen_at)),
+  environment_id = CASE WHEN excluded.environment_seen_at >=
+                             coalesce(environment_seen_at, excluded.environment_seen_at)
+                        THEN excluded.environment_id ELSE environment_id END,
+  environment_name = CASE WHEN excluded.environment_seen_at >=
+                               coalesce(environment_seen_at, excluded.environment_seen_at)
+                          THEN excluded.environment_name ELSE environment_name END,
+  environment_seen_at = max(coalesce(environment_seen_at, excluded.environment_seen_at),
+                            coalesce(excluded.environment_seen_at, environment_seen_at)),
+  first_seen = min(first_seen, excluded.first_seen),
+  last_launched_by = CASE WHEN excluded.last_launched_on IS NOT NULL AND
+        (last_launched_on IS NULL OR (excluded.last_launched_on, excluded.last_launch_record_id)
+                                      > (last_launched_on, last_launch_record_id))
+      THEN excluded.last_launched_by ELSE last_launched_by END,
+  last_launch_record_id = CASE WHEN excluded.last_launched_on IS NOT NULL AND
+        (last_launched_on IS NULL OR (excluded.last_launched_on, excluded.last_launch_record_id)
+                                      > (last_launched_on, last_launch_record_id))
+      THEN excluded.last_launch_record_id ELSE last_launch_record_id END,
+  last_launched_on = max(coalesce(last_launched_on, excluded.last_launched_on),
+                         coalesce(excluded.last_launched_on, last_launched_on)),
+  deleted_on = max(coalesce(deleted_on, excluded.deleted_on),
+                   coalesce(excluded.deleted_on, deleted_on))
+)sql");
+    save_window = std::make_unique<sqlite::Statement>(
+        db,
+        "UPDATE sync_windows SET state = ?2, query_id = ?3, query_name = ?4, next_link = ?5, "
+        "record_count = ?6, quarantined_count = ?7, attempts = ?8, last_error = ?9, "
+        "last_request_id = ?10, updated_at = ?11 WHERE window_id = ?1");
+  }
+
+  void Migrate() {
+    sqlite::Statement version_query(db, "PRAGMA user_version");
+    version_query.Step();
+    const auto version = static_cast<size_t>(version_query.Int(0));
+    version_query.Reset();
+    if (version > sqlite::kMigrations.size()) {
+      throw StorageError("database " + db.Path() + " has schema version " +
+                         std::to_string(version) + ", newer than this auditsync (" +
+                         std::to_string(sqlite::kMigrations.size()) +
+                         "). Upgrade auditsync; the database was not changed.");
+    }
+    for (size_t next = version; next < sqlite::kMigrations.size(); ++next) {
+      sqlite::Transaction transaction(db);
+      db.Execute(sqlite::kMigrations[next]);
+      db.Execute("PRAGMA user_version = " + std::to_string(next + 1));
+      transaction.Commit();
+      spdlog::debug("database {} migrated to schema version {}", db.Path(), next + 1);
+    }
+  }
+
+  void Save(const SyncWindow& window) {
+    save_window->Bind(1, window.id)
+        .Bind(2, WindowStateName(window.state))
+        .Bind(3, window.query_id)
+        .Bind(4, window.query_name)
+        .Bind(5, window.next_link)
+        .Bind(6, window.record_count)
+        .Bind(7, window.quarantined_count)
+        .Bind(8, static_cast<int64_t>(window.attempts))
+        .Bind(9, window.last_error)
+        .Bind(10, window.last_request_id)
+        .Bind(11, Seconds(NowUtc()))
+        .Run();
+  }
+
+  sqlite::Database db;
+  std::unique_ptr<sqlite::Statement> insert_record;
+  std::unique_ptr<sqlite::Statement> insert_quarantine;
+  std::unique_ptr<sqlite::Statement> upsert_app;
+  std::unique_ptr<sqlite::Statement> save_window;
+};
+
+SqliteStore::SqliteStore(const std::string& path) : impl_(std::make_unique<Impl>(path)) {}
+SqliteStore::~SqliteStore() = default;
+
+std::vector<SyncWindow> SqliteStore::UnfinishedWindows() {
+  sqlite::Statement query(impl_->db,
+                          "SELECT " + std::string(kWindowColumns) +
+                              " FROM sync_windows WHERE state IN ('pending', 'queued', 'paging', "
+                              "'failed') ORDER BY start_at, end_at");
+  std::vector<SyncWindow> windows;
+  while (query.Step()) windows.push_back(ReadWindow(query));
+  return windows;
+}
+
+SyncWindow SqliteStore::GetOrAddWindow(Instant start, Instant end) {
+  sqlite::Statement insert(impl_->db,
+                           "INSERT INTO sync_windows (start_at, end_at, state, updated_at) "
+                           "VALUES (?1, ?2, 'pending', ?3) ON CONFLICT (start_at, end_at) DO "
+                           "NOTHING");
+  insert.Bind(1, Seconds(start)).Bind(2, Seconds(end)).Bind(3, Seconds(NowUtc())).Run();
+  sqlite::Statement query(impl_->db, "SELECT " + std::string(kWindowColumns) +
+                                         " FROM sync_windows WHERE start_at = ?1 AND end_at = ?2");
+  query.Bind(1, Seconds(start)).Bind(2, Seconds(end));
+  query.Step();
+  return ReadWindow(query);
+}
+
+void SqliteStore::SaveWindow(const SyncWindow& window) { impl_->Save(window); }
+
+std::optional<Instant> SqliteStore::Frontier() {
+  sqlite::Statement query(impl_->db, "SELECT max(end_at) FROM sync_windows");
+  query.Step();
+  if (query.IsNull(0)) return std::nullopt;
+  return FromSeconds(query.Int(0));
+}
+
+PageOutcome SqliteStore::CommitPage(SyncWindow& window, const RecordPage& page) {
+  PageOutcome outcome;
+  const int64_t now = Seconds(NowUtc());
+  sqlite::Transaction transaction(impl_->db);
+  auto& insert = *impl_->insert_record;
+  for (const auto& record : page.records) {
+    insert.Bind(1, record.id)
+        .Bind(2, Seconds(record.created))
+        .Bind(3, record.operation)
+        .Bind(4, static_cast<int64_t>(record.record_type))
+        .Bind(5, record.workload)
+        .Bind(6, record.app_id)
+        .Bind(7, record.app_name)
+        .Bind(8, record.environment_id)
+        .Bind(9, record.environment_name)
+        .Bind(10, record.user_upn)
+        .Bind(11, window.id)
+        .Bind(12, now)
+        .Bind(13, record.raw);
+    insert.Run();
+    if (sqlite3_changes(impl_->db.Handle()) > 0) {
+      ++outcome.inserted;
+    } else {
+      ++outcome.duplicates;
+    }
+  }
+  auto& quarantine = *impl_->insert_quarantine;
+  for (const auto& bad : page.quarantined) {
+    quarantine.Bind(1, Fingerprint(bad.raw))
+        .Bind(2, bad.record_id)
+        .Bind(3, bad.reason)
+        .Bind(4, window.id)
+        .Bind(5, now)
+        .Bind(6, bad.raw)
+        .Run();
+    if (sqlite3_changes(impl_->db.Handle()) > 0) ++outcome.quarantined;
+  }
+  auto& upsert = *impl_->upsert_app;
+  for (const auto& [app_id, facts] : FoldApps(page.records)) {
+    upsert.Bind(1, app_id)
+        .BindOptional(2, facts.name)
+        .BindOptional(3, facts.name_seen_at)
+        .BindOptional(4, facts.environment_id)
+        .BindOptional(5, facts.environment_name)
+        .BindOptional(6, facts.environment_seen_at)
+        .Bind(7, facts.first_seen)
+        .BindOptional(8, facts.last_launch)
+        .Bind(9, facts.last_launch_by)
+        .Bind(10, facts.last_launch_id)
+        .BindOptional(11, facts.deleted_on);
+    if (!facts.last_launch) upsert.BindNull(9).BindNull(10);
+    upsert.Run();
+  }
+  window.record_count += outcome.inserted;
+  window.quarantined_count += outcome.quarantined;
+  impl_->Save(window);
+  transaction.Commit();
+  return outcome;
+}
+
+std::vector<AppUsage> SqliteStore::QueryAppUsage(Instant from, Instant to) {
+  sqlite::Statement query(impl_->db, R"sql(
+WITH launches AS (
+  SELECT app_id, created_at, record_id, user_upn FROM audit_records
+  WHERE operation = 'LaunchPowerApp' AND created_at >= ?1 AND created_at < ?2
+), totals AS (
+  SELECT app_id, count(*) AS launches, count(DISTINCT nullif(user_upn, '')) AS users
+  FROM launches GROUP BY app_id
+), latest AS (
+  SELECT app_id, created_at, user_upn,
+         row_number() OVER (PARTITION BY app_id ORDER BY created_at DESC, record_id DESC) AS rank
+  FROM launches
+)
+SELECT totals.app_id, apps.display_name, apps.environment_id, apps.environment_name,
+       totals.launches, totals.users, latest.created_at, latest.user_upn
+FROM totals
+JOIN latest ON latest.app_id = totals.app_id AND latest.rank = 1
+LEFT JOIN apps ON apps.app_id = totals.app_id
+ORDER BY totals.launches DESC, totals.app_id
+)sql");
+  query.Bind(1, Seconds(from)).Bind(2, Seconds(to));
+  std::vector<AppUsage> rows;
+  while (query.Step()) {
+    AppUsage row;
+    row.app_id = query.Text(0);
+    row.app_name = query.OptionalText(1);
+    row.environment_id = query.OptionalText(2);
+    row.environment_name = query.OptionalText(3);
+    row.launches = query.Int(4);
+    row.unique_users = query.Int(5);
+    row.last_launched_on = FromSeconds(query.Int(6));
+    row.last_launched_by = query.Text(7);
+    rows.push_back(std::move(row));
+  }
+  return rows;
+}
+
+int64_t SqliteStore::CountRecords() {
+  sqlite::Statement query(impl_->db, "SELECT count(*) FROM audit_records");
+  query.Step();
+  return query.Int(0);
+}
+
+int64_t SqliteStore::CountQuarantined() {
+  sqlite::Statement query(impl_->db, "SELECT count(*) FROM quarantine");
+  query.Step();
+  return query.Int(0);
+}
+
+}  // namespace auditsync

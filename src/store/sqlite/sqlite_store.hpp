@@ -1,0 +1,48 @@
+// The embedded store: one SQLite file in WAL mode. Records are upserted idempotently on their
+// id; each page's records, its quarantined records, the "update data" step on the apps table and
+// the window's next link are committed in one transaction, so a killed sync resumes without loss
+// or duplicates.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "record/audit_record.hpp"
+#include "store/model.hpp"
+
+namespace auditsync {
+
+class SqliteStore {
+ public:
+  // Opens (creating if needed) and migrates the schema. Throws StorageError.
+  explicit SqliteStore(const std::string& path);
+  ~SqliteStore();
+  SqliteStore(const SqliteStore&) = delete;
+  SqliteStore& operator=(const SqliteStore&) = delete;
+
+  // Windows that still need work: pending, queued, paging or failed, oldest first.
+  std::vector<SyncWindow> UnfinishedWindows();
+  // The window [start, end), created as pending if new.
+  SyncWindow GetOrAddWindow(Instant start, Instant end);
+  void SaveWindow(const SyncWindow& window);
+  // The end of the newest planned window: where the next scheduled sync starts.
+  std::optional<Instant> Frontier();
+
+  // Stores a page and saves `window` (its next_link/state as the caller set them) atomically.
+  // `window.record_count` and `quarantined_count` are advanced by what was new.
+  PageOutcome CommitPage(SyncWindow& window, const RecordPage& page);
+
+  // Launch figures per app over records created in [from, to).
+  std::vector<AppUsage> QueryAppUsage(Instant from, Instant to);
+
+  int64_t CountRecords();
+  int64_t CountQuarantined();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace auditsync
