@@ -5,9 +5,11 @@
 namespace auditsync {
 
 void InitLogging(std::string_view level) {
-  auto logger = spdlog::stderr_color_mt("auditsync");
-  logger->set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %^%-5l%$ %v", spdlog::pattern_time_type::utc);
-  spdlog::set_default_logger(logger);
+  if (spdlog::get("auditsync") == nullptr) {
+    auto logger = spdlog::stderr_color_mt("auditsync");
+    logger->set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %^%-5l%$ %v", spdlog::pattern_time_type::utc);
+    spdlog::set_default_logger(logger);
+  }
   const auto parsed = spdlog::level::from_str(std::string(level));
   // from_str answers `off` for unknown names; an unknown name should not silence the tool.
   spdlog::set_level(parsed == spdlog::level::off && level != "off" ? spdlog::level::info : parsed);

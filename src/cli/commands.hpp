@@ -1,0 +1,24 @@
+// One function per command adds its subcommand and options to the CLI and sets the action that
+// runs it (STYLE.md habit 10). Actions return the process exit code.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <functional>
+
+#include "cli/settings_flags.hpp"
+#include "core/error.hpp"
+#include "core/time.hpp"
+
+namespace auditsync {
+
+using CommandAction = std::function<ExitCode()>;
+
+void SetupSyncCommand(CLI::App& app, GlobalFlags& flags, CommandAction& action);
+void SetupReportCommand(CLI::App& app, GlobalFlags& flags, CommandAction& action);
+void SetupDemoCommand(CLI::App& app, GlobalFlags& flags, CommandAction& action);
+
+// Parses a --from/--to value (ISO 8601 or relative like -7d). Throws ConfigError.
+Instant ParseTimeFlag(const std::string& flag, const std::string& value, Instant now);
+
+}  // namespace auditsync

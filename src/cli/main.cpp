@@ -1,0 +1,39 @@
+// auditsync: collects Microsoft 365 audit logs of Power Apps into a database and reports usage.
+#include <CLI/CLI.hpp>
+
+#include <iostream>
+
+#include "cli/commands.hpp"
+#include "core/log.hpp"
+
+int main(int argc, char** argv) {
+  using auditsync::ExitCode;
+  auditsync::InitLogging("info");
+  CLI::App app{
+      "auditsync: collects Power Apps audit records from Microsoft 365 (Graph audit log "
+      "queries) into a database and reports launches and unique users per app."};
+  app.require_subcommand(1);
+  app.fallthrough();  // settings flags may follow the command name
+  auditsync::GlobalFlags flags;
+  auditsync::AddSettingFlags(app, flags);
+  auditsync::CommandAction action;
+  auditsync::SetupSyncCommand(app, flags, action);
+  auditsync::SetupReportCommand(app, flags, action);
+  auditsync::SetupDemoCommand(app, flags, action);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& error) {
+    const int code = app.exit(error);
+    return code == 0 ? 0 : static_cast<int>(ExitCode::kUsage);
+  }
+  try {
+    return static_cast<int>(action());
+  } catch (const auditsync::Error& error) {
+    std::cerr << "auditsync: " << error.what() << '\n';
+    return static_cast<int>(error.Code());
+  } catch (const std::exception& error) {
+    std::cerr << "auditsync: unexpected failure: " << error.what()
+              << ". Please report it with the log above.\n";
+    return static_cast<int>(ExitCode::kInternal);
+  }
+}

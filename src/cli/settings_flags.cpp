@@ -1,0 +1,54 @@
+#include "cli/settings_flags.hpp"
+
+#include <cstdlib>
+#include <filesystem>
+
+#include "core/error.hpp"
+
+namespace auditsync {
+
+void AddSettingFlags(CLI::App& app, GlobalFlags& flags) {
+  app.add_option("--config", flags.config_path,
+                 "TOML configuration file (default: ./auditsync.toml when present)")
+      ->group("Configuration");
+  for (const auto& spec : Settings()) {
+    if (spec.flag.empty()) continue;
+    auto* option = app.add_option(std::string(spec.flag), flags.values[std::string(spec.key)],
+                                  std::string(spec.meaning) + " [" + std::string(spec.env) + "]");
+    option->group("Settings");
+    if (!spec.default_text.empty()) option->default_str(std::string(spec.default_text));
+  }
+  // Accepted only to refuse it with the reason, instead of an "unknown option" error.
+  app.add_flag("--client-secret", flags.secret_flag_given,
+               "Refused: a secret on the command line shows in `ps` and shell history")
+      ->group("");
+}
+
+Config LoadConfig(CLI::App& app, const GlobalFlags& flags, bool need_credentials) {
+  if (flags.secret_flag_given) {
+    throw ConfigError(
+        "--client-secret is not accepted: a secret on the command line shows in `ps` and in "
+        "shell history. Put it in a file named by client_secret_file (mode 0600), or in "
+        "AUDITSYNC_CLIENT_SECRET.");
+  }
+  RawSettings raw;
+  std::string path = flags.config_path;
+  if (path.empty() && std::filesystem::exists("auditsync.toml")) path = "auditsync.toml";
+  if (!path.empty()) {
+    if (!std::filesystem::exists(path)) {
+      throw ConfigError("configuration file " + path +
+                        " does not exist. Check the --config path.");
+    }
+    LoadTomlFile(path, raw);
+  }
+  LoadEnvironment(raw, std::getenv);
+  for (const auto& spec : Settings()) {
+    if (spec.flag.empty()) continue;
+    if (app.get_option(std::string(spec.flag))->count() > 0) {
+      raw.Set(spec.key, flags.values.at(std::string(spec.key)), SettingSource::kFlag);
+    }
+  }
+  return ResolveConfig(raw, need_credentials);
+}
+
+}  // namespace auditsync

@@ -1,0 +1,25 @@
+// Puts every setting of the table on the command line and layers the sources in one place:
+// defaults < TOML file < environment < flags.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <map>
+#include <string>
+
+#include "core/config.hpp"
+
+namespace auditsync {
+
+struct GlobalFlags {
+  std::string config_path;  // --config; default ./auditsync.toml when present
+  std::map<std::string, std::string> values;  // setting key -> flag value
+  bool secret_flag_given = false;
+};
+
+void AddSettingFlags(CLI::App& app, GlobalFlags& flags);
+
+// Reads the file, the environment and the flags into a typed Config. Throws ConfigError.
+Config LoadConfig(CLI::App& app, const GlobalFlags& flags, bool need_credentials);
+
+}  // namespace auditsync

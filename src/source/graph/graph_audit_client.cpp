@@ -1,0 +1,215 @@
+#include "source/graph/graph_audit_client.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include "core/log.hpp"
+
+namespace auditsync {
+namespace {
+
+struct GraphError {
+  std::string code;
+  std::string message;
+  std::string request_id;
+};
+
+// Graph errors nest innerError objects (spelled innerError or innererror); the request id sits
+// in one of them, as `request-id` in newer responses and `requestId` in older ones.
+GraphError ParseGraphError(const HttpResponse& response) {
+  GraphError parsed;
+  parsed.request_id = std::string(response.Header("request-id"));
+  const auto json = nlohmann::json::parse(response.body, nullptr, false);
+  if (!json.is_object() || !json.contains("error") || !json["error"].is_object()) return parsed;
+  const auto& error = json["error"];
+  parsed.code = error.value("code", "");
+  parsed.message = error.value("message", "");
+  const nlohmann::json* inner = &error;
+  for (int depth = 0; depth < 8 && inner != nullptr; ++depth) {
+    for (const char* key : {"request-id", "requestId"}) {
+      if (inner->contains(key) && (*inner)[key].is_string() && parsed.request_id.empty()) {
+        parsed.request_id = (*inner)[key].get<std::string>();
+      }
+    }
+    const nlohmann::json* next = nullptr;
+    for (const char* key : {"innerError", "innererror"}) {
+      if (inner->contains(key) && (*inner)[key].is_object()) next = &(*inner)[key];
+    }
+    inner = next;
+  }
+  return parsed;
+}
+
+}  // namespace
+
+GraphAuditClient::GraphAuditClient(HttpClient& http, TokenCredential& credential,
+                                   GraphOptions options)
+    : http_(http),
+      credential_(credential),
+      options_(std::move(options)),
+      scope_(options_.graph_url + "/.default") {}
+
+std::string GraphAuditClient::QueriesUrl() const {
+  return options_.graph_url + "/" + options_.api_version + "/security/auditLog/queries";
+}
+
+std::string GraphAuditClient::FirstPageUrl(const std::string& query_id) const {
+  return QueriesUrl() + "/" + query_id + "/records?$top=" + std::to_string(options_.page_size);
+}
+
+HttpResponse GraphAuditClient::Call(HttpRequest request, SendOptions send) {
+  request.headers.emplace_back("Accept", "application/json");
+  // Evolvable enums: ask Graph for record types newer than this client's metadata.
+  request.headers.emplace_back("Prefer", "include-unknown-enum-members");
+  const auto authorization_index = request.headers.size();
+  request.headers.emplace_back("Authorization", "");
+  // A 401 means the token expired or was revoked: sign in again once, then give up.
+  for (int attempt = 0;; ++attempt) {
+    request.headers[authorization_index].second = "Bearer " + credential_.GetToken(scope_);
+    auto response = http_.Send(request, send);
+    if (response.status != 401 || attempt == 1) return response;
+    spdlog::debug("{} answered 401; signing in again", RedactUrl(request.url));
+    credential_.Invalidate(scope_);
+  }
+}
+
+void GraphAuditClient::ThrowFor(const HttpRequest& request, const HttpResponse& response,
+                                const std::string& action) {
+  const auto error = ParseGraphError(response);
+  ServiceError::Details details{response.status, error.code, error.request_id,
+                                RedactUrl(request.url)};
+  std::string message = action + " failed: HTTP " + std::to_string(response.status) +
+                        (error.code.empty() ? "" : " " + error.code) +
+                        (error.message.empty() ? "" : " (" + error.message + ")");
+  if (!error.request_id.empty()) message += ", request id " + error.request_id;
+  if (response.status == 401) {
+    throw AuthError(message + ". Graph rejected a fresh token: check that graph_url names the " +
+                        "Microsoft Graph of the tenant's cloud.",
+                    details);
+  }
+  if (response.status == 403) {
+    throw AuthError(message + ". The app registration needs the Microsoft Graph application " +
+                        "permission AuditLogsQuery.Read.All with admin consent, and unified " +
+                        "audit logging must be on in the tenant.",
+                    details);
+  }
+  if (response.status == 404 && request.url.find("/security/auditLog") != std::string::npos &&
+      error.code.empty()) {
+    message += ". The audit log query API was not found at " + QueriesUrl() +
+               ": check graph_url and graph_api_version (v1.0 or beta)";
+  }
+  throw ServiceError(message + ".", details);
+}
+
+std::optional<std::string> GraphAuditClient::FindQueryByName(const std::string& display_name) {
+  HttpRequest request;
+  request.url = QueriesUrl();
+  // The listing may be paged like any Graph collection.
+  while (!request.url.empty()) {
+    nlohmann::json json;
+    SendOptions send;
+    send.accept = [&json](const HttpResponse& response) {
+      json = nlohmann::json::parse(response.body, nullptr, false);
+      return json.is_object() && json.contains("value") && json["value"].is_array();
+    };
+    const auto response = Call(request, send);
+    if (response.status != 200) ThrowFor(request, response, "listing audit log queries");
+    for (const auto& query : json["value"]) {
+      if (query.is_object() && query.value("displayName", "") == display_name &&
+          query.contains("id") && query["id"].is_string()) {
+        return query["id"].get<std::string>();
+      }
+    }
+    request.url = json.contains("@odata.nextLink") && json["@odata.nextLink"].is_string()
+                      ? json["@odata.nextLink"].get<std::string>()
+                      : std::string();
+  }
+  return std::nullopt;
+}
+
+std::string GraphAuditClient::CreateQuery(const std::string& display_name, Instant start,
+                                          Instant end) {
+  nlohmann::json body = {{"displayName", display_name},
+                         {"filterStartDateTime", FormatIso8601(start)},
+                         {"filterEndDateTime", FormatIso8601(end)},
+                         {"operationFilters", options_.operations}};
+  if (!options_.service_filters.empty()) body["serviceFilters"] = options_.service_filters;
+  HttpRequest request;
+  request.method = "POST";
+  request.url = QueriesUrl();
+  request.headers = {{"Content-Type", "application/json"}};
+  request.body = body.dump();
+
+  constexpr int kAttempts = 4;
+  for (int attempt = 1;; ++attempt) {
+    std::string query_id;
+    SendOptions send;
+    send.replayable = false;
+    send.accept = [&query_id](const HttpResponse& response) {
+      const auto json = nlohmann::json::parse(response.body, nullptr, false);
+      if (!json.is_object() || !json.contains("id") || !json["id"].is_string()) return false;
+      query_id = json["id"].get<std::string>();
+      return true;
+    };
+    try {
+      const auto response = Call(request, send);
+      if (response.status == 201 || response.status == 200) return query_id;
+      if (!IsRetryableStatus(response.status) || attempt == kAttempts) {
+        ThrowFor(request, response, "creating an audit log query");
+      }
+      spdlog::warn("creating query {} answered HTTP {}; the query may exist: looking for it",
+                   display_name, response.status);
+    } catch (const TransportError& error) {
+      if (attempt == kAttempts) throw;
+      spdlog::warn("creating query {}: {}; the query may exist: looking for it", display_name,
+                   error.what());
+    } catch (const ServiceError& error) {
+      // A garbled 201 body: the query exists but its id was lost.
+      if (error.GetDetails().service_code != "GarbledResponse" || attempt == kAttempts) throw;
+    }
+    if (auto existing = FindQueryByName(display_name)) {
+      spdlog::info("found query {} by its name after an uncertain reply", display_name);
+      return *existing;
+    }
+  }
+}
+
+QueryStatus GraphAuditClient::GetQuery(const std::string& query_id) {
+  HttpRequest request;
+  request.url = QueriesUrl() + "/" + query_id;
+  nlohmann::json json;
+  SendOptions send;
+  send.accept = [&json](const HttpResponse& response) {
+    json = nlohmann::json::parse(response.body, nullptr, false);
+    return json.is_object() && json.contains("status") && json["status"].is_string();
+  };
+  const auto response = Call(request, send);
+  if (response.status != 200) ThrowFor(request, response, "reading audit log query " + query_id);
+  QueryStatus status;
+  status.id = query_id;
+  status.status = json["status"].get<std::string>();
+  if (const auto it = json.find("isRecordCountLimitExceeded");
+      it != json.end() && it->is_boolean()) {
+    status.record_limit_exceeded = it->get<bool>();
+  }
+  if (const auto it = json.find("approximateReturnedRecordCount");
+      it != json.end() && it->is_number_integer()) {
+    status.approximate_records = it->get<long long>();
+  }
+  return status;
+}
+
+RecordPage GraphAuditClient::FetchPage(const std::string& url) {
+  HttpRequest request;
+  request.url = url;
+  std::optional<RecordPage> page;
+  SendOptions send;
+  send.accept = [this, &page](const HttpResponse& response) {
+    page = parser_.ParseGraphPage(response.body);
+    return page.has_value();
+  };
+  const auto response = Call(request, send);
+  if (response.status != 200) ThrowFor(request, response, "reading audit records");
+  return std::move(*page);
+}
+
+}  // namespace auditsync

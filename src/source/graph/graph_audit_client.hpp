@@ -1,0 +1,65 @@
+// The Microsoft Graph audit log query API (microsoft-apis.md §1): create a query for a time
+// window, read its status, and page its records by following @odata.nextLink verbatim.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "auth/token_credential.hpp"
+#include "core/time.hpp"
+#include "net/http_client.hpp"
+#include "record/record_parser.hpp"
+
+namespace auditsync {
+
+struct GraphOptions {
+  std::string graph_url;    // e.g. https://graph.microsoft.com, no trailing slash
+  std::string api_version;  // v1.0 or beta
+  int page_size = 1000;
+  std::vector<std::string> operations;
+  std::vector<std::string> service_filters;
+};
+
+struct QueryStatus {
+  std::string id;
+  std::string status;  // notStarted, running, succeeded, failed, cancelled, ...
+  bool record_limit_exceeded = false;
+  std::optional<long long> approximate_records;
+};
+
+class GraphAuditClient {
+ public:
+  GraphAuditClient(HttpClient& http, TokenCredential& credential, GraphOptions options);
+
+  // Creates a query named `display_name` for [start, end) and returns its id. The POST is never
+  // replayed blindly: when its outcome is unknown (lost reply, 5xx), the query is looked for by
+  // its display name, and created again only if it is not there.
+  std::string CreateQuery(const std::string& display_name, Instant start, Instant end);
+
+  // The id of an existing query with this display name, if any.
+  std::optional<std::string> FindQueryByName(const std::string& display_name);
+
+  // Throws ServiceError with http_status 404 when the query no longer exists.
+  QueryStatus GetQuery(const std::string& query_id);
+
+  // Where paging of a succeeded query starts.
+  std::string FirstPageUrl(const std::string& query_id) const;
+
+  // Fetches and parses one page. A garbled body is retried like a dropped connection.
+  RecordPage FetchPage(const std::string& url);
+
+ private:
+  HttpResponse Call(HttpRequest request, SendOptions send);
+  [[noreturn]] void ThrowFor(const HttpRequest& request, const HttpResponse& response,
+                             const std::string& action);
+  std::string QueriesUrl() const;
+
+  HttpClient& http_;
+  TokenCredential& credential_;
+  GraphOptions options_;
+  std::string scope_;
+  RecordParser parser_;
+};
+
+}  // namespace auditsync

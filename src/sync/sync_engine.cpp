@@ -1,0 +1,218 @@
+#include "sync/sync_engine.hpp"
+
+#include <deque>
+#include <thread>
+
+#include "core/error.hpp"
+#include "core/log.hpp"
+#include "sync/window_planner.hpp"
+
+namespace auditsync {
+namespace {
+
+bool IsTerminal(const std::string& status) {
+  return status == "succeeded" || status == "failed" || status == "cancelled";
+}
+
+bool IsWaiting(const std::string& status) {
+  return status == "notStarted" || status == "running";
+}
+
+std::string Describe(const SyncWindow& window) {
+  return FormatIso8601(window.start) + ".." + FormatIso8601(window.end);
+}
+
+// How many times a query that ended `failed` or `cancelled` is submitted again in one run.
+constexpr int kQueryResubmissions = 1;
+
+}  // namespace
+
+SyncEngine::SyncEngine(SqliteStore& store, GraphAuditClient& graph, SyncOptions options,
+                       SyncClock clock)
+    : store_(store), graph_(graph), options_(options), clock_(std::move(clock)) {
+  if (!clock_.sleep) {
+    clock_.sleep = [](std::chrono::milliseconds delay) { std::this_thread::sleep_for(delay); };
+  }
+}
+
+SyncSummary SyncEngine::Run(const SyncRequest& request) {
+  const Instant now = clock_.now();
+  SyncSummary summary;
+  summary.to = std::min(request.to.value_or(now), now);
+  summary.from = request.from ? *request.from
+                              : store_.Frontier().value_or(now - options_.initial_lookback);
+  if (summary.from >= summary.to && request.from) {
+    throw ConfigError("--from " + FormatIso8601(summary.from) + " is not before --to " +
+                      FormatIso8601(summary.to) +
+                      " (--to cannot be in the future). Give an earlier --from.");
+  }
+  for (const auto& [start, end] : PlanWindows(summary.from, summary.to, options_.window)) {
+    store_.GetOrAddWindow(start, end);
+  }
+  // Everything unfinished, including windows that failed in earlier runs: they are retried first,
+  // oldest first, so coverage closes from the past forward.
+  auto pending = store_.UnfinishedWindows();
+  std::deque<SyncWindow> work(pending.begin(), pending.end());
+  spdlog::info("sync {}..{}: {} window(s) to collect", FormatIso8601(summary.from),
+               FormatIso8601(summary.to), work.size());
+
+  while (!work.empty()) {
+    // Queries take minutes to hours server-side: keep the next few submitted while this one is
+    // awaited and paged, so that they run in parallel.
+    const size_t ahead = std::min(work.size(), static_cast<size_t>(options_.max_queries_in_flight));
+    for (size_t i = 0; i < ahead; ++i) {
+      auto& window = work[i];
+      if (!window.query_id.empty() || !window.next_link.empty()) continue;
+      try {
+        Submit(window);
+      } catch (const AuthError&) {
+        throw;
+      } catch (const ServiceError& error) {
+        Fail(window, error.what(), error.GetDetails().request_id);
+      } catch (const TransportError& error) {
+        Fail(window, error.what(), "");
+      }
+    }
+    SyncWindow window = std::move(work.front());
+    work.pop_front();
+    if (window.query_id.empty() && window.next_link.empty()) {
+      ++summary.windows_failed;  // its submission failed just now
+      continue;
+    }
+    const int64_t before = summary.inserted;
+    Collect(window, summary);
+    if (window.state == WindowState::kSplit) {
+      const auto halves = SplitWindow(window.start, window.end);
+      for (auto it = halves.rbegin(); it != halves.rend(); ++it) {
+        work.push_front(store_.GetOrAddWindow(it->first, it->second));
+      }
+      continue;
+    }
+    if (window.state == WindowState::kComplete) {
+      ++summary.windows_complete;
+      spdlog::info("window {} complete: {} record(s) stored, {} new", Describe(window),
+                   window.record_count, summary.inserted - before);
+    } else {
+      ++summary.windows_failed;
+    }
+  }
+  return summary;
+}
+
+void SyncEngine::Submit(SyncWindow& window) {
+  // A name saved before the POST lets a sync that crashed during the POST find its query again.
+  if (!window.query_name.empty()) {
+    if (auto existing = graph_.FindQueryByName(window.query_name)) {
+      window.query_id = *existing;
+      window.state = WindowState::kQueued;
+      store_.SaveWindow(window);
+      return;
+    }
+  }
+  ++window.attempts;
+  window.query_name = "auditsync " + Describe(window) + " #" + std::to_string(window.id) + "." +
+                      std::to_string(window.attempts);
+  store_.SaveWindow(window);
+  window.query_id = graph_.CreateQuery(window.query_name, window.start, window.end);
+  window.state = WindowState::kQueued;
+  store_.SaveWindow(window);
+  spdlog::debug("window {}: query {} submitted", Describe(window), window.query_id);
+}
+
+std::optional<QueryStatus> SyncEngine::Await(SyncWindow& window) {
+  const auto deadline = clock_.steady() + options_.query_timeout;
+  auto delay = std::min<std::chrono::milliseconds>(std::chrono::seconds(5), options_.poll_interval);
+  for (;;) {
+    auto status = graph_.GetQuery(window.query_id);
+    if (IsTerminal(status.status)) return status;
+    if (!IsWaiting(status.status)) {
+      status.status = "unexpected status `" + status.status + "`";
+      return status;
+    }
+    if (clock_.steady() + delay > deadline) return std::nullopt;
+    clock_.sleep(delay);
+    delay = std::min<std::chrono::milliseconds>(delay * 2, options_.poll_interval);
+  }
+}
+
+void SyncEngine::Collect(SyncWindow& window, SyncSummary& summary) {
+  try {
+    if (window.next_link.empty()) {
+      std::optional<QueryStatus> status;
+      for (int resubmission = 0;; ++resubmission) {
+        status = Await(window);
+        if (!status) {
+          return Fail(window,
+                      "query " + window.query_id + " still unfinished after the query_timeout; "
+                      "the next sync waits for it again",
+                      "");
+        }
+        if (status->status == "succeeded") break;
+        const std::string outcome = "query " + window.query_id + " ended " + status->status;
+        window.query_id.clear();
+        window.query_name.clear();
+        if (resubmission == kQueryResubmissions) {
+          return Fail(window, outcome + "; the next sync submits it again", "");
+        }
+        spdlog::warn("window {}: {}; submitting it again", Describe(window), outcome);
+        Submit(window);
+      }
+      if (status->record_limit_exceeded) {
+        if (!SplitWindow(window.start, window.end).empty()) {
+          spdlog::warn("window {}: the query hit its record cap; splitting the window in halves",
+                       Describe(window));
+          window.state = WindowState::kSplit;
+          store_.SaveWindow(window);
+          return;
+        }
+        spdlog::error("window {}: the query hit its record cap in one second; storing what it "
+                      "returned",
+                      Describe(window));
+      }
+      window.state = WindowState::kPaging;
+      window.next_link = graph_.FirstPageUrl(window.query_id);
+      store_.SaveWindow(window);
+    }
+    while (!window.next_link.empty()) {
+      auto page = graph_.FetchPage(window.next_link);
+      window.next_link = page.next_link;
+      if (window.next_link.empty()) {
+        window.state = WindowState::kComplete;
+        window.last_error.clear();
+        window.last_request_id.clear();
+      }
+      const auto outcome = store_.CommitPage(window, page);
+      summary.inserted += outcome.inserted;
+      summary.duplicates += outcome.duplicates;
+      summary.quarantined += outcome.quarantined;
+      if (outcome.quarantined > 0) {
+        spdlog::warn("window {}: {} record(s) could not be read and were quarantined",
+                     Describe(window), outcome.quarantined);
+      }
+    }
+  } catch (const AuthError&) {
+    throw;
+  } catch (const ServiceError& error) {
+    const auto status = error.GetDetails().http_status;
+    if (status == 400 || status == 404 || status == 410) {
+      // The query or its next link is gone: the next sync starts the window over (records already
+      // stored are deduplicated on their id).
+      window.query_id.clear();
+      window.query_name.clear();
+      window.next_link.clear();
+    }
+    Fail(window, error.what(), error.GetDetails().request_id);
+  } catch (const TransportError& error) {
+    Fail(window, error.what(), "");
+  }
+}
+
+void SyncEngine::Fail(SyncWindow& window, const std::string& error, const std::string& request_id) {
+  window.state = WindowState::kFailed;
+  window.last_error = error;
+  window.last_request_id = request_id;
+  store_.SaveWindow(window);
+  spdlog::error("window {}: {}", Describe(window), error);
+}
+
+}  // namespace auditsync

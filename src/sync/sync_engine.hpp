@@ -1,0 +1,68 @@
+// Collects every window of a time range: plans windows, submits their queries ahead so that the
+// service runs them in parallel, waits for each, pages its records into the store, and splits
+// windows whose query hit the record cap. Progress lives in the store (sync_windows), so an
+// interrupted sync resumes where it stopped.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <optional>
+
+#include "source/graph/graph_audit_client.hpp"
+#include "store/sqlite/sqlite_store.hpp"
+
+namespace auditsync {
+
+struct SyncOptions {
+  std::chrono::seconds window{std::chrono::hours(24)};
+  std::chrono::seconds initial_lookback{std::chrono::days(7)};
+  int max_queries_in_flight = 4;
+  std::chrono::milliseconds poll_interval{60000};  // the longest wait between status checks
+  std::chrono::seconds query_timeout{std::chrono::hours(6)};
+};
+
+struct SyncRequest {
+  std::optional<Instant> from;  // default: the store's frontier, or now - initial_lookback
+  std::optional<Instant> to;    // default: now
+};
+
+struct SyncSummary {
+  int windows_complete = 0;
+  int windows_failed = 0;
+  int64_t inserted = 0;
+  int64_t duplicates = 0;
+  int64_t quarantined = 0;
+  Instant from{};
+  Instant to{};
+};
+
+struct SyncClock {
+  std::function<Instant()> now = NowUtc;
+  std::function<void(std::chrono::milliseconds)> sleep;  // default: std::this_thread::sleep_for
+  std::function<std::chrono::steady_clock::time_point()> steady = std::chrono::steady_clock::now;
+};
+
+class SyncEngine {
+ public:
+  SyncEngine(SqliteStore& store, GraphAuditClient& graph, SyncOptions options,
+             SyncClock clock = {});
+
+  // Throws AuthError at once (nothing else can succeed without credentials) and ConfigError for
+  // an impossible range; a window that fails otherwise is recorded and counted, and the others go
+  // on.
+  SyncSummary Run(const SyncRequest& request);
+
+ private:
+  void Submit(SyncWindow& window);
+  // Waits for the window's query; returns its final status, or nullopt when it timed out.
+  std::optional<QueryStatus> Await(SyncWindow& window);
+  void Collect(SyncWindow& window, SyncSummary& summary);
+  void Fail(SyncWindow& window, const std::string& error, const std::string& request_id);
+
+  SqliteStore& store_;
+  GraphAuditClient& graph_;
+  SyncOptions options_;
+  SyncClock clock_;
+};
+
+}  // namespace auditsync

@@ -1,0 +1,148 @@
+#include "integration/harness.hpp"
+
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <random>
+#include <sstream>
+
+namespace auditsync::testing {
+
+Workspace::Workspace() {
+  static int counter = 0;
+  root_ = std::filesystem::temp_directory_path() /
+          ("auditsync-it-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
+  std::filesystem::remove_all(root_);
+  std::filesystem::create_directories(root_);
+}
+
+Workspace::~Workspace() {
+  if (!::testing::Test::HasFailure()) std::filesystem::remove_all(root_);
+}
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream file(path);
+  std::stringstream content;
+  content << file.rdbuf();
+  return content.str();
+}
+
+Emulator::Emulator(const Workspace& workspace, std::vector<std::string> tenant,
+                   std::vector<std::string> serve)
+    : workspace_(workspace), tenant_(std::move(tenant)) {
+  secret_file_ = workspace.Path("client-secret");
+  std::random_device random;
+  std::ofstream(secret_file_) << "test-secret-" << random() << random() << '\n';
+  ca_file_ = workspace.Path("emulator-ca.pem");
+  const auto port_file = workspace.Path("emulator.port");
+  std::vector<std::string> argv = {EMULATOR_BINARY, "serve", "--port", "0", "--port-file",
+                                   port_file, "--ca-file", ca_file_, "--client-secret-file",
+                                   secret_file_};
+  argv.insert(argv.end(), tenant_.begin(), tenant_.end());
+  argv.insert(argv.end(), serve.begin(), serve.end());
+  process_ = std::make_unique<Subprocess>(argv, workspace.Path("emulator.log"));
+  const auto port = WaitForFile(port_file, std::chrono::seconds(30));
+  if (!port) throw std::runtime_error("emulator did not start: " + ReadFile(workspace.Path("emulator.log")));
+  base_url_ = "https://127.0.0.1:" + std::to_string(std::stoi(*port));
+}
+
+Emulator::~Emulator() { process_->Terminate(); }
+
+nlohmann::json Emulator::RunTruth(std::vector<std::string> extra) const {
+  std::vector<std::string> argv = {EMULATOR_BINARY, "truth"};
+  argv.insert(argv.end(), extra.begin(), extra.end());
+  argv.insert(argv.end(), tenant_.begin(), tenant_.end());
+  const auto out = workspace_.Path("truth.json");
+  std::filesystem::remove(out);
+  Subprocess truth(argv, out, workspace_.Path("truth.err"));
+  const auto code = truth.Wait(std::chrono::seconds(120));
+  if (code != 0) throw std::runtime_error("emulator truth failed: " + ReadFile(workspace_.Path("truth.err")));
+  return nlohmann::json::parse(ReadFile(out));
+}
+
+nlohmann::json Emulator::Truth(const std::string& from, const std::string& to) const {
+  return RunTruth({"--from", from, "--to", to});
+}
+
+nlohmann::json Emulator::Summary(const std::string& from, const std::string& to) const {
+  return RunTruth({"--summary", "--from", from, "--to", to});
+}
+
+std::vector<std::string> ClientEnvironment(const Emulator& emulator, const std::string& database) {
+  return {"AUDITSYNC_TENANT_ID=11111111-2222-3333-4444-555555555555",
+          "AUDITSYNC_CLIENT_ID=aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee",
+          "AUDITSYNC_CLIENT_SECRET_FILE=" + emulator.SecretFile(),
+          "AUDITSYNC_AUTHORITY=" + emulator.BaseUrl(),
+          "AUDITSYNC_GRAPH_URL=" + emulator.BaseUrl(),
+          "AUDITSYNC_CA_BUNDLE=" + emulator.CaFile(),
+          "AUDITSYNC_DATABASE=" + database,
+          "AUDITSYNC_POLL_INTERVAL=20ms",
+          "AUDITSYNC_RETRY_BASE_DELAY=10ms",
+          "AUDITSYNC_RETRY_MAX_DELAY=200ms",
+          "AUDITSYNC_HTTP_TIMEOUT=20s",
+          "AUDITSYNC_LOG_LEVEL=info"};
+}
+
+std::unique_ptr<Subprocess> StartAuditsync(const Workspace& workspace,
+                                           const std::vector<std::string>& args,
+                                           const std::vector<std::string>& environment) {
+  std::vector<std::string> argv = {AUDITSYNC_BINARY};
+  argv.insert(argv.end(), args.begin(), args.end());
+  std::filesystem::remove(workspace.Path("auditsync.out"));
+  std::filesystem::remove(workspace.Path("auditsync.err"));
+  return std::make_unique<Subprocess>(argv, workspace.Path("auditsync.out"),
+                                      workspace.Path("auditsync.err"), environment);
+}
+
+RunResult RunAuditsync(const Workspace& workspace, const std::vector<std::string>& args,
+                       const std::vector<std::string>& environment, std::chrono::seconds timeout) {
+  auto process = StartAuditsync(workspace, args, environment);
+  RunResult result;
+  result.exit_code = process->Wait(timeout).value_or(-1);
+  if (result.exit_code == -1) process->Terminate();
+  result.out = ReadFile(workspace.Path("auditsync.out"));
+  result.err = ReadFile(workspace.Path("auditsync.err"));
+  return result;
+}
+
+long long QueryCount(const std::string& database, const std::string& sql) {
+  sqlite3* db = nullptr;
+  long long value = -1;
+  if (sqlite3_open_v2(database.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
+    sqlite3_busy_timeout(db, 5000);
+    sqlite3_stmt* statement = nullptr;
+    if (sqlite3_prepare_v2(db, sql.c_str(), -1, &statement, nullptr) == SQLITE_OK &&
+        sqlite3_step(statement) == SQLITE_ROW) {
+      value = sqlite3_column_int64(statement, 0);
+    }
+    sqlite3_finalize(statement);
+  }
+  sqlite3_close(db);
+  return value;
+}
+
+}  // namespace auditsync::testing
+
+namespace auditsync::testing {
+std::vector<std::vector<std::string>> QueryRows(const std::string& database, const std::string& sql) {
+  std::vector<std::vector<std::string>> rows;
+  sqlite3* db = nullptr;
+  if (sqlite3_open_v2(database.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
+    sqlite3_stmt* statement = nullptr;
+    if (sqlite3_prepare_v2(db, sql.c_str(), -1, &statement, nullptr) == SQLITE_OK) {
+      while (sqlite3_step(statement) == SQLITE_ROW) {
+        auto& row = rows.emplace_back();
+        for (int i = 0; i < sqlite3_column_count(statement); ++i) {
+          const auto* text = sqlite3_column_text(statement, i);
+          row.emplace_back(text ? reinterpret_cast<const char*>(text) : "");
+        }
+      }
+    }
+    sqlite3_finalize(statement);
+  }
+  sqlite3_close(db);
+  return rows;
+}
+}  // namespace auditsync::testing

@@ -1,0 +1,80 @@
+// Runs the real `auditsync` binary against a real `auditsync-emulator` on loopback, over HTTPS
+// with the emulator's own CA, and reads the emulator's ground truth.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/subprocess.hpp"
+
+namespace auditsync::testing {
+
+// A fresh directory per test, removed at the end.
+class Workspace {
+ public:
+  Workspace();
+  ~Workspace();
+  std::string Path(const std::string& name) const { return (root_ / name).string(); }
+
+ private:
+  std::filesystem::path root_;
+};
+
+class Emulator {
+ public:
+  // `tenant` flags describe the synthetic tenant (shared by serve and truth); `serve` flags
+  // tune the server (faults, caps, timing).
+  Emulator(const Workspace& workspace, std::vector<std::string> tenant,
+           std::vector<std::string> serve = {});
+  ~Emulator();
+
+  const std::string& BaseUrl() const { return base_url_; }
+  const std::string& CaFile() const { return ca_file_; }
+  const std::string& SecretFile() const { return secret_file_; }
+
+  nlohmann::json Truth(const std::string& from, const std::string& to) const;
+  nlohmann::json Summary(const std::string& from, const std::string& to) const;
+
+ private:
+  nlohmann::json RunTruth(std::vector<std::string> extra) const;
+
+  const Workspace& workspace_;
+  std::vector<std::string> tenant_;
+  std::string base_url_, ca_file_, secret_file_;
+  std::unique_ptr<Subprocess> process_;
+};
+
+struct RunResult {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+// The environment that points auditsync at the emulator, with short delays for tests.
+std::vector<std::string> ClientEnvironment(const Emulator& emulator, const std::string& database);
+
+// Runs auditsync with `args` and `environment`; waits up to `timeout`.
+RunResult RunAuditsync(const Workspace& workspace, const std::vector<std::string>& args,
+                       const std::vector<std::string>& environment,
+                       std::chrono::seconds timeout = std::chrono::seconds(120));
+
+// Starts auditsync without waiting, for tests that interrupt it.
+std::unique_ptr<Subprocess> StartAuditsync(const Workspace& workspace,
+                                           const std::vector<std::string>& args,
+                                           const std::vector<std::string>& environment);
+
+// Reads one integer from the SQLite database (read-only, safe while a sync writes).
+long long QueryCount(const std::string& database, const std::string& sql);
+
+std::string ReadFile(const std::string& path);
+
+}  // namespace auditsync::testing
+
+namespace auditsync::testing {
+// Reads rows of text from the SQLite database (NULL as "").
+std::vector<std::vector<std::string>> QueryRows(const std::string& database, const std::string& sql);
+}  // namespace auditsync::testing

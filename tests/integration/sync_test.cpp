@@ -1,0 +1,237 @@
+// End to end: the real auditsync binary against the real emulator. Every assertion compares with
+// the emulator's ground truth exactly.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <thread>
+
+#include "core/time.hpp"
+#include "integration/harness.hpp"
+
+namespace auditsync::testing {
+namespace {
+
+constexpr const char* kFrom = "2026-11-10T00:00:00Z";
+constexpr const char* kTo = "2026-11-12T00:00:00Z";
+
+std::vector<std::string> Tenant(int launches_per_hour = 60) {
+  return {"--seed", "1", "--launches-per-hour", std::to_string(launches_per_hour)};
+}
+
+std::vector<std::string> With(std::vector<std::string> base, const std::vector<std::string>& more) {
+  base.insert(base.end(), more.begin(), more.end());
+  return base;
+}
+
+nlohmann::json Report(const Workspace& workspace, const std::vector<std::string>& environment,
+                      const std::string& from = kFrom, const std::string& to = kTo) {
+  const auto result = RunAuditsync(
+      workspace, {"report", "apps", "--from", from, "--to", to, "--format", "json"}, environment);
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+  return nlohmann::json::parse(result.out);
+}
+
+// The apps table (the "update data" step) must agree with the truth's last launches.
+void ExpectAppsTableMatches(const std::string& database, const nlohmann::json& truth) {
+  const auto rows = QueryRows(database,
+                              "SELECT app_id, last_launched_on, last_launched_by, display_name "
+                              "FROM apps WHERE last_launched_on IS NOT NULL ORDER BY app_id");
+  std::map<std::string, std::vector<std::string>> by_app;
+  for (const auto& row : rows) by_app[row[0]] = row;
+  ASSERT_EQ(by_app.size(), truth.size());
+  for (const auto& app : truth) {
+    const auto& row = by_app.at(app["app_id"].get<std::string>());
+    const auto last = Instant(std::chrono::seconds(std::stoll(row[1])));
+    EXPECT_EQ(FormatIso8601(last), app["last_launched_on"]);
+    EXPECT_EQ(row[2], app["last_launched_by"]);
+    EXPECT_EQ(row[3], app["app_name"]);
+  }
+}
+
+void ExpectStoredCountsMatch(const std::string& database, const nlohmann::json& summary) {
+  EXPECT_EQ(QueryCount(database, "SELECT count(*) FROM audit_records"),
+            summary["launch_records"].get<long long>() + summary["delete_records"].get<long long>());
+  EXPECT_EQ(QueryCount(database, "SELECT count(*) FROM quarantine"),
+            summary["malformed_records"].get<long long>());
+}
+
+TEST(Sync, StoresExactlyTheGroundTruth) {
+  Workspace workspace;
+  Emulator emulator(workspace, Tenant());
+  const auto database = workspace.Path("audit.db");
+  const auto environment = ClientEnvironment(emulator, database);
+  const auto result = RunAuditsync(workspace, {"sync", "--from", kFrom, "--to", kTo}, environment);
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  const auto truth = emulator.Truth(kFrom, kTo);
+  ASSERT_GT(truth.size(), 10u);
+  EXPECT_EQ(Report(workspace, environment), truth);
+  ExpectStoredCountsMatch(database, emulator.Summary(kFrom, kTo));
+  ExpectAppsTableMatches(database, truth);
+  // A sub-window report is computed from the same records.
+  EXPECT_EQ(Report(workspace, environment, "2026-11-10T06:00:00Z", "2026-11-11T18:30:00Z"),
+            emulator.Truth("2026-11-10T06:00:00Z", "2026-11-11T18:30:00Z"));
+  // Syncing the same range again adds nothing.
+  const auto again = RunAuditsync(workspace, {"sync", "--from", kFrom, "--to", kTo}, environment);
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_EQ(Report(workspace, environment), truth);
+}
+
+TEST(Sync, SurvivesEveryKindOfFault) {
+  Workspace workspace;
+  Emulator emulator(workspace, Tenant(),
+                    {"--faults",
+                     "429=0.05,429-no-retry-after=0.03,503=0.03,504=0.03,drop=0.04,truncate=0.04,"
+                     "token-expiry=0.03",
+                     "--token-lifetime", "30"});
+  const auto database = workspace.Path("audit.db");
+  auto environment = ClientEnvironment(emulator, database);
+  environment.push_back("AUDITSYNC_PAGE_SIZE=100");
+  const auto result = RunAuditsync(workspace, {"sync", "--from", kFrom, "--to", kTo}, environment);
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  const auto truth = emulator.Truth(kFrom, kTo);
+  EXPECT_EQ(Report(workspace, environment), truth);
+  ExpectStoredCountsMatch(database, emulator.Summary(kFrom, kTo));
+  ExpectAppsTableMatches(database, truth);
+}
+
+TEST(Sync, AKilledSyncResumesWithoutLossOrDuplicates) {
+  Workspace workspace;
+  Emulator emulator(workspace, Tenant(200));
+  const auto database = workspace.Path("audit.db");
+  auto environment = ClientEnvironment(emulator, database);
+  environment.push_back("AUDITSYNC_PAGE_SIZE=25");
+  const auto summary = emulator.Summary(kFrom, kTo);
+  const long long total =
+      summary["launch_records"].get<long long>() + summary["delete_records"].get<long long>();
+
+  auto first = StartAuditsync(workspace, {"sync", "--from", kFrom, "--to", kTo}, environment);
+  long long stored = 0;
+  for (int i = 0; i < 3000 && stored < total / 3; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    stored = std::max(0LL, QueryCount(database, "SELECT count(*) FROM audit_records"));
+  }
+  first->Signal(SIGKILL);
+  first->Wait(std::chrono::seconds(10));
+  stored = QueryCount(database, "SELECT count(*) FROM audit_records");
+  ASSERT_GT(stored, 0);
+  ASSERT_LT(stored, total) << "the sync finished before it could be interrupted";
+
+  const auto second = RunAuditsync(workspace, {"sync", "--from", kFrom, "--to", kTo}, environment);
+  ASSERT_EQ(second.exit_code, 0) << second.err;
+  EXPECT_EQ(Report(workspace, environment), emulator.Truth(kFrom, kTo));
+  ExpectStoredCountsMatch(database, summary);
+}
+
+TEST(Sync, SplitsWindowsThatHitTheRecordCap) {
+  Workspace workspace;
+  Emulator emulator(workspace, Tenant(), {"--record-cap", "400"});
+  const auto database = workspace.Path("audit.db");
+  const auto environment = ClientEnvironment(emulator, database);
+  const auto result = RunAuditsync(workspace, {"sync", "--from", kFrom, "--to", kTo}, environment);
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_EQ(Report(workspace, environment), emulator.Truth(kFrom, kTo));
+  EXPECT_GT(QueryCount(database, "SELECT count(*) FROM sync_windows WHERE state = 'split'"), 0);
+}
+
+TEST(Sync, RetriesFailedQueriesUntilComplete) {
+  Workspace workspace;
+  Emulator emulator(workspace, Tenant(), {"--fail-queries", "0.5"});
+  const auto database = workspace.Path("audit.db");
+  const auto environment = ClientEnvironment(emulator, database);
+  int runs = 0;
+  RunResult result;
+  do {
+    result = RunAuditsync(workspace, {"sync", "--from", kFrom, "--to", kTo}, environment);
+    ++runs;
+    // A partial run says so with its own exit code, and the next run retries.
+    ASSERT_TRUE(result.exit_code == 0 || result.exit_code == 5) << result.err;
+  } while (result.exit_code != 0 && runs < 10);
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_EQ(Report(workspace, environment), emulator.Truth(kFrom, kTo));
+}
+
+TEST(Sync, WithoutFlagsCollectsTheLastSevenDaysThenContinuesFromTheCheckpoint) {
+  Workspace workspace;
+  Emulator emulator(workspace, Tenant(10));
+  const auto database = workspace.Path("audit.db");
+  const auto environment = ClientEnvironment(emulator, database);
+  ASSERT_EQ(RunAuditsync(workspace, {"sync"}, environment).exit_code, 0);
+  const auto span = QueryRows(database, "SELECT min(start_at), max(end_at) FROM sync_windows");
+  const auto from = Instant(std::chrono::seconds(std::stoll(span[0][0])));
+  const auto to = Instant(std::chrono::seconds(std::stoll(span[0][1])));
+  EXPECT_NEAR(std::chrono::duration<double>(to - from).count(), 7 * 86400.0, 120.0);
+  // The next run starts where this one ended.
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+  ASSERT_EQ(RunAuditsync(workspace, {"sync"}, environment).exit_code, 0);
+  const auto later = QueryRows(database, "SELECT min(start_at), max(end_at) FROM sync_windows");
+  EXPECT_EQ(later[0][0], span[0][0]);
+  EXPECT_GT(std::stoll(later[0][1]), std::stoll(span[0][1]));
+  const auto end = FormatIso8601(Instant(std::chrono::seconds(std::stoll(later[0][1]))));
+  EXPECT_EQ(Report(workspace, environment, FormatIso8601(from), end),
+            emulator.Truth(FormatIso8601(from), end));
+}
+
+TEST(Errors, AWrongSecretIsExplainedWithoutShowingIt) {
+  Workspace workspace;
+  Emulator emulator(workspace, Tenant(10));
+  const auto database = workspace.Path("audit.db");
+  auto environment = ClientEnvironment(emulator, database);
+  const auto wrong = workspace.Path("wrong-secret");
+  std::ofstream(wrong) << "Wr0ng-Secret-Value\n";
+  environment.push_back("AUDITSYNC_CLIENT_SECRET_FILE=" + wrong);
+  const auto result = RunAuditsync(workspace, {"sync", "--from", kFrom, "--to", kTo}, environment);
+  EXPECT_EQ(result.exit_code, 4);
+  EXPECT_NE(result.err.find("AADSTS7000215"), std::string::npos) << result.err;
+  EXPECT_NE(result.err.find("secret's ID"), std::string::npos) << result.err;
+  EXPECT_EQ(result.err.find("Wr0ng-Secret-Value"), std::string::npos);
+  EXPECT_EQ(result.out.find("Wr0ng-Secret-Value"), std::string::npos);
+}
+
+TEST(Errors, AnUnknownTenantPointsAtTenantAndCloud) {
+  Workspace workspace;
+  Emulator emulator(workspace, Tenant(10));
+  auto environment = ClientEnvironment(emulator, workspace.Path("audit.db"));
+  environment.push_back("AUDITSYNC_TENANT_ID=fabrikam.onmicrosoft.com");
+  const auto result = RunAuditsync(workspace, {"sync", "--from", kFrom, "--to", kTo}, environment);
+  EXPECT_EQ(result.exit_code, 4);
+  EXPECT_NE(result.err.find("AADSTS90002"), std::string::npos) << result.err;
+}
+
+TEST(Errors, ConfigurationMistakesExitWithTheConfigurationCode) {
+  Workspace workspace;
+  const std::vector<std::string> environment = {"AUDITSYNC_DATABASE=" + workspace.Path("x.db"),
+                                                "AUDITSYNC_CLIENT_ID=c",
+                                                "AUDITSYNC_CLIENT_SECRET=s"};
+  auto result = RunAuditsync(workspace, {"sync"}, environment);
+  EXPECT_EQ(result.exit_code, 3);
+  EXPECT_NE(result.err.find("tenant_id"), std::string::npos) << result.err;
+  result = RunAuditsync(workspace, {"sync", "--client-secret", "x"}, environment);
+  EXPECT_EQ(result.exit_code, 3);
+  EXPECT_NE(result.err.find("shell history"), std::string::npos) << result.err;
+  result = RunAuditsync(workspace, {"report", "apps", "--from", "last tuesday"}, environment);
+  EXPECT_NE(result.exit_code, 0);
+  result = RunAuditsync(workspace, {"frobnicate"}, environment);
+  EXPECT_EQ(result.exit_code, 2);
+}
+
+TEST(Report, PrintsCsvAndTable) {
+  Workspace workspace;
+  Emulator emulator(workspace, Tenant(10));
+  const auto database = workspace.Path("audit.db");
+  const auto environment = ClientEnvironment(emulator, database);
+  ASSERT_EQ(RunAuditsync(workspace, {"sync", "--from", kFrom, "--to", kTo}, environment).exit_code,
+            0);
+  const auto truth = emulator.Truth(kFrom, kTo);
+  const auto csv = RunAuditsync(workspace, {"report", "apps", "--format", "csv"}, environment);
+  ASSERT_EQ(csv.exit_code, 0);
+  EXPECT_EQ(csv.out.substr(0, csv.out.find("\r\n")),
+            "app_id,app_name,environment_id,environment_name,launches,unique_users,"
+            "last_launched_on,last_launched_by");
+  EXPECT_EQ(std::count(csv.out.begin(), csv.out.end(), '\n'), truth.size() + 1);
+  const auto table = RunAuditsync(workspace, {"report", "apps"}, environment);
+  ASSERT_EQ(table.exit_code, 0);
+  EXPECT_NE(table.out.find(truth[0]["app_id"].get<std::string>()), std::string::npos);
+}
+
+}  // namespace
+}  // namespace auditsync::testing

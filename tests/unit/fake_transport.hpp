@@ -1,0 +1,40 @@
+// A scripted HttpTransport for unit tests: answers queued responses (or throws queued transport
+// errors) and records the requests it was sent.
+#pragma once
+
+#include <deque>
+#include <functional>
+#include <variant>
+#include <vector>
+
+#include "net/http.hpp"
+
+namespace auditsync::testing {
+
+struct Dropped {};  // no response: the transport throws
+
+class FakeTransport : public HttpTransport {
+ public:
+  using Answer = std::variant<HttpResponse, Dropped>;
+
+  void Queue(long status, std::string body, HttpHeaders headers = {}) {
+    answers.push_back(HttpResponse{status, std::move(headers), std::move(body)});
+  }
+  void QueueDrop() { answers.push_back(Dropped{}); }
+
+  HttpResponse Send(const HttpRequest& request) override {
+    requests.push_back(request);
+    if (answers.empty()) throw TransportError("no scripted answer", "test");
+    auto answer = std::move(answers.front());
+    answers.pop_front();
+    if (std::holds_alternative<Dropped>(answer)) {
+      throw TransportError("connection dropped", "CURLE_RECV_ERROR");
+    }
+    return std::get<HttpResponse>(std::move(answer));
+  }
+
+  std::deque<Answer> answers;
+  std::vector<HttpRequest> requests;
+};
+
+}  // namespace auditsync::testing

@@ -1,0 +1,135 @@
+#include "store/sqlite/sqlite_store.hpp"
+
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include <filesystem>
+
+#include "core/error.hpp"
+
+namespace auditsync {
+namespace {
+
+Instant At(const char* text) { return *ParseIso8601(text); }
+
+AuditRecord Launch(std::string id, const char* time, std::string app, std::string user) {
+  AuditRecord record;
+  record.id = std::move(id);
+  record.created = At(time);
+  record.operation = "LaunchPowerApp";
+  record.record_type = 256;
+  record.app_id = std::move(app);
+  record.app_name = "App " + record.app_id;
+  record.environment_id = "env-1";
+  record.environment_name = "Default";
+  record.user_upn = std::move(user);
+  record.raw = "{}";
+  return record;
+}
+
+class StoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    path_ = (std::filesystem::temp_directory_path() /
+             ("auditsync-store-test-" + std::to_string(::getpid()) + ".db"))
+                .string();
+    std::filesystem::remove(path_);
+    store_ = std::make_unique<SqliteStore>(path_);
+    window_ = store_->GetOrAddWindow(At("2026-11-01"), At("2026-11-02"));
+  }
+  void TearDown() override {
+    store_.reset();
+    for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path_ + suffix);
+  }
+
+  std::string path_;
+  std::unique_ptr<SqliteStore> store_;
+  SyncWindow window_;
+};
+
+TEST_F(StoreTest, StoresEachRecordOnceAndCountsDuplicates) {
+  RecordPage page;
+  page.records = {Launch("r1", "2026-11-01T10:00:00Z", "app-a", "amy"),
+                  Launch("r2", "2026-11-01T11:00:00Z", "app-a", "bob"),
+                  Launch("r1", "2026-11-01T10:00:00Z", "app-a", "amy")};
+  auto outcome = store_->CommitPage(window_, page);
+  EXPECT_EQ(outcome.inserted, 2);
+  EXPECT_EQ(outcome.duplicates, 1);
+  outcome = store_->CommitPage(window_, page);
+  EXPECT_EQ(outcome.inserted, 0);
+  EXPECT_EQ(outcome.duplicates, 3);
+  EXPECT_EQ(store_->CountRecords(), 2);
+  EXPECT_EQ(window_.record_count, 2);
+}
+
+TEST_F(StoreTest, LastLaunchNeverMovesBackwards) {
+  RecordPage newer;
+  newer.records = {Launch("r2", "2026-11-01T12:00:00Z", "app-a", "bob")};
+  store_->CommitPage(window_, newer);
+  RecordPage late;  // a late-published, older record arrives afterwards
+  late.records = {Launch("r1", "2026-11-01T09:00:00Z", "app-a", "amy")};
+  late.records[0].app_name = "Old name";
+  store_->CommitPage(window_, late);
+  const auto rows = store_->QueryAppUsage(Instant::min(), Instant::max());
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].launches, 2);
+  EXPECT_EQ(rows[0].unique_users, 2);
+  EXPECT_EQ(FormatIso8601(rows[0].last_launched_on), "2026-11-01T12:00:00Z");
+  EXPECT_EQ(rows[0].last_launched_by, "bob");
+  EXPECT_EQ(rows[0].app_name, "App app-a");  // the newer record's name stays
+}
+
+TEST_F(StoreTest, ReportsCountOnlyLaunchesInTheWindowAndBreakTiesByRecordId) {
+  RecordPage page;
+  page.records = {Launch("r1", "2026-11-01T10:00:00Z", "app-a", "amy"),
+                  Launch("r9", "2026-11-01T10:00:00Z", "app-a", "zed"),
+                  Launch("r5", "2026-11-01T10:00:00Z", "app-a", "bob"),
+                  Launch("r3", "2026-11-01T23:00:00Z", "app-b", "amy"),
+                  Launch("r4", "2026-11-01T09:00:00Z", "app-b", "AMY")};
+  auto deletion = Launch("d1", "2026-11-01T11:00:00Z", "app-c", "admin");
+  deletion.operation = "DeletePowerApp";
+  page.records.push_back(deletion);
+  store_->CommitPage(window_, page);
+  const auto rows = store_->QueryAppUsage(At("2026-11-01"), At("2026-11-01T20:00:00Z"));
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[0].app_id, "app-a");
+  EXPECT_EQ(rows[0].launches, 3);
+  EXPECT_EQ(rows[0].last_launched_by, "zed");  // same second: the greater record id wins
+  EXPECT_EQ(rows[1].app_id, "app-b");
+  EXPECT_EQ(rows[1].launches, 1);
+}
+
+TEST_F(StoreTest, QuarantinesEachBadRecordOnce) {
+  RecordPage page;
+  page.quarantined = {{"q1", "no app", "{\"id\":\"q1\"}"}, {"", "not an object", "42"}};
+  EXPECT_EQ(store_->CommitPage(window_, page).quarantined, 2);
+  EXPECT_EQ(store_->CommitPage(window_, page).quarantined, 0);
+  EXPECT_EQ(store_->CountQuarantined(), 2);
+}
+
+TEST_F(StoreTest, WindowsKeepTheirProgressAcrossReopening) {
+  window_.state = WindowState::kPaging;
+  window_.query_id = "q-1";
+  window_.next_link = "https://graph/next?$skiptoken=abc";
+  store_->SaveWindow(window_);
+  store_ = std::make_unique<SqliteStore>(path_);
+  const auto unfinished = store_->UnfinishedWindows();
+  ASSERT_EQ(unfinished.size(), 1u);
+  EXPECT_EQ(unfinished[0].next_link, "https://graph/next?$skiptoken=abc");
+  EXPECT_EQ(unfinished[0].state, WindowState::kPaging);
+  EXPECT_EQ(store_->Frontier(), At("2026-11-02"));
+  // The same range gives the same window back.
+  EXPECT_EQ(store_->GetOrAddWindow(At("2026-11-01"), At("2026-11-02")).id, window_.id);
+}
+
+TEST_F(StoreTest, RefusesADatabaseFromANewerVersion) {
+  store_.reset();
+  sqlite3* db = nullptr;
+  sqlite3_open(path_.c_str(), &db);
+  sqlite3_exec(db, "PRAGMA user_version = 999", nullptr, nullptr, nullptr);
+  sqlite3_close(db);
+  EXPECT_THROW(SqliteStore{path_}, StorageError);
+}
+
+}  // namespace
+}  // namespace auditsync
