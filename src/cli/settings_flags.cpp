@@ -19,13 +19,14 @@ void AddSettingFlags(CLI::App& app, GlobalFlags& flags) {
     if (!spec.default_text.empty()) option->default_str(std::string(spec.default_text));
   }
   // Accepted only to refuse it with the reason, instead of an "unknown option" error.
-  app.add_flag("--client-secret", flags.secret_flag_given,
-               "Refused: a secret on the command line shows in `ps` and shell history")
-      ->group("");
+  app.add_option("--client-secret", flags.refused_secret,
+                 "Refused: a secret on the command line shows in `ps` and shell history")
+      ->group("")
+      ->expected(0, 1);
 }
 
 Config LoadConfig(CLI::App& app, const GlobalFlags& flags, bool need_credentials) {
-  if (flags.secret_flag_given) {
+  if (app.get_option("--client-secret")->count() > 0) {
     throw ConfigError(
         "--client-secret is not accepted: a secret on the command line shows in `ps` and in "
         "shell history. Put it in a file named by client_secret_file (mode 0600), or in "

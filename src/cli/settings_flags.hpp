@@ -14,7 +14,7 @@ namespace auditsync {
 struct GlobalFlags {
   std::string config_path;  // --config; default ./auditsync.toml when present
   std::map<std::string, std::string> values;  // setting key -> flag value
-  bool secret_flag_given = false;
+  std::string refused_secret;  // --client-secret is parsed only to be refused
 };
 
 void AddSettingFlags(CLI::App& app, GlobalFlags& flags);

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <fstream>
+#include <map>
 #include <thread>
 
 #include "core/time.hpp"
@@ -18,9 +20,11 @@ std::vector<std::string> Tenant(int launches_per_hour = 60) {
   return {"--seed", "1", "--launches-per-hour", std::to_string(launches_per_hour)};
 }
 
-std::vector<std::string> With(std::vector<std::string> base, const std::vector<std::string>& more) {
-  base.insert(base.end(), more.begin(), more.end());
-  return base;
+// Replaces (or adds) one NAME=value entry of an environment.
+void Override(std::vector<std::string>& environment, const std::string& entry) {
+  const auto name = entry.substr(0, entry.find('=') + 1);
+  std::erase_if(environment, [&name](const std::string& e) { return e.starts_with(name); });
+  environment.push_back(entry);
 }
 
 nlohmann::json Report(const Workspace& workspace, const std::vector<std::string>& environment,
@@ -85,7 +89,7 @@ TEST(Sync, SurvivesEveryKindOfFault) {
                      "--token-lifetime", "30"});
   const auto database = workspace.Path("audit.db");
   auto environment = ClientEnvironment(emulator, database);
-  environment.push_back("AUDITSYNC_PAGE_SIZE=100");
+  Override(environment, "AUDITSYNC_PAGE_SIZE=100");
   const auto result = RunAuditsync(workspace, {"sync", "--from", kFrom, "--to", kTo}, environment);
   ASSERT_EQ(result.exit_code, 0) << result.err;
   const auto truth = emulator.Truth(kFrom, kTo);
@@ -99,7 +103,7 @@ TEST(Sync, AKilledSyncResumesWithoutLossOrDuplicates) {
   Emulator emulator(workspace, Tenant(200));
   const auto database = workspace.Path("audit.db");
   auto environment = ClientEnvironment(emulator, database);
-  environment.push_back("AUDITSYNC_PAGE_SIZE=25");
+  Override(environment, "AUDITSYNC_PAGE_SIZE=25");
   const auto summary = emulator.Summary(kFrom, kTo);
   const long long total =
       summary["launch_records"].get<long long>() + summary["delete_records"].get<long long>();
@@ -178,7 +182,7 @@ TEST(Errors, AWrongSecretIsExplainedWithoutShowingIt) {
   auto environment = ClientEnvironment(emulator, database);
   const auto wrong = workspace.Path("wrong-secret");
   std::ofstream(wrong) << "Wr0ng-Secret-Value\n";
-  environment.push_back("AUDITSYNC_CLIENT_SECRET_FILE=" + wrong);
+  Override(environment, "AUDITSYNC_CLIENT_SECRET_FILE=" + wrong);
   const auto result = RunAuditsync(workspace, {"sync", "--from", kFrom, "--to", kTo}, environment);
   EXPECT_EQ(result.exit_code, 4);
   EXPECT_NE(result.err.find("AADSTS7000215"), std::string::npos) << result.err;
@@ -191,7 +195,7 @@ TEST(Errors, AnUnknownTenantPointsAtTenantAndCloud) {
   Workspace workspace;
   Emulator emulator(workspace, Tenant(10));
   auto environment = ClientEnvironment(emulator, workspace.Path("audit.db"));
-  environment.push_back("AUDITSYNC_TENANT_ID=fabrikam.onmicrosoft.com");
+  Override(environment, "AUDITSYNC_TENANT_ID=fabrikam.onmicrosoft.com");
   const auto result = RunAuditsync(workspace, {"sync", "--from", kFrom, "--to", kTo}, environment);
   EXPECT_EQ(result.exit_code, 4);
   EXPECT_NE(result.err.find("AADSTS90002"), std::string::npos) << result.err;

@@ -1,0 +1,233 @@
+#include "entra.hpp"
+
+#include <nlohmann/json.hpp>
+#include <openssl/crypto.h>
+
+#include "core/time.hpp"
+#include "http_util.hpp"
+#include "ids.hpp"
+
+namespace emulator {
+namespace {
+
+// Compares secrets in constant time, as a real identity provider would.
+bool SecretEquals(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+bool StartsWithIgnoreCase(std::string_view text, std::string_view prefix) {
+  return text.size() >= prefix.size() && EqualsIgnoreCase(text.substr(0, prefix.size()), prefix);
+}
+
+// `{base}/.default` or `{base}//.default` (the form Entra accepts for resource URIs ending in a
+// slash); scheme and host compare case-insensitively.
+bool ScopeMatches(std::string_view scope, const std::string& base) {
+  return EqualsIgnoreCase(scope, base + "/.default") ||
+         EqualsIgnoreCase(scope, base + "//.default");
+}
+
+bool ResourceMatches(std::string_view resource, const std::string& base) {
+  return EqualsIgnoreCase(resource, base) || EqualsIgnoreCase(resource, base + "/");
+}
+
+}  // namespace
+
+void TokenTable::Add(const std::string& token, std::chrono::steady_clock::time_point expiry) {
+  std::lock_guard lock(mutex_);
+  // Forget long-expired tokens now and then, so a soak test does not grow the table forever.
+  if (tokens_.size() > 10000) {
+    const auto now = std::chrono::steady_clock::now();
+    std::erase_if(tokens_, [&](const auto& item) {
+      return item.second.expiry + std::chrono::hours(1) < now;
+    });
+  }
+  tokens_[token] = Entry{expiry, false};
+}
+
+TokenState TokenTable::Check(std::string_view token) const {
+  if (token.empty()) return TokenState::kMissing;
+  std::lock_guard lock(mutex_);
+  const auto it = tokens_.find(std::string(token));
+  if (it == tokens_.end()) return TokenState::kUnknown;
+  if (it->second.revoked) return TokenState::kRevoked;
+  if (std::chrono::steady_clock::now() >= it->second.expiry) return TokenState::kExpired;
+  return TokenState::kValid;
+}
+
+bool TokenTable::Revoke(std::string_view token) {
+  std::lock_guard lock(mutex_);
+  const auto it = tokens_.find(std::string(token));
+  if (it == tokens_.end() || it->second.revoked) return false;
+  it->second.revoked = true;
+  return true;
+}
+
+std::string BearerToken(const httplib::Request& request) {
+  const std::string header = request.get_header_value("Authorization");
+  if (!StartsWithIgnoreCase(header, "Bearer ")) return {};
+  std::string_view token(header);
+  token.remove_prefix(7);
+  while (!token.empty() && token.front() == ' ') token.remove_prefix(1);
+  while (!token.empty() && token.back() == ' ') token.remove_suffix(1);
+  return std::string(token);
+}
+
+void EntraService::TokenV2(const httplib::Request& request, httplib::Response& response) {
+  Token(request, response, false);
+}
+
+void EntraService::TokenV1(const httplib::Request& request, httplib::Response& response) {
+  Token(request, response, true);
+}
+
+void EntraService::Token(const httplib::Request& request, httplib::Response& response, bool v1) {
+  const int port = settings_.port;
+  auto fail = [&](int status, std::string_view error, int code, const std::string& message) {
+    SendEntraError(request, response, status, error, code, message, port);
+  };
+
+  const std::string tenant = request.matches.size() > 1 ? request.matches[1].str() : "";
+  if (!EqualsIgnoreCase(tenant, settings_.tenant_id) &&
+      !EqualsIgnoreCase(tenant, settings_.tenant_domain)) {
+    return fail(400, "invalid_request", 90002,
+                "Tenant '" + tenant +
+                    "' not found. Check to make sure you have the correct tenant ID and are "
+                    "signing into the correct cloud. Check with your subscription administrator, "
+                    "this may happen if there are no active subscriptions for the tenant.");
+  }
+
+  std::map<std::string, std::string> form;
+  if (StartsWithIgnoreCase(request.get_header_value("Content-Type"),
+                           "application/x-www-form-urlencoded")) {
+    form = ParseForm(request.body);
+  }
+  // RFC 6749 §2.3.1: the client may authenticate with HTTP Basic instead of form fields.
+  const std::string authorization = request.get_header_value("Authorization");
+  if (StartsWithIgnoreCase(authorization, "Basic ")) {
+    if (const auto decoded = Base64Decode(std::string_view(authorization).substr(6))) {
+      const auto colon = decoded->find(':');
+      if (colon != std::string::npos) {
+        form.try_emplace("client_id", PercentDecode(decoded->substr(0, colon), true));
+        form.try_emplace("client_secret", PercentDecode(decoded->substr(colon + 1), true));
+      }
+    }
+  }
+  auto missing = [&](const char* name) {
+    return fail(400, "invalid_request", 900144,
+                std::string("The request body must contain the following parameter: '") + name +
+                    "'.");
+  };
+
+  const auto grant = form.find("grant_type");
+  if (grant == form.end()) return missing("grant_type");
+  if (grant->second != "client_credentials") {
+    return fail(400, "unsupported_grant_type", 70003,
+                "The app requested an unsupported grant type '" + grant->second + "'.");
+  }
+
+  const auto client = form.find("client_id");
+  if (client == form.end() || client->second.empty()) return missing("client_id");
+  if (!EqualsIgnoreCase(client->second, settings_.client_id)) {
+    return fail(400, "unauthorized_client", 700016,
+                "Application with identifier '" + client->second +
+                    "' was not found in the directory '" + tenant +
+                    "'. This can happen if the application has not been installed by the "
+                    "administrator of the tenant or consented to by any user in the tenant. You "
+                    "may have sent your authentication request to the wrong tenant.");
+  }
+
+  const auto secret = form.find("client_secret");
+  if (secret == form.end() || secret->second.empty()) {
+    return fail(401, "invalid_client", 7000218,
+                "The request body must contain the following parameter: 'client_assertion' or "
+                "'client_secret'.");
+  }
+  if (settings_.expired_secret && SecretEquals(secret->second, *settings_.expired_secret)) {
+    return fail(401, "invalid_client", 7000222,
+                "The provided client secret keys for app '" + settings_.client_id +
+                    "' are expired. Visit the Azure portal to create new keys for your app: "
+                    "https://aka.ms/NewClientSecret, or consider using certificate credentials "
+                    "for added security: https://aka.ms/certCreds.");
+  }
+  if (!SecretEquals(secret->second, settings_.client_secret)) {
+    return fail(401, "invalid_client", 7000215,
+                "Invalid client secret provided. Ensure the secret being sent in the request is "
+                "the client secret value, not the client secret ID, for a secret added to app '" +
+                    settings_.client_id + "'.");
+  }
+
+  const std::string base = BaseUrl(request, port);
+  std::string audience = base;
+  if (v1) {
+    const auto resource = form.find("resource");
+    if (resource == form.end() || resource->second.empty()) return missing("resource");
+    if (!ResourceMatches(resource->second, base)) {
+      return fail(400, "invalid_resource", 500011,
+                  "The resource principal named " + resource->second +
+                      " was not found in the tenant named " + tenant +
+                      ". This can happen if the application has not been installed by the "
+                      "administrator of the tenant or consented to by any user in the tenant. "
+                      "You might have sent your authentication request to the wrong tenant.");
+    }
+    audience = resource->second;
+  } else {
+    const auto scope = form.find("scope");
+    if (scope == form.end() || scope->second.empty()) return missing("scope");
+    if (!ScopeMatches(scope->second, base)) {
+      return fail(400, "invalid_scope", 70011,
+                  "The provided request must include a 'scope' input parameter. The provided "
+                  "value for the input parameter 'scope' is not valid. The scope " +
+                      scope->second + " is not valid.");
+    }
+  }
+
+  // A JWT-shaped token: header and claims are real JSON, the signature is random bytes.
+  const auto lifetime = settings_.token_lifetime;
+  const std::int64_t now = auditsync::NowUtc().time_since_epoch().count();
+  const std::int64_t expires = now + lifetime.count();
+  const nlohmann::json claims = {
+      {"aud", audience},
+      {"iss", "https://sts.windows.net/" + settings_.tenant_id + "/"},
+      {"iat", now},
+      {"nbf", now},
+      {"exp", expires},
+      {"appid", settings_.client_id},
+      {"appidacr", "1"},
+      {"idtyp", "app"},
+      {"jti", RandomGuid()},
+      {"roles", {"AuditLogsQuery.Read.All"}},
+      {"tid", settings_.tenant_id},
+      {"ver", "1.0"},
+  };
+  const std::string token = Base64UrlEncode(R"({"alg":"none","typ":"JWT"})") + "." +
+                            Base64UrlEncode(claims.dump()) + "." + RandomBase64Url(32);
+  tokens_.Add(token, std::chrono::steady_clock::now() + lifetime);
+  stats_.CountTokenIssued();
+
+  nlohmann::ordered_json body;
+  if (v1) {
+    // The v1 endpoint sends its numbers as strings (reference §3.2).
+    body = {
+        {"token_type", "Bearer"},
+        {"expires_in", std::to_string(lifetime.count())},
+        {"ext_expires_in", std::to_string(lifetime.count())},
+        {"expires_on", std::to_string(expires)},
+        {"not_before", std::to_string(now)},
+        {"resource", audience},
+        {"access_token", token},
+    };
+  } else {
+    body = {
+        {"token_type", "Bearer"},
+        {"expires_in", lifetime.count()},
+        {"ext_expires_in", lifetime.count()},
+        {"access_token", token},
+    };
+  }
+  response.status = 200;
+  response.set_header("Cache-Control", "no-store, no-cache");
+  response.set_header("Pragma", "no-cache");
+  response.set_content(body.dump(), kEntraContentType);
+}
+
+}  // namespace emulator

@@ -1,0 +1,58 @@
+// Fault injection: a spec such as `429=0.05,503=0.03,drop=0.02` gives each fault kind a
+// probability per request, drawn from a PRNG seeded with --fault-seed. One draw per request
+// picks at most one fault, so the probabilities add up (and must not exceed 1).
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "ids.hpp"
+
+namespace emulator {
+
+enum class FaultKind : std::uint8_t {
+  k429,              // 429 TooManyRequests with Retry-After
+  k429NoRetryAfter,  // the same without the header
+  k503,              // 503 with Retry-After
+  k504,              // 504 gateway timeout
+  kDrop,             // the handler runs (side effects happen), then the connection dies mid-body
+  kTruncate,         // a success whose JSON body is cut in half (Content-Length matches the cut)
+  kTokenExpiry,      // 401 InvalidAuthenticationToken, and the presented token is revoked
+  kNone,
+};
+inline constexpr std::size_t kFaultKinds = 7;
+
+std::string_view FaultName(FaultKind kind);
+
+// Which faults a route can suffer: the token endpoints never see 504 or token expiry.
+enum class RouteClass : std::uint8_t { kToken, kGraph };
+
+struct FaultSpec {
+  std::array<double, kFaultKinds> probability{};
+  std::string text;  // canonical form, for GET /_emulator/faults and the logs
+};
+
+// Parses a spec; empty text means no faults. On failure returns nullopt and sets `error`.
+std::optional<FaultSpec> ParseFaultSpec(std::string_view text, std::string& error);
+
+class FaultInjector {
+ public:
+  FaultInjector(FaultSpec spec, std::uint64_t seed) : spec_(std::move(spec)), random_(seed) {}
+
+  void Replace(FaultSpec spec);
+  FaultSpec Current() const;
+  // Draws once. Returns kNone when no fault, or when the drawn fault does not apply to the
+  // route class (so each kind keeps its stated probability on every route it applies to).
+  FaultKind Decide(RouteClass route);
+
+ private:
+  mutable std::mutex mutex_;
+  FaultSpec spec_;
+  Stream random_;
+};
+
+}  // namespace emulator

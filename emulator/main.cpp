@@ -1,0 +1,187 @@
+// auditsync-emulator: `serve` runs the fake Entra + Graph endpoints over HTTPS; `truth` prints
+// what a correct client must report for a window of the same synthetic tenant.
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include <CLI/CLI.hpp>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include "core/time.hpp"
+#include "server.hpp"
+#include "tenant.hpp"
+#include "truth.hpp"
+
+namespace {
+
+constexpr char kSecretVariable[] = "AUDITSYNC_EMULATOR_CLIENT_SECRET";
+
+void AddTenantOptions(CLI::App& command, emulator::TenantConfig& tenant) {
+  command.add_option("--seed", tenant.seed, "Tenant seed")->capture_default_str();
+  command.add_option("--apps", tenant.apps, "Number of apps")->capture_default_str();
+  command.add_option("--users", tenant.users, "Number of users")->capture_default_str();
+  command.add_option("--environments", tenant.environments, "Number of environments")
+      ->capture_default_str();
+  command
+      .add_option("--launches-per-hour", tenant.launches_per_hour,
+                  "Average records per hour (varies by hour of day)")
+      ->capture_default_str();
+  command.add_option("--duplicate-rate", tenant.duplicate_rate, "Records served twice")
+      ->capture_default_str();
+  command.add_option("--malformed-rate", tenant.malformed_rate, "Records a client must quarantine")
+      ->capture_default_str();
+  command.add_option("--noise-rate", tenant.noise_rate, "Records of other operations")
+      ->capture_default_str();
+  command.add_option("--delete-rate", tenant.delete_rate, "DeletePowerApp records")
+      ->capture_default_str();
+  command.add_option("--tenant-id", tenant.tenant_id, "Tenant GUID")->capture_default_str();
+  command.add_option("--tenant-domain", tenant.tenant_domain, "Tenant domain")
+      ->capture_default_str();
+  command.add_option("--client-id", tenant.client_id, "Application (client) id")
+      ->capture_default_str();
+}
+
+// File content without its trailing newline; nullopt when unreadable.
+std::optional<std::string> ReadSecretFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::nullopt;
+  std::ostringstream content;
+  content << in.rdbuf();
+  std::string secret = content.str();
+  while (!secret.empty() && (secret.back() == '\n' || secret.back() == '\r')) secret.pop_back();
+  return secret;
+}
+
+std::optional<std::int64_t> ParseInstant(const std::string& text) {
+  const auto instant = auditsync::ParseIso8601(text);
+  if (!instant) return std::nullopt;
+  return instant->time_since_epoch().count();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"auditsync-emulator: local HTTPS stand-in for Microsoft Entra ID and the Graph "
+               "audit log query API, with a deterministic synthetic tenant"};
+  app.require_subcommand(1);
+
+  emulator::TenantConfig tenant;
+  emulator::ServeOptions serve_options;
+  std::string secret_file;
+  std::string expired_secret_file;
+  std::string log_level = "info";
+
+  CLI::App* serve = app.add_subcommand("serve", "Run the HTTPS server until SIGINT/SIGTERM");
+  AddTenantOptions(*serve, tenant);
+  serve->add_option("--port", serve_options.port, "Port (0: ephemeral)")->capture_default_str();
+  serve->add_option("--bind", serve_options.bind, "Address to bind")->capture_default_str();
+  serve->add_option("--port-file", serve_options.port_file,
+                    "Write the bound port here (atomically) once listening");
+  serve->add_option("--ca-file", serve_options.ca_file,
+                    "Write the CA certificate (PEM) here before the port file");
+  serve->add_option("--client-secret-file", secret_file,
+                    std::string("File holding the client secret (else $") + kSecretVariable + ")");
+  serve->add_option("--expired-secret-file", expired_secret_file,
+                    "File holding a second secret that is reported as expired");
+  serve->add_option("--token-lifetime", serve_options.token_lifetime_seconds,
+                    "Access token lifetime in seconds")
+      ->capture_default_str();
+  serve->add_option("--query-polls", serve_options.query_polls,
+                    "A query succeeds on its N-th GET")
+      ->capture_default_str();
+  serve->add_option("--query-delay-ms", serve_options.query_delay_ms,
+                    "Minimum time from creation to success")
+      ->capture_default_str();
+  serve->add_option("--record-cap", serve_options.record_cap, "Per-query recordCountLimit")
+      ->capture_default_str();
+  serve->add_option("--default-page-size", serve_options.default_page_size,
+                    "Records per page without $top")
+      ->capture_default_str();
+  serve->add_option("--max-page-size", serve_options.max_page_size, "$top is clamped to this")
+      ->capture_default_str();
+  serve->add_option("--fail-queries", serve_options.fail_queries,
+                    "Fraction of queries that end failed")
+      ->capture_default_str();
+  serve->add_option("--faults", serve_options.faults,
+                    "Fault spec, e.g. 429=0.05,503=0.03,drop=0.02,truncate=0.02,token-expiry=0.01");
+  serve->add_option("--fault-seed", serve_options.fault_seed, "Seed of the fault PRNG")
+      ->capture_default_str();
+  serve->add_option("--retry-after", serve_options.retry_after_seconds,
+                    "Retry-After seconds on 429/503 faults")
+      ->capture_default_str();
+  serve->add_option("--threads", serve_options.threads, "Worker threads (connections served "
+                                                        "at once)")
+      ->capture_default_str();
+  serve->add_option("--log-level", log_level, "trace, debug, info, warn, error or off")
+      ->capture_default_str();
+
+  std::string from_text;
+  std::string to_text;
+  bool summary = false;
+  CLI::App* truth = app.add_subcommand("truth", "Print the ground-truth apps report for [from, to)");
+  AddTenantOptions(*truth, tenant);
+  truth->add_option("--from", from_text, "Window start (ISO 8601, inclusive)")->required();
+  truth->add_option("--to", to_text, "Window end (ISO 8601, exclusive)")->required();
+  truth->add_flag("--summary", summary, "Print record counts instead of the apps report");
+
+  CLI11_PARSE(app, argc, argv);
+
+  if (const std::string error = emulator::ValidateTenantConfig(tenant); !error.empty()) {
+    std::cerr << "auditsync-emulator: " << error << "\n";
+    return 2;
+  }
+
+  if (truth->parsed()) {
+    const auto from = ParseInstant(from_text);
+    const auto to = ParseInstant(to_text);
+    if (!from || !to) {
+      std::cerr << "auditsync-emulator: --from and --to must be ISO 8601 times\n";
+      return 2;
+    }
+    const emulator::Tenant model(tenant);
+    const std::int64_t now = auditsync::NowUtc().time_since_epoch().count();
+    const nlohmann::json out =
+        summary ? emulator::SummaryToJson(emulator::ComputeSummary(model, *from, *to, now))
+                : emulator::TruthToJson(emulator::ComputeTruth(model, *from, *to, now));
+    std::cout << out.dump(2) << "\n";
+    return 0;
+  }
+
+  // serve. Signals first: every thread started from here on inherits the mask.
+  emulator::BlockShutdownSignals();
+  auto logger = spdlog::stderr_color_mt("emulator");
+  logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
+  spdlog::set_default_logger(logger);
+  spdlog::set_level(spdlog::level::from_str(log_level));
+
+  if (!secret_file.empty()) {
+    const auto secret = ReadSecretFile(secret_file);
+    if (!secret) {
+      std::cerr << "auditsync-emulator: cannot read --client-secret-file " << secret_file << "\n";
+      return 2;
+    }
+    serve_options.client_secret = *secret;
+  } else if (const char* value = std::getenv(kSecretVariable)) {
+    serve_options.client_secret = value;
+  }
+  if (!expired_secret_file.empty()) {
+    serve_options.expired_secret = ReadSecretFile(expired_secret_file);
+    if (!serve_options.expired_secret || serve_options.expired_secret->empty()) {
+      std::cerr << "auditsync-emulator: cannot read --expired-secret-file " << expired_secret_file
+                << "\n";
+      return 2;
+    }
+  }
+  if (const std::string error = emulator::ValidateServeOptions(serve_options); !error.empty()) {
+    std::cerr << "auditsync-emulator: " << error << "\n";
+    return 2;
+  }
+  try {
+    return emulator::Serve(tenant, serve_options);
+  } catch (const std::exception& e) {
+    spdlog::error("{}", e.what());
+    return 1;
+  }
+}

@@ -1,0 +1,432 @@
+#include "server.hpp"
+
+#include <pthread.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <stdexcept>
+#include <thread>
+
+#include <fmt/format.h>
+#include <httplib.h>
+#include <spdlog/spdlog.h>
+
+#include "core/time.hpp"
+#include "entra.hpp"
+#include "faults.hpp"
+#include "graph.hpp"
+#include "http_util.hpp"
+#include "ids.hpp"
+#include "stats.hpp"
+#include "tls.hpp"
+
+namespace emulator {
+namespace {
+
+// The fault injected into the request this worker thread is handling, for its log line
+// (cpp-httplib calls the logger on the thread that ran the handler).
+thread_local std::string_view t_fault;
+
+// Writes `path` through a temporary file and a rename, so a reader polling for it never sees a
+// partial file.
+void WriteFileAtomically(const std::string& path, const std::string& content) {
+  const std::string temporary = path + ".tmp";
+  {
+    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
+    out << content;
+    out.close();
+    if (!out) throw std::runtime_error("cannot write " + temporary);
+  }
+  std::error_code error;
+  std::filesystem::rename(temporary, path, error);
+  if (error) throw std::runtime_error("cannot rename " + temporary + ": " + error.message());
+}
+
+// Lets the client see a response start and then lose the connection: the status line and
+// headers go out with the full Content-Length, then half the body, then the socket closes.
+void BreakConnection(httplib::Response& response) {
+  auto body = std::make_shared<std::string>(std::move(response.body));
+  response.body.clear();
+  const std::string type = response.get_header_value("Content-Type");
+  response.headers.erase("Content-Type");
+  response.set_content_provider(
+      body->size(), type, [body](std::size_t offset, std::size_t, httplib::DataSink& sink) {
+        if (offset == 0 && body->size() > 1) sink.write(body->data(), body->size() / 2);
+        return false;
+      });
+}
+
+// A syntactically broken document that still arrives as a complete, successful response.
+void TruncateBody(httplib::Response& response) {
+  if (response.status >= 200 && response.status < 300 && response.body.size() > 1) {
+    response.body.resize(response.body.size() / 2);
+  }
+}
+
+void ApplyLateFault(FaultKind fault, httplib::Response& response) {
+  if (fault == FaultKind::kDrop) BreakConnection(response);
+  if (fault == FaultKind::kTruncate) TruncateBody(response);
+}
+
+// Everything one running server needs, wired together.
+class Emulator {
+ public:
+  Emulator(const TenantConfig& tenant_config, const ServeOptions& options, FaultSpec spec,
+           int port, httplib::Server& server)
+      : tenant_(tenant_config),
+        faults_(std::move(spec), options.fault_seed),
+        entra_(
+            EntraSettings{
+                tenant_config.tenant_id,
+                tenant_config.tenant_domain,
+                tenant_config.client_id,
+                options.client_secret,
+                options.expired_secret,
+                std::chrono::seconds(options.token_lifetime_seconds),
+                port,
+            },
+            tokens_, stats_),
+        graph_(tenant_,
+               GraphSettings{
+                   options.query_polls,
+                   std::chrono::milliseconds(options.query_delay_ms),
+                   options.record_cap,
+                   static_cast<std::size_t>(std::min(options.default_page_size,
+                                                     options.max_page_size)),
+                   static_cast<std::size_t>(options.max_page_size),
+                   options.fail_queries,
+                   port,
+               },
+               stats_),
+        retry_after_(FormatRetryAfter(options.retry_after_seconds)),
+        port_(port) {
+    Register(server);
+  }
+
+ private:
+  using GraphMethod = void (GraphService::*)(const httplib::Request&, httplib::Response&,
+                                             const GraphCall&);
+
+  void Register(httplib::Server& server) {
+    server.Post(R"(/([^/]+)/oauth2/v2\.0/token)",
+                TokenRoute("POST /{tenant}/oauth2/v2.0/token", &EntraService::TokenV2));
+    server.Post(R"(/([^/]+)/oauth2/token)",
+                TokenRoute("POST /{tenant}/oauth2/token", &EntraService::TokenV1));
+
+    constexpr char kQueries[] = R"(/(v1\.0|beta)/security/auditLog/queries)";
+    server.Post(kQueries,
+                GraphRoute("POST /{v}/security/auditLog/queries", &GraphService::CreateQuery));
+    server.Get(kQueries,
+               GraphRoute("GET /{v}/security/auditLog/queries", &GraphService::ListQueries));
+    server.Get(std::string(kQueries) + "/([^/]+)",
+               GraphRoute("GET /{v}/security/auditLog/queries/{id}", &GraphService::GetQuery));
+    server.Get(std::string(kQueries) + "/([^/]+)/records",
+               GraphRoute("GET /{v}/security/auditLog/queries/{id}/records",
+                          &GraphService::ListRecords));
+
+    // Control routes for tests: no auth and never any fault.
+    server.Post("/_emulator/faults", [this](const httplib::Request& request,
+                                            httplib::Response& response) {
+      std::string error;
+      const auto spec = ParseFaultSpec(request.body, error);
+      if (!spec) {
+        response.status = 400;
+        response.set_content(nlohmann::json{{"error", error}}.dump(), kEntraContentType);
+        return;
+      }
+      faults_.Replace(*spec);
+      spdlog::info("fault spec now '{}'", spec->text);
+      response.set_content(nlohmann::json{{"faults", spec->text}}.dump(), kEntraContentType);
+    });
+    server.Get("/_emulator/faults", [this](const httplib::Request&, httplib::Response& response) {
+      response.set_content(nlohmann::json{{"faults", faults_.Current().text}}.dump(),
+                           kEntraContentType);
+    });
+    server.Get("/_emulator/stats", [this](const httplib::Request&, httplib::Response& response) {
+      response.set_content(stats_.ToJson().dump(), kEntraContentType);
+    });
+
+    server.set_pre_routing_handler([](const httplib::Request&, httplib::Response&) {
+      t_fault = {};
+      return httplib::Server::HandlerResponse::Unhandled;
+    });
+    server.set_logger([this](const httplib::Request& request, const httplib::Response& response) {
+      // Path only: no query string, headers or bodies (tokens and secrets live there).
+      stats_.CountStatus(response.status);
+      if (t_fault.empty()) {
+        spdlog::info("{} {} {}", request.method, request.path, response.status);
+      } else {
+        spdlog::info("{} {} {} fault={}", request.method, request.path, response.status, t_fault);
+      }
+    });
+    server.set_error_handler(httplib::Server::HandlerWithResponse(
+        [this](const httplib::Request& request, httplib::Response& response) {
+      if (!response.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
+      const std::string message =
+          fmt::format("No route for {} {}", request.method, request.path);
+      if (request.path.rfind("/v1.0/", 0) == 0 || request.path.rfind("/beta/", 0) == 0) {
+        const GraphCall call = NewCall(request);
+        SetGraphHeaders(response, call);
+        SendGraphError(response, response.status, "BadRequest", message, call);
+      } else {
+        response.set_content(nlohmann::json{{"error", "not_found"}, {"error_description", message}}
+                                 .dump(),
+                             kEntraContentType);
+      }
+      return httplib::Server::HandlerResponse::Handled;
+    }));
+    server.set_exception_handler(
+        [](const httplib::Request& request, httplib::Response& response, std::exception_ptr ep) {
+          std::string what = "unknown exception";
+          try {
+            std::rethrow_exception(ep);
+          } catch (const std::exception& e) {
+            what = e.what();
+          } catch (...) {
+          }
+          spdlog::error("{} {} failed: {}", request.method, request.path, what);
+          response.status = 500;
+          response.set_content(
+              nlohmann::json{{"error", {{"code", "generalException"}, {"message", what}}}}.dump(),
+              kGraphContentType);
+        });
+  }
+
+  static GraphCall NewCall(const httplib::Request& request) {
+    GraphCall call;
+    call.request_id = RandomGuid();
+    call.client_request_id = request.has_header("client-request-id")
+                                 ? request.get_header_value("client-request-id")
+                                 : call.request_id;
+    return call;
+  }
+
+  static void SetGraphHeaders(httplib::Response& response, const GraphCall& call) {
+    response.set_header("request-id", call.request_id);
+    response.set_header("client-request-id", call.client_request_id);
+    response.set_header("Date", auditsync::FormatHttpDate(auditsync::NowUtc()));
+  }
+
+  void Unauthorized(const httplib::Request& request, httplib::Response& response,
+                    const GraphCall& call, std::string_view message) {
+    response.set_header(
+        "WWW-Authenticate",
+        fmt::format(R"(Bearer realm="", authorization_uri="{}/{}/oauth2/authorize", )"
+                    R"(client_id="00000003-0000-0000-c000-000000000000")",
+                    BaseUrl(request, port_), tenant_.config().tenant_id));
+    SendGraphError(response, 401, "InvalidAuthenticationToken", message, call);
+  }
+
+  void NoteFault(const std::string& route, FaultKind fault) {
+    if (fault == FaultKind::kNone) return;
+    t_fault = FaultName(fault);
+    stats_.CountFault(std::string(FaultName(fault)));
+    spdlog::debug("fault {} on {}", FaultName(fault), route);
+  }
+
+  httplib::Server::Handler GraphRoute(std::string route, GraphMethod method) {
+    return [this, route, method](const httplib::Request& request, httplib::Response& response) {
+      stats_.CountRequest(route);
+      const GraphCall call = NewCall(request);
+      SetGraphHeaders(response, call);
+      const FaultKind fault = faults_.Decide(RouteClass::kGraph);
+      NoteFault(route, fault);
+      switch (fault) {
+        case FaultKind::k429:
+          response.set_header("Retry-After", retry_after_);
+          [[fallthrough]];
+        case FaultKind::k429NoRetryAfter:
+          return SendGraphError(response, 429, "TooManyRequests", "Please retry again later.",
+                                call);
+        case FaultKind::k503:
+          response.set_header("Retry-After", retry_after_);
+          return SendGraphError(response, 503, "serviceNotAvailable",
+                                "The service is temporarily unavailable. Please retry later.",
+                                call);
+        case FaultKind::k504:
+          return SendGraphError(response, 504, "gatewayTimeout",
+                                "The gateway did not receive a timely response.", call);
+        case FaultKind::kTokenExpiry:
+          // The client must drop its cached token and fetch a new one.
+          tokens_.Revoke(BearerToken(request));
+          return Unauthorized(request, response, call,
+                              "Lifetime validation failed, the token is expired.");
+        default:
+          break;
+      }
+      switch (tokens_.Check(BearerToken(request))) {
+        case TokenState::kValid:
+          break;
+        case TokenState::kMissing:
+          return Unauthorized(request, response, call, "Access token is empty.");
+        case TokenState::kUnknown:
+          return Unauthorized(request, response, call,
+                              "Access token validation failure. Invalid audience.");
+        case TokenState::kExpired:
+        case TokenState::kRevoked:
+          return Unauthorized(request, response, call,
+                              "Lifetime validation failed, the token is expired.");
+      }
+      (graph_.*method)(request, response, call);
+      ApplyLateFault(fault, response);
+    };
+  }
+
+  using EntraMethod = void (EntraService::*)(const httplib::Request&, httplib::Response&);
+
+  httplib::Server::Handler TokenRoute(std::string route, EntraMethod method) {
+    return [this, route, method](const httplib::Request& request, httplib::Response& response) {
+      stats_.CountRequest(route);
+      const FaultKind fault = faults_.Decide(RouteClass::kToken);
+      NoteFault(route, fault);
+      switch (fault) {
+        case FaultKind::k429:
+          response.set_header("Retry-After", retry_after_);
+          [[fallthrough]];
+        case FaultKind::k429NoRetryAfter:
+          return SendEntraError(request, response, 429, "temporarily_unavailable", 90055,
+                                "TenantThrottlingError - There are too many incoming requests. "
+                                "Please try again later.",
+                                port_);
+        case FaultKind::k503:
+          response.set_header("Retry-After", retry_after_);
+          return SendEntraError(request, response, 503, "temporarily_unavailable", 90033,
+                                "A transient error has occurred. Please try again.", port_);
+        default:
+          break;
+      }
+      (entra_.*method)(request, response);
+      ApplyLateFault(fault, response);
+    };
+  }
+
+  Tenant tenant_;
+  Stats stats_;
+  TokenTable tokens_;
+  FaultInjector faults_;
+  EntraService entra_;
+  GraphService graph_;
+  std::string retry_after_;
+  int port_;
+};
+
+}  // namespace
+
+std::string ValidateServeOptions(const ServeOptions& options) {
+  if (options.port < 0 || options.port > 65535) return "--port must be between 0 and 65535";
+  if (options.client_secret.empty()) {
+    return "a client secret is required: --client-secret-file F or the environment variable "
+           "AUDITSYNC_EMULATOR_CLIENT_SECRET";
+  }
+  if (options.token_lifetime_seconds < 1) return "--token-lifetime must be at least 1";
+  if (options.query_polls < 0) return "--query-polls must not be negative";
+  if (options.query_delay_ms < 0) return "--query-delay-ms must not be negative";
+  if (options.record_cap < 1) return "--record-cap must be at least 1";
+  if (options.default_page_size < 1) return "--default-page-size must be at least 1";
+  if (options.max_page_size < 1) return "--max-page-size must be at least 1";
+  if (!(options.fail_queries >= 0 && options.fail_queries <= 1)) {
+    return "--fail-queries must be between 0 and 1";
+  }
+  if (!(options.retry_after_seconds >= 0)) return "--retry-after must not be negative";
+  if (options.threads < 1 || options.threads > 1024) return "--threads must be 1..1024";
+  std::string error;
+  if (!ParseFaultSpec(options.faults, error)) return "--faults: " + error;
+  return {};
+}
+
+void BlockShutdownSignals() {
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+}
+
+int Serve(const TenantConfig& tenant, const ServeOptions& options) {
+  // A client that hangs up mid-response must not kill the server.
+  signal(SIGPIPE, SIG_IGN);
+
+  std::string error;
+  FaultSpec spec = *ParseFaultSpec(options.faults, error);
+
+  TlsMaterial tls = GenerateTlsMaterial();
+  httplib::SSLServer server(tls.server_cert.get(), tls.server_key.get());
+  if (!server.is_valid()) {
+    spdlog::error("could not set up the TLS context");
+    return 1;
+  }
+  const auto threads = static_cast<std::size_t>(options.threads);
+  server.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+
+  int port = options.port;
+  if (port == 0) {
+    port = server.bind_to_any_port(options.bind);
+  } else if (!server.bind_to_port(options.bind, port)) {
+    port = -1;
+  }
+  if (port <= 0) {
+    spdlog::error("cannot listen on {}:{}", options.bind, options.port);
+    return 1;
+  }
+
+  Emulator emulator(tenant, options, std::move(spec), port, server);
+
+  try {
+    // The CA file must exist before the port file announces that the server is ready.
+    if (!options.ca_file.empty()) WriteFileAtomically(options.ca_file, tls.ca_pem);
+    if (!options.port_file.empty()) {
+      WriteFileAtomically(options.port_file, std::to_string(port) + "\n");
+    }
+  } catch (const std::exception& e) {
+    spdlog::error("{}", e.what());
+    return 1;
+  }
+  spdlog::info("listening on https://{}:{} (tenant {}, seed {})", options.bind, port,
+               tenant.tenant_id, tenant.seed);
+
+  std::atomic<bool> stopping{false};
+  std::atomic<bool> finished{false};
+  bool listen_ok = true;
+  std::thread listener([&] {
+    listen_ok = server.listen_after_bind();
+    finished = true;
+    // If the server stopped on its own, wake the main thread's sigwait.
+    if (!stopping) kill(getpid(), SIGTERM);
+  });
+
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  int received = 0;
+  sigwait(&signals, &received);
+  stopping = true;
+  if (!finished) spdlog::info("signal {} received, shutting down", received);
+  // stop() only takes effect once the accept loop runs, and must be called once.
+  bool stop_called = false;
+  auto deadline = std::chrono::steady_clock::time_point::max();
+  while (!finished) {
+    if (!stop_called && server.is_running()) {
+      server.stop();
+      stop_called = true;
+      deadline = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+    }
+    if (std::chrono::steady_clock::now() > deadline) {
+      // Workers still wait on idle keep-alive connections (cpp-httplib polls them for up to
+      // five seconds without noticing stop()). Nothing is left to flush, so end here.
+      spdlog::info("closing idle connections and exiting");
+      spdlog::default_logger()->flush();
+      std::fflush(nullptr);
+      _exit(0);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  listener.join();
+  return listen_ok ? 0 : 1;
+}
+
+}  // namespace emulator

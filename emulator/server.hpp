@@ -1,0 +1,45 @@
+// The `serve` command: an HTTPS server that hosts the fake Entra and Graph routes, injects
+// faults, and exposes the /_emulator control routes. Runs until SIGINT or SIGTERM.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "tenant.hpp"
+
+namespace emulator {
+
+struct ServeOptions {
+  std::string bind = "127.0.0.1";
+  int port = 0;  // 0: an ephemeral port, reported through port_file
+  std::string port_file;
+  std::string ca_file;
+  std::string client_secret;  // from --client-secret-file or the environment; never logged
+  std::optional<std::string> expired_secret;
+  int token_lifetime_seconds = 3599;
+  int query_polls = 2;
+  int query_delay_ms = 0;
+  std::uint64_t record_cap = 1'000'000;
+  int default_page_size = 100;
+  int max_page_size = 1000;
+  double fail_queries = 0;
+  std::string faults;
+  std::uint64_t fault_seed = 7;
+  double retry_after_seconds = 0.05;
+  int threads = 32;
+};
+
+// Empty when valid, else a message for the command line.
+std::string ValidateServeOptions(const ServeOptions& options);
+
+// Blocks until SIGINT/SIGTERM; returns the process exit code. The caller must have blocked
+// SIGINT and SIGTERM in every thread (see BlockShutdownSignals) before any thread started.
+int Serve(const TenantConfig& tenant, const ServeOptions& options);
+
+// Blocks SIGINT and SIGTERM in the calling thread (and so in every thread it starts later), so
+// that Serve can wait for them synchronously and shut down cleanly.
+void BlockShutdownSignals();
+
+}  // namespace emulator
