@@ -43,7 +43,7 @@ for size in "${sizes[@]}"; do
   AUDITSYNC_CLIENT_SECRET_FILE="$work/secret" \
   AUDITSYNC_AUTHORITY="https://127.0.0.1:$port" AUDITSYNC_GRAPH_URL="https://127.0.0.1:$port" \
   AUDITSYNC_CA_BUNDLE="$work/ca.pem" AUDITSYNC_DATABASE="$work/bench.db" \
-  AUDITSYNC_POLL_INTERVAL=50ms AUDITSYNC_PAGE_SIZE=1000 AUDITSYNC_LOG_LEVEL=warn \
+  AUDITSYNC_POLL_INTERVAL=50ms AUDITSYNC_PAGE_SIZE=1000 AUDITSYNC_LOG_LEVEL=error \
     /usr/bin/time -v -o "$work/time.txt" "$build/auditsync" sync --from "$from" --to "$to"
   kill "$emulator_pid"; wait "$emulator_pid" 2>/dev/null || true; emulator_pid=""
   stored=$(sqlite3 "$work/bench.db" 'SELECT count(*) FROM audit_records')
@@ -57,7 +57,7 @@ cpu = float(field("User time (seconds)")) + float(field("System time (seconds)")
 wall_parts = [float(p) for p in field("Elapsed (wall clock) time (h:mm:ss or m:ss)").split(":")]
 wall = sum(p * 60 ** i for i, p in enumerate(reversed(wall_parts)))
 rss_mb = int(field("Maximum resident set size (kbytes)")) / 1024
-print(f"{served:<12d} {stored:>10d} {wall:>10.1f} {served / wall:>12.0f} {cpu / served * 1e6:>14.2f} {rss_mb:>12.1f}")
+print(f"{served:<12d} {stored:>10d} {wall:>10.1f} {served / wall:>12.0f} {cpu / served * 1e6:>14.2f} {rss_mb:>12.1f}   (user {field('User time (seconds)')} s, system {field('System time (seconds)')} s)")
 PY
 done
 echo "(records = records served by the emulator, duplicates and malformed included; stored = distinct records kept)"

@@ -19,43 +19,44 @@ void GlobalInitOnce() {
   std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
 }
 
-// The extra CAs, read once, added to each TLS context on top of the default trust store
-// (CURLOPT_CAINFO would replace the system store instead of extending it).
-class ExtraCertificates {
+// The trust anchors, built once per transport and shared by every TLS connection it opens: the
+// system store (OpenSSL's default file and directory, SSL_CERT_FILE/SSL_CERT_DIR respected) plus
+// the extra CA bundle. Left to itself, libcurl re-reads the whole system bundle for each new
+// connection, which costs more CPU than parsing the records.
+class TrustStore {
  public:
-  explicit ExtraCertificates(const std::string& path) {
-    if (path.empty()) return;
-    FILE* file = std::fopen(path.c_str(), "r");
-    if (file == nullptr) throw ConfigError("ca_bundle " + path + " cannot be opened.");
+  explicit TrustStore(const std::string& extra_path) : store_(X509_STORE_new()) {
+    if (store_ == nullptr || X509_STORE_set_default_paths(store_) != 1) {
+      throw Error(ExitCode::kInternal, "cannot load the system's trusted certificates");
+    }
+    if (extra_path.empty()) return;
+    FILE* file = std::fopen(extra_path.c_str(), "r");
+    if (file == nullptr) throw ConfigError("ca_bundle " + extra_path + " cannot be opened.");
+    int added = 0;
     while (X509* certificate = PEM_read_X509(file, nullptr, nullptr, nullptr)) {
-      certificates_.push_back(certificate);
+      X509_STORE_add_cert(store_, certificate);
+      X509_free(certificate);
+      ++added;
     }
     std::fclose(file);
-    if (certificates_.empty()) {
-      throw ConfigError("ca_bundle " + path +
+    if (added == 0) {
+      throw ConfigError("ca_bundle " + extra_path +
                         " holds no PEM certificate. Give a file with -----BEGIN CERTIFICATE----- "
                         "blocks.");
     }
   }
-  ~ExtraCertificates() {
-    for (X509* certificate : certificates_) X509_free(certificate);
-  }
-  ExtraCertificates(const ExtraCertificates&) = delete;
-  ExtraCertificates& operator=(const ExtraCertificates&) = delete;
+  ~TrustStore() { X509_STORE_free(store_); }
+  TrustStore(const TrustStore&) = delete;
+  TrustStore& operator=(const TrustStore&) = delete;
 
-  bool Empty() const { return certificates_.empty(); }
-
-  void AddTo(SSL_CTX* context) const {
-    X509_STORE* store = SSL_CTX_get_cert_store(context);
-    for (X509* certificate : certificates_) X509_STORE_add_cert(store, certificate);
-  }
+  void InstallInto(SSL_CTX* context) const { SSL_CTX_set1_cert_store(context, store_); }
 
  private:
-  std::vector<X509*> certificates_;
+  X509_STORE* store_;
 };
 
-CURLcode AddExtraCertificates(CURL*, void* ssl_context, void* user) {
-  static_cast<const ExtraCertificates*>(user)->AddTo(static_cast<SSL_CTX*>(ssl_context));
+CURLcode InstallTrustStore(CURL*, void* ssl_context, void* user) {
+  static_cast<const TrustStore*>(user)->InstallInto(static_cast<SSL_CTX*>(ssl_context));
   return CURLE_OK;
 }
 
@@ -86,9 +87,9 @@ size_t WriteHeader(char* data, size_t size, size_t count, void* user) {
 }  // namespace
 
 struct CurlTransport::State {
-  explicit State(CurlOptions o) : options(std::move(o)), extra(options.extra_ca_file) {}
+  explicit State(CurlOptions o) : options(std::move(o)), trust(options.extra_ca_file) {}
   CurlOptions options;
-  ExtraCertificates extra;
+  TrustStore trust;
   CURL* handle = nullptr;
 };
 
@@ -115,10 +116,11 @@ HttpResponse CurlTransport::Send(const HttpRequest& request) {
   curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L);
   curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "https");
   curl_easy_setopt(curl, CURLOPT_ACCEPT_ENCODING, "");  // gzip and deflate when the server offers
-  if (!state_->extra.Empty()) {
-    curl_easy_setopt(curl, CURLOPT_SSL_CTX_FUNCTION, AddExtraCertificates);
-    curl_easy_setopt(curl, CURLOPT_SSL_CTX_DATA, &state_->extra);
-  }
+  // curl loads no CA file of its own; the shared trust store is installed in each TLS context.
+  curl_easy_setopt(curl, CURLOPT_CAINFO, nullptr);
+  curl_easy_setopt(curl, CURLOPT_CAPATH, nullptr);
+  curl_easy_setopt(curl, CURLOPT_SSL_CTX_FUNCTION, InstallTrustStore);
+  curl_easy_setopt(curl, CURLOPT_SSL_CTX_DATA, &state_->trust);
   curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, WriteBody);
   curl_easy_setopt(curl, CURLOPT_WRITEDATA, &response.body);
   curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, WriteHeader);

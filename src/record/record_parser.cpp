@@ -58,11 +58,13 @@ void ReadPropertyCollection(od::array properties, AuditDataFields& fields) {
     if (element.get_object().get(property) != simdjson::SUCCESS) continue;
     std::string_view name, value;
     for (auto field : property) {
-      std::string_view key;
-      if (field.unescaped_key().get(key) != simdjson::SUCCESS) continue;
-      if (EqualsIgnoreCase(key, "Name")) {
+      // Keys are compared as they stand in the document (no unescaping): the two keys of a
+      // property are plain ASCII, and this loop runs for every property of every record.
+      od::raw_json_string key;
+      if (field.key().get(key) != simdjson::SUCCESS) continue;
+      if (key == "Name" || key == "name") {
         name = StringOf(field.value());
-      } else if (EqualsIgnoreCase(key, "Value")) {
+      } else if (key == "Value" || key == "value") {
         value = StringOf(field.value());
       }
     }
@@ -91,8 +93,8 @@ bool ReadAuditData(od::parser& parser, simdjson::padded_string_view text, AuditD
   std::string top_level_environment;
   std::string legacy_environment;
   for (auto field : object) {
-    std::string_view key;
-    if (field.unescaped_key().get(key) != simdjson::SUCCESS) return false;
+    od::raw_json_string key;  // compared unescaped-free: auditData keys are plain ASCII
+    if (field.key().get(key) != simdjson::SUCCESS) return false;
     od::value value;
     if (field.value().get(value) != simdjson::SUCCESS) return false;
     if (key == "Id") {
@@ -178,7 +180,6 @@ std::string NormalizeAppId(std::string_view value) {
 
 struct RecordParser::Parsers {
   od::parser page;
-  od::parser record;
   od::parser audit_data;
   od::parser additional_info;
 };
@@ -188,25 +189,53 @@ RecordParser::~RecordParser() = default;
 
 namespace {
 
-// Parses one auditLogRecord (its text is a slice of the padded page).
-void ParseRecord(od::parser& record_parser, od::parser& audit_parser, od::parser& info_parser,
-                 std::string_view text, const char* buffer_end, RecordPage& page) {
+// The end of the JSON value that starts at `start` (an object, array or scalar), found by
+// matching brackets outside strings. Only used to keep the text of a record being quarantined.
+std::string_view ValueText(const char* start, const char* buffer_end) {
+  int depth = 0;
+  bool in_string = false;
+  for (const char* p = start; p < buffer_end && *p != '\0'; ++p) {
+    const char c = *p;
+    if (in_string) {
+      if (c == '\\') {
+        ++p;
+      } else if (c == '"') {
+        in_string = false;
+        if (depth == 0) return {start, static_cast<size_t>(p + 1 - start)};
+      }
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '{' || c == '[') {
+      ++depth;
+    } else if (c == '}' || c == ']') {
+      if (--depth <= 0) return {start, static_cast<size_t>(p + 1 - start)};
+    } else if (depth == 0 && (c == ',' || c == ' ' || c == '\n' || c == '\r' || c == '\t')) {
+      return {start, static_cast<size_t>(p - start)};
+    }
+  }
+  return {start, 0};
+}
+
+// Reads one auditLogRecord where it stands in the page document; only its auditData is parsed a
+// second time, as a document of its own, because its raw text is kept.
+void ParseRecord(od::value record_value, od::parser& audit_parser, od::parser& info_parser,
+                 const char* buffer_end, RecordPage& page) {
+  const char* start = nullptr;
+  if (record_value.current_location().get(start) != simdjson::SUCCESS) start = nullptr;
   auto quarantine = [&](std::string id, std::string reason) {
-    page.quarantined.push_back({std::move(id), std::move(reason), std::string(text)});
+    page.quarantined.push_back({std::move(id), std::move(reason),
+                                std::string(start ? ValueText(start, buffer_end) : "")});
   };
-  od::document doc;
   od::object object;
-  if (record_parser.iterate(Slice(text, buffer_end)).get(doc) != simdjson::SUCCESS ||
-      doc.get_object().get(object) != simdjson::SUCCESS) {
+  if (record_value.get_object().get(object) != simdjson::SUCCESS) {
     return quarantine("", "the record is not a JSON object");
   }
   std::string id, created, operation, upn, user_id;
   std::string_view audit_text;
-  bool has_audit_object = false;
   for (auto field : object) {
-    std::string_view key;
+    od::raw_json_string key;
     od::value value;
-    if (field.unescaped_key().get(key) != simdjson::SUCCESS ||
+    if (field.key().get(key) != simdjson::SUCCESS ||
         field.value().get(value) != simdjson::SUCCESS) {
       return quarantine(id, "the record is not valid JSON");
     }
@@ -226,10 +255,9 @@ void ParseRecord(od::parser& record_parser, od::parser& audit_parser, od::parser
       if (audit_object.raw_json().get(audit_text) != simdjson::SUCCESS) {
         return quarantine(id, "auditData is not valid JSON");
       }
-      has_audit_object = true;
     }
   }
-  if (!has_audit_object) return quarantine(id, "auditData is missing or not an object");
+  if (audit_text.empty()) return quarantine(id, "auditData is missing or not an object");
   AuditDataFields fields;
   if (!ReadAuditData(audit_parser, Slice(audit_text, buffer_end), fields)) {
     return quarantine(id, "auditData is not valid JSON");
@@ -284,25 +312,9 @@ std::optional<RecordPage> RecordParser::ParseGraphPage(std::string_view body) {
       if (field.value().get_array().get(records) != simdjson::SUCCESS) return std::nullopt;
       has_value = true;
       for (auto element : records) {
-        // Each record is sliced out and parsed on its own, so that one odd record cannot
-        // derail the reading of the others.
-        std::string_view text;
         od::value record;
         if (element.get(record) != simdjson::SUCCESS) return std::nullopt;
-        od::json_type type;
-        if (record.type().get(type) != simdjson::SUCCESS) return std::nullopt;
-        if (type != od::json_type::object) {
-          text = record.raw_json_token();
-          page.quarantined.push_back({"", "the record is not a JSON object", std::string(text)});
-          continue;
-        }
-        od::object record_object;
-        if (record.get_object().get(record_object) != simdjson::SUCCESS ||
-            record_object.raw_json().get(text) != simdjson::SUCCESS) {
-          return std::nullopt;
-        }
-        ParseRecord(parsers_->record, parsers_->audit_data, parsers_->additional_info, text,
-                    buffer_end, page);
+        ParseRecord(record, parsers_->audit_data, parsers_->additional_info, buffer_end, page);
       }
     } else {
       od::value ignored;

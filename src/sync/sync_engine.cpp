@@ -92,6 +92,11 @@ SyncSummary SyncEngine::Run(const SyncRequest& request) {
       ++summary.windows_complete;
       spdlog::info("window {} complete: {} record(s) stored, {} new", Describe(window),
                    window.record_count, summary.inserted - before);
+      if (window.quarantined_count > 0) {
+        spdlog::warn("window {}: {} record(s) could not be read; they are kept in the quarantine "
+                     "table with the reason",
+                     Describe(window), window.quarantined_count);
+      }
     } else {
       ++summary.windows_failed;
     }
@@ -185,10 +190,6 @@ void SyncEngine::Collect(SyncWindow& window, SyncSummary& summary) {
       summary.inserted += outcome.inserted;
       summary.duplicates += outcome.duplicates;
       summary.quarantined += outcome.quarantined;
-      if (outcome.quarantined > 0) {
-        spdlog::warn("window {}: {} record(s) could not be read and were quarantined",
-                     Describe(window), outcome.quarantined);
-      }
     }
   } catch (const AuthError&) {
     throw;

@@ -36,6 +36,8 @@ class Statement {
 
   Statement& Bind(int index, int64_t value);
   Statement& Bind(int index, std::string_view value);  // bound as TEXT, copied
+  // Bound as TEXT without a copy: `value` must outlive the next Step/Run.
+  Statement& BindView(int index, std::string_view value);
   Statement& BindOptional(int index, const std::optional<std::string>& value);
   Statement& BindOptional(int index, std::optional<int64_t> value);
   Statement& BindNull(int index);

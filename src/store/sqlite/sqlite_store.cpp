@@ -97,6 +97,9 @@ constexpr std::string_view kWindowColumns =
 
 struct SqliteStore::Impl {
   explicit Impl(const std::string& path) : db(path) {
+    // 16 KiB pages: a record (about 1.5 KB with its raw auditData) is written with a quarter of
+    // the system calls of 4 KiB pages. page_size only takes effect on a new database, before WAL.
+    db.Execute("PRAGMA page_size=16384");
     db.Execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;");
     Migrate();
     insert_record = std::make_unique<sqlite::Statement>(
@@ -233,19 +236,20 @@ PageOutcome SqliteStore::CommitPage(SyncWindow& window, const RecordPage& page) 
   sqlite::Transaction transaction(impl_->db);
   auto& insert = *impl_->insert_record;
   for (const auto& record : page.records) {
-    insert.Bind(1, record.id)
+    // The page outlives each insert, so its strings are bound without copies.
+    insert.BindView(1, record.id)
         .Bind(2, Seconds(record.created))
-        .Bind(3, record.operation)
+        .BindView(3, record.operation)
         .Bind(4, static_cast<int64_t>(record.record_type))
-        .Bind(5, record.workload)
-        .Bind(6, record.app_id)
-        .Bind(7, record.app_name)
-        .Bind(8, record.environment_id)
-        .Bind(9, record.environment_name)
-        .Bind(10, record.user_upn)
+        .BindView(5, record.workload)
+        .BindView(6, record.app_id)
+        .BindView(7, record.app_name)
+        .BindView(8, record.environment_id)
+        .BindView(9, record.environment_name)
+        .BindView(10, record.user_upn)
         .Bind(11, window.id)
         .Bind(12, now)
-        .Bind(13, record.raw);
+        .BindView(13, record.raw);
     insert.Run();
     if (sqlite3_changes(impl_->db.Handle()) > 0) {
       ++outcome.inserted;
