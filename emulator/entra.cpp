@@ -1,7 +1,7 @@
 #include "entra.hpp"
 
-#include <nlohmann/json.hpp>
 #include <openssl/crypto.h>
+#include <nlohmann/json.hpp>
 
 #include "core/time.hpp"
 #include "http_util.hpp"
@@ -113,9 +113,9 @@ void EntraService::Token(const httplib::Request& request, httplib::Response& res
     }
   }
   auto missing = [&](const char* name) {
-    return fail(400, "invalid_request", 900144,
-                std::string("The request body must contain the following parameter: '") + name +
-                    "'.");
+    return fail(
+        400, "invalid_request", 900144,
+        std::string("The request body must contain the following parameter: '") + name + "'.");
   };
 
   const auto grant = form.find("grant_type");

@@ -42,7 +42,7 @@ struct EntraSettings {
   std::string tenant_id;
   std::string tenant_domain;
   std::string client_id;
-  std::string client_secret;                 // never logged
+  std::string client_secret;                  // never logged
   std::optional<std::string> expired_secret;  // answers AADSTS7000222
   std::chrono::seconds token_lifetime{3599};
   int port = 0;

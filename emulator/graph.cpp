@@ -15,8 +15,8 @@ constexpr char kInvalidRequest[] = "Invalid request data";
 
 // The list-valued filters of §1.5, echoed back as arrays.
 constexpr const char* kListFilters[] = {
-    "recordTypeFilters",        "serviceFilters",  "operationFilters",
-    "userPrincipalNameFilters", "ipAddressFilters", "objectIdFilters",
+    "recordTypeFilters",           "serviceFilters",   "operationFilters",
+    "userPrincipalNameFilters",    "ipAddressFilters", "objectIdFilters",
     "administrativeUnitIdFilters",
 };
 
@@ -119,8 +119,8 @@ void GraphService::CreateQuery(const httplib::Request& request, httplib::Respons
   query->id = RandomGuid();
   query->created = std::chrono::steady_clock::now();
   // Which queries fail depends only on the tenant seed and the query id.
-  query->will_fail = Stream(Hash(tenant_.config().seed, HashString(query->id))).Unit() <
-                     settings_.fail_queries;
+  query->will_fail =
+      Stream(Hash(tenant_.config().seed, HashString(query->id))).Unit() < settings_.fail_queries;
 
   nlohmann::ordered_json entity;
   {
@@ -257,8 +257,8 @@ void GraphService::ListRecords(const httplib::Request& request, httplib::Respons
   stats_.CountRecordsServed(page.count);
 
   std::string body = "{\"@odata.context\":";
-  AppendJsonString(
-      body, Context(request, fmt::format("security/auditLog/queries('{}')/records", id)));
+  AppendJsonString(body,
+                   Context(request, fmt::format("security/auditLog/queries('{}')/records", id)));
   if (page.next) {
     std::string link = fmt::format("{}/{}/security/auditLog/queries/{}/records?",
                                    BaseUrl(request, settings_.port), Version(request), id);

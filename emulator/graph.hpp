@@ -56,9 +56,9 @@ class GraphService {
     // Mutable state, guarded by GraphService::mutex_.
     int polls = 0;
     std::string status = "notStarted";
-    std::int64_t as_of = 0;        // the tenant is seen as of this instant once succeeded
-    std::uint64_t matching = 0;    // records matching the filters
-    std::uint64_t served = 0;      // min(matching, record cap)
+    std::int64_t as_of = 0;      // the tenant is seen as of this instant once succeeded
+    std::uint64_t matching = 0;  // records matching the filters
+    std::uint64_t served = 0;    // min(matching, record cap)
   };
 
   std::shared_ptr<AuditQuery> Find(const std::string& id) const;

@@ -5,9 +5,9 @@
 #include <iostream>
 #include <sstream>
 
-#include <CLI/CLI.hpp>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
+#include <CLI/CLI.hpp>
 
 #include "core/time.hpp"
 #include "server.hpp"
@@ -63,8 +63,9 @@ std::optional<std::int64_t> ParseInstant(const std::string& text) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"auditsync-emulator: local HTTPS stand-in for Microsoft Entra ID and the Graph "
-               "audit log query API, with a deterministic synthetic tenant"};
+  CLI::App app{
+      "auditsync-emulator: local HTTPS stand-in for Microsoft Entra ID and the Graph "
+      "audit log query API, with a deterministic synthetic tenant"};
   app.require_subcommand(1);
 
   emulator::TenantConfig tenant;
@@ -85,34 +86,40 @@ int main(int argc, char** argv) {
                     std::string("File holding the client secret (else $") + kSecretVariable + ")");
   serve->add_option("--expired-secret-file", expired_secret_file,
                     "File holding a second secret that is reported as expired");
-  serve->add_option("--token-lifetime", serve_options.token_lifetime_seconds,
-                    "Access token lifetime in seconds")
+  serve
+      ->add_option("--token-lifetime", serve_options.token_lifetime_seconds,
+                   "Access token lifetime in seconds")
       ->capture_default_str();
-  serve->add_option("--query-polls", serve_options.query_polls,
-                    "A query succeeds on its N-th GET")
+  serve->add_option("--query-polls", serve_options.query_polls, "A query succeeds on its N-th GET")
       ->capture_default_str();
-  serve->add_option("--query-delay-ms", serve_options.query_delay_ms,
-                    "Minimum time from creation to success")
+  serve
+      ->add_option("--query-delay-ms", serve_options.query_delay_ms,
+                   "Minimum time from creation to success")
       ->capture_default_str();
   serve->add_option("--record-cap", serve_options.record_cap, "Per-query recordCountLimit")
       ->capture_default_str();
-  serve->add_option("--default-page-size", serve_options.default_page_size,
-                    "Records per page without $top")
+  serve
+      ->add_option("--default-page-size", serve_options.default_page_size,
+                   "Records per page without $top")
       ->capture_default_str();
   serve->add_option("--max-page-size", serve_options.max_page_size, "$top is clamped to this")
       ->capture_default_str();
-  serve->add_option("--fail-queries", serve_options.fail_queries,
-                    "Fraction of queries that end failed")
+  serve
+      ->add_option("--fail-queries", serve_options.fail_queries,
+                   "Fraction of queries that end failed")
       ->capture_default_str();
   serve->add_option("--faults", serve_options.faults,
                     "Fault spec, e.g. 429=0.05,503=0.03,drop=0.02,truncate=0.02,token-expiry=0.01");
   serve->add_option("--fault-seed", serve_options.fault_seed, "Seed of the fault PRNG")
       ->capture_default_str();
-  serve->add_option("--retry-after", serve_options.retry_after_seconds,
-                    "Retry-After seconds on 429/503 faults")
+  serve
+      ->add_option("--retry-after", serve_options.retry_after_seconds,
+                   "Retry-After seconds on 429/503 faults")
       ->capture_default_str();
-  serve->add_option("--threads", serve_options.threads, "Worker threads (connections served "
-                                                        "at once)")
+  serve
+      ->add_option("--threads", serve_options.threads,
+                   "Worker threads (connections served "
+                   "at once)")
       ->capture_default_str();
   serve->add_option("--log-level", log_level, "trace, debug, info, warn, error or off")
       ->capture_default_str();
@@ -120,7 +127,8 @@ int main(int argc, char** argv) {
   std::string from_text;
   std::string to_text;
   bool summary = false;
-  CLI::App* truth = app.add_subcommand("truth", "Print the ground-truth apps report for [from, to)");
+  CLI::App* truth =
+      app.add_subcommand("truth", "Print the ground-truth apps report for [from, to)");
   AddTenantOptions(*truth, tenant);
   truth->add_option("--from", from_text, "Window start (ISO 8601, inclusive)")->required();
   truth->add_option("--to", to_text, "Window end (ISO 8601, exclusive)")->required();

@@ -275,8 +275,16 @@ void AppendRecord(const Tenant& tenant, const Slot& slot, std::string& out) {
   const double data_case = variation.Unit();
   const std::uint64_t ip_bits = variation.Next();
 
-  Context c{tenant, slot, variation, tenant.RecordId(slot), {}, {}, UpnVariant(user, top_case),
-            UpnVariant(user, data_case), ClientIp(ip_bits), user};
+  Context c{tenant,
+            slot,
+            variation,
+            tenant.RecordId(slot),
+            {},
+            {},
+            UpnVariant(user, top_case),
+            UpnVariant(user, data_case),
+            ClientIp(ip_bits),
+            user};
   if (slot.malformed == Malformed::kBadDate) {
     constexpr std::string_view kBadDates[] = {"not-a-date", "2026-13-45T99:99:99Z", ""};
     c.created = std::string(kBadDates[(slot.detail >> 1) % std::size(kBadDates)]);

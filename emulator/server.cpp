@@ -53,11 +53,12 @@ void BreakConnection(httplib::Response& response) {
   response.body.clear();
   const std::string type = response.get_header_value("Content-Type");
   response.headers.erase("Content-Type");
-  response.set_content_provider(
-      body->size(), type, [body](std::size_t offset, std::size_t, httplib::DataSink& sink) {
-        if (offset == 0 && body->size() > 1) sink.write(body->data(), body->size() / 2);
-        return false;
-      });
+  response.set_content_provider(body->size(), type,
+                                [body](std::size_t offset, std::size_t, httplib::DataSink& sink) {
+                                  if (offset == 0 && body->size() > 1)
+                                    sink.write(body->data(), body->size() / 2);
+                                  return false;
+                                });
 }
 
 // A syntactically broken document that still arrives as a complete, successful response.
@@ -75,8 +76,8 @@ void ApplyLateFault(FaultKind fault, httplib::Response& response) {
 // Everything one running server needs, wired together.
 class Emulator {
  public:
-  Emulator(const TenantConfig& tenant_config, const ServeOptions& options, FaultSpec spec,
-           int port, httplib::Server& server)
+  Emulator(const TenantConfig& tenant_config, const ServeOptions& options, FaultSpec spec, int port,
+           httplib::Server& server)
       : tenant_(tenant_config),
         faults_(std::move(spec), options.fault_seed),
         entra_(
@@ -95,8 +96,8 @@ class Emulator {
                    options.query_polls,
                    std::chrono::milliseconds(options.query_delay_ms),
                    options.record_cap,
-                   static_cast<std::size_t>(std::min(options.default_page_size,
-                                                     options.max_page_size)),
+                   static_cast<std::size_t>(
+                       std::min(options.default_page_size, options.max_page_size)),
                    static_cast<std::size_t>(options.max_page_size),
                    options.fail_queries,
                    port,
@@ -124,24 +125,24 @@ class Emulator {
                GraphRoute("GET /{v}/security/auditLog/queries", &GraphService::ListQueries));
     server.Get(std::string(kQueries) + "/([^/]+)",
                GraphRoute("GET /{v}/security/auditLog/queries/{id}", &GraphService::GetQuery));
-    server.Get(std::string(kQueries) + "/([^/]+)/records",
-               GraphRoute("GET /{v}/security/auditLog/queries/{id}/records",
-                          &GraphService::ListRecords));
+    server.Get(
+        std::string(kQueries) + "/([^/]+)/records",
+        GraphRoute("GET /{v}/security/auditLog/queries/{id}/records", &GraphService::ListRecords));
 
     // Control routes for tests: no auth and never any fault.
-    server.Post("/_emulator/faults", [this](const httplib::Request& request,
-                                            httplib::Response& response) {
-      std::string error;
-      const auto spec = ParseFaultSpec(request.body, error);
-      if (!spec) {
-        response.status = 400;
-        response.set_content(nlohmann::json{{"error", error}}.dump(), kEntraContentType);
-        return;
-      }
-      faults_.Replace(*spec);
-      spdlog::info("fault spec now '{}'", spec->text);
-      response.set_content(nlohmann::json{{"faults", spec->text}}.dump(), kEntraContentType);
-    });
+    server.Post(
+        "/_emulator/faults", [this](const httplib::Request& request, httplib::Response& response) {
+          std::string error;
+          const auto spec = ParseFaultSpec(request.body, error);
+          if (!spec) {
+            response.status = 400;
+            response.set_content(nlohmann::json{{"error", error}}.dump(), kEntraContentType);
+            return;
+          }
+          faults_.Replace(*spec);
+          spdlog::info("fault spec now '{}'", spec->text);
+          response.set_content(nlohmann::json{{"faults", spec->text}}.dump(), kEntraContentType);
+        });
     server.Get("/_emulator/faults", [this](const httplib::Request&, httplib::Response& response) {
       response.set_content(nlohmann::json{{"faults", faults_.Current().text}}.dump(),
                            kEntraContentType);
@@ -165,20 +166,20 @@ class Emulator {
     });
     server.set_error_handler(httplib::Server::HandlerWithResponse(
         [this](const httplib::Request& request, httplib::Response& response) {
-      if (!response.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
-      const std::string message =
-          fmt::format("No route for {} {}", request.method, request.path);
-      if (request.path.rfind("/v1.0/", 0) == 0 || request.path.rfind("/beta/", 0) == 0) {
-        const GraphCall call = NewCall(request);
-        SetGraphHeaders(response, call);
-        SendGraphError(response, response.status, "BadRequest", message, call);
-      } else {
-        response.set_content(nlohmann::json{{"error", "not_found"}, {"error_description", message}}
-                                 .dump(),
-                             kEntraContentType);
-      }
-      return httplib::Server::HandlerResponse::Handled;
-    }));
+          if (!response.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
+          const std::string message =
+              fmt::format("No route for {} {}", request.method, request.path);
+          if (request.path.rfind("/v1.0/", 0) == 0 || request.path.rfind("/beta/", 0) == 0) {
+            const GraphCall call = NewCall(request);
+            SetGraphHeaders(response, call);
+            SendGraphError(response, response.status, "BadRequest", message, call);
+          } else {
+            response.set_content(
+                nlohmann::json{{"error", "not_found"}, {"error_description", message}}.dump(),
+                kEntraContentType);
+          }
+          return httplib::Server::HandlerResponse::Handled;
+        }));
     server.set_exception_handler(
         [](const httplib::Request& request, httplib::Response& response, std::exception_ptr ep) {
           std::string what = "unknown exception";

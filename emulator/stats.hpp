@@ -48,7 +48,7 @@ class Stats {
   }
 
   mutable std::mutex mutex_;
-  std::map<std::string, std::uint64_t> requests_;  // by route, e.g. "GET /{v}/.../queries/{id}"
+  std::map<std::string, std::uint64_t> requests_;   // by route, e.g. "GET /{v}/.../queries/{id}"
   std::map<std::string, std::uint64_t> responses_;  // by HTTP status
   std::map<std::string, std::uint64_t> faults_;     // by fault kind
   std::map<std::string, std::uint64_t> events_;

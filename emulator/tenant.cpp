@@ -51,7 +51,7 @@ constexpr std::string_view kAppNames[] = {
 };
 
 constexpr std::string_view kEnvironmentNames[] = {
-    "Contoso (default)", "Sales – Production", "Dev & Test",  "Finance \"EU\"",
+    "Contoso (default)", "Sales – Production", "Dev & Test",   "Finance \"EU\"",
     "Ops <Canary>",      "Zürich Ops",         "HR's Sandbox", "Research 研究",
 };
 
@@ -61,10 +61,10 @@ constexpr std::string_view kFirstNames[] = {
     "Grace",  "Omar",   "Lena",  "Diego", "Yuki",  "Kofi",     "Nora",  "Ravi",  "Clara", "Emeka",
 };
 constexpr std::string_view kLastNames[] = {
-    "Lee",    "OBrien", "Patel",   "Muller",  "Chen",   "Garcia", "Ivanova", "Mensah",
-    "Rossi",  "Tanaka", "Haddad",  "Smith",   "Silva",  "Sharma", "Martin",  "Lopez",
-    "Khan",   "Berg",   "Popescu", "Nowak",   "Kim",    "Farah",  "Weber",   "Torres",
-    "Sato",   "Owusu",  "Larsen",  "Iyer",    "Dubois", "Okafor",
+    "Lee",   "OBrien", "Patel",   "Muller", "Chen",   "Garcia", "Ivanova", "Mensah",
+    "Rossi", "Tanaka", "Haddad",  "Smith",  "Silva",  "Sharma", "Martin",  "Lopez",
+    "Khan",  "Berg",   "Popescu", "Nowak",  "Kim",    "Farah",  "Weber",   "Torres",
+    "Sato",  "Owusu",  "Larsen",  "Iyer",   "Dubois", "Okafor",
 };
 constexpr std::size_t kFirstCount = std::size(kFirstNames);
 constexpr std::size_t kLastCount = std::size(kLastNames);
@@ -102,8 +102,8 @@ std::string ValidateTenantConfig(const TenantConfig& config) {
   if (config.launches_per_hour < 0 || config.launches_per_hour > 10'000'000) {
     return "--launches-per-hour must be between 0 and 10000000";
   }
-  for (const double rate : {config.duplicate_rate, config.malformed_rate, config.noise_rate,
-                            config.delete_rate}) {
+  for (const double rate :
+       {config.duplicate_rate, config.malformed_rate, config.noise_rate, config.delete_rate}) {
     if (!(rate >= 0.0 && rate <= 1.0)) return "rates must be between 0 and 1";
   }
   if (config.noise_rate + config.delete_rate > 1.0) {

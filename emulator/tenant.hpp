@@ -146,10 +146,10 @@ class Tenant {
   struct CatalogApp {
     std::string name;
     std::uint32_t environment = 0;
-    bool mortal = false;           // gets deleted and replaced periodically
+    bool mortal = false;  // gets deleted and replaced periodically
     std::int64_t lifetime_hours = 0;
     std::int64_t offset_hours = 0;
-    std::uint32_t owner = 0;       // user who deletes it
+    std::uint32_t owner = 0;  // user who deletes it
   };
 
   std::int64_t IncarnationAt(const CatalogApp& app, std::int64_t hour) const;

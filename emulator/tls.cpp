@@ -32,8 +32,8 @@ std::unique_ptr<EVP_PKEY, PkeyDeleter> NewKey() {
 
 void SetName(X509_NAME* name, const char* common_name) {
   Check(X509_NAME_add_entry_by_txt(name, "O", MBSTRING_ASC,
-                                   reinterpret_cast<const unsigned char*>("auditsync emulator"),
-                                   -1, -1, 0),
+                                   reinterpret_cast<const unsigned char*>("auditsync emulator"), -1,
+                                   -1, 0),
         "X509_NAME O");
   Check(X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
                                    reinterpret_cast<const unsigned char*>(common_name), -1, -1, 0),

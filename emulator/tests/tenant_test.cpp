@@ -315,8 +315,7 @@ TEST(Records, EveryRecordIsValidJsonWithTheGraphEnvelope) {
         EXPECT_EQ(record["auditLogRecordType"], "PowerAppsApp");
         const auto info = nlohmann::json::parse(data["AdditionalInfo"].get<std::string>());
         EXPECT_EQ(info["appDisplayName"], app.name);
-        EXPECT_EQ(info["environmentDisplayName"],
-                  tenant.environments()[app.environment].name);
+        EXPECT_EQ(info["environmentDisplayName"], tenant.environments()[app.environment].name);
         EXPECT_EQ(data["EnvironmentName"], tenant.environments()[app.environment].id);
       } else {
         ++current;
@@ -434,9 +433,9 @@ TEST(Paging, ResumingFromASavedTokenContinuesWhereItStopped) {
   ASSERT_TRUE(first.next);
   const std::string token = EncodeSkipToken("query-a", *first.next);
   // URL-safe and opaque.
-  EXPECT_EQ(token.find_first_not_of(
-                "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"),
-            std::string::npos);
+  EXPECT_EQ(
+      token.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"),
+      std::string::npos);
   const Page second = ReadPage(tenant, filters, kNow, first.next.value(), 250, total);
   const auto decoded = DecodeSkipToken(token);
   ASSERT_TRUE(decoded);

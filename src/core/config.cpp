@@ -193,6 +193,27 @@ std::string DescribeSource(const SettingSpec& spec, SettingSource source) {
   return "unknown";
 }
 
+std::string SettingsMarkdown() {
+  std::string text =
+      "| key | environment variable | flag | default | meaning | CoE environment variable |\n"
+      "|---|---|---|---|---|---|\n";
+  auto cell = [](std::string_view value) {
+    std::string escaped;
+    for (const char c : value) {
+      if (c == '|') escaped += '\\';
+      escaped += c;
+    }
+    return escaped.empty() ? std::string("—") : escaped;
+  };
+  for (const auto& spec : kSettingTable) {
+    text += "| `" + std::string(spec.key) + "` | `" + std::string(spec.env) + "` | " +
+            (spec.flag.empty() ? std::string("—") : "`" + std::string(spec.flag) + "`") + " | " +
+            (spec.default_text.empty() ? std::string("—") : "`" + std::string(spec.default_text) + "`") +
+            " | " + cell(spec.meaning) + " | " + cell(spec.coe_variable) + " |\n";
+  }
+  return text;
+}
+
 void RawSettings::Set(std::string_view key, std::string value, SettingSource source) {
   entries_[std::string(key)] = Entry{std::move(value), source};
 }

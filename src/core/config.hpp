@@ -29,6 +29,9 @@ struct SettingSpec {
 std::span<const SettingSpec> Settings();
 const SettingSpec* FindSetting(std::string_view key);
 
+// The settings table as Markdown, for docs/configuration.md (a test keeps the two identical).
+std::string SettingsMarkdown();
+
 // Where a raw value came from, so that errors name the place to fix.
 enum class SettingSource { kDefault, kFile, kEnvironment, kFlag };
 std::string DescribeSource(const SettingSpec& spec, SettingSource source);

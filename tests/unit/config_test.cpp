@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <sstream>
 
 #include "core/error.hpp"
 
@@ -146,5 +147,18 @@ TEST(SettingsTable, EverySettingHasAnEnvironmentVariableAndMeaning) {
   }
 }
 
+}  // namespace
+}  // namespace auditsync
+
+namespace auditsync {
+namespace {
+TEST(SettingsTable, DocsConfigurationMdHoldsTheGeneratedTable) {
+  std::ifstream file(std::string(AUDITSYNC_SOURCE_DIR) + "/docs/configuration.md");
+  std::stringstream content;
+  content << file.rdbuf();
+  EXPECT_NE(content.str().find(SettingsMarkdown()), std::string::npos)
+      << "docs/configuration.md is out of date; replace its table with:\n"
+      << SettingsMarkdown();
+}
 }  // namespace
 }  // namespace auditsync
