@@ -8,11 +8,16 @@
 namespace {
 
 std::string MakePage(int records) {
-  std::string page = R"({"@odata.context":"x","@odata.nextLink":"https://h/next?$skiptoken=abc","value":[)";
+  std::string page =
+      R"({"@odata.context":"x","@odata.nextLink":"https://h/next?$skiptoken=abc","value":[)";
   for (int i = 0; i < records; ++i) {
     const std::string id = "e2a84675-8952-4d91-a2ea-" + std::to_string(100000000000 + i);
     if (i > 0) page += ',';
-    page += R"json({"id":")json" + id + R"json(","createdDateTime":"2025-06-01T13:17:34Z","auditLogRecordType":"PowerPlatformAdministratorActivity","operation":"LaunchPowerApp","organizationId":"33333333-3333-3333-3333-333333333333","userType":"Regular","userId":"Amber@contoso.onmicrosoft.com","service":"PowerPlatform","objectId":null,"userPrincipalName":"Amber@contoso.onmicrosoft.com","clientIp":"203.0.113.10","administrativeUnits":[],"auditData":{"@odata.type":"#microsoft.graph.security.defaultAuditData","Id":")json" + id + R"json(","RecordType":256,"CreationTime":"2025-06-01T13:17:34","Operation":"LaunchPowerApp","OrganizationId":"33333333-3333-3333-3333-333333333333","UserType":0,"UserKey":"7ff1e0f1-e2a4-48a0-874e-34db43893df1","UserId":"amber@contoso.onmicrosoft.com","Workload":"PowerPlatform","ResultStatus":"Succeeded","ClientIP":"203.0.113.10","EnvironmentId":"aa289efd-09f4-eaeb-bbb8-c08fc9e27d09","Version":1,"PropertyCollection":[{"Name":"powerplatform.analytics.resource.type","Value":"PowerApp"},{"Name":"powerplatform.analytics.activity.name","Value":"LaunchPowerApp"},{"Name":"powerplatform.analytics.resource.power_app.id","Value":"6c39e97c-6ddd-4a37-afd4-494a605925cf"},{"Name":"powerplatform.analytics.resource.power_app.display_name","Value":"Expense App"},{"Name":"powerplatform.analytics.resource.environment.id","Value":"aa289efd-09f4-eaeb-bbb8-c08fc9e27d09"},{"Name":"powerplatform.analytics.resource.environment.name","Value":"Contoso (default)"},{"Name":"enduser.principal_name","Value":"amber@contoso.onmicrosoft.com"}]}})json";
+    page +=
+        R"json({"id":")json" + id +
+        R"json(","createdDateTime":"2025-06-01T13:17:34Z","auditLogRecordType":"PowerPlatformAdministratorActivity","operation":"LaunchPowerApp","organizationId":"33333333-3333-3333-3333-333333333333","userType":"Regular","userId":"Amber@contoso.onmicrosoft.com","service":"PowerPlatform","objectId":null,"userPrincipalName":"Amber@contoso.onmicrosoft.com","clientIp":"203.0.113.10","administrativeUnits":[],"auditData":{"@odata.type":"#microsoft.graph.security.defaultAuditData","Id":")json" +
+        id +
+        R"json(","RecordType":256,"CreationTime":"2025-06-01T13:17:34","Operation":"LaunchPowerApp","OrganizationId":"33333333-3333-3333-3333-333333333333","UserType":0,"UserKey":"7ff1e0f1-e2a4-48a0-874e-34db43893df1","UserId":"amber@contoso.onmicrosoft.com","Workload":"PowerPlatform","ResultStatus":"Succeeded","ClientIP":"203.0.113.10","EnvironmentId":"aa289efd-09f4-eaeb-bbb8-c08fc9e27d09","Version":1,"PropertyCollection":[{"Name":"powerplatform.analytics.resource.type","Value":"PowerApp"},{"Name":"powerplatform.analytics.activity.name","Value":"LaunchPowerApp"},{"Name":"powerplatform.analytics.resource.power_app.id","Value":"6c39e97c-6ddd-4a37-afd4-494a605925cf"},{"Name":"powerplatform.analytics.resource.power_app.display_name","Value":"Expense App"},{"Name":"powerplatform.analytics.resource.environment.id","Value":"aa289efd-09f4-eaeb-bbb8-c08fc9e27d09"},{"Name":"powerplatform.analytics.resource.environment.name","Value":"Contoso (default)"},{"Name":"enduser.principal_name","Value":"amber@contoso.onmicrosoft.com"}]}})json";
   }
   return page + "]}";
 }

@@ -124,11 +124,10 @@ ClientSecretCredential::CachedToken ClientSecretCredential::RequestToken(std::st
   const auto response = http_.Send(request, send);
   if (response.status != 200) {
     const auto entra = ParseEntraError(response.body);
-    const auto request_id = !entra.correlation_id.empty() ? entra.correlation_id
-                                                           : std::string(response.Header(
-                                                                 "x-ms-request-id"));
-    ServiceError::Details details{response.status, entra.error, request_id,
-                                  RedactUrl(request.url)};
+    const auto request_id = !entra.correlation_id.empty()
+                                ? entra.correlation_id
+                                : std::string(response.Header("x-ms-request-id"));
+    ServiceError::Details details{response.status, entra.error, request_id, RedactUrl(request.url)};
     const auto message = "sign-in failed: " + ExplainEntraError(response.status, response.body) +
                          (request_id.empty() ? "" : " (correlation id " + request_id + ")");
     if (response.status == 400 || response.status == 401 || response.status == 403) {

@@ -11,20 +11,19 @@ ExitCode CollectOnce(const Config& config, const SyncRequest& request) {
   CurlOptions curl;
   curl.extra_ca_file = config.ca_bundle;
   curl.timeout = config.http_timeout;
-  HttpClient http(std::make_unique<CurlTransport>(curl),
-                  RetryOptions{config.http_attempts, config.retry_base_delay,
-                               config.retry_max_delay});
+  HttpClient http(
+      std::make_unique<CurlTransport>(curl),
+      RetryOptions{config.http_attempts, config.retry_base_delay, config.retry_max_delay});
   ClientSecretCredential credential(
       http, ClientSecretOptions{config.authority, config.tenant_id, config.client_id,
                                 config.client_secret});
   GraphAuditClient graph(http, credential,
-                         GraphOptions{config.graph_url, config.graph_api_version,
-                                      config.page_size, config.operations,
-                                      config.service_filters});
-  SyncEngine engine(store, graph,
-                    SyncOptions{config.window, config.initial_lookback,
-                                config.max_queries_in_flight, config.poll_interval,
-                                config.query_timeout});
+                         GraphOptions{config.graph_url, config.graph_api_version, config.page_size,
+                                      config.operations, config.service_filters});
+  SyncEngine engine(
+      store, graph,
+      SyncOptions{config.window, config.initial_lookback, config.max_queries_in_flight,
+                  config.poll_interval, config.query_timeout});
   const auto summary = engine.Run(request);
   spdlog::info(
       "sync {}..{} finished: {} window(s) complete, {} failed; {} new record(s), {} already "

@@ -55,9 +55,9 @@ ExitCode RunDemo(const DemoOptions& options, const std::string& log_level) {
   }
   std::cout << "Starting the emulator (a synthetic tenant standing in for Entra ID and "
                "Microsoft Graph)...\n";
-  Subprocess emulator({emulator_path, "serve", "--port", "0", "--port-file", port_path,
-                       "--ca-file", ca_path, "--client-secret-file", secret_path,
-                       "--launches-per-hour", std::to_string(options.launches_per_hour)},
+  Subprocess emulator({emulator_path, "serve", "--port", "0", "--port-file", port_path, "--ca-file",
+                       ca_path, "--client-secret-file", secret_path, "--launches-per-hour",
+                       std::to_string(options.launches_per_hour)},
                       (directory / "emulator.log").string());
   const auto port_text = WaitForFile(port_path, std::chrono::seconds(30));
   if (!port_text) {
@@ -89,8 +89,7 @@ ExitCode RunDemo(const DemoOptions& options, const std::string& log_level) {
   config.retry_max_delay = std::chrono::seconds(5);
   config.log_level = log_level;
 
-  std::cout << "Syncing the last 7 days of Power Apps launches into " << config.database
-            << "...\n";
+  std::cout << "Syncing the last 7 days of Power Apps launches into " << config.database << "...\n";
   const auto code = CollectOnce(config, SyncRequest{});
   emulator.Terminate();
 
@@ -98,8 +97,9 @@ ExitCode RunDemo(const DemoOptions& options, const std::string& log_level) {
   const auto rows = store.QueryAppUsage(Instant::min(), Instant::max());
   std::cout << "\nPower Apps launches and unique users per app, last 7 days:\n\n";
   RenderAppsReport(rows, ReportFormat::kTable, std::cout);
-  std::cout << "\n" << store.CountRecords() << " audit records stored, "
-            << store.CountQuarantined() << " quarantined (unreadable).\n"
+  std::cout << "\n"
+            << store.CountRecords() << " audit records stored, " << store.CountQuarantined()
+            << " quarantined (unreadable).\n"
             << "Try: ./build/release/auditsync report apps --database " << config.database
             << " --format json\n"
             << "For a real tenant, see README.md (Configuration).\n";

@@ -36,10 +36,10 @@ void SetupReportCommand(CLI::App& app, GlobalFlags& flags, CommandAction& action
                           ". Run `auditsync sync` first, or set `database` to its path.");
       }
       const Instant now = NowUtc();
-      const Instant from = options->from.empty() ? Instant::min()
-                                                 : ParseTimeFlag("--from", options->from, now);
-      const Instant to = options->to.empty() ? Instant::max()
-                                             : ParseTimeFlag("--to", options->to, now);
+      const Instant from =
+          options->from.empty() ? Instant::min() : ParseTimeFlag("--from", options->from, now);
+      const Instant to =
+          options->to.empty() ? Instant::max() : ParseTimeFlag("--to", options->to, now);
       SqliteStore store(config.database);
       RenderAppsReport(store.QueryAppUsage(from, to), *ParseReportFormat(options->format),
                        std::cout);

@@ -37,8 +37,7 @@ Config LoadConfig(CLI::App& app, const GlobalFlags& flags, bool need_credentials
   if (path.empty() && std::filesystem::exists("auditsync.toml")) path = "auditsync.toml";
   if (!path.empty()) {
     if (!std::filesystem::exists(path)) {
-      throw ConfigError("configuration file " + path +
-                        " does not exist. Check the --config path.");
+      throw ConfigError("configuration file " + path + " does not exist. Check the --config path.");
     }
     LoadTomlFile(path, raw);
   }

@@ -12,9 +12,9 @@
 namespace auditsync {
 
 struct GlobalFlags {
-  std::string config_path;  // --config; default ./auditsync.toml when present
+  std::string config_path;                    // --config; default ./auditsync.toml when present
   std::map<std::string, std::string> values;  // setting key -> flag value
-  std::string refused_secret;  // --client-secret is parsed only to be refused
+  std::string refused_secret;                 // --client-secret is parsed only to be refused
 };
 
 void AddSettingFlags(CLI::App& app, GlobalFlags& flags);

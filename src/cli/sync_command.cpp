@@ -21,8 +21,9 @@ struct SyncCommandOptions {
 void SetupSyncCommand(CLI::App& app, GlobalFlags& flags, CommandAction& action) {
   auto options = std::make_shared<SyncCommandOptions>();
   auto* command = app.add_subcommand(
-      "sync", "Collect audit records for [from, to) into the database (default: from the last "
-              "checkpoint, or 7 days back on the first run, to now)");
+      "sync",
+      "Collect audit records for [from, to) into the database (default: from the last "
+      "checkpoint, or 7 days back on the first run, to now)");
   command->add_option("--from", options->from, "Start (inclusive): 2026-11-01, ...T05:00:00Z, -7d");
   command->add_option("--to", options->to, "End (exclusive); default now");
   command->callback([&app, &flags, &action, options] {

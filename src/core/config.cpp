@@ -2,13 +2,13 @@
 
 #include <toml++/toml.h>
 
+#include <sys/stat.h>
 #include <algorithm>
 #include <array>
 #include <cctype>
 #include <charconv>
 #include <fstream>
 #include <sstream>
-#include <sys/stat.h>
 
 #include "core/cloud.hpp"
 #include "core/error.hpp"
@@ -37,8 +37,8 @@ constexpr std::array<SettingSpec, 23> kSettingTable = {{
      "Graph URL Environment Variable; Audit Logs - Audience (Graph)", false},
     {"graph_api_version", "AUDITSYNC_GRAPH_API_VERSION", "--graph-api-version", "v1.0",
      "Graph version segment: v1.0 or beta", "", false},
-    {"database", "AUDITSYNC_DATABASE", "--database", "./auditsync.db", "SQLite database file",
-     "", false},
+    {"database", "AUDITSYNC_DATABASE", "--database", "./auditsync.db", "SQLite database file", "",
+     false},
     {"ca_bundle", "AUDITSYNC_CA_BUNDLE", "--ca-bundle", "",
      "PEM file of extra trusted CAs (TLS-inspecting proxies, tests); the system store stays "
      "trusted",
@@ -48,8 +48,7 @@ constexpr std::array<SettingSpec, 23> kSettingTable = {{
     {"service_filters", "AUDITSYNC_SERVICE_FILTERS", "--service-filters", "",
      "Graph serviceFilters, e.g. PowerPlatform (comma-separated; empty: none)", "", false},
     {"window", "AUDITSYNC_WINDOW", "--window", "1d",
-     "Time span of one audit log query; a query over its record cap is split in halves", "",
-     false},
+     "Time span of one audit log query; a query over its record cap is split in halves", "", false},
     {"initial_lookback", "AUDITSYNC_INITIAL_LOOKBACK", "--initial-lookback", "7d",
      "How far back the first sync starts when there is no checkpoint",
      "Audit Logs - Minutes to Look Back", false},
@@ -86,8 +85,8 @@ std::vector<std::string> SplitList(std::string_view text) {
   size_t start = 0;
   while (start <= text.size()) {
     const auto comma = text.find(',', start);
-    const auto item = Trim(text.substr(start, comma == std::string_view::npos ? text.npos
-                                                                               : comma - start));
+    const auto item =
+        Trim(text.substr(start, comma == std::string_view::npos ? text.npos : comma - start));
     if (!item.empty()) items.push_back(item);
     if (comma == std::string_view::npos) break;
     start = comma + 1;
@@ -185,10 +184,14 @@ const SettingSpec* FindSetting(std::string_view key) {
 
 std::string DescribeSource(const SettingSpec& spec, SettingSource source) {
   switch (source) {
-    case SettingSource::kDefault: return "default";
-    case SettingSource::kFile: return "from the configuration file";
-    case SettingSource::kEnvironment: return "from " + std::string(spec.env);
-    case SettingSource::kFlag: return "from " + std::string(spec.flag);
+    case SettingSource::kDefault:
+      return "default";
+    case SettingSource::kFile:
+      return "from the configuration file";
+    case SettingSource::kEnvironment:
+      return "from " + std::string(spec.env);
+    case SettingSource::kFlag:
+      return "from " + std::string(spec.flag);
   }
   return "unknown";
 }
@@ -208,7 +211,8 @@ std::string SettingsMarkdown() {
   for (const auto& spec : kSettingTable) {
     text += "| `" + std::string(spec.key) + "` | `" + std::string(spec.env) + "` | " +
             (spec.flag.empty() ? std::string("—") : "`" + std::string(spec.flag) + "`") + " | " +
-            (spec.default_text.empty() ? std::string("—") : "`" + std::string(spec.default_text) + "`") +
+            (spec.default_text.empty() ? std::string("—")
+                                       : "`" + std::string(spec.default_text) + "`") +
             " | " + cell(spec.meaning) + " | " + cell(spec.coe_variable) + " |\n";
   }
   return text;
@@ -308,8 +312,7 @@ Config ResolveConfig(const RawSettings& raw, bool need_credentials) {
   }
   config.graph_api_version = resolve.Text("graph_api_version");
   if (config.graph_api_version != "v1.0" && config.graph_api_version != "beta") {
-    resolve.Fail("graph_api_version", "is `" + config.graph_api_version + "`",
-                 "Use v1.0 or beta.");
+    resolve.Fail("graph_api_version", "is `" + config.graph_api_version + "`", "Use v1.0 or beta.");
   }
   config.database = resolve.Text("database");
   if (config.database.empty()) {

@@ -12,13 +12,13 @@ namespace auditsync {
 // scripts can tell a typo in the configuration from a tenant that refused the sign-in.
 enum class ExitCode : int {
   kSuccess = 0,
-  kInternal = 1,       // a bug or an unexpected failure
-  kUsage = 2,          // bad command line
-  kConfiguration = 3,  // missing or inconsistent setting, unreadable file
-  kAuthentication = 4, // Entra refused the sign-in, or Graph refused the token's permissions
-  kPartial = 5,        // some windows could not be collected; what was stored is kept
-  kService = 6,        // the service or the network failed after all retries
-  kStorage = 7,        // the database could not be opened or written
+  kInternal = 1,        // a bug or an unexpected failure
+  kUsage = 2,           // bad command line
+  kConfiguration = 3,   // missing or inconsistent setting, unreadable file
+  kAuthentication = 4,  // Entra refused the sign-in, or Graph refused the token's permissions
+  kPartial = 5,         // some windows could not be collected; what was stored is kept
+  kService = 6,         // the service or the network failed after all retries
+  kStorage = 7,         // the database could not be opened or written
 };
 
 // Base of every auditsync error. `what()` is a complete sentence for the user: the cause and,
@@ -46,10 +46,10 @@ class StorageError : public Error {
 class ServiceError : public Error {
  public:
   struct Details {
-    long http_status = 0;          // 0 when no response was received
-    std::string service_code;      // Graph `error.code`, Entra `error`, or curl's error name
-    std::string request_id;        // Graph `request-id`, Entra trace id
-    std::string url;               // without query string
+    long http_status = 0;      // 0 when no response was received
+    std::string service_code;  // Graph `error.code`, Entra `error`, or curl's error name
+    std::string request_id;    // Graph `request-id`, Entra trace id
+    std::string url;           // without query string
   };
   ServiceError(ExitCode code, const std::string& message, Details details)
       : Error(code, message), details_(std::move(details)) {}

@@ -162,12 +162,23 @@ std::optional<std::chrono::seconds> ParseDuration(std::string_view text) {
     }
     if (pos == start || pos == text.size()) return std::nullopt;
     switch (text[pos]) {
-      case 'w': total += days{7 * number}; break;
-      case 'd': total += days{number}; break;
-      case 'h': total += hours{number}; break;
-      case 'm': total += minutes{number}; break;
-      case 's': total += seconds{number}; break;
-      default: return std::nullopt;
+      case 'w':
+        total += days{7 * number};
+        break;
+      case 'd':
+        total += days{number};
+        break;
+      case 'h':
+        total += hours{number};
+        break;
+      case 'm':
+        total += minutes{number};
+        break;
+      case 's':
+        total += seconds{number};
+        break;
+      default:
+        return std::nullopt;
     }
     ++pos;
   }

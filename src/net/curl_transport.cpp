@@ -75,8 +75,10 @@ size_t WriteHeader(char* data, size_t size, size_t count, void* user) {
   const auto colon = line.find(':');
   if (colon != std::string_view::npos) {
     auto value = line.substr(colon + 1);
-    while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
-    while (!value.empty() && (value.back() == '\r' || value.back() == '\n' || value.back() == ' ')) {
+    while (!value.empty() && (value.front() == ' ' || value.front() == '\t'))
+      value.remove_prefix(1);
+    while (!value.empty() &&
+           (value.back() == '\r' || value.back() == '\n' || value.back() == ' ')) {
       value.remove_suffix(1);
     }
     response->headers.emplace_back(std::string(line.substr(0, colon)), std::string(value));
@@ -147,12 +149,13 @@ HttpResponse CurlTransport::Send(const HttpRequest& request) {
     const std::string detail = error_buffer[0] != '\0' ? error_buffer : curl_easy_strerror(code);
     std::string hint;
     if (code == CURLE_PEER_FAILED_VERIFICATION || code == CURLE_SSL_CACERT_BADFILE) {
-      hint = " The server's TLS certificate is not trusted: behind a TLS-inspecting proxy, set "
-             "ca_bundle to the proxy's CA file.";
+      hint =
+          " The server's TLS certificate is not trusted: behind a TLS-inspecting proxy, set "
+          "ca_bundle to the proxy's CA file.";
     }
-    throw TransportError(request.method + " " + RedactUrl(request.url) + " failed: " + detail +
-                             "." + hint,
-                         curl_easy_strerror(code));
+    throw TransportError(
+        request.method + " " + RedactUrl(request.url) + " failed: " + detail + "." + hint,
+        curl_easy_strerror(code));
   }
   curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &response.status);
   return response;

@@ -15,8 +15,6 @@ std::string_view HttpResponse::Header(std::string_view name) const {
   return {};
 }
 
-std::string RedactUrl(std::string_view url) {
-  return std::string(url.substr(0, url.find('?')));
-}
+std::string RedactUrl(std::string_view url) { return std::string(url.substr(0, url.find('?'))); }
 
 }  // namespace auditsync

@@ -11,7 +11,9 @@ HttpClient::HttpClient(std::unique_ptr<HttpTransport> transport, RetryOptions op
                        RetryEnvironment environment)
     : transport_(std::move(transport)), options_(options), environment_(std::move(environment)) {
   if (!environment_.sleep) {
-    environment_.sleep = [](std::chrono::milliseconds delay) { std::this_thread::sleep_for(delay); };
+    environment_.sleep = [](std::chrono::milliseconds delay) {
+      std::this_thread::sleep_for(delay);
+    };
   }
   if (!environment_.jitter) {
     auto engine = std::make_shared<std::mt19937_64>(std::random_device{}());

@@ -13,7 +13,7 @@ namespace auditsync {
 struct RetryEnvironment {
   std::function<Instant()> now = NowUtc;
   std::function<void(std::chrono::milliseconds)> sleep;  // default: std::this_thread::sleep_for
-  std::function<double()> jitter;                         // default: uniform [0,1)
+  std::function<double()> jitter;                        // default: uniform [0,1)
 };
 
 struct SendOptions {

@@ -39,9 +39,9 @@ std::chrono::milliseconds BackoffDelay(const RetryOptions& options, int next_att
                                        double jitter) {
   if (retry_after) return std::min(*retry_after, options.max_delay);
   const int exponent = std::clamp(next_attempt - 2, 0, 30);
-  const double full = std::min(static_cast<double>(options.base_delay.count()) *
-                                   std::pow(2.0, exponent),
-                               static_cast<double>(options.max_delay.count()));
+  const double full =
+      std::min(static_cast<double>(options.base_delay.count()) * std::pow(2.0, exponent),
+               static_cast<double>(options.max_delay.count()));
   const double scaled = full * (0.5 + 0.5 * std::clamp(jitter, 0.0, 1.0));
   return std::chrono::milliseconds(static_cast<long long>(scaled));
 }

@@ -10,8 +10,7 @@ namespace od = simdjson::ondemand;
 namespace {
 
 bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  return a.size() == b.size() &&
-         std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
            return std::tolower(static_cast<unsigned char>(x)) ==
                   std::tolower(static_cast<unsigned char>(y));
          });
@@ -138,8 +137,8 @@ bool ReadAuditData(od::parser& parser, simdjson::padded_string_view text, AuditD
     }
   }
   if (fields.environment_id.empty()) {
-    fields.environment_id = !top_level_environment.empty() ? top_level_environment
-                                                            : legacy_environment;
+    fields.environment_id =
+        !top_level_environment.empty() ? top_level_environment : legacy_environment;
   }
   return true;
 }
@@ -223,8 +222,8 @@ void ParseRecord(od::value record_value, od::parser& audit_parser, od::parser& i
   const char* start = nullptr;
   if (record_value.current_location().get(start) != simdjson::SUCCESS) start = nullptr;
   auto quarantine = [&](std::string id, std::string reason) {
-    page.quarantined.push_back({std::move(id), std::move(reason),
-                                std::string(start ? ValueText(start, buffer_end) : "")});
+    page.quarantined.push_back(
+        {std::move(id), std::move(reason), std::string(start ? ValueText(start, buffer_end) : "")});
   };
   od::object object;
   if (record_value.get_object().get(object) != simdjson::SUCCESS) {
@@ -281,8 +280,9 @@ void ParseRecord(od::value record_value, od::parser& audit_parser, od::parser& i
   record.app_name = std::move(fields.app_name);
   record.environment_id = Lowercase(fields.environment_id);
   record.environment_name = std::move(fields.environment_name);
-  record.user_upn = Lowercase(!upn.empty() ? upn : !fields.user_id.empty() ? fields.user_id
-                                                                            : user_id);
+  record.user_upn = Lowercase(!upn.empty()              ? upn
+                              : !fields.user_id.empty() ? fields.user_id
+                                                        : user_id);
   record.raw = audit_text;
   page.records.push_back(std::move(record));
 }

@@ -8,8 +8,8 @@ namespace auditsync {
 namespace {
 
 const std::vector<std::string> kAppColumns = {
-    "app_id",       "app_name", "environment_id",   "environment_name",
-    "launches",     "unique_users", "last_launched_on", "last_launched_by"};
+    "app_id",   "app_name",     "environment_id",   "environment_name",
+    "launches", "unique_users", "last_launched_on", "last_launched_by"};
 
 std::vector<std::string> AppCells(const AppUsage& row) {
   return {row.app_id,

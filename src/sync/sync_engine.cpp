@@ -14,9 +14,7 @@ bool IsTerminal(const std::string& status) {
   return status == "succeeded" || status == "failed" || status == "cancelled";
 }
 
-bool IsWaiting(const std::string& status) {
-  return status == "notStarted" || status == "running";
-}
+bool IsWaiting(const std::string& status) { return status == "notStarted" || status == "running"; }
 
 std::string Describe(const SyncWindow& window) {
   return FormatIso8601(window.start) + ".." + FormatIso8601(window.end);
@@ -39,8 +37,8 @@ SyncSummary SyncEngine::Run(const SyncRequest& request) {
   const Instant now = clock_.now();
   SyncSummary summary;
   summary.to = std::min(request.to.value_or(now), now);
-  summary.from = request.from ? *request.from
-                              : store_.Frontier().value_or(now - options_.initial_lookback);
+  summary.from =
+      request.from ? *request.from : store_.Frontier().value_or(now - options_.initial_lookback);
   if (summary.from >= summary.to && request.from) {
     throw ConfigError("--from " + FormatIso8601(summary.from) + " is not before --to " +
                       FormatIso8601(summary.to) +
@@ -93,9 +91,10 @@ SyncSummary SyncEngine::Run(const SyncRequest& request) {
       spdlog::info("window {} complete: {} record(s) stored, {} new", Describe(window),
                    window.record_count, summary.inserted - before);
       if (window.quarantined_count > 0) {
-        spdlog::warn("window {}: {} record(s) could not be read; they are kept in the quarantine "
-                     "table with the reason",
-                     Describe(window), window.quarantined_count);
+        spdlog::warn(
+            "window {}: {} record(s) could not be read; they are kept in the quarantine "
+            "table with the reason",
+            Describe(window), window.quarantined_count);
       }
     } else {
       ++summary.windows_failed;
@@ -148,8 +147,9 @@ void SyncEngine::Collect(SyncWindow& window, SyncSummary& summary) {
         status = Await(window);
         if (!status) {
           return Fail(window,
-                      "query " + window.query_id + " still unfinished after the query_timeout; "
-                      "the next sync waits for it again",
+                      "query " + window.query_id +
+                          " still unfinished after the query_timeout; "
+                          "the next sync waits for it again",
                       "");
         }
         if (status->status == "succeeded") break;
@@ -170,9 +170,10 @@ void SyncEngine::Collect(SyncWindow& window, SyncSummary& summary) {
           store_.SaveWindow(window);
           return;
         }
-        spdlog::error("window {}: the query hit its record cap in one second; storing what it "
-                      "returned",
-                      Describe(window));
+        spdlog::error(
+            "window {}: the query hit its record cap in one second; storing what it "
+            "returned",
+            Describe(window));
       }
       window.state = WindowState::kPaging;
       window.next_link = graph_.FirstPageUrl(window.query_id);

@@ -37,14 +37,15 @@ Emulator::Emulator(const Workspace& workspace, std::vector<std::string> tenant,
   std::ofstream(secret_file_) << "test-secret-" << random() << random() << '\n';
   ca_file_ = workspace.Path("emulator-ca.pem");
   const auto port_file = workspace.Path("emulator.port");
-  std::vector<std::string> argv = {EMULATOR_BINARY, "serve", "--port", "0", "--port-file",
-                                   port_file, "--ca-file", ca_file_, "--client-secret-file",
-                                   secret_file_};
+  std::vector<std::string> argv = {EMULATOR_BINARY,        "serve",     "--port",    "0",
+                                   "--port-file",          port_file,   "--ca-file", ca_file_,
+                                   "--client-secret-file", secret_file_};
   argv.insert(argv.end(), tenant_.begin(), tenant_.end());
   argv.insert(argv.end(), serve.begin(), serve.end());
   process_ = std::make_unique<Subprocess>(argv, workspace.Path("emulator.log"));
   const auto port = WaitForFile(port_file, std::chrono::seconds(30));
-  if (!port) throw std::runtime_error("emulator did not start: " + ReadFile(workspace.Path("emulator.log")));
+  if (!port)
+    throw std::runtime_error("emulator did not start: " + ReadFile(workspace.Path("emulator.log")));
   base_url_ = "https://127.0.0.1:" + std::to_string(std::stoi(*port));
 }
 
@@ -58,7 +59,8 @@ nlohmann::json Emulator::RunTruth(std::vector<std::string> extra) const {
   std::filesystem::remove(out);
   Subprocess truth(argv, out, workspace_.Path("truth.err"));
   const auto code = truth.Wait(std::chrono::seconds(120));
-  if (code != 0) throw std::runtime_error("emulator truth failed: " + ReadFile(workspace_.Path("truth.err")));
+  if (code != 0)
+    throw std::runtime_error("emulator truth failed: " + ReadFile(workspace_.Path("truth.err")));
   return nlohmann::json::parse(ReadFile(out));
 }
 
@@ -126,7 +128,8 @@ long long QueryCount(const std::string& database, const std::string& sql) {
 }  // namespace auditsync::testing
 
 namespace auditsync::testing {
-std::vector<std::vector<std::string>> QueryRows(const std::string& database, const std::string& sql) {
+std::vector<std::vector<std::string>> QueryRows(const std::string& database,
+                                                const std::string& sql) {
   std::vector<std::vector<std::string>> rows;
   sqlite3* db = nullptr;
   if (sqlite3_open_v2(database.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {

@@ -76,5 +76,6 @@ std::string ReadFile(const std::string& path);
 
 namespace auditsync::testing {
 // Reads rows of text from the SQLite database (NULL as "").
-std::vector<std::vector<std::string>> QueryRows(const std::string& database, const std::string& sql);
+std::vector<std::vector<std::string>> QueryRows(const std::string& database,
+                                                const std::string& sql);
 }  // namespace auditsync::testing

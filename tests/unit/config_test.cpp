@@ -97,8 +97,8 @@ TEST_F(ConfigTest, ListsAndDurationsAcceptTheirForms) {
 
 TEST_F(ConfigTest, SecretFileIsReadWithoutItsNewline) {
   const auto secret = WriteFile("secret", "s3cr3t-value\n");
-  const auto config = Load("tenant_id = \"t\"\nclient_id = \"c\"\nclient_secret_file = \"" +
-                           secret + "\"\n");
+  const auto config =
+      Load("tenant_id = \"t\"\nclient_id = \"c\"\nclient_secret_file = \"" + secret + "\"\n");
   EXPECT_EQ(config.client_secret.Reveal(), "s3cr3t-value");
 }
 

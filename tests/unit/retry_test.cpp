@@ -38,7 +38,8 @@ TEST(Backoff, DoublesFromTheBaseWithJitterAndACap) {
 
 TEST(Backoff, RetriesExactlyTheTransientStatuses) {
   for (long status : {408, 429, 500, 502, 503, 504}) EXPECT_TRUE(IsRetryableStatus(status));
-  for (long status : {200, 201, 400, 401, 403, 404, 409, 501}) EXPECT_FALSE(IsRetryableStatus(status));
+  for (long status : {200, 201, 400, 401, 403, 404, 409, 501})
+    EXPECT_FALSE(IsRetryableStatus(status));
 }
 
 class HttpClientTest : public ::testing::Test {

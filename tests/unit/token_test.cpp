@@ -16,8 +16,8 @@ class TokenTest : public ::testing::Test {
     transport_ = transport.get();
     RetryEnvironment environment;
     environment.sleep = [](std::chrono::milliseconds) {};
-    http_ = std::make_unique<HttpClient>(std::move(transport), RetryOptions{3, 1ms, 1ms},
-                                         environment);
+    http_ =
+        std::make_unique<HttpClient>(std::move(transport), RetryOptions{3, 1ms, 1ms}, environment);
     credential_ = std::make_unique<ClientSecretCredential>(
         *http_,
         ClientSecretOptions{"https://login.example", "contoso.onmicrosoft.com", "app-id",

@@ -8,8 +8,8 @@ namespace {
 Instant At(const char* text) { return *ParseIso8601(text); }
 
 TEST(WindowPlanner, AlignsWindowsToMultiplesOfTheirWidth) {
-  const auto windows = PlanWindows(At("2026-11-01T05:30:00Z"), At("2026-11-03T02:00:00Z"),
-                                   std::chrono::days(1));
+  const auto windows =
+      PlanWindows(At("2026-11-01T05:30:00Z"), At("2026-11-03T02:00:00Z"), std::chrono::days(1));
   ASSERT_EQ(windows.size(), 3u);
   EXPECT_EQ(windows[0], TimeRange(At("2026-11-01T05:30:00Z"), At("2026-11-02")));
   EXPECT_EQ(windows[1], TimeRange(At("2026-11-02"), At("2026-11-03")));

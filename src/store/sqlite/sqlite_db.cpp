@@ -22,8 +22,8 @@ Database::Database(const std::string& path) : path_(path) {
 Database::~Database() { sqlite3_close(db_); }
 
 void Database::Fail(std::string_view what) const {
-  throw StorageError("database " + path_ + ": " + std::string(what) + " failed: " +
-                     sqlite3_errmsg(db_));
+  throw StorageError("database " + path_ + ": " + std::string(what) +
+                     " failed: " + sqlite3_errmsg(db_));
 }
 
 void Database::Execute(std::string_view sql) {
@@ -56,8 +56,7 @@ Statement& Statement::Bind(int index, std::string_view value) {
 }
 
 Statement& Statement::BindView(int index, std::string_view value) {
-  sqlite3_bind_text(statement_, index, value.data(), static_cast<int>(value.size()),
-                    SQLITE_STATIC);
+  sqlite3_bind_text(statement_, index, value.data(), static_cast<int>(value.size()), SQLITE_STATIC);
   return *this;
 }
 
@@ -105,9 +104,10 @@ int64_t Statement::Int(int column) const { return sqlite3_column_int64(statement
 
 std::string Statement::Text(int column) const {
   const auto* text = sqlite3_column_text(statement_, column);
-  return text == nullptr ? std::string()
-                         : std::string(reinterpret_cast<const char*>(text),
-                                       static_cast<size_t>(sqlite3_column_bytes(statement_, column)));
+  return text == nullptr
+             ? std::string()
+             : std::string(reinterpret_cast<const char*>(text),
+                           static_cast<size_t>(sqlite3_column_bytes(statement_, column)));
 }
 
 std::optional<std::string> Statement::OptionalText(int column) const {

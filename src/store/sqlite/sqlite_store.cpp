@@ -60,8 +60,8 @@ std::map<std::string, AppFacts> FoldApps(const std::vector<AuditRecord>& records
       facts.environment_seen_at = at;
     }
     if (record.operation == kLaunch &&
-        (!facts.last_launch || std::tie(at, record.id) > std::tie(*facts.last_launch,
-                                                                  facts.last_launch_id))) {
+        (!facts.last_launch ||
+         std::tie(at, record.id) > std::tie(*facts.last_launch, facts.last_launch_id))) {
       facts.last_launch = at;
       facts.last_launch_id = record.id;
       facts.last_launch_by = record.user_upn;
