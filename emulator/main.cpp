@@ -134,7 +134,13 @@ int main(int argc, char** argv) {
   truth->add_option("--to", to_text, "Window end (ISO 8601, exclusive)")->required();
   truth->add_flag("--summary", summary, "Print record counts instead of the apps report");
 
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    // --help exits 0; every usage error exits 2, like an invalid option value.
+    const int code = app.exit(e);
+    return code == 0 ? 0 : 2;
+  }
 
   if (const std::string error = emulator::ValidateTenantConfig(tenant); !error.empty()) {
     std::cerr << "auditsync-emulator: " << error << "\n";
@@ -157,12 +163,18 @@ int main(int argc, char** argv) {
     return 0;
   }
 
+  const auto level = spdlog::level::from_str(log_level);
+  if (level == spdlog::level::off && log_level != "off") {
+    std::cerr << "auditsync-emulator: unknown --log-level " << log_level << "\n";
+    return 2;
+  }
+
   // serve. Signals first: every thread started from here on inherits the mask.
   emulator::BlockShutdownSignals();
   auto logger = spdlog::stderr_color_mt("emulator");
   logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
   spdlog::set_default_logger(logger);
-  spdlog::set_level(spdlog::level::from_str(log_level));
+  spdlog::set_level(level);
 
   if (!secret_file.empty()) {
     const auto secret = ReadSecretFile(secret_file);

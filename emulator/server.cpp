@@ -2,6 +2,7 @@
 
 #include <pthread.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -362,6 +363,20 @@ int Serve(const TenantConfig& tenant, const ServeOptions& options) {
   }
   const auto threads = static_cast<std::size_t>(options.threads);
   server.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  // Headers and body are separate writes: without this, Nagle's algorithm and the client's
+  // delayed ACK can hold a small response back for 40 ms.
+  server.set_tcp_nodelay(true);
+  // cpp-httplib closes a connection after 5 requests by default; real Graph keeps it far longer,
+  // and a paging client should not pay a TLS handshake every fifth page.
+  server.set_keep_alive_max_count(100);
+  // cpp-httplib's default options add SO_REUSEPORT, which would let a second emulator bind the
+  // same port and take half of the connections; keep only SO_REUSEADDR.
+  int listen_socket = -1;
+  server.set_socket_options([&listen_socket](socket_t sock) {
+    const int yes = 1;
+    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+    listen_socket = sock;
+  });
 
   int port = options.port;
   if (port == 0) {
@@ -373,6 +388,9 @@ int Serve(const TenantConfig& tenant, const ServeOptions& options) {
     spdlog::error("cannot listen on {}:{}", options.bind, options.port);
     return 1;
   }
+  // cpp-httplib listens with a backlog of 5; a burst of parallel clients would see dropped SYNs
+  // and one-second retransmits. Linux lets listen() be called again to raise it.
+  if (listen_socket >= 0) listen(listen_socket, SOMAXCONN);
 
   Emulator emulator(tenant, options, std::move(spec), port, server);
 

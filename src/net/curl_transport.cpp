@@ -5,7 +5,10 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
+#include <algorithm>
 #include <cstdio>
+#include <cstdlib>
+#include <strings.h>
 #include <mutex>
 #include <vector>
 
@@ -61,8 +64,14 @@ CURLcode InstallTrustStore(CURL*, void* ssl_context, void* user) {
 }
 
 size_t WriteBody(char* data, size_t size, size_t count, void* user) {
-  static_cast<std::string*>(user)->append(data, size * count);
-  return size * count;
+  auto* body = static_cast<std::string*>(user);
+  const size_t bytes = size * count;
+  if (body->capacity() < body->size() + bytes + kBodySlack) {
+    // Grow geometrically, keeping the slack, so that appends stay amortised O(1).
+    body->reserve(std::max(body->capacity() * 2, body->size() + bytes + kBodySlack));
+  }
+  body->append(data, bytes);
+  return bytes;
 }
 
 size_t WriteHeader(char* data, size_t size, size_t count, void* user) {
@@ -75,13 +84,19 @@ size_t WriteHeader(char* data, size_t size, size_t count, void* user) {
   const auto colon = line.find(':');
   if (colon != std::string_view::npos) {
     auto value = line.substr(colon + 1);
+    const auto name = line.substr(0, colon);
     while (!value.empty() && (value.front() == ' ' || value.front() == '\t'))
       value.remove_prefix(1);
     while (!value.empty() &&
            (value.back() == '\r' || value.back() == '\n' || value.back() == ' ')) {
       value.remove_suffix(1);
     }
-    response->headers.emplace_back(std::string(line.substr(0, colon)), std::string(value));
+    response->headers.emplace_back(std::string(name), std::string(value));
+    // Knowing the size up front, the body is received into one buffer with no regrowth.
+    if (name.size() == 14 && strncasecmp(name.data(), "content-length", 14) == 0) {
+      const auto length = std::strtoull(std::string(value).c_str(), nullptr, 10);
+      if (length > 0 && length < (1ULL << 31)) response->body.reserve(length + kBodySlack);
+    }
   }
   return size * count;
 }

@@ -19,6 +19,10 @@ struct HttpRequest {
   std::string body;
 };
 
+// Spare capacity kept after a response body, so that a JSON parser needing padding past the end
+// (simdjson reads up to 64 bytes beyond) can read the body in place instead of copying it.
+inline constexpr size_t kBodySlack = 64;
+
 struct HttpResponse {
   long status = 0;
   HttpHeaders headers;  // names as received

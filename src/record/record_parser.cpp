@@ -36,19 +36,20 @@ std::string_view StringOf(od::value value) {
   return text;
 }
 
-// What the auditData document contributes.
+// What the auditData document contributes. The views point into the auditData parser's string
+// buffer, valid until that parser reads the next record.
 struct AuditDataFields {
-  std::string id;
-  std::string creation_time;
-  std::string operation;
+  std::string_view id;
+  std::string_view creation_time;
+  std::string_view operation;
   int record_type = 0;
-  std::string workload;
-  std::string user_id;
-  std::string app_id;
-  std::string app_name;
-  std::string environment_id;
-  std::string environment_name;
-  std::string additional_info;  // legacy: JSON inside a string
+  std::string_view workload;
+  std::string_view user_id;
+  std::string_view app_id;
+  std::string_view app_name;
+  std::string_view environment_id;
+  std::string_view environment_name;
+  std::string_view additional_info;  // legacy: JSON inside a string
 };
 
 void ReadPropertyCollection(od::array properties, AuditDataFields& fields) {
@@ -67,7 +68,6 @@ void ReadPropertyCollection(od::array properties, AuditDataFields& fields) {
         value = StringOf(field.value());
       }
     }
-    // Copied out at once: the unescaped strings live in a parser buffer reused by later fields.
     if (EqualsIgnoreCase(name, "powerplatform.analytics.resource.power_app.id")) {
       fields.app_id = value;
     } else if (EqualsIgnoreCase(name, "powerplatform.analytics.resource.power_app.display_name")) {
@@ -89,8 +89,8 @@ bool ReadAuditData(od::parser& parser, simdjson::padded_string_view text, AuditD
       doc.get_object().get(object) != simdjson::SUCCESS) {
     return false;
   }
-  std::string top_level_environment;
-  std::string legacy_environment;
+  std::string_view top_level_environment;
+  std::string_view legacy_environment;
   for (auto field : object) {
     od::raw_json_string key;  // compared unescaped-free: auditData keys are plain ASCII
     if (field.key().get(key) != simdjson::SUCCESS) return false;
@@ -229,14 +229,15 @@ void ParseRecord(od::value record_value, od::parser& audit_parser, od::parser& i
   if (record_value.get_object().get(object) != simdjson::SUCCESS) {
     return quarantine("", "the record is not a JSON object");
   }
-  std::string id, created, operation, upn, user_id;
+  // Views into the page parser's string buffer, valid for the whole page.
+  std::string_view id, created, operation, upn, user_id;
   std::string_view audit_text;
   for (auto field : object) {
     od::raw_json_string key;
     od::value value;
     if (field.key().get(key) != simdjson::SUCCESS ||
         field.value().get(value) != simdjson::SUCCESS) {
-      return quarantine(id, "the record is not valid JSON");
+      return quarantine(std::string(id), "the record is not valid JSON");
     }
     if (key == "id") {
       id = StringOf(value);
@@ -252,14 +253,16 @@ void ParseRecord(od::value record_value, od::parser& audit_parser, od::parser& i
       od::object audit_object;
       if (value.get_object().get(audit_object) != simdjson::SUCCESS) continue;
       if (audit_object.raw_json().get(audit_text) != simdjson::SUCCESS) {
-        return quarantine(id, "auditData is not valid JSON");
+        return quarantine(std::string(id), "auditData is not valid JSON");
       }
     }
   }
-  if (audit_text.empty()) return quarantine(id, "auditData is missing or not an object");
+  if (audit_text.empty()) {
+    return quarantine(std::string(id), "auditData is missing or not an object");
+  }
   AuditDataFields fields;
   if (!ReadAuditData(audit_parser, Slice(audit_text, buffer_end), fields)) {
-    return quarantine(id, "auditData is not valid JSON");
+    return quarantine(std::string(id), "auditData is not valid JSON");
   }
   ReadAdditionalInfo(info_parser, fields);
 
@@ -276,10 +279,10 @@ void ParseRecord(od::value record_value, od::parser& audit_parser, od::parser& i
     return quarantine(record.id, "the record names no app (no power_app.id and no AppName)");
   }
   record.record_type = fields.record_type;
-  record.workload = std::move(fields.workload);
-  record.app_name = std::move(fields.app_name);
+  record.workload = fields.workload;
+  record.app_name = fields.app_name;
   record.environment_id = Lowercase(fields.environment_id);
-  record.environment_name = std::move(fields.environment_name);
+  record.environment_name = fields.environment_name;
   record.user_upn = Lowercase(!upn.empty()              ? upn
                               : !fields.user_id.empty() ? fields.user_id
                                                         : user_id);
@@ -289,9 +292,17 @@ void ParseRecord(od::value record_value, od::parser& audit_parser, od::parser& i
 
 }  // namespace
 
-std::optional<RecordPage> RecordParser::ParseGraphPage(std::string_view body) {
+std::optional<RecordPage> RecordParser::ParseGraphPage(const std::string& body) {
+  if (body.capacity() - body.size() >= simdjson::SIMDJSON_PADDING) {
+    return ParsePadded(simdjson::padded_string_view(body.data(), body.size(), body.capacity()));
+  }
   const simdjson::padded_string padded(body);
-  const char* buffer_end = padded.data() + padded.size() + simdjson::SIMDJSON_PADDING;
+  return ParsePadded(simdjson::padded_string_view(padded.data(), padded.size(),
+                                                  padded.size() + simdjson::SIMDJSON_PADDING));
+}
+
+std::optional<RecordPage> RecordParser::ParsePadded(simdjson::padded_string_view padded) {
+  const char* buffer_end = padded.data() + padded.capacity();
   RecordPage page;
   od::document doc;
   od::object root;

@@ -14,6 +14,10 @@
 
 #include "record/audit_record.hpp"
 
+namespace simdjson {
+class padded_string_view;
+}  // namespace simdjson
+
 namespace auditsync {
 
 class RecordParser {
@@ -25,9 +29,12 @@ class RecordParser {
 
   // Parses a `/records` page. Returns nullopt when the page as a whole is not a valid Graph
   // collection (truncated or garbled body), which the caller treats as a failed request.
-  std::optional<RecordPage> ParseGraphPage(std::string_view body);
+  // `body` is read in place when its spare capacity holds simdjson's padding (see kBodySlack in
+  // net/http.hpp), and copied otherwise.
+  std::optional<RecordPage> ParseGraphPage(const std::string& body);
 
  private:
+  std::optional<RecordPage> ParsePadded(simdjson::padded_string_view padded);
   struct Parsers;
   std::unique_ptr<Parsers> parsers_;
 };

@@ -11,7 +11,7 @@ inline constexpr std::array<std::string_view, 1> kMigrations = {
     // 1: records, quarantine, apps ("update data"), sync windows.
     R"sql(
 CREATE TABLE audit_records (
-  record_id        TEXT PRIMARY KEY,
+  record_id        TEXT NOT NULL,
   created_at       INTEGER NOT NULL,  -- Unix seconds, UTC
   operation        TEXT NOT NULL,
   record_type      INTEGER NOT NULL,
@@ -25,7 +25,11 @@ CREATE TABLE audit_records (
   stored_at        INTEGER NOT NULL,
   raw              TEXT NOT NULL      -- auditData as received
 );
-CREATE INDEX audit_records_by_time ON audit_records(created_at);
+-- The identity of a record is its id, and a record's id always comes with the same creation
+-- time, so the dedupe key leads with the time: consecutive pages insert into neighbouring index
+-- pages instead of random ones (a GUID-first index rewrites almost every leaf on each commit once
+-- it outgrows the cache), and the same index serves the reports' time ranges.
+CREATE UNIQUE INDEX audit_records_identity ON audit_records(created_at, record_id);
 
 CREATE TABLE quarantine (
   fingerprint TEXT PRIMARY KEY,       -- FNV-1a of the raw record: one row per distinct record

@@ -107,7 +107,7 @@ struct SqliteStore::Impl {
         "INSERT INTO audit_records (record_id, created_at, operation, record_type, workload, "
         "app_id, app_name, environment_id, environment_name, user_upn, window_id, stored_at, raw) "
         "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) "
-        "ON CONFLICT (record_id) DO NOTHING");
+        "ON CONFLICT (created_at, record_id) DO NOTHING");
     insert_quarantine = std::make_unique<sqlite::Statement>(
         db,
         "INSERT INTO quarantine (fingerprint, record_id, reason, window_id, stored_at, raw) "
