@@ -3,22 +3,24 @@
 #include <simdjson.h>
 
 #include <algorithm>
-#include <cctype>
 
 namespace auditsync {
 namespace od = simdjson::ondemand;
 namespace {
 
+// ASCII only, without the C locale: ids, UPNs and property names are compared and lowered this
+// way for every record, and std::tolower is a library call per character.
+constexpr char AsciiLower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; }
+
 bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) ==
-                  std::tolower(static_cast<unsigned char>(y));
-         });
+  return a.size() == b.size() &&
+         std::equal(a.begin(), a.end(), b.begin(),
+                    [](char x, char y) { return AsciiLower(x) == AsciiLower(y); });
 }
 
 std::string Lowercase(std::string_view text) {
   std::string lower(text);
-  for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (auto& c : lower) c = AsciiLower(c);
   return lower;
 }
 
