@@ -37,6 +37,17 @@ bool ParseSize(const std::string& text, std::size_t& value) {
 
 }  // namespace
 
+std::shared_ptr<GraphService::AuditQuery> GraphService::FindOrAnswer404(
+    const httplib::Request& request, httplib::Response& response, const GraphCall& call) const {
+  const std::string id = QueryId(request);
+  auto query = Find(id);
+  if (!query) {
+    SendGraphError(response, 404, "itemNotFound",
+                   fmt::format("The audit log query '{}' was not found.", id), call);
+  }
+  return query;
+}
+
 std::shared_ptr<GraphService::AuditQuery> GraphService::Find(const std::string& id) const {
   std::lock_guard lock(mutex_);
   const auto it = queries_.find(id);
@@ -155,12 +166,8 @@ void GraphService::ListQueries(const httplib::Request& request, httplib::Respons
 
 void GraphService::GetQuery(const httplib::Request& request, httplib::Response& response,
                             const GraphCall& call) {
-  const std::string id = QueryId(request);
-  const auto query = Find(id);
-  if (!query) {
-    return SendGraphError(response, 404, "itemNotFound",
-                          fmt::format("The audit log query '{}' was not found.", id), call);
-  }
+  const auto query = FindOrAnswer404(request, response, call);
+  if (!query) return;
 
   bool run = false;
   {
@@ -206,12 +213,9 @@ void GraphService::GetQuery(const httplib::Request& request, httplib::Response& 
 
 void GraphService::ListRecords(const httplib::Request& request, httplib::Response& response,
                                const GraphCall& call) {
-  const std::string id = QueryId(request);
-  const auto query = Find(id);
-  if (!query) {
-    return SendGraphError(response, 404, "itemNotFound",
-                          fmt::format("The audit log query '{}' was not found.", id), call);
-  }
+  const auto query = FindOrAnswer404(request, response, call);
+  if (!query) return;
+  const std::string& id = query->id;
   std::string status;
   std::int64_t as_of = 0;
   std::uint64_t total = 0;

@@ -62,6 +62,10 @@ class GraphService {
   };
 
   std::shared_ptr<AuditQuery> Find(const std::string& id) const;
+  // The query named in the request's path, or nullptr after answering 404 itemNotFound.
+  std::shared_ptr<AuditQuery> FindOrAnswer404(const httplib::Request& request,
+                                              httplib::Response& response,
+                                              const GraphCall& call) const;
   // Requires mutex_.
   nlohmann::ordered_json Entity(const AuditQuery& query) const;
   std::string Context(const httplib::Request& request, const std::string& suffix) const;
