@@ -89,6 +89,11 @@ SyncWindow ReadWindow(const sqlite::Statement& row) {
   return window;
 }
 
+// Records are inserted kInsertBatch rows per statement: SQLite's fixed cost per statement
+// execution is larger than the cost of one more row.
+constexpr size_t kInsertBatch = 50;
+constexpr size_t kRecordColumns = 13;
+
 constexpr std::string_view kWindowColumns =
     "window_id, start_at, end_at, state, query_id, query_name, next_link, record_count, "
     "quarantined_count, attempts, last_error, last_request_id";
@@ -102,13 +107,9 @@ struct SqliteStore::Impl {
     // for 16 KiB. page_size only takes effect on a new database, before WAL.
     db.Execute("PRAGMA page_size=65536");
     db.Execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;");
+    // Statement journals (a multi-row insert keeps one) stay in memory instead of a temp file.
+    db.Execute("PRAGMA temp_store=MEMORY");
     Migrate();
-    insert_record = std::make_unique<sqlite::Statement>(
-        db,
-        "INSERT INTO audit_records (record_id, created_at, operation, record_type, workload, "
-        "app_id, app_name, environment_id, environment_name, user_upn, window_id, stored_at, raw) "
-        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) "
-        "ON CONFLICT (created_at, record_id) DO NOTHING");
     insert_quarantine = std::make_unique<sqlite::Statement>(
         db,
         "INSERT INTO quarantine (fingerprint, record_id, reason, window_id, stored_at, raw) "
@@ -190,7 +191,25 @@ ON CONFLICT (app_id) DO UPDATE SET
   }
 
   sqlite::Database db;
-  std::unique_ptr<sqlite::Statement> insert_record;
+  // Prepared multi-row inserts, by row count (kInsertBatch, and the sizes of page remainders).
+  std::map<size_t, std::unique_ptr<sqlite::Statement>> insert_records;
+
+  sqlite::Statement& InsertRecords(size_t rows) {
+    auto& statement = insert_records[rows];
+    if (!statement) {
+      std::string sql =
+          "INSERT OR IGNORE INTO audit_records (record_id, created_at, operation, record_type, workload, "
+          "app_id, app_name, environment_id, environment_name, user_upn, window_id, stored_at, "
+          "raw) VALUES ";
+      for (size_t row = 0; row < rows; ++row) {
+        sql += row == 0 ? "(" : ",(";
+        for (size_t column = 0; column < kRecordColumns; ++column) sql += column == 0 ? "?" : ",?";
+        sql += ")";
+      }
+      statement = std::make_unique<sqlite::Statement>(db, sql);
+    }
+    return *statement;
+  }
   std::unique_ptr<sqlite::Statement> insert_quarantine;
   std::unique_ptr<sqlite::Statement> upsert_app;
   std::unique_ptr<sqlite::Statement> save_window;
@@ -235,28 +254,34 @@ PageOutcome SqliteStore::CommitPage(SyncWindow& window, const RecordPage& page) 
   PageOutcome outcome;
   const int64_t now = Seconds(NowUtc());
   sqlite::Transaction transaction(impl_->db);
-  auto& insert = *impl_->insert_record;
-  for (const auto& record : page.records) {
-    // The page outlives each insert, so its strings are bound without copies.
-    insert.BindView(1, record.id)
-        .Bind(2, Seconds(record.created))
-        .BindView(3, record.operation)
-        .Bind(4, static_cast<int64_t>(record.record_type))
-        .BindView(5, record.workload)
-        .BindView(6, record.app_id)
-        .BindView(7, record.app_name)
-        .BindView(8, record.environment_id)
-        .BindView(9, record.environment_name)
-        .BindView(10, record.user_upn)
-        .Bind(11, window.id)
-        .Bind(12, now)
-        .BindView(13, record.raw);
-    insert.Run();
-    if (sqlite3_changes(impl_->db.Handle()) > 0) {
-      ++outcome.inserted;
-    } else {
-      ++outcome.duplicates;
+  const auto& records = page.records;
+  for (size_t first = 0; first < records.size(); first += kInsertBatch) {
+    const size_t rows = std::min(kInsertBatch, records.size() - first);
+    auto& insert = impl_->InsertRecords(rows);
+    for (size_t row = 0; row < rows; ++row) {
+      const auto& record = records[first + row];
+      const int base = static_cast<int>(row * kRecordColumns);
+      // The page outlives the statement, so its strings are bound without copies.
+      insert.BindView(base + 1, record.id)
+          .Bind(base + 2, Seconds(record.created))
+          .BindView(base + 3, record.operation)
+          .Bind(base + 4, static_cast<int64_t>(record.record_type))
+          .BindView(base + 5, record.workload)
+          .BindView(base + 6, record.app_id)
+          .BindView(base + 7, record.app_name)
+          .BindView(base + 8, record.environment_id)
+          .BindView(base + 9, record.environment_name)
+          .BindView(base + 10, record.user_upn)
+          .Bind(base + 11, window.id)
+          .Bind(base + 12, now)
+          .BindView(base + 13, record.raw);
     }
+    insert.Run();
+    // Duplicates within the batch or of stored records are skipped by ON CONFLICT; what was new
+    // is what the statement changed.
+    const auto inserted = static_cast<int64_t>(sqlite3_changes(impl_->db.Handle()));
+    outcome.inserted += inserted;
+    outcome.duplicates += static_cast<int64_t>(rows) - inserted;
   }
   auto& quarantine = *impl_->insert_quarantine;
   for (const auto& bad : page.quarantined) {
