@@ -277,8 +277,10 @@ PageOutcome SqliteStore::CommitPage(SyncWindow& window, const RecordPage& page) 
           .BindView(base + 13, record.raw);
     }
     insert.Run();
-    // Duplicates within the batch or of stored records are skipped by ON CONFLICT; what was new
-    // is what the statement changed.
+    // Duplicates within the batch or of stored records are skipped by OR IGNORE (which, unlike
+    // ON CONFLICT DO NOTHING, spares a multi-row statement its statement journal); what was new is
+    // what the statement changed. OR IGNORE would also skip a NOT NULL violation, but the parser
+    // only produces records whose NOT NULL columns are set.
     const auto inserted = static_cast<int64_t>(sqlite3_changes(impl_->db.Handle()));
     outcome.inserted += inserted;
     outcome.duplicates += static_cast<int64_t>(rows) - inserted;
