@@ -22,11 +22,43 @@ std::vector<std::string> AppCells(const AppUsage& row) {
           row.last_launched_by};
 }
 
-// Display width of UTF-8 text, counting code points (continuation bytes take no column).
+// Terminal columns taken by one code point: 0 for combining marks, 2 for East Asian wide and
+// emoji ranges, 1 otherwise (the ranges of Unicode's EastAsianWidth W/F that occur in names).
+int CodePointWidth(char32_t c) {
+  if ((c >= 0x0300 && c <= 0x036F) || (c >= 0x200B && c <= 0x200F) || c == 0xFE0F) return 0;
+  const bool wide = (c >= 0x1100 && c <= 0x115F) || (c >= 0x2E80 && c <= 0x303E) ||
+                    (c >= 0x3041 && c <= 0x33FF) || (c >= 0x3400 && c <= 0x4DBF) ||
+                    (c >= 0x4E00 && c <= 0x9FFF) || (c >= 0xA000 && c <= 0xA4CF) ||
+                    (c >= 0xAC00 && c <= 0xD7A3) || (c >= 0xF900 && c <= 0xFAFF) ||
+                    (c >= 0xFE30 && c <= 0xFE4F) || (c >= 0xFF00 && c <= 0xFF60) ||
+                    (c >= 0xFFE0 && c <= 0xFFE6) || (c >= 0x1F300 && c <= 0x1FAFF) ||
+                    (c >= 0x20000 && c <= 0x3FFFD);
+  return wide ? 2 : 1;
+}
+
+// Display width of UTF-8 text in terminal columns. Invalid bytes count one column each.
 size_t DisplayWidth(std::string_view text) {
-  return static_cast<size_t>(std::count_if(text.begin(), text.end(), [](char c) {
-    return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
-  }));
+  size_t width = 0;
+  for (size_t i = 0; i < text.size();) {
+    const auto lead = static_cast<unsigned char>(text[i]);
+    const size_t length = lead < 0x80           ? 1
+                          : (lead >> 5) == 0x6  ? 2
+                          : (lead >> 4) == 0xE  ? 3
+                          : (lead >> 3) == 0x1E ? 4
+                                                : 1;
+    if (length == 1 || i + length > text.size()) {
+      ++width;
+      ++i;
+      continue;
+    }
+    char32_t code_point = lead & (0x7F >> length);
+    for (size_t k = 1; k < length; ++k) {
+      code_point = (code_point << 6) | (static_cast<unsigned char>(text[i + k]) & 0x3F);
+    }
+    width += static_cast<size_t>(CodePointWidth(code_point));
+    i += length;
+  }
+  return width;
 }
 
 // Control characters would break the table's lines; show them as spaces.

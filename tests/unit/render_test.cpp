@@ -69,3 +69,35 @@ TEST(Render, TableAlignsColumns) {
 
 }  // namespace
 }  // namespace auditsync
+
+namespace auditsync {
+namespace {
+TEST(Render, TableColumnsStayAlignedWithWideCharacters) {
+  auto rows = Rows();
+  rows[1].app_name = "日本語 受付アプリ 🚀";  // wide characters take two terminal columns
+  rows[1].environment_id = "env-2";
+  std::ostringstream out;
+  RenderAppsReport(rows, ReportFormat::kTable, out);
+  std::istringstream lines(out.str());
+  std::string header, rule, first, second;
+  std::getline(lines, header);
+  std::getline(lines, rule);
+  std::getline(lines, first);
+  std::getline(lines, second);
+  // Terminal column at which `needle` starts (CJK ideographs, kana and emoji are two wide).
+  const auto column_of = [](const std::string& line, const std::string& needle) {
+    const auto prefix = line.substr(0, line.find(needle));
+    size_t columns = 0;
+    for (const char c : prefix) {
+      const auto byte = static_cast<unsigned char>(c);
+      if ((byte & 0xC0) == 0x80) continue;
+      columns += (byte >= 0xE3 && byte <= 0xE9) || byte == 0xF0 ? 2 : 1;
+    }
+    return columns;
+  };
+  const auto expected = column_of(header, "environment_id");
+  EXPECT_EQ(column_of(first, "env-1"), expected);
+  EXPECT_EQ(column_of(second, "env-2"), expected);
+}
+}  // namespace
+}  // namespace auditsync
