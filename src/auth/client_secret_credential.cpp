@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/json_fields.hpp"
 #include "core/log.hpp"
 
 namespace auditsync {
@@ -33,10 +34,10 @@ EntraError ParseEntraError(std::string_view body) {
   EntraError parsed;
   const auto json = nlohmann::json::parse(body, nullptr, false);
   if (!json.is_object()) return parsed;
-  parsed.error = json.value("error", "");
-  parsed.description = json.value("error_description", "");
-  parsed.trace_id = json.value("trace_id", "");
-  parsed.correlation_id = json.value("correlation_id", "");
+  parsed.error = StringField(json, "error");
+  parsed.description = StringField(json, "error_description");
+  parsed.trace_id = StringField(json, "trace_id");
+  parsed.correlation_id = StringField(json, "correlation_id");
   if (const auto it = json.find("error_codes");
       it != json.end() && it->is_array() && !it->empty() && (*it)[0].is_number_integer()) {
     parsed.code = (*it)[0].get<long>();

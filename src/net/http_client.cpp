@@ -34,7 +34,9 @@ HttpResponse HttpClient::Send(const HttpRequest& request, const SendOptions& opt
       HttpResponse response = transport_->Send(request);
       if (response.status >= 200 && response.status < 300) {
         if (!options.accept || options.accept(response)) return response;
-        if (last_attempt) {
+        // A garbled answer to a request that must not be replayed still means it was acted on
+        // (a query created): the caller finds out what happened instead of sending it again.
+        if (last_attempt || !options.replayable) {
           throw ServiceError("the response to " + where + " was garbled (incomplete or invalid " +
                                  "JSON) in all " + std::to_string(attempt) + " attempts",
                              {response.status, "GarbledResponse",

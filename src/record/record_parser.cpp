@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "net/http.hpp"
+
 namespace auditsync {
 namespace od = simdjson::ondemand;
 namespace {
@@ -125,7 +127,7 @@ bool ReadAuditData(od::parser& parser, simdjson::padded_string_view text, AuditD
     } else if (key == "EnvironmentName") {
       legacy_environment = StringOf(value);
     } else if (key == "AdditionalInfo") {
-      od::json_type type;
+      od::json_type type = od::json_type::null;
       if (value.type().get(type) == simdjson::SUCCESS && type == od::json_type::string) {
         fields.additional_info = StringOf(value);
       } else if (type == od::json_type::object) {
@@ -210,7 +212,8 @@ std::string_view ValueText(const char* start, const char* buffer_end) {
       ++depth;
     } else if (c == '}' || c == ']') {
       if (--depth <= 0) return {start, static_cast<size_t>(p + 1 - start)};
-    } else if (depth == 0 && (c == ',' || c == ' ' || c == '\n' || c == '\r' || c == '\t')) {
+    } else if (depth == 0 &&
+               (c == ',' || c == ']' || c == ' ' || c == '\n' || c == '\r' || c == '\t')) {
       return {start, static_cast<size_t>(p - start)};
     }
   }
@@ -218,17 +221,21 @@ std::string_view ValueText(const char* start, const char* buffer_end) {
 }
 
 // Reads one auditLogRecord where it stands in the page document; only its auditData is parsed a
-// second time, as a document of its own, because its raw text is kept.
-void ParseRecord(od::value record_value, od::parser& audit_parser, od::parser& info_parser,
+// second time, as a document of its own, because its raw text is kept. Returns false when the page
+// document itself is broken (truncated or not JSON): then no record of it can be trusted, and the
+// whole page must be fetched again. A record that is well-formed JSON but unusable is quarantined.
+bool ParseRecord(od::value record_value, od::parser& audit_parser, od::parser& info_parser,
                  const char* buffer_end, RecordPage& page) {
   const char* start = nullptr;
   if (record_value.current_location().get(start) != simdjson::SUCCESS) start = nullptr;
-  auto quarantine = [&](std::string id, std::string reason) {
-    page.quarantined.push_back(
-        {std::move(id), std::move(reason), std::string(start ? ValueText(start, buffer_end) : "")});
+  auto quarantine = [&](std::string_view id, std::string reason) {
+    page.quarantined.push_back({std::string(id), std::move(reason),
+                                std::string(start ? ValueText(start, buffer_end) : "")});
+    return true;
   };
   od::object object;
-  if (record_value.get_object().get(object) != simdjson::SUCCESS) {
+  if (const auto error = record_value.get_object().get(object); error != simdjson::SUCCESS) {
+    if (error != simdjson::INCORRECT_TYPE) return false;
     return quarantine("", "the record is not a JSON object");
   }
   // Views into the page parser's string buffer, valid for the whole page.
@@ -239,7 +246,7 @@ void ParseRecord(od::value record_value, od::parser& audit_parser, od::parser& i
     od::value value;
     if (field.key().get(key) != simdjson::SUCCESS ||
         field.value().get(value) != simdjson::SUCCESS) {
-      return quarantine(std::string(id), "the record is not valid JSON");
+      return false;
     }
     if (key == "id") {
       id = StringOf(value);
@@ -253,18 +260,19 @@ void ParseRecord(od::value record_value, od::parser& audit_parser, od::parser& i
       user_id = StringOf(value);
     } else if (key == "auditData") {
       od::object audit_object;
-      if (value.get_object().get(audit_object) != simdjson::SUCCESS) continue;
-      if (audit_object.raw_json().get(audit_text) != simdjson::SUCCESS) {
-        return quarantine(std::string(id), "auditData is not valid JSON");
+      if (const auto error = value.get_object().get(audit_object); error != simdjson::SUCCESS) {
+        if (error != simdjson::INCORRECT_TYPE) return false;
+        continue;
       }
+      if (audit_object.raw_json().get(audit_text) != simdjson::SUCCESS) return false;
     }
   }
   if (audit_text.empty()) {
-    return quarantine(std::string(id), "auditData is missing or not an object");
+    return quarantine(id, "auditData is missing or not an object");
   }
   AuditDataFields fields;
   if (!ReadAuditData(audit_parser, Slice(audit_text, buffer_end), fields)) {
-    return quarantine(std::string(id), "auditData is not valid JSON");
+    return quarantine(id, "auditData is not valid JSON");
   }
   ReadAdditionalInfo(info_parser, fields);
 
@@ -290,9 +298,13 @@ void ParseRecord(od::value record_value, od::parser& audit_parser, od::parser& i
                                                         : user_id);
   record.raw = audit_text;
   page.records.push_back(std::move(record));
+  return true;
 }
 
 }  // namespace
+
+// Bodies are received with kBodySlack spare bytes so that they can be parsed in place.
+static_assert(kBodySlack >= simdjson::SIMDJSON_PADDING);
 
 std::optional<RecordPage> RecordParser::ParseGraphPage(const std::string& body) {
   if (body.capacity() - body.size() >= simdjson::SIMDJSON_PADDING) {
@@ -327,14 +339,19 @@ std::optional<RecordPage> RecordParser::ParsePadded(simdjson::padded_string_view
       for (auto element : records) {
         od::value record;
         if (element.get(record) != simdjson::SUCCESS) return std::nullopt;
-        ParseRecord(record, parsers_->audit_data, parsers_->additional_info, buffer_end, page);
+        if (!ParseRecord(record, parsers_->audit_data, parsers_->additional_info, buffer_end,
+                         page)) {
+          return std::nullopt;
+        }
       }
     } else {
       od::value ignored;
       if (field.value().get(ignored) != simdjson::SUCCESS) return std::nullopt;
     }
   }
-  if (!has_value) return std::nullopt;
+  // A document cut inside the root object can end the loops above without an error; only a
+  // document still alive after its root object was read to the end is complete.
+  if (!has_value || !doc.is_alive()) return std::nullopt;
   return page;
 }
 

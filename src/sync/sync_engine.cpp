@@ -106,7 +106,7 @@ SyncSummary SyncEngine::Run(const SyncRequest& request) {
 void SyncEngine::Submit(SyncWindow& window) {
   // A name saved before the POST lets a sync that crashed during the POST find its query again.
   if (!window.query_name.empty()) {
-    if (auto existing = graph_.FindQueryByName(window.query_name)) {
+    if (auto existing = graph_.FindQuery(window.query_name, window.start, window.end)) {
       window.query_id = *existing;
       window.state = WindowState::kQueued;
       store_.SaveWindow(window);
@@ -114,8 +114,8 @@ void SyncEngine::Submit(SyncWindow& window) {
     }
   }
   ++window.attempts;
-  window.query_name = "auditsync " + Describe(window) + " #" + std::to_string(window.id) + "." +
-                      std::to_string(window.attempts);
+  window.query_name = "auditsync " + store_.InstallationId() + " " + Describe(window) + " #" +
+                      std::to_string(window.id) + "." + std::to_string(window.attempts);
   store_.SaveWindow(window);
   window.query_id = graph_.CreateQuery(window.query_name, window.start, window.end);
   window.state = WindowState::kQueued;

@@ -121,9 +121,16 @@ TEST(RecordParser, QuarantinesUnusableRecordsAndKeepsTheRest) {
 
 TEST(RecordParser, RejectsATruncatedOrGarbledPage) {
   RecordParser parser;
-  const auto body = Page({kCurrentShape, kLegacyShape});
-  for (size_t cut : {size_t{1}, body.size() / 3, body.size() / 2, body.size() - 1}) {
-    EXPECT_FALSE(parser.ParseGraphPage(body.substr(0, cut)).has_value()) << cut;
+  // Every prefix of a page, with the next link before or after the records, is rejected: a
+  // truncated body accepted as a page would lose the rest of the window.
+  for (const auto& body : {Page({kCurrentShape, kLegacyShape}, "https://next"),
+                           std::string(R"({"value":[)") + kLegacyShape + "," + kCurrentShape +
+                               R"(],"@odata.nextLink":"https://next"})"}) {
+    ASSERT_TRUE(parser.ParseGraphPage(body).has_value());
+    for (size_t cut = 0; cut < body.size(); ++cut) {
+      const auto prefix = body.substr(0, cut);
+      EXPECT_FALSE(parser.ParseGraphPage(prefix).has_value()) << "accepted a cut at " << cut;
+    }
   }
   EXPECT_FALSE(parser.ParseGraphPage("<html>Service Unavailable</html>").has_value());
   EXPECT_FALSE(parser.ParseGraphPage("{\"error\": {\"code\": \"x\"}}").has_value());

@@ -117,7 +117,12 @@ TEST_F(HttpClientTest, NeverReplaysARequestWhoseOutcomeIsUnknown) {
   EXPECT_EQ(client.Send(HttpRequest{"POST", "https://x", {}, "{}"}, once).status, 500);
   transport_->QueueDrop();
   EXPECT_THROW(client.Send(HttpRequest{"POST", "https://x", {}, "{}"}, once), TransportError);
-  EXPECT_EQ(transport_->requests.size(), 4u);
+  // A garbled 201 means the POST was acted on: it is not sent again either.
+  once.accept = [](const HttpResponse& response) { return response.body == "{}"; };
+  transport_->Queue(201, "{\"id\": \"q-");
+  transport_->Queue(201, "{}");
+  EXPECT_THROW(client.Send(HttpRequest{"POST", "https://x", {}, "{}"}, once), ServiceError);
+  EXPECT_EQ(transport_->requests.size(), 5u);
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/json_fields.hpp"
 #include "core/log.hpp"
 
 namespace auditsync {
@@ -21,8 +22,8 @@ GraphError ParseGraphError(const HttpResponse& response) {
   const auto json = nlohmann::json::parse(response.body, nullptr, false);
   if (!json.is_object() || !json.contains("error") || !json["error"].is_object()) return parsed;
   const auto& error = json["error"];
-  parsed.code = error.value("code", "");
-  parsed.message = error.value("message", "");
+  parsed.code = StringField(error, "code");
+  parsed.message = StringField(error, "message");
   const nlohmann::json* inner = &error;
   for (int depth = 0; depth < 8 && inner != nullptr; ++depth) {
     for (const char* key : {"request-id", "requestId"}) {
@@ -100,7 +101,8 @@ void GraphAuditClient::ThrowFor(const HttpRequest& request, const HttpResponse& 
   throw ServiceError(message + ".", details);
 }
 
-std::optional<std::string> GraphAuditClient::FindQueryByName(const std::string& display_name) {
+std::optional<std::string> GraphAuditClient::FindQuery(const std::string& display_name,
+                                                        Instant start, Instant end) {
   HttpRequest request;
   request.url = QueriesUrl();
   // The listing may be paged like any Graph collection.
@@ -114,14 +116,18 @@ std::optional<std::string> GraphAuditClient::FindQueryByName(const std::string& 
     const auto response = Call(request, send);
     if (response.status != 200) ThrowFor(request, response, "listing audit log queries");
     for (const auto& query : json["value"]) {
-      if (query.is_object() && query.value("displayName", "") == display_name &&
-          query.contains("id") && query["id"].is_string()) {
-        return query["id"].get<std::string>();
+      // The name must match, and so must the window: a query of another tool (or another
+      // auditsync database) that happens to carry the name is not adopted.
+      if (StringField(query, "displayName") == display_name &&
+          ParseIso8601(StringField(query, "filterStartDateTime")) == start &&
+          ParseIso8601(StringField(query, "filterEndDateTime")) == end &&
+          !StringField(query, "id").empty()) {
+        return StringField(query, "id");
       }
     }
-    request.url = json.contains("@odata.nextLink") && json["@odata.nextLink"].is_string()
-                      ? json["@odata.nextLink"].get<std::string>()
-                      : std::string();
+    const auto next = StringField(json, "@odata.nextLink");
+    if (next == request.url) break;  // a server repeating its own link would loop forever
+    request.url = next;
   }
   return std::nullopt;
 }
@@ -145,10 +151,8 @@ std::string GraphAuditClient::CreateQuery(const std::string& display_name, Insta
     SendOptions send;
     send.replayable = false;
     send.accept = [&query_id](const HttpResponse& response) {
-      const auto json = nlohmann::json::parse(response.body, nullptr, false);
-      if (!json.is_object() || !json.contains("id") || !json["id"].is_string()) return false;
-      query_id = json["id"].get<std::string>();
-      return true;
+      query_id = StringField(nlohmann::json::parse(response.body, nullptr, false), "id");
+      return !query_id.empty();
     };
     try {
       const auto response = Call(request, send);
@@ -166,7 +170,7 @@ std::string GraphAuditClient::CreateQuery(const std::string& display_name, Insta
       // A garbled 201 body: the query exists but its id was lost.
       if (error.GetDetails().service_code != "GarbledResponse" || attempt == kAttempts) throw;
     }
-    if (auto existing = FindQueryByName(display_name)) {
+    if (auto existing = FindQuery(display_name, start, end)) {
       spdlog::info("found query {} by its name after an uncertain reply", display_name);
       return *existing;
     }

@@ -37,8 +37,8 @@ class GraphAuditClient {
   // its display name, and created again only if it is not there.
   std::string CreateQuery(const std::string& display_name, Instant start, Instant end);
 
-  // The id of an existing query with this display name, if any.
-  std::optional<std::string> FindQueryByName(const std::string& display_name);
+  // The id of an existing query with this display name and window, if any.
+  std::optional<std::string> FindQuery(const std::string& display_name, Instant start, Instant end);
 
   // Throws ServiceError with http_status 404 when the query no longer exists.
   QueryStatus GetQuery(const std::string& query_id);

@@ -54,6 +54,12 @@ CREATE TABLE apps (
   deleted_on            INTEGER
 );
 
+-- Facts about this database, such as its installation id (it names the queries it creates).
+CREATE TABLE meta (
+  key   TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+);
+
 CREATE TABLE sync_windows (
   window_id         INTEGER PRIMARY KEY,
   start_at          INTEGER NOT NULL,

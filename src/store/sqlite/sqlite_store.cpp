@@ -1,6 +1,7 @@
 #include "store/sqlite/sqlite_store.hpp"
 
 #include <map>
+#include <random>
 
 #include "core/error.hpp"
 #include "core/log.hpp"
@@ -242,6 +243,18 @@ SyncWindow SqliteStore::GetOrAddWindow(Instant start, Instant end) {
 }
 
 void SqliteStore::SaveWindow(const SyncWindow& window) { impl_->Save(window); }
+
+std::string SqliteStore::InstallationId() {
+  sqlite::Statement query(impl_->db, "SELECT value FROM meta WHERE key = 'installation_id'");
+  if (query.Step()) return query.Text(0);
+  std::random_device random;
+  char id[17];
+  std::snprintf(id, sizeof id, "%08x%08x", random(), random());
+  sqlite::Statement insert(impl_->db,
+                           "INSERT OR IGNORE INTO meta (key, value) VALUES ('installation_id', ?1)");
+  insert.Bind(1, std::string_view(id)).Run();
+  return InstallationId();  // the stored one, should another process have won the race
+}
 
 std::optional<Instant> SqliteStore::Frontier() {
   sqlite::Statement query(impl_->db, "SELECT max(end_at) FROM sync_windows");

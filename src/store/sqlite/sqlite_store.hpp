@@ -27,6 +27,10 @@ class SqliteStore {
   // The window [start, end), created as pending if new.
   SyncWindow GetOrAddWindow(Instant start, Instant end);
   void SaveWindow(const SyncWindow& window);
+  // A random id of this database, made on first use. Query names carry it, so that queries of
+  // two databases collecting the same tenant are never mistaken for each other.
+  std::string InstallationId();
+
   // The end of the newest planned window: where the next scheduled sync starts.
   std::optional<Instant> Frontier();
 
