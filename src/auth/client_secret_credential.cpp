@@ -80,6 +80,10 @@ std::string ExplainEntraError(long http_status, std::string_view body) {
       break;
   }
   if (error.error.empty()) {
+    if (http_status >= 500) {
+      return "the token endpoint answered HTTP " + std::to_string(http_status) +
+             " after every retry; the identity platform is unavailable. Try again later.";
+    }
     return "the token endpoint answered HTTP " + std::to_string(http_status) +
            " without an OAuth error. Check `authority` (e.g. https://login.microsoftonline.com).";
   }
@@ -122,7 +126,15 @@ ClientSecretCredential::CachedToken ClientSecretCredential::RequestToken(std::st
     json = nlohmann::json::parse(response.body, nullptr, false);
     return json.is_object() && json.contains("access_token") && json["access_token"].is_string();
   };
-  const auto response = http_.Send(request, send);
+  HttpResponse response;
+  try {
+    response = http_.Send(request, send);
+  } catch (const TransportError& error) {
+    throw SignInUnavailable("cannot reach the sign-in endpoint: " + std::string(error.what()),
+                            {0, error.TransportCode(), "", RedactUrl(request.url)});
+  } catch (const ServiceError& error) {
+    throw SignInUnavailable("sign-in failed: " + std::string(error.what()), error.GetDetails());
+  }
   if (response.status != 200) {
     const auto entra = ParseEntraError(response.body);
     const auto request_id = !entra.correlation_id.empty()
@@ -134,7 +146,7 @@ ClientSecretCredential::CachedToken ClientSecretCredential::RequestToken(std::st
     if (response.status == 400 || response.status == 401 || response.status == 403) {
       throw AuthError(message, details);
     }
-    throw ServiceError(message, details);
+    throw SignInUnavailable(message, details);
   }
   // v2 sends expires_in as a number, v1 as a string; accept both.
   long long lifetime = 3599;

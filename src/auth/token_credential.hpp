@@ -5,7 +5,17 @@
 #include <string>
 #include <string_view>
 
+#include "core/error.hpp"
+
 namespace auditsync {
+
+// The identity platform could not be reached or failed (network, TLS, 5xx) after all retries.
+// Distinct from AuthError (the platform refused): nothing can be collected until it is fixed, so
+// a sync stops at once instead of failing window after window.
+class SignInUnavailable : public ServiceError {
+ public:
+  using ServiceError::ServiceError;
+};
 
 class TokenCredential {
  public:

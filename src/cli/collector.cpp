@@ -1,12 +1,14 @@
 #include "cli/collector.hpp"
 
 #include "auth/client_secret_credential.hpp"
+#include "core/file_lock.hpp"
 #include "core/log.hpp"
 #include "net/curl_transport.hpp"
 
 namespace auditsync {
 
 ExitCode CollectOnce(const Config& config, const SyncRequest& request) {
+  const FileLock one_sync_per_database(config.database + ".lock");
   SqliteStore store(config.database);
   CurlOptions curl;
   curl.extra_ca_file = config.ca_bundle;

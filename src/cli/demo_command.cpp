@@ -36,8 +36,16 @@ std::string RandomSecret() {
 ExitCode RunDemo(const DemoOptions& options, const std::string& log_level) {
   namespace fs = std::filesystem;
   const fs::path directory = fs::absolute(options.directory);
+  // The demo starts afresh, but it only ever deletes a directory it made itself (marked).
+  const fs::path marker = directory / ".auditsync-demo";
+  if (fs::exists(directory) && !fs::is_empty(directory) && !fs::exists(marker)) {
+    throw ConfigError("the demo directory " + directory.string() +
+                      " exists and was not made by `auditsync demo`; it is left untouched. "
+                      "Choose another --directory.");
+  }
   fs::remove_all(directory);
   fs::create_directories(directory);
+  std::ofstream(marker) << "Made by `auditsync demo`; deleted and recreated by each demo run.\n";
   const auto secret_path = (directory / "client-secret").string();
   const Secret secret(RandomSecret());
   {

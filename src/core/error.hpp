@@ -19,6 +19,7 @@ enum class ExitCode : int {
   kPartial = 5,         // some windows could not be collected; what was stored is kept
   kService = 6,         // the service or the network failed after all retries
   kStorage = 7,         // the database could not be opened or written
+  kLocked = 8,          // another auditsync is syncing the same database
 };
 
 // Base of every auditsync error. `what()` is a complete sentence for the user: the cause and,

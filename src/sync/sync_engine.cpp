@@ -1,6 +1,7 @@
 #include "sync/sync_engine.hpp"
 
 #include <deque>
+#include <set>
 #include <thread>
 
 #include "core/error.hpp"
@@ -51,6 +52,7 @@ SyncSummary SyncEngine::Run(const SyncRequest& request) {
   // oldest first, so coverage closes from the past forward.
   auto pending = store_.UnfinishedWindows();
   std::deque<SyncWindow> work(pending.begin(), pending.end());
+  std::set<int64_t> failed_this_run;
   spdlog::info("sync {}..{}: {} window(s) to collect", FormatIso8601(summary.from),
                FormatIso8601(summary.to), work.size());
 
@@ -61,14 +63,19 @@ SyncSummary SyncEngine::Run(const SyncRequest& request) {
     for (size_t i = 0; i < ahead; ++i) {
       auto& window = work[i];
       if (!window.query_id.empty() || !window.next_link.empty()) continue;
+      if (failed_this_run.contains(window.id)) continue;  // once per run is enough
       try {
         Submit(window);
       } catch (const AuthError&) {
         throw;
+      } catch (const SignInUnavailable&) {
+        throw;
       } catch (const ServiceError& error) {
         Fail(window, error.what(), error.GetDetails().request_id);
+        failed_this_run.insert(window.id);
       } catch (const TransportError& error) {
         Fail(window, error.what(), "");
+        failed_this_run.insert(window.id);
       }
     }
     SyncWindow window = std::move(work.front());
@@ -78,12 +85,9 @@ SyncSummary SyncEngine::Run(const SyncRequest& request) {
       continue;
     }
     const int64_t before = summary.inserted;
-    Collect(window, summary);
+    const auto halves = Collect(window, summary);
     if (window.state == WindowState::kSplit) {
-      const auto halves = SplitWindow(window.start, window.end);
-      for (auto it = halves.rbegin(); it != halves.rend(); ++it) {
-        work.push_front(store_.GetOrAddWindow(it->first, it->second));
-      }
+      for (auto it = halves.rbegin(); it != halves.rend(); ++it) work.push_front(*it);
       continue;
     }
     if (window.state == WindowState::kComplete) {
@@ -139,36 +143,45 @@ std::optional<QueryStatus> SyncEngine::Await(SyncWindow& window) {
   }
 }
 
-void SyncEngine::Collect(SyncWindow& window, SyncSummary& summary) {
+std::vector<SyncWindow> SyncEngine::Collect(SyncWindow& window, SyncSummary& summary) {
   try {
     if (window.next_link.empty()) {
       std::optional<QueryStatus> status;
       for (int resubmission = 0;; ++resubmission) {
         status = Await(window);
         if (!status) {
-          return Fail(window,
-                      "query " + window.query_id +
-                          " still unfinished after the query_timeout; "
-                          "the next sync waits for it again",
-                      "");
+          // A query that outlives two runs' query_timeout is presumed stuck server-side: the
+          // next run submits a new one instead of waiting on it forever.
+          const std::string unfinished = "query " + window.query_id + " still unfinished";
+          const bool second_time = window.last_error.starts_with(unfinished);
+          Fail(window,
+               unfinished + " after the query_timeout; " +
+                   (second_time ? "the next sync submits a new query"
+                                : "the next sync waits for it once more"),
+               "");
+          if (second_time) {
+            window.query_id.clear();
+            window.query_name.clear();
+            store_.SaveWindow(window);
+          }
+          return {};
         }
         if (status->status == "succeeded") break;
         const std::string outcome = "query " + window.query_id + " ended " + status->status;
         window.query_id.clear();
         window.query_name.clear();
         if (resubmission == kQueryResubmissions) {
-          return Fail(window, outcome + "; the next sync submits it again", "");
+          Fail(window, outcome + "; the next sync submits it again", "");
+          return {};
         }
         spdlog::warn("window {}: {}; submitting it again", Describe(window), outcome);
         Submit(window);
       }
       if (status->record_limit_exceeded) {
-        if (!SplitWindow(window.start, window.end).empty()) {
+        if (const auto halves = SplitWindow(window.start, window.end); !halves.empty()) {
           spdlog::warn("window {}: the query hit its record cap; splitting the window in halves",
                        Describe(window));
-          window.state = WindowState::kSplit;
-          store_.SaveWindow(window);
-          return;
+          return store_.SplitWindow(window, halves);
         }
         spdlog::error(
             "window {}: the query hit its record cap in one second; storing what it "
@@ -194,6 +207,8 @@ void SyncEngine::Collect(SyncWindow& window, SyncSummary& summary) {
     }
   } catch (const AuthError&) {
     throw;
+  } catch (const SignInUnavailable&) {
+    throw;
   } catch (const ServiceError& error) {
     const auto status = error.GetDetails().http_status;
     if (status == 400 || status == 404 || status == 410) {
@@ -207,6 +222,7 @@ void SyncEngine::Collect(SyncWindow& window, SyncSummary& summary) {
   } catch (const TransportError& error) {
     Fail(window, error.what(), "");
   }
+  return {};
 }
 
 void SyncEngine::Fail(SyncWindow& window, const std::string& error, const std::string& request_id) {

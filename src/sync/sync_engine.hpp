@@ -56,7 +56,8 @@ class SyncEngine {
   void Submit(SyncWindow& window);
   // Waits for the window's query; returns its final status, or nullopt when it timed out.
   std::optional<QueryStatus> Await(SyncWindow& window);
-  void Collect(SyncWindow& window, SyncSummary& summary);
+  // Collects one window. Returns the windows that replace it when it had to be split.
+  std::vector<SyncWindow> Collect(SyncWindow& window, SyncSummary& summary);
   void Fail(SyncWindow& window, const std::string& error, const std::string& request_id);
 
   SqliteStore& store_;

@@ -229,6 +229,17 @@ std::vector<SyncWindow> SqliteStore::UnfinishedWindows() {
   return windows;
 }
 
+std::vector<SyncWindow> SqliteStore::SplitWindow(
+    SyncWindow& window, const std::vector<std::pair<Instant, Instant>>& halves) {
+  sqlite::Transaction transaction(impl_->db);
+  window.state = WindowState::kSplit;
+  impl_->Save(window);
+  std::vector<SyncWindow> children;
+  for (const auto& [start, end] : halves) children.push_back(GetOrAddWindow(start, end));
+  transaction.Commit();
+  return children;
+}
+
 SyncWindow SqliteStore::GetOrAddWindow(Instant start, Instant end) {
   sqlite::Statement insert(impl_->db,
                            "INSERT INTO sync_windows (start_at, end_at, state, updated_at) "
@@ -338,7 +349,8 @@ WITH launches AS (
   SELECT app_id, created_at, record_id, user_upn FROM audit_records
   WHERE operation = 'LaunchPowerApp' AND created_at >= ?1 AND created_at < ?2
 ), totals AS (
-  SELECT app_id, count(*) AS launches, count(DISTINCT nullif(user_upn, '')) AS users
+  SELECT app_id, count(DISTINCT record_id) AS launches,
+         count(DISTINCT nullif(user_upn, '')) AS users
   FROM launches GROUP BY app_id
 ), latest AS (
   SELECT app_id, created_at, user_upn,

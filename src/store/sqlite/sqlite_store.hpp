@@ -27,6 +27,10 @@ class SqliteStore {
   // The window [start, end), created as pending if new.
   SyncWindow GetOrAddWindow(Instant start, Instant end);
   void SaveWindow(const SyncWindow& window);
+  // Marks `window` split and adds its halves, in one transaction: a crash can never leave a split
+  // window without the windows that replace it. Returns the halves.
+  std::vector<SyncWindow> SplitWindow(SyncWindow& window,
+                                      const std::vector<std::pair<Instant, Instant>>& halves);
   // A random id of this database, made on first use. Query names carry it, so that queries of
   // two databases collecting the same tenant are never mistaken for each other.
   std::string InstallationId();
