@@ -4,13 +4,6 @@
 
 namespace auditsync {
 
-Instant ParseTimeFlag(const std::string& flag, const std::string& value, Instant now) {
-  if (auto instant = ParseTimeArgument(value, now)) return *instant;
-  throw ConfigError(flag + " `" + value +
-                    "` is not a time. Use 2026-11-01, 2026-11-01T05:00:00Z, or a relative time "
-                    "such as -7d or -12h.");
-}
-
 namespace {
 struct SyncCommandOptions {
   std::string from;
@@ -32,7 +25,15 @@ void SetupSyncCommand(CLI::App& app, GlobalFlags& flags, CommandAction& action) 
       InitLogging(config.log_level);
       const Instant now = NowUtc();
       SyncRequest request;
-      if (!options->from.empty()) request.from = ParseTimeFlag("--from", options->from, now);
+      if (!options->from.empty()) {
+        request.from = ParseTimeFlag("--from", options->from, now);
+        // Microsoft keeps audit records ten years at the most (Audit Premium add-on).
+        if (*request.from < now - std::chrono::days(3660)) {
+          throw ConfigError("--from " + options->from +
+                            " is more than ten years back, beyond any audit log retention. "
+                            "Give a later --from.");
+        }
+      }
       if (!options->to.empty()) request.to = ParseTimeFlag("--to", options->to, now);
       return CollectOnce(config, request);
     };

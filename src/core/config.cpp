@@ -99,6 +99,29 @@ std::string TrimTrailingSlashes(std::string url) {
   return url;
 }
 
+// A duration setting: "250ms" (the short delays tests use), a plain number of seconds, or a
+// duration such as 30s, 5m, 2h, 1d. Anything negative or beyond ten years is refused: it is a
+// typo, and refusing it keeps later arithmetic far from overflow.
+std::optional<std::chrono::milliseconds> ParseSettingDuration(std::string_view text) {
+  constexpr std::chrono::milliseconds kLongest = std::chrono::days(3660);
+  std::optional<std::chrono::milliseconds> value;
+  const bool in_ms = text.ends_with("ms");
+  const auto digits = in_ms ? text.substr(0, text.size() - 2) : text;
+  long long number = 0;
+  const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), number);
+  if (!digits.empty() && ec == std::errc() && end == digits.data() + digits.size()) {
+    if (number >= 0 && number <= kLongest.count()) {
+      value = in_ms ? std::chrono::milliseconds(number)
+                    : std::chrono::duration_cast<std::chrono::milliseconds>(
+                          std::chrono::duration<double>(static_cast<double>(number)));
+    }
+  } else if (const auto parsed = ParseDuration(text)) {
+    value = *parsed;
+  }
+  if (!value || *value < std::chrono::milliseconds(0) || *value > kLongest) return std::nullopt;
+  return value;
+}
+
 class Resolver {
  public:
   explicit Resolver(const RawSettings& raw) : raw_(raw) {}
@@ -120,32 +143,20 @@ class Resolver {
     long long value = 0;
     const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
     if (ec != std::errc() || end != text.data() + text.size() || value < min || value > max) {
-      Fail(key, "is `" + text + "`, not a whole number",
-           "Use a number from " + std::to_string(min) + " to " + std::to_string(max) + ".");
+      Fail(key, "is `" + text + "`, not a whole number from " + std::to_string(min) + " to " +
+                    std::to_string(max),
+           "Use a number in that range.");
     }
     return value;
   }
 
   std::chrono::milliseconds Duration(std::string_view key, std::chrono::milliseconds min) const {
     const auto text = Text(key);
-    // Plain numbers are seconds; "250ms" is accepted for the short delays tests use.
-    std::optional<std::chrono::milliseconds> value;
-    if (text.size() > 2 && text.ends_with("ms")) {
-      long long ms = 0;
-      const auto body = std::string_view(text).substr(0, text.size() - 2);
-      const auto [end, ec] = std::from_chars(body.data(), body.data() + body.size(), ms);
-      if (ec == std::errc() && end == body.data() + body.size()) {
-        value = std::chrono::milliseconds(ms);
-      }
-    } else if (!text.empty() && std::all_of(text.begin(), text.end(), ::isdigit)) {
-      value = std::chrono::seconds(std::stoll(text));
-    } else if (auto parsed = ParseDuration(text)) {
-      value = *parsed;
-    }
+    const auto value = ParseSettingDuration(text);
     if (!value || *value < min) {
       Fail(key, "is `" + text + "`, not a valid duration",
            "Write it like 30s, 5m, 2h, 1d or 250ms (at least " + std::to_string(min.count()) +
-               "ms).");
+               "ms, at most ten years).");
     }
     return *value;
   }

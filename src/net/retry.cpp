@@ -37,7 +37,7 @@ std::optional<std::chrono::milliseconds> ParseRetryAfter(std::string_view value,
 std::chrono::milliseconds BackoffDelay(const RetryOptions& options, int next_attempt,
                                        std::optional<std::chrono::milliseconds> retry_after,
                                        double jitter) {
-  if (retry_after) return std::min(*retry_after, options.max_delay);
+  if (retry_after) return std::min(*retry_after, kRetryAfterCeiling);
   const int exponent = std::clamp(next_attempt - 2, 0, 30);
   const double full =
       std::min(static_cast<double>(options.base_delay.count()) * std::pow(2.0, exponent),

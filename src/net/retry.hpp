@@ -27,8 +27,12 @@ bool IsRefusalStatus(long status);
 // Negative or unparsable values give nullopt; a date in the past gives zero.
 std::optional<std::chrono::milliseconds> ParseRetryAfter(std::string_view value, Instant now);
 
+// The longest Retry-After honoured as given; a longer one (a misconfigured server) is cut to it.
+inline constexpr std::chrono::milliseconds kRetryAfterCeiling = std::chrono::minutes(15);
+
 // The wait before attempt `next_attempt` (2 for the first retry): the server's Retry-After when
-// given (capped by max_delay), else exponential backoff base*2^(n-2) capped by max_delay, scaled
+// given (up to kRetryAfterCeiling: a throttled client must wait as long as it is told), else
+// exponential backoff base*2^(n-2) capped by max_delay, scaled
 // by `jitter` in [0,1) to a value between half and all of it, so that many clients that failed
 // together do not retry together.
 std::chrono::milliseconds BackoffDelay(const RetryOptions& options, int next_attempt,

@@ -18,7 +18,7 @@ std::optional<ReportFormat> ParseReportFormat(std::string_view name);
 // "environment_name","launches","unique_users","last_launched_on","last_launched_by"}.
 void RenderAppsReport(const std::vector<AppUsage>& rows, ReportFormat format, std::ostream& out);
 
-// One CSV cell: quoted when needed; a leading =, +, - or @ is prefixed with ' so that a
+// One CSV cell: quoted when needed; a leading =, +, -, @, tab or CR is prefixed with ' so that a
 // spreadsheet shows it as text instead of running it as a formula.
 std::string CsvCell(std::string_view value);
 

@@ -194,6 +194,11 @@ std::vector<SyncWindow> SyncEngine::Collect(SyncWindow& window, SyncSummary& sum
     }
     while (!window.next_link.empty()) {
       auto page = graph_.FetchPage(window.next_link);
+      if (page.next_link == window.next_link) {
+        throw ServiceError("Graph returned a page whose next link is the page itself; the window "
+                           "is retried with a new query by the next sync",
+                           {200, "RepeatingNextLink", "", RedactUrl(window.next_link)});
+      }
       window.next_link = page.next_link;
       if (window.next_link.empty()) {
         window.state = WindowState::kComplete;

@@ -116,6 +116,11 @@ TEST_F(ConfigTest, MistakesNameTheSettingTheSourceAndTheFix) {
   ExpectConfigError([&] { Load(std::string(kMinimal) + "cloud = \"mars\"\n"); },
                     "commercial, gcc, gcchigh, dod");
   ExpectConfigError([&] { Load(std::string(kMinimal) + "window = \"soon\"\n"); }, "30s");
+  ExpectConfigError(
+      [&] { Load(std::string(kMinimal) + "window = \"99999999999999999999\"\n"); }, "30s");
+  ExpectConfigError([&] { Load(std::string(kMinimal) + "window = \"9999999999999999\"\n"); },
+                    "ten years");
+  ExpectConfigError([&] { Load(std::string(kMinimal) + "page_size = 0\n"); }, "from 1 to");
   ExpectConfigError([&] { Load(std::string(kMinimal) + "tenant = \"x\"\n"); },
                     "unknown setting `tenant`");
   ExpectConfigError([&] { Load("tenant_id = \"unterminated\n"); }, "line 1");

@@ -48,6 +48,7 @@ TEST(Render, CsvQuotesAndNeutralisesFormulas) {
   EXPECT_EQ(CsvCell("=1+1"), "'=1+1");
   EXPECT_EQ(CsvCell("@SUM(A1)"), "'@SUM(A1)");
   EXPECT_EQ(CsvCell("-2"), "'-2");
+  EXPECT_EQ(CsvCell("\t=1"), "'\t=1");
   EXPECT_EQ(CsvCell("+x,y"), "\"'+x,y\"");
   std::ostringstream out;
   RenderAppsReport(Rows(), ReportFormat::kCsv, out);

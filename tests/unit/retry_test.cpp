@@ -31,9 +31,10 @@ TEST(Backoff, DoublesFromTheBaseWithJitterAndACap) {
   EXPECT_EQ(BackoffDelay(options, 3, std::nullopt, 1.0), 2000ms);
   EXPECT_EQ(BackoffDelay(options, 4, std::nullopt, 1.0), 4000ms);
   EXPECT_EQ(BackoffDelay(options, 9, std::nullopt, 1.0), 10000ms);
-  // The server's Retry-After wins, within the cap, without jitter.
+  // The server's Retry-After wins, without jitter, even beyond max_delay (up to a ceiling).
   EXPECT_EQ(BackoffDelay(options, 2, 2128ms, 0.0), 2128ms);
-  EXPECT_EQ(BackoffDelay(options, 2, 120000ms, 0.0), 10000ms);
+  EXPECT_EQ(BackoffDelay(options, 2, 120000ms, 0.0), 120000ms);
+  EXPECT_EQ(BackoffDelay(options, 2, std::chrono::hours(5), 0.0), kRetryAfterCeiling);
 }
 
 TEST(Backoff, RetriesExactlyTheTransientStatuses) {

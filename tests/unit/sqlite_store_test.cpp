@@ -99,6 +99,60 @@ TEST_F(StoreTest, ReportsCountOnlyLaunchesInTheWindowAndBreakTiesByRecordId) {
   EXPECT_EQ(rows[1].launches, 1);
 }
 
+TEST_F(StoreTest, ANewerRecordWithoutTheEnvironmentNameKeepsTheKnownName) {
+  RecordPage first;
+  first.records = {Launch("r1", "2026-11-01T10:00:00Z", "app-a", "amy")};
+  store_->CommitPage(window_, first);
+  RecordPage later;
+  later.records = {Launch("r2", "2026-11-01T11:00:00Z", "app-a", "bob")};
+  later.records[0].environment_name.clear();
+  store_->CommitPage(window_, later);
+  auto rows = store_->QueryAppUsage(Instant::min(), Instant::max());
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].environment_name, "Default");
+  // The app moved to another environment whose name is not known yet: no stale name.
+  RecordPage moved;
+  moved.records = {Launch("r3", "2026-11-01T12:00:00Z", "app-a", "bob")};
+  moved.records[0].environment_id = "env-2";
+  moved.records[0].environment_name.clear();
+  store_->CommitPage(window_, moved);
+  rows = store_->QueryAppUsage(Instant::min(), Instant::max());
+  EXPECT_EQ(rows[0].environment_id, "env-2");
+  EXPECT_FALSE(rows[0].environment_name.has_value());
+}
+
+TEST_F(StoreTest, ARecordIdIsOneLaunchWhateverTimeItCameWith) {
+  RecordPage page;
+  page.records = {Launch("r1", "2026-11-01T10:00:00Z", "app-a", "amy"),
+                  Launch("r1", "2026-11-01T10:00:01Z", "app-a", "amy")};
+  store_->CommitPage(window_, page);
+  const auto rows = store_->QueryAppUsage(Instant::min(), Instant::max());
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].launches, 1);
+}
+
+TEST_F(StoreTest, FirstSeenAndDeletionAreKept) {
+  RecordPage page;
+  auto deletion = Launch("d1", "2026-11-01T15:00:00Z", "app-a", "admin");
+  deletion.operation = "DeletePowerApp";
+  page.records = {Launch("r2", "2026-11-01T12:00:00Z", "app-a", "bob"), deletion,
+                  Launch("r1", "2026-11-01T09:00:00Z", "app-a", "amy")};
+  store_->CommitPage(window_, page);
+  store_.reset();
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
+  sqlite3_stmt* statement = nullptr;
+  sqlite3_prepare_v2(db, "SELECT first_seen, deleted_on, last_launched_by FROM apps", -1,
+                     &statement, nullptr);
+  ASSERT_EQ(sqlite3_step(statement), SQLITE_ROW);
+  EXPECT_EQ(sqlite3_column_int64(statement, 0), At("2026-11-01T09:00:00Z").time_since_epoch().count());
+  EXPECT_EQ(sqlite3_column_int64(statement, 1), At("2026-11-01T15:00:00Z").time_since_epoch().count());
+  EXPECT_STREQ(reinterpret_cast<const char*>(sqlite3_column_text(statement, 2)), "bob");
+  sqlite3_finalize(statement);
+  sqlite3_close(db);
+  store_ = std::make_unique<SqliteStore>(path_);
+}
+
 TEST_F(StoreTest, QuarantinesEachBadRecordOnce) {
   RecordPage page;
   page.quarantined = {{"q1", "no app", "{\"id\":\"q1\"}"}, {"", "not an object", "42"}};

@@ -58,6 +58,12 @@ std::string GraphAuditClient::FirstPageUrl(const std::string& query_id) const {
 }
 
 HttpResponse GraphAuditClient::Call(HttpRequest request, SendOptions send) {
+  // Links come from the server (@odata.nextLink); the token goes only to the configured Graph.
+  if (!request.url.starts_with(options_.graph_url + "/")) {
+    throw ServiceError("Graph returned a link outside graph_url (" + RedactUrl(request.url) +
+                           "); auditsync does not send its token there. Check graph_url.",
+                       {0, "ForeignLink", "", RedactUrl(request.url)});
+  }
   request.headers.emplace_back("Accept", "application/json");
   // Evolvable enums: ask Graph for record types newer than this client's metadata.
   request.headers.emplace_back("Prefer", "include-unknown-enum-members");

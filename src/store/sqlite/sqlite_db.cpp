@@ -4,6 +4,31 @@
 #include "core/log.hpp"
 
 namespace auditsync::sqlite {
+namespace {
+
+// The fix for the failures a user can do something about.
+std::string Hint(int rc) {
+  switch (rc & 0xFF) {
+    case SQLITE_FULL:
+      return ". The disk is full: free space and run again; everything committed so far is kept.";
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+      return ". Another program holds the database locked (a long report or an open sqlite3 "
+             "shell?); close it and run again.";
+    case SQLITE_READONLY:
+    case SQLITE_CANTOPEN:
+    case SQLITE_PERM:
+      return ". Check that the database file and its directory are writable by this user.";
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB:
+      return ". The file is not an intact auditsync database: restore it from a backup or point "
+             "`database` at a new file.";
+    default:
+      return "";
+  }
+}
+
+}  // namespace
 
 Database::Database(const std::string& path) : path_(path) {
   const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
@@ -22,8 +47,8 @@ Database::Database(const std::string& path) : path_(path) {
 Database::~Database() { sqlite3_close(db_); }
 
 void Database::Fail(std::string_view what) const {
-  throw StorageError("database " + path_ + ": " + std::string(what) +
-                     " failed: " + sqlite3_errmsg(db_));
+  throw StorageError("database " + path_ + ": " + std::string(what) + " failed: " +
+                     sqlite3_errmsg(db_) + Hint(sqlite3_errcode(db_)));
 }
 
 void Database::Execute(std::string_view sql) {
@@ -31,7 +56,7 @@ void Database::Execute(std::string_view sql) {
   if (sqlite3_exec(db_, std::string(sql).c_str(), nullptr, nullptr, &error) != SQLITE_OK) {
     const std::string message = error != nullptr ? error : "unknown error";
     sqlite3_free(error);
-    throw StorageError("database " + path_ + ": " + message);
+    throw StorageError("database " + path_ + ": " + message + Hint(sqlite3_errcode(db_)));
   }
 }
 
@@ -79,10 +104,7 @@ bool Statement::Step() {
   if (rc == SQLITE_DONE) return false;
   const std::string message = sqlite3_errmsg(db_.Handle());
   sqlite3_reset(statement_);
-  throw StorageError("database " + db_.Path() + ": " + message +
-                     (rc == SQLITE_FULL ? ". The disk is full: free space and run again; "
-                                          "everything committed so far is kept."
-                                        : ""));
+  throw StorageError("database " + db_.Path() + ": " + message + Hint(rc));
 }
 
 void Statement::Run() {

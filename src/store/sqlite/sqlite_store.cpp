@@ -54,10 +54,13 @@ std::map<std::string, AppFacts> FoldApps(const std::vector<AuditRecord>& records
     }
     if (!record.environment_id.empty() &&
         (!facts.environment_seen_at || at >= *facts.environment_seen_at)) {
+      // A record without the environment's name keeps the name known for the same environment.
+      if (!record.environment_name.empty()) {
+        facts.environment_name = record.environment_name;
+      } else if (facts.environment_id != record.environment_id) {
+        facts.environment_name.reset();
+      }
       facts.environment_id = record.environment_id;
-      facts.environment_name = record.environment_name.empty()
-                                   ? std::nullopt
-                                   : std::optional<std::string>(record.environment_name);
       facts.environment_seen_at = at;
     }
     if (record.operation == kLaunch &&
@@ -132,7 +135,10 @@ ON CONFLICT (app_id) DO UPDATE SET
                         THEN excluded.environment_id ELSE environment_id END,
   environment_name = CASE WHEN excluded.environment_seen_at >=
                                coalesce(environment_seen_at, excluded.environment_seen_at)
-                          THEN excluded.environment_name ELSE environment_name END,
+                          THEN coalesce(excluded.environment_name,
+                                        CASE WHEN excluded.environment_id = environment_id
+                                             THEN environment_name END)
+                          ELSE environment_name END,
   environment_seen_at = max(coalesce(environment_seen_at, excluded.environment_seen_at),
                             coalesce(excluded.environment_seen_at, environment_seen_at)),
   first_seen = min(first_seen, excluded.first_seen),
