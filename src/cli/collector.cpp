@@ -37,6 +37,13 @@ ExitCode CollectOnce(const Config& config, const SyncRequest& request) {
                  summary.windows_failed);
     return ExitCode::kPartial;
   }
+  if (summary.windows_truncated > 0) {
+    spdlog::warn(
+        "{} window(s) had more records in one second than a query returns; some of "
+        "their records could not be collected",
+        summary.windows_truncated);
+    return ExitCode::kPartial;
+  }
   return ExitCode::kSuccess;
 }
 

@@ -8,6 +8,7 @@ namespace {
 struct SyncCommandOptions {
   std::string from;
   std::string to;
+  bool rescan = false;
 };
 }  // namespace
 
@@ -19,6 +20,8 @@ void SetupSyncCommand(CLI::App& app, GlobalFlags& flags, CommandAction& action) 
       "checkpoint, or 7 days back on the first run, to now)");
   command->add_option("--from", options->from, "Start (inclusive): 2026-11-01, ...T05:00:00Z, -7d");
   command->add_option("--to", options->to, "End (exclusive); default now");
+  command->add_flag("--rescan", options->rescan,
+                    "Collect complete windows of the range again (catches records published late)");
   command->callback([&app, &flags, &action, options] {
     action = [&app, &flags, options] {
       const auto config = LoadConfig(app, flags, /*need_credentials=*/true);
@@ -35,6 +38,7 @@ void SetupSyncCommand(CLI::App& app, GlobalFlags& flags, CommandAction& action) 
         }
       }
       if (!options->to.empty()) request.to = ParseTimeFlag("--to", options->to, now);
+      request.rescan = options->rescan;
       return CollectOnce(config, request);
     };
   });

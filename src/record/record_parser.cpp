@@ -15,9 +15,9 @@ namespace {
 constexpr char AsciiLower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; }
 
 bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  return a.size() == b.size() &&
-         std::equal(a.begin(), a.end(), b.begin(),
-                    [](char x, char y) { return AsciiLower(x) == AsciiLower(y); });
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return AsciiLower(x) == AsciiLower(y);
+         });
 }
 
 std::string Lowercase(std::string_view text) {
@@ -171,6 +171,51 @@ void ReadAdditionalInfo(od::parser& parser, AuditDataFields& fields) {
   }
 }
 
+// Length of the valid UTF-8 sequence at text[i], or 0 when the bytes there are not valid UTF-8
+// (stray continuation, overlong form, surrogate, beyond U+10FFFF, or cut short).
+size_t Utf8SequenceLength(std::string_view text, size_t i) {
+  const auto byte = [&](size_t k) { return static_cast<unsigned char>(text[i + k]); };
+  const unsigned char lead = byte(0);
+  if (lead < 0x80) return 1;
+  size_t length = 0;
+  unsigned char low = 0x80, high = 0xBF;  // allowed range of the second byte
+  if (lead >= 0xC2 && lead <= 0xDF) {
+    length = 2;
+  } else if (lead >= 0xE0 && lead <= 0xEF) {
+    length = 3;
+    if (lead == 0xE0) low = 0xA0;
+    if (lead == 0xED) high = 0x9F;
+  } else if (lead >= 0xF0 && lead <= 0xF4) {
+    length = 4;
+    if (lead == 0xF0) low = 0x90;
+    if (lead == 0xF4) high = 0x8F;
+  } else {
+    return 0;
+  }
+  if (i + length > text.size() || byte(1) < low || byte(1) > high) return 0;
+  for (size_t k = 2; k < length; ++k) {
+    if ((byte(k) & 0xC0) != 0x80) return 0;
+  }
+  return length;
+}
+
+// The text with each invalid UTF-8 byte replaced by U+FFFD.
+std::string ReplaceInvalidUtf8(std::string_view text) {
+  std::string repaired;
+  repaired.reserve(text.size() + 64);
+  for (size_t i = 0; i < text.size();) {
+    const size_t length = Utf8SequenceLength(text, i);
+    if (length == 0) {
+      repaired += "\xEF\xBF\xBD";
+      ++i;
+    } else {
+      repaired.append(text.substr(i, length));
+      i += length;
+    }
+  }
+  return repaired;
+}
+
 }  // namespace
 
 std::string NormalizeAppId(std::string_view value) {
@@ -307,12 +352,23 @@ bool ParseRecord(od::value record_value, od::parser& audit_parser, od::parser& i
 static_assert(kBodySlack >= simdjson::SIMDJSON_PADDING);
 
 std::optional<RecordPage> RecordParser::ParseGraphPage(const std::string& body) {
+  std::optional<RecordPage> page;
   if (body.capacity() - body.size() >= simdjson::SIMDJSON_PADDING) {
-    return ParsePadded(simdjson::padded_string_view(body.data(), body.size(), body.capacity()));
+    page = ParsePadded(simdjson::padded_string_view(body.data(), body.size(), body.capacity()));
+  } else {
+    const simdjson::padded_string padded(body);
+    page = ParsePadded(simdjson::padded_string_view(padded.data(), padded.size(),
+                                                    padded.size() + simdjson::SIMDJSON_PADDING));
   }
-  const simdjson::padded_string padded(body);
-  return ParsePadded(simdjson::padded_string_view(padded.data(), padded.size(),
-                                                  padded.size() + simdjson::SIMDJSON_PADDING));
+  // simdjson refuses a whole document for one invalid UTF-8 byte, and the service would send the
+  // same bytes on every retry: the window would never complete. Such a page is read once more
+  // with the bad bytes replaced by U+FFFD.
+  if (!page && !simdjson::validate_utf8(body.data(), body.size())) {
+    const simdjson::padded_string repaired(ReplaceInvalidUtf8(body));
+    page = ParsePadded(simdjson::padded_string_view(repaired.data(), repaired.size(),
+                                                    repaired.size() + simdjson::SIMDJSON_PADDING));
+  }
+  return page;
 }
 
 std::optional<RecordPage> RecordParser::ParsePadded(simdjson::padded_string_view padded) {

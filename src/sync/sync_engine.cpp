@@ -21,6 +21,10 @@ std::string Describe(const SyncWindow& window) {
   return FormatIso8601(window.start) + ".." + FormatIso8601(window.end);
 }
 
+// The error kept on a window whose one-second query still hit the record cap.
+constexpr const char* kTruncated =
+    "more records in one second than one query may return (its record cap)";
+
 // How many times a query that ended `failed` or `cancelled` is submitted again in one run.
 constexpr int kQueryResubmissions = 1;
 
@@ -46,7 +50,14 @@ SyncSummary SyncEngine::Run(const SyncRequest& request) {
                       " (--to cannot be in the future). Give an earlier --from.");
   }
   for (const auto& [start, end] : PlanWindows(summary.from, summary.to, options_.window)) {
-    store_.GetOrAddWindow(start, end);
+    auto window = store_.GetOrAddWindow(start, end);
+    if (request.rescan && window.state == WindowState::kComplete) {
+      window.state = WindowState::kPending;
+      window.query_id.clear();
+      window.query_name.clear();
+      window.next_link.clear();
+      store_.SaveWindow(window);
+    }
   }
   // Everything unfinished, including windows that failed in earlier runs: they are retried first,
   // oldest first, so coverage closes from the past forward.
@@ -183,10 +194,10 @@ std::vector<SyncWindow> SyncEngine::Collect(SyncWindow& window, SyncSummary& sum
                        Describe(window));
           return store_.SplitWindow(window, halves);
         }
-        spdlog::error(
-            "window {}: the query hit its record cap in one second; storing what it "
-            "returned",
-            Describe(window));
+        spdlog::error("window {}: {}; storing the records it returned", Describe(window),
+                      kTruncated);
+        window.last_error = kTruncated;
+        ++summary.windows_truncated;
       }
       window.state = WindowState::kPaging;
       window.next_link = graph_.FirstPageUrl(window.query_id);
@@ -195,15 +206,18 @@ std::vector<SyncWindow> SyncEngine::Collect(SyncWindow& window, SyncSummary& sum
     while (!window.next_link.empty()) {
       auto page = graph_.FetchPage(window.next_link);
       if (page.next_link == window.next_link) {
-        throw ServiceError("Graph returned a page whose next link is the page itself; the window "
-                           "is retried with a new query by the next sync",
-                           {200, "RepeatingNextLink", "", RedactUrl(window.next_link)});
+        throw ServiceError(
+            "Graph returned a page whose next link is the page itself; the window "
+            "is retried with a new query by the next sync",
+            {200, "RepeatingNextLink", "", RedactUrl(window.next_link)});
       }
       window.next_link = page.next_link;
       if (window.next_link.empty()) {
         window.state = WindowState::kComplete;
-        window.last_error.clear();
-        window.last_request_id.clear();
+        if (window.last_error != kTruncated) {
+          window.last_error.clear();
+          window.last_request_id.clear();
+        }
       }
       const auto outcome = store_.CommitPage(window, page);
       summary.inserted += outcome.inserted;

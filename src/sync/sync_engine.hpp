@@ -24,11 +24,15 @@ struct SyncOptions {
 struct SyncRequest {
   std::optional<Instant> from;  // default: the store's frontier, or now - initial_lookback
   std::optional<Instant> to;    // default: now
+  // Collect windows of the range again even when complete (records published late are caught;
+  // stored ones are deduplicated).
+  bool rescan = false;
 };
 
 struct SyncSummary {
   int windows_complete = 0;
   int windows_failed = 0;
+  int windows_truncated = 0;  // more records in one second than a query may return
   int64_t inserted = 0;
   int64_t duplicates = 0;
   int64_t quarantined = 0;

@@ -137,6 +137,25 @@ TEST(RecordParser, RejectsATruncatedOrGarbledPage) {
   EXPECT_TRUE(parser.ParseGraphPage("{\"value\": []}").has_value());
 }
 
+TEST(RecordParser, ReadsAPageWithInvalidUtf8ByReplacingTheBadBytes) {
+  std::string record = kLegacyShape;
+  const auto at = record.find("Bob@");
+  record.replace(at, 3,
+                 "B"
+                 "\xFF"
+                 "\xC3"
+                 "b");  // a stray byte and a cut two-byte sequence
+  RecordParser parser;
+  const auto page = parser.ParseGraphPage(Page({kCurrentShape, record}));
+  ASSERT_TRUE(page.has_value());
+  ASSERT_EQ(page->records.size(), 2u);
+  EXPECT_EQ(page->records[1].user_upn,
+            "b"
+            "\xEF\xBF\xBD"
+            "\xEF\xBF\xBD"
+            "b@contoso.onmicrosoft.com");
+}
+
 TEST(RecordParser, NormalisesAppIds) {
   EXPECT_EQ(NormalizeAppId("/providers/Microsoft.PowerApps/apps/ABC-1/"), "abc-1");
   EXPECT_EQ(NormalizeAppId("ABC-2"), "abc-2");
