@@ -163,14 +163,16 @@ HttpResponse CurlTransport::Send(const HttpRequest& request) {
   if (code != CURLE_OK) {
     const std::string detail = error_buffer[0] != '\0' ? error_buffer : curl_easy_strerror(code);
     std::string hint;
-    if (code == CURLE_PEER_FAILED_VERIFICATION || code == CURLE_SSL_CACERT_BADFILE) {
+    const bool untrusted =
+        code == CURLE_PEER_FAILED_VERIFICATION || code == CURLE_SSL_CACERT_BADFILE;
+    if (untrusted) {
       hint =
           " The server's TLS certificate is not trusted: behind a TLS-inspecting proxy, set "
           "ca_bundle to the proxy's CA file.";
     }
     throw TransportError(
         request.method + " " + RedactUrl(request.url) + " failed: " + detail + "." + hint,
-        curl_easy_strerror(code));
+        curl_easy_strerror(code), /*retryable=*/!untrusted);
   }
   curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &response.status);
   return response;

@@ -35,12 +35,16 @@ struct HttpResponse {
 // No response was received (connection refused or dropped, TLS failure, timeout).
 class TransportError : public Error {
  public:
-  TransportError(const std::string& message, std::string code)
-      : Error(ExitCode::kService, message), code_(std::move(code)) {}
+  // `retryable` is false for failures that another attempt cannot mend (an untrusted
+  // certificate), so that they are reported at once instead of after minutes of backoff.
+  TransportError(const std::string& message, std::string code, bool retryable = true)
+      : Error(ExitCode::kService, message), code_(std::move(code)), retryable_(retryable) {}
   const std::string& TransportCode() const { return code_; }
+  bool Retryable() const { return retryable_; }
 
  private:
   std::string code_;
+  bool retryable_;
 };
 
 // Sends one request, once. Throws TransportError when there is no response.

@@ -51,7 +51,7 @@ HttpResponse HttpClient::Send(const HttpRequest& request, const SendOptions& opt
         reason = "HTTP " + std::to_string(response.status);
       }
     } catch (const TransportError& error) {
-      if (!options.replayable || last_attempt) throw;
+      if (!options.replayable || last_attempt || !error.Retryable()) throw;
       reason = error.what();
     }
     const auto delay = BackoffDelay(options_, attempt + 1, retry_after, environment_.jitter());

@@ -1,5 +1,7 @@
 #include "integration/harness.hpp"
 
+#include "net/curl_transport.hpp"
+
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 #include <unistd.h>
@@ -66,6 +68,14 @@ nlohmann::json Emulator::RunTruth(std::vector<std::string> extra) const {
 
 nlohmann::json Emulator::Truth(const std::string& from, const std::string& to) const {
   return RunTruth({"--from", from, "--to", to});
+}
+
+nlohmann::json Emulator::Stats() const {
+  CurlOptions options;
+  options.extra_ca_file = ca_file_;
+  CurlTransport transport(options);
+  const auto response = transport.Send(HttpRequest{"GET", base_url_ + "/_emulator/stats", {}, ""});
+  return nlohmann::json::parse(response.body);
 }
 
 nlohmann::json Emulator::Summary(const std::string& from, const std::string& to) const {

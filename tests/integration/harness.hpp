@@ -37,6 +37,8 @@ class Emulator {
   const std::string& SecretFile() const { return secret_file_; }
 
   nlohmann::json Truth(const std::string& from, const std::string& to) const;
+  // GET /_emulator/stats: requests, faults injected, queries created, tokens issued.
+  nlohmann::json Stats() const;
   nlohmann::json Summary(const std::string& from, const std::string& to) const;
 
  private:

@@ -7,6 +7,9 @@
 #include <map>
 #include <thread>
 
+#include <sqlite3.h>
+
+#include "core/file_lock.hpp"
 #include "core/time.hpp"
 #include "integration/harness.hpp"
 
@@ -97,6 +100,11 @@ TEST(Sync, SurvivesEveryKindOfFault) {
   EXPECT_EQ(Report(workspace, environment), truth);
   ExpectStoredCountsMatch(database, emulator.Summary(kFrom, kTo));
   ExpectAppsTableMatches(database, truth);
+  // Dropped and garbled replies to the create POST were resolved by looking the query up by its
+  // name: one query per window, never two.
+  const auto stats = emulator.Stats();
+  EXPECT_EQ(stats["queries_created"], 2) << stats.dump();
+  EXPECT_GT(stats["faults"].size(), 3u) << stats.dump();
 }
 
 TEST(Sync, AKilledSyncResumesWithoutLossOrDuplicates) {
@@ -198,6 +206,53 @@ TEST(Sync, GoesThroughTheProxyOfHttpsProxy) {
   EXPECT_NE(tunnels.find(target), std::string::npos) << tunnels;
 }
 
+TEST(Sync, RescanCollectsCompleteWindowsAgain) {
+  Workspace workspace;
+  Emulator emulator(workspace, Tenant(10));
+  const auto database = workspace.Path("audit.db");
+  const auto environment = ClientEnvironment(emulator, database);
+  const std::vector<std::string> sync = {"sync", "--from", kFrom, "--to", kTo};
+  ASSERT_EQ(RunAuditsync(workspace, sync, environment).exit_code, 0);
+  // Records lost after the fact (as records published late are missing from a first scan).
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(database.c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(
+      sqlite3_exec(db, "DELETE FROM audit_records WHERE rowid % 3 = 0", nullptr, nullptr, nullptr),
+      SQLITE_OK);
+  sqlite3_close(db);
+  const auto truth = emulator.Truth(kFrom, kTo);
+  ASSERT_EQ(RunAuditsync(workspace, sync, environment).exit_code, 0);
+  EXPECT_NE(Report(workspace, environment), truth);  // complete windows are not queried again
+  auto rescan = sync;
+  rescan.push_back("--rescan");
+  const auto result = RunAuditsync(workspace, rescan, environment);
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_EQ(Report(workspace, environment), truth);
+}
+
+TEST(Sync, OnlyOneSyncRunsPerDatabase) {
+  Workspace workspace;
+  Emulator emulator(workspace, Tenant(10));
+  const auto database = workspace.Path("audit.db");
+  const FileLock held(database + ".lock");  // as a running sync holds it
+  const auto result = RunAuditsync(workspace, {"sync", "--from", kFrom, "--to", kTo},
+                                   ClientEnvironment(emulator, database));
+  EXPECT_EQ(result.exit_code, 8);
+  EXPECT_NE(result.err.find("already syncing this database"), std::string::npos) << result.err;
+}
+
+TEST(Errors, AServerCertificateThatIsNotTrustedIsRefused) {
+  Workspace workspace;
+  Emulator emulator(workspace, Tenant(10));
+  auto environment = ClientEnvironment(emulator, workspace.Path("audit.db"));
+  Override(environment, "AUDITSYNC_CA_BUNDLE=");  // the emulator's CA is not trusted now
+  const auto result = RunAuditsync(workspace, {"sync", "--from", kFrom, "--to", kTo}, environment);
+  EXPECT_EQ(result.exit_code, 6);
+  EXPECT_NE(result.err.find("ca_bundle"), std::string::npos) << result.err;
+  EXPECT_EQ(emulator.Stats()["tokens_issued"], 0);
+
+}
+
 TEST(Errors, AWrongSecretIsExplainedWithoutShowingIt) {
   Workspace workspace;
   Emulator emulator(workspace, Tenant(10));
@@ -235,8 +290,10 @@ TEST(Errors, ConfigurationMistakesExitWithTheConfigurationCode) {
   result = RunAuditsync(workspace, {"sync", "--client-secret", "x"}, environment);
   EXPECT_EQ(result.exit_code, 3);
   EXPECT_NE(result.err.find("shell history"), std::string::npos) << result.err;
+  std::ofstream(workspace.Path("x.db")).close();  // a database exists: the time is what is wrong
   result = RunAuditsync(workspace, {"report", "apps", "--from", "last tuesday"}, environment);
-  EXPECT_NE(result.exit_code, 0);
+  EXPECT_EQ(result.exit_code, 3);
+  EXPECT_NE(result.err.find("is not a time"), std::string::npos) << result.err;
   result = RunAuditsync(workspace, {"frobnicate"}, environment);
   EXPECT_EQ(result.exit_code, 2);
 }
@@ -258,6 +315,33 @@ TEST(Report, PrintsCsvAndTable) {
   const auto table = RunAuditsync(workspace, {"report", "apps"}, environment);
   ASSERT_EQ(table.exit_code, 0);
   EXPECT_NE(table.out.find(truth[0]["app_id"].get<std::string>()), std::string::npos);
+}
+
+}  // namespace
+}  // namespace auditsync::testing
+
+namespace auditsync::testing {
+namespace {
+
+TEST(Demo, SyncsTheEmulatorAndPrintsTheReportButKeepsForeignDirectories) {
+  Workspace workspace;
+  const auto directory = workspace.Path("demo");
+  auto result =
+      RunAuditsync(workspace, {"demo", "--directory", directory, "--launches-per-hour", "20"}, {});
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_NE(result.out.find("app_id"), std::string::npos) << result.out;
+  EXPECT_NE(result.out.find("audit records stored"), std::string::npos) << result.out;
+  // Run again: its own directory is recreated.
+  result =
+      RunAuditsync(workspace, {"demo", "--directory", directory, "--launches-per-hour", "20"}, {});
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+  // A directory it did not make is never deleted.
+  const auto foreign = workspace.Path("foreign");
+  std::filesystem::create_directories(foreign);
+  std::ofstream(foreign + "/precious.txt") << "keep me";
+  result = RunAuditsync(workspace, {"demo", "--directory", foreign}, {});
+  EXPECT_EQ(result.exit_code, 3);
+  EXPECT_TRUE(std::filesystem::exists(foreign + "/precious.txt"));
 }
 
 }  // namespace

@@ -11,16 +11,18 @@
 
 namespace auditsync::testing {
 
-struct Dropped {};  // no response: the transport throws
+struct Dropped {};    // no response: the transport throws
+struct Untrusted {};  // a TLS certificate that fails verification: not worth another attempt
 
 class FakeTransport : public HttpTransport {
  public:
-  using Answer = std::variant<HttpResponse, Dropped>;
+  using Answer = std::variant<HttpResponse, Dropped, Untrusted>;
 
   void Queue(long status, std::string body, HttpHeaders headers = {}) {
     answers.push_back(HttpResponse{status, std::move(headers), std::move(body)});
   }
   void QueueDrop() { answers.push_back(Dropped{}); }
+  void QueueUntrusted() { answers.push_back(Untrusted{}); }
 
   HttpResponse Send(const HttpRequest& request) override {
     requests.push_back(request);
@@ -29,6 +31,9 @@ class FakeTransport : public HttpTransport {
     answers.pop_front();
     if (std::holds_alternative<Dropped>(answer)) {
       throw TransportError("connection dropped", "CURLE_RECV_ERROR");
+    }
+    if (std::holds_alternative<Untrusted>(answer)) {
+      throw TransportError("certificate not trusted", "CURLE_PEER_FAILED_VERIFICATION", false);
     }
     return std::get<HttpResponse>(std::move(answer));
   }

@@ -91,6 +91,15 @@ TEST_F(HttpClientTest, RetriesDroppedConnectionsThenThrows) {
   EXPECT_EQ(transport_->requests.size(), 2u);
 }
 
+TEST_F(HttpClientTest, DoesNotRetryWhatAnotherAttemptCannotMend) {
+  auto client = MakeClient();
+  transport_->QueueUntrusted();
+  transport_->Queue(200, "never reached");
+  EXPECT_THROW(client.Send(HttpRequest{"GET", "https://x", {}, ""}), TransportError);
+  EXPECT_EQ(transport_->requests.size(), 1u);
+  EXPECT_TRUE(sleeps_.empty());
+}
+
 TEST_F(HttpClientTest, RetriesGarbledBodies) {
   auto client = MakeClient();
   transport_->Queue(200, "{\"value\": [");
