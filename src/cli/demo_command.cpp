@@ -46,13 +46,14 @@ ExitCode RunDemo(const DemoOptions& options, const std::string& log_level) {
   fs::remove_all(directory);
   fs::create_directories(directory);
   std::ofstream(marker) << "Made by `auditsync demo`; deleted and recreated by each demo run.\n";
+  // A fresh secret per run, in a file only this user can read; the emulator and the client both
+  // read it from there, so it never appears on a command line.
   const auto secret_path = (directory / "client-secret").string();
-  const Secret secret(RandomSecret());
   {
     std::ofstream file(secret_path);
-    file << secret.Reveal() << '\n';
+    fs::permissions(secret_path, fs::perms::owner_read | fs::perms::owner_write);
+    file << RandomSecret() << '\n';
   }
-  fs::permissions(secret_path, fs::perms::owner_read | fs::perms::owner_write);
 
   const auto port_path = (directory / "emulator.port").string();
   const auto ca_path = (directory / "emulator-ca.pem").string();
@@ -74,28 +75,24 @@ ExitCode RunDemo(const DemoOptions& options, const std::string& log_level) {
   }
   const std::string base = "https://127.0.0.1:" + std::to_string(std::stoi(*port_text));
 
-  Config config;
-  config.tenant_id = kDemoTenant;
-  config.client_id = kDemoClient;
-  config.client_secret = secret;
-  config.cloud = "commercial";
-  config.authority = base;
-  config.graph_url = base;
-  config.graph_api_version = "v1.0";
-  config.database = (directory / "auditsync-demo.db").string();
-  config.ca_bundle = ca_path;
-  config.operations = {"LaunchPowerApp", "DeletePowerApp"};
-  config.window = std::chrono::days(1);
-  config.initial_lookback = std::chrono::days(7);
-  config.page_size = 1000;
-  config.max_queries_in_flight = 4;
-  config.poll_interval = std::chrono::milliseconds(200);
-  config.query_timeout = std::chrono::minutes(5);
-  config.http_timeout = std::chrono::seconds(30);
-  config.http_attempts = 8;
-  config.retry_base_delay = std::chrono::milliseconds(100);
-  config.retry_max_delay = std::chrono::seconds(5);
-  config.log_level = log_level;
+  // The demo's settings go through the same table and resolver as a real configuration; only
+  // the endpoints, the secret and the short waits suited to a local emulator are its own.
+  RawSettings raw;
+  const std::pair<const char*, std::string> demo_settings[] = {
+      {"tenant_id", kDemoTenant},
+      {"client_id", kDemoClient},
+      {"client_secret_file", secret_path},
+      {"authority", base},
+      {"graph_url", base},
+      {"ca_bundle", ca_path},
+      {"database", (directory / "auditsync-demo.db").string()},
+      {"poll_interval", "200ms"},
+      {"retry_base_delay", "100ms"},
+      {"retry_max_delay", "5s"},
+      {"log_level", log_level},
+  };
+  for (const auto& [key, value] : demo_settings) raw.Set(key, value, SettingSource::kFlag);
+  const Config config = ResolveConfig(raw, /*need_credentials=*/true);
 
   std::cout << "Syncing the last 7 days of Power Apps launches into " << config.database << "...\n";
   const auto code = CollectOnce(config, SyncRequest{});
