@@ -1,8 +1,8 @@
 #include "core/cloud.hpp"
 
-#include <algorithm>
 #include <array>
-#include <cctype>
+
+#include "core/text.hpp"
 
 namespace auditsync {
 namespace {
@@ -19,10 +19,7 @@ constexpr std::array<CloudEndpoints, 4> kClouds = {{
 
 std::optional<CloudEndpoints> FindCloud(std::string_view name) {
   for (const auto& cloud : kClouds) {
-    if (std::equal(name.begin(), name.end(), cloud.name.begin(), cloud.name.end(),
-                   [](char a, char b) { return std::tolower(a) == std::tolower(b); })) {
-      return cloud;
-    }
+    if (EqualsIgnoreCase(name, cloud.name)) return cloud;
   }
   return std::nullopt;
 }

@@ -12,6 +12,7 @@
 
 #include "core/cloud.hpp"
 #include "core/error.hpp"
+#include "core/text.hpp"
 #include "core/time.hpp"
 
 namespace auditsync {
@@ -73,13 +74,6 @@ constexpr std::array<SettingSpec, 23> kSettingTable = {{
      "trace, debug, info, warn, error or off", "", false},
 }};
 
-std::string Trim(std::string_view text) {
-  const auto first = text.find_first_not_of(" \t\r\n");
-  if (first == std::string_view::npos) return {};
-  const auto last = text.find_last_not_of(" \t\r\n");
-  return std::string(text.substr(first, last - first + 1));
-}
-
 std::vector<std::string> SplitList(std::string_view text) {
   std::vector<std::string> items;
   size_t start = 0;
@@ -87,7 +81,7 @@ std::vector<std::string> SplitList(std::string_view text) {
     const auto comma = text.find(',', start);
     const auto item =
         Trim(text.substr(start, comma == std::string_view::npos ? text.npos : comma - start));
-    if (!item.empty()) items.push_back(item);
+    if (!item.empty()) items.emplace_back(item);
     if (comma == std::string_view::npos) break;
     start = comma + 1;
   }
@@ -127,7 +121,7 @@ class Resolver {
   explicit Resolver(const RawSettings& raw) : raw_(raw) {}
 
   std::string Text(std::string_view key) const {
-    if (auto value = raw_.Get(key)) return Trim(*value);
+    if (auto value = raw_.Get(key)) return std::string(Trim(*value));
     return std::string(FindSetting(key)->default_text);
   }
 
@@ -143,8 +137,9 @@ class Resolver {
     long long value = 0;
     const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
     if (ec != std::errc() || end != text.data() + text.size() || value < min || value > max) {
-      Fail(key, "is `" + text + "`, not a whole number from " + std::to_string(min) + " to " +
-                    std::to_string(max),
+      Fail(key,
+           "is `" + text + "`, not a whole number from " + std::to_string(min) + " to " +
+               std::to_string(max),
            "Use a number in that range.");
     }
     return value;
@@ -303,7 +298,7 @@ Config ResolveConfig(const RawSettings& raw, bool need_credentials) {
   config.tenant_id = resolve.Text("tenant_id");
   config.client_id = resolve.Text("client_id");
   config.cloud = resolve.Text("cloud");
-  std::transform(config.cloud.begin(), config.cloud.end(), config.cloud.begin(), ::tolower);
+  config.cloud = Lowercase(config.cloud);
   const auto cloud = FindCloud(config.cloud);
   if (!cloud) {
     resolve.Fail("cloud", "is `" + config.cloud + "`, which is not a known cloud",
@@ -364,7 +359,7 @@ Config ResolveConfig(const RawSettings& raw, bool need_credentials) {
                  "Keep only one of them, so that it is clear which secret is used.");
   }
   if (secret_text && !Trim(*secret_text).empty()) {
-    config.client_secret = Secret(Trim(*secret_text));
+    config.client_secret = Secret(std::string(Trim(*secret_text)));
   } else if (!secret_file.empty()) {
     config.client_secret = Secret(ReadSecretFile(secret_file, resolve));
   }

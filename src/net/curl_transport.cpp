@@ -8,11 +8,11 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
-#include <strings.h>
 #include <mutex>
 #include <vector>
 
 #include "core/error.hpp"
+#include "core/text.hpp"
 
 namespace auditsync {
 namespace {
@@ -83,17 +83,11 @@ size_t WriteHeader(char* data, size_t size, size_t count, void* user) {
   }
   const auto colon = line.find(':');
   if (colon != std::string_view::npos) {
-    auto value = line.substr(colon + 1);
     const auto name = line.substr(0, colon);
-    while (!value.empty() && (value.front() == ' ' || value.front() == '\t'))
-      value.remove_prefix(1);
-    while (!value.empty() &&
-           (value.back() == '\r' || value.back() == '\n' || value.back() == ' ')) {
-      value.remove_suffix(1);
-    }
+    const auto value = Trim(line.substr(colon + 1));
     response->headers.emplace_back(std::string(name), std::string(value));
     // Knowing the size up front, the body is received into one buffer with no regrowth.
-    if (name.size() == 14 && strncasecmp(name.data(), "content-length", 14) == 0) {
+    if (EqualsIgnoreCase(name, "content-length")) {
       const auto length = std::strtoull(std::string(value).c_str(), nullptr, 10);
       if (length > 0 && length < (1ULL << 31)) response->body.reserve(length + kBodySlack);
     }

@@ -1,16 +1,12 @@
 #include "net/http.hpp"
 
-#include <algorithm>
-#include <cctype>
+#include "core/text.hpp"
 
 namespace auditsync {
 
 std::string_view HttpResponse::Header(std::string_view name) const {
   for (const auto& [key, value] : headers) {
-    if (std::equal(key.begin(), key.end(), name.begin(), name.end(),
-                   [](char a, char b) { return std::tolower(a) == std::tolower(b); })) {
-      return value;
-    }
+    if (EqualsIgnoreCase(key, name)) return value;
   }
   return {};
 }

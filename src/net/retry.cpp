@@ -1,5 +1,7 @@
 #include "net/retry.hpp"
 
+#include "core/text.hpp"
+
 #include <algorithm>
 #include <charconv>
 #include <cmath>
@@ -14,8 +16,7 @@ bool IsRetryableStatus(long status) {
 bool IsRefusalStatus(long status) { return status == 429 || status == 503; }
 
 std::optional<std::chrono::milliseconds> ParseRetryAfter(std::string_view value, Instant now) {
-  while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
-  while (!value.empty() && value.back() == ' ') value.remove_suffix(1);
+  value = Trim(value);
   if (value.empty()) return std::nullopt;
   if (std::isdigit(static_cast<unsigned char>(value.front()))) {
     double seconds = 0;

@@ -4,27 +4,12 @@
 
 #include <algorithm>
 
+#include "core/text.hpp"
 #include "net/http.hpp"
 
 namespace auditsync {
 namespace od = simdjson::ondemand;
 namespace {
-
-// ASCII only, without the C locale: ids, UPNs and property names are compared and lowered this
-// way for every record, and std::tolower is a library call per character.
-constexpr char AsciiLower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; }
-
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return AsciiLower(x) == AsciiLower(y);
-         });
-}
-
-std::string Lowercase(std::string_view text) {
-  std::string lower(text);
-  for (auto& c : lower) c = AsciiLower(c);
-  return lower;
-}
 
 // A view into a padded buffer: simdjson reads up to SIMDJSON_PADDING bytes past the end, which
 // for a slice of the page are the page's own following bytes or its padding.
