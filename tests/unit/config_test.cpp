@@ -116,8 +116,8 @@ TEST_F(ConfigTest, MistakesNameTheSettingTheSourceAndTheFix) {
   ExpectConfigError([&] { Load(std::string(kMinimal) + "cloud = \"mars\"\n"); },
                     "commercial, gcc, gcchigh, dod");
   ExpectConfigError([&] { Load(std::string(kMinimal) + "window = \"soon\"\n"); }, "30s");
-  ExpectConfigError(
-      [&] { Load(std::string(kMinimal) + "window = \"99999999999999999999\"\n"); }, "30s");
+  ExpectConfigError([&] { Load(std::string(kMinimal) + "window = \"99999999999999999999\"\n"); },
+                    "30s");
   ExpectConfigError([&] { Load(std::string(kMinimal) + "window = \"9999999999999999\"\n"); },
                     "ten years");
   ExpectConfigError([&] { Load(std::string(kMinimal) + "page_size = 0\n"); }, "from 1 to");

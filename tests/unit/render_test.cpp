@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <cstdlib>
+#include <fstream>
 #include <sstream>
 
 namespace auditsync {
@@ -100,5 +102,30 @@ TEST(Render, TableColumnsStayAlignedWithWideCharacters) {
   EXPECT_EQ(column_of(first, "env-1"), expected);
   EXPECT_EQ(column_of(second, "env-2"), expected);
 }
+}  // namespace
+}  // namespace auditsync
+
+namespace auditsync {
+namespace {
+
+// Golden files (STYLE.md habit 11): tests/golden/apps.{table,csv,json} hold the exact output for
+// the fixture rows. Set AUDITSYNC_UPDATE_GOLDEN=1 to rewrite them after an intended change.
+void ExpectGolden(ReportFormat format, const std::string& name) {
+  std::ostringstream out;
+  RenderAppsReport(Rows(), format, out);
+  const std::string path = std::string(AUDITSYNC_SOURCE_DIR) + "/tests/golden/" + name;
+  if (std::getenv("AUDITSYNC_UPDATE_GOLDEN") != nullptr) {
+    std::ofstream(path, std::ios::binary) << out.str();
+  }
+  std::ifstream file(path, std::ios::binary);
+  std::stringstream expected;
+  expected << file.rdbuf();
+  EXPECT_EQ(out.str(), expected.str()) << "differs from " << path;
+}
+
+TEST(Render, TableMatchesItsGoldenFile) { ExpectGolden(ReportFormat::kTable, "apps.table"); }
+TEST(Render, CsvMatchesItsGoldenFile) { ExpectGolden(ReportFormat::kCsv, "apps.csv"); }
+TEST(Render, JsonMatchesItsGoldenFile) { ExpectGolden(ReportFormat::kJson, "apps.json"); }
+
 }  // namespace
 }  // namespace auditsync

@@ -145,8 +145,10 @@ TEST_F(StoreTest, FirstSeenAndDeletionAreKept) {
   sqlite3_prepare_v2(db, "SELECT first_seen, deleted_on, last_launched_by FROM apps", -1,
                      &statement, nullptr);
   ASSERT_EQ(sqlite3_step(statement), SQLITE_ROW);
-  EXPECT_EQ(sqlite3_column_int64(statement, 0), At("2026-11-01T09:00:00Z").time_since_epoch().count());
-  EXPECT_EQ(sqlite3_column_int64(statement, 1), At("2026-11-01T15:00:00Z").time_since_epoch().count());
+  EXPECT_EQ(sqlite3_column_int64(statement, 0),
+            At("2026-11-01T09:00:00Z").time_since_epoch().count());
+  EXPECT_EQ(sqlite3_column_int64(statement, 1),
+            At("2026-11-01T15:00:00Z").time_since_epoch().count());
   EXPECT_STREQ(reinterpret_cast<const char*>(sqlite3_column_text(statement, 2)), "bob");
   sqlite3_finalize(statement);
   sqlite3_close(db);
