@@ -250,7 +250,6 @@ TEST(Errors, AServerCertificateThatIsNotTrustedIsRefused) {
   EXPECT_EQ(result.exit_code, 6);
   EXPECT_NE(result.err.find("ca_bundle"), std::string::npos) << result.err;
   EXPECT_EQ(emulator.Stats()["tokens_issued"], 0);
-
 }
 
 TEST(Errors, AWrongSecretIsExplainedWithoutShowingIt) {

@@ -108,7 +108,7 @@ void GraphAuditClient::ThrowFor(const HttpRequest& request, const HttpResponse& 
 }
 
 std::optional<std::string> GraphAuditClient::FindQuery(const std::string& display_name,
-                                                        Instant start, Instant end) {
+                                                       Instant start, Instant end) {
   HttpRequest request;
   request.url = QueriesUrl();
   // The listing may be paged like any Graph collection.

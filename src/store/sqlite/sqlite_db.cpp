@@ -47,8 +47,8 @@ Database::Database(const std::string& path) : path_(path) {
 Database::~Database() { sqlite3_close(db_); }
 
 void Database::Fail(std::string_view what) const {
-  throw StorageError("database " + path_ + ": " + std::string(what) + " failed: " +
-                     sqlite3_errmsg(db_) + Hint(sqlite3_errcode(db_)));
+  throw StorageError("database " + path_ + ": " + std::string(what) +
+                     " failed: " + sqlite3_errmsg(db_) + Hint(sqlite3_errcode(db_)));
 }
 
 void Database::Execute(std::string_view sql) {

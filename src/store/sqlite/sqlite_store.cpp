@@ -205,7 +205,8 @@ ON CONFLICT (app_id) DO UPDATE SET
     auto& statement = insert_records[rows];
     if (!statement) {
       std::string sql =
-          "INSERT OR IGNORE INTO audit_records (record_id, created_at, operation, record_type, workload, "
+          "INSERT OR IGNORE INTO audit_records (record_id, created_at, operation, record_type, "
+          "workload, "
           "app_id, app_name, environment_id, environment_name, user_upn, window_id, stored_at, "
           "raw) VALUES ";
       for (size_t row = 0; row < rows; ++row) {
@@ -267,8 +268,8 @@ std::string SqliteStore::InstallationId() {
   std::random_device random;
   char id[17];
   std::snprintf(id, sizeof id, "%08x%08x", random(), random());
-  sqlite::Statement insert(impl_->db,
-                           "INSERT OR IGNORE INTO meta (key, value) VALUES ('installation_id', ?1)");
+  sqlite::Statement insert(
+      impl_->db, "INSERT OR IGNORE INTO meta (key, value) VALUES ('installation_id', ?1)");
   insert.Bind(1, std::string_view(id)).Run();
   return InstallationId();  // the stored one, should another process have won the race
 }
