@@ -107,7 +107,7 @@ ExitCode RunDemo(const DemoOptions& options, const std::string& log_level) {
             << " quarantined (unreadable).\n"
             << "Try: ./build/release/auditsync report apps --database " << config.database
             << " --format json\n"
-            << "For a real tenant, see README.md (Configuration).\n";
+            << "To collect from a real tenant, see \"Using it on a real tenant\" in README.md.\n";
   return code;
 }
 
@@ -126,7 +126,7 @@ void SetupDemoCommand(CLI::App& app, GlobalFlags& flags, CommandAction& action) 
       const auto level_flag = flags.values.find("log_level");
       const std::string level = level_flag != flags.values.end() && !level_flag->second.empty()
                                     ? level_flag->second
-                                    : "warn";
+                                    : "error";  // the summary says what the log would
       InitLogging(level);
       return RunDemo(*options, level);
     };
