@@ -113,6 +113,11 @@ struct SqliteStore::Impl {
     db.Execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;");
     // Statement journals (a multi-row insert keeps one) stay in memory instead of a temp file.
     db.Execute("PRAGMA temp_store=MEMORY");
+    // 32 MiB of page cache: one page of records dirties about 3.5 MiB (table pages and the index
+    // leaves of its hour), and SQLite's 2 MiB default spilled it to the WAL mid-transaction,
+    // writing pages twice and reading them back (measured: 1M-record ingest 8.7 -> 7.0 us CPU per
+    // record). Bounded, so memory stays flat whatever the record count.
+    db.Execute("PRAGMA cache_size=-32768");
     Migrate();
     insert_quarantine = std::make_unique<sqlite::Statement>(
         db,
