@@ -26,6 +26,7 @@ class FakeTransport : public HttpTransport {
 
   HttpResponse Send(const HttpRequest& request) override {
     requests.push_back(request);
+    if (responder) return responder(request);
     if (answers.empty()) throw TransportError("no scripted answer", "test");
     auto answer = std::move(answers.front());
     answers.pop_front();
@@ -38,6 +39,8 @@ class FakeTransport : public HttpTransport {
     return std::get<HttpResponse>(std::move(answer));
   }
 
+  // When set, answers every request instead of the queue (for conversations routed by URL).
+  std::function<HttpResponse(const HttpRequest&)> responder;
   std::deque<Answer> answers;
   std::vector<HttpRequest> requests;
 };
