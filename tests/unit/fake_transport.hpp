@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "net/http.hpp"
+#include "net/http_client.hpp"
 
 namespace auditsync::testing {
 
@@ -44,5 +45,18 @@ class FakeTransport : public HttpTransport {
   std::deque<Answer> answers;
   std::vector<HttpRequest> requests;
 };
+
+// An HttpClient over a new FakeTransport (left in `transport`) that retries `attempts` times
+// without sleeping.
+inline std::unique_ptr<HttpClient> MakeFakeHttpClient(FakeTransport*& transport, int attempts) {
+  auto owned = std::make_unique<FakeTransport>();
+  transport = owned.get();
+  RetryEnvironment environment;
+  environment.sleep = [](std::chrono::milliseconds) {};
+  return std::make_unique<HttpClient>(
+      std::move(owned),
+      RetryOptions{attempts, std::chrono::milliseconds(1), std::chrono::milliseconds(1)},
+      environment);
+}
 
 }  // namespace auditsync::testing

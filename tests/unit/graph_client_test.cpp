@@ -24,12 +24,7 @@ const Instant kEnd = *ParseIso8601("2026-11-11T00:00:00Z");
 class GraphClientTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto transport = std::make_unique<FakeTransport>();
-    transport_ = transport.get();
-    RetryEnvironment environment;
-    environment.sleep = [](std::chrono::milliseconds) {};
-    http_ =
-        std::make_unique<HttpClient>(std::move(transport), RetryOptions{3, 1ms, 1ms}, environment);
+    http_ = testing::MakeFakeHttpClient(transport_, 3);
     client_ = std::make_unique<GraphAuditClient>(
         *http_, credential_,
         GraphOptions{"https://graph.test", "beta", 500, {"LaunchPowerApp"}, {}});

@@ -39,12 +39,7 @@ class SyncEngineTest : public ::testing::Test {
                 .string();
     std::filesystem::remove(path_);
     store_ = std::make_unique<SqliteStore>(path_);
-    auto transport = std::make_unique<FakeTransport>();
-    transport_ = transport.get();
-    RetryEnvironment environment;
-    environment.sleep = [](std::chrono::milliseconds) {};
-    http_ =
-        std::make_unique<HttpClient>(std::move(transport), RetryOptions{2, 1ms, 1ms}, environment);
+    http_ = testing::MakeFakeHttpClient(transport_, 2);
     graph_ = std::make_unique<GraphAuditClient>(
         *http_, credential_,
         GraphOptions{"https://graph.test", "v1.0", 100, {"LaunchPowerApp"}, {}});

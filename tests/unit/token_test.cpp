@@ -12,12 +12,7 @@ using testing::FakeTransport;
 class TokenTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto transport = std::make_unique<FakeTransport>();
-    transport_ = transport.get();
-    RetryEnvironment environment;
-    environment.sleep = [](std::chrono::milliseconds) {};
-    http_ =
-        std::make_unique<HttpClient>(std::move(transport), RetryOptions{3, 1ms, 1ms}, environment);
+    http_ = testing::MakeFakeHttpClient(transport_, 3);
     credential_ = std::make_unique<ClientSecretCredential>(
         *http_,
         ClientSecretOptions{"https://login.example", "contoso.onmicrosoft.com", "app-id",
