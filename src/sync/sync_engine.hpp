@@ -51,9 +51,9 @@ class SyncEngine {
   SyncEngine(SqliteStore& store, GraphAuditClient& graph, SyncOptions options,
              SyncClock clock = {});
 
-  // Throws AuthError at once (nothing else can succeed without credentials) and ConfigError for
-  // an impossible range; a window that fails otherwise is recorded and counted, and the others go
-  // on.
+  // Throws AuthError or SignInUnavailable at once (nothing can succeed without a token),
+  // ConfigError for an impossible range, and StorageError; a window that fails otherwise is
+  // recorded and counted, and the others go on.
   SyncSummary Run(const SyncRequest& request);
 
  private:

@@ -204,6 +204,12 @@ TEST(Sync, GoesThroughTheProxyOfHttpsProxy) {
   const auto tunnels = ReadFile(proxy_log);
   const auto target = emulator.BaseUrl().substr(std::string("https://").size());
   EXPECT_NE(tunnels.find(target), std::string::npos) << tunnels;
+  // NO_PROXY exempts the host: a rescan goes direct, and the proxy sees no new tunnel.
+  Override(environment, "NO_PROXY=127.0.0.1");
+  const auto direct =
+      RunAuditsync(workspace, {"sync", "--from", kFrom, "--to", kTo, "--rescan"}, environment);
+  ASSERT_EQ(direct.exit_code, 0) << direct.err;
+  EXPECT_EQ(ReadFile(proxy_log), tunnels);
 }
 
 TEST(Sync, RescanCollectsCompleteWindowsAgain) {

@@ -52,6 +52,21 @@ TEST_F(GraphClientTest, CreatesAQueryWithTheDocumentedBody) {
       R"("filterStartDateTime":"2026-11-10T00:00:00Z","operationFilters":["LaunchPowerApp"]})");
 }
 
+TEST_F(GraphClientTest, SendsServiceFiltersAsAnArrayWhenSet) {
+  GraphAuditClient filtered(
+      *http_, credential_,
+      GraphOptions{"https://graph.test", "v1.0", 500, {"LaunchPowerApp"}, {"PowerPlatform"}});
+  transport_->Queue(201, R"({"id":"q-1"})");
+  filtered.CreateQuery("auditsync x", kStart, kEnd);
+  EXPECT_NE(transport_->requests.at(0).body.find(R"("serviceFilters":["PowerPlatform"])"),
+            std::string::npos)
+      << transport_->requests.at(0).body;
+  // Without service filters, the field is left out (the CoE sends operations only).
+  transport_->Queue(201, R"({"id":"q-2"})");
+  client_->CreateQuery("auditsync y", kStart, kEnd);
+  EXPECT_EQ(transport_->requests.at(1).body.find("serviceFilters"), std::string::npos);
+}
+
 TEST_F(GraphClientTest, ALostReplyIsResolvedByNameAndWindowNotByASecondPost) {
   transport_->QueueDrop();                                                 // the POST: no reply
   transport_->Queue(200, Listing("auditsync x", "2026-11-10T00:00:00Z"));  // found there

@@ -203,6 +203,7 @@ ON CONFLICT (app_id) DO UPDATE SET
   }
 
   sqlite::Database db;
+  std::string installation_id;  // cached: it never changes once made
   // Prepared multi-row inserts, by row count (kInsertBatch, and the sizes of page remainders).
   std::map<size_t, std::unique_ptr<sqlite::Statement>> insert_records;
 
@@ -268,8 +269,9 @@ SyncWindow SqliteStore::GetOrAddWindow(Instant start, Instant end) {
 void SqliteStore::SaveWindow(const SyncWindow& window) { impl_->Save(window); }
 
 std::string SqliteStore::InstallationId() {
+  if (!impl_->installation_id.empty()) return impl_->installation_id;
   sqlite::Statement query(impl_->db, "SELECT value FROM meta WHERE key = 'installation_id'");
-  if (query.Step()) return query.Text(0);
+  if (query.Step()) return impl_->installation_id = query.Text(0);
   std::random_device random;
   char id[17];
   std::snprintf(id, sizeof id, "%08x%08x", random(), random());
