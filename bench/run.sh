@@ -5,6 +5,7 @@
 # memory stays flat as the record count grows. Then runs the parser micro-benchmark.
 #
 #   bench/run.sh [nominal-records-per-day ...]     default: 275000 1100000
+#   BENCH_WRAP="perf record -g -o /tmp/perf.data" bench/run.sh 1100000   (profile auditsync)
 # The emulator's day has a daily cycle, so a nominal size serves about 91% of it; the defaults
 # serve about 250,000 and 1,005,000 records. The table shows the exact count served.
 set -euo pipefail
@@ -46,7 +47,7 @@ for size in "${sizes[@]}"; do
   AUDITSYNC_AUTHORITY="https://127.0.0.1:$port" AUDITSYNC_GRAPH_URL="https://127.0.0.1:$port" \
   AUDITSYNC_CA_BUNDLE="$work/ca.pem" AUDITSYNC_DATABASE="$work/bench.db" \
   AUDITSYNC_POLL_INTERVAL=50ms AUDITSYNC_PAGE_SIZE=1000 AUDITSYNC_LOG_LEVEL=error \
-    /usr/bin/time -v -o "$work/time.txt" "$build/auditsync" sync --from "$from" --to "$to"
+    ${BENCH_WRAP:-} /usr/bin/time -v -o "$work/time.txt" "$build/auditsync" sync --from "$from" --to "$to"
   kill "$emulator_pid"; wait "$emulator_pid" 2>/dev/null || true; emulator_pid=""
   stored=$(sqlite3 "$work/bench.db" 'SELECT count(*) FROM audit_records')
   python3 - "$work/time.txt" "$served" "$stored" <<'PY'

@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include "core/error.hpp"
+#include "store/sqlite/schema.hpp"
 
 namespace auditsync {
 namespace {
@@ -176,6 +177,54 @@ TEST_F(StoreTest, WindowsKeepTheirProgressAcrossReopening) {
   EXPECT_EQ(store_->Frontier(), At("2026-11-02"));
   // The same range gives the same window back.
   EXPECT_EQ(store_->GetOrAddWindow(At("2026-11-01"), At("2026-11-02")).id, window_.id);
+}
+
+TEST_F(StoreTest, GuidIdsThatDifferOnlyInCaseAreOneRecord) {
+  RecordPage page;
+  page.records = {
+      Launch("6f1c2a3b-0000-4d5e-8f90-aabbccddeeff", "2026-11-01T10:00:00Z", "a", "amy"),
+      Launch("6F1C2A3B-0000-4D5E-8F90-AABBCCDDEEFF", "2026-11-01T10:00:00Z", "a", "amy"),
+      // Not GUIDs: compared as text, never equal to a GUID's bytes.
+      Launch("not-a-guid", "2026-11-01T10:00:00Z", "a", "bob"),
+      Launch("NOT-A-GUID", "2026-11-01T10:00:00Z", "a", "bob"),
+      Launch("0123456789abcdef", "2026-11-01T10:00:00Z", "a", "bob")};
+  const auto outcome = store_->CommitPage(window_, page);
+  EXPECT_EQ(outcome.inserted, 4);
+  EXPECT_EQ(outcome.duplicates, 1);
+  const auto usage = store_->QueryAppUsage(At("2026-11-01"), At("2026-11-02"));
+  ASSERT_EQ(usage.size(), 1U);
+  EXPECT_EQ(usage[0].launches, 4);
+}
+
+// A database made by a version-1 auditsync, with two copies of a record that the old text key
+// told apart by case.
+TEST_F(StoreTest, MigratesAVersionOneDatabaseAndMergesCaseCopies) {
+  store_.reset();
+  for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path_ + suffix);
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
+  const std::string v1 = std::string(sqlite::kMigrations[0]) + R"sql(
+INSERT INTO audit_records (record_id, created_at, operation, record_type, app_id, user_upn,
+                           stored_at, raw)
+VALUES ('6f1c2a3b-0000-4d5e-8f90-aabbccddeeff', 1761991200, 'LaunchPowerApp', 256, 'a', 'amy', 0, '{}'),
+       ('6F1C2A3B-0000-4D5E-8F90-AABBCCDDEEFF', 1761991200, 'LaunchPowerApp', 256, 'a', 'amy', 0, '{}'),
+       ('legacy-id', 1761991300, 'LaunchPowerApp', 256, 'a', 'bob', 0, '{}');
+PRAGMA user_version = 1;
+)sql";
+  ASSERT_EQ(sqlite3_exec(db, v1.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(db);
+
+  store_ = std::make_unique<SqliteStore>(path_);
+  EXPECT_EQ(store_->CountRecords(), 2);
+  // The migrated rows keep deduplicating new copies.
+  window_ = store_->GetOrAddWindow(At("2026-11-01"), At("2026-11-02"));
+  RecordPage page;
+  page.records = {
+      Launch("6f1c2a3b-0000-4d5e-8f90-aabbccddeeff", "2025-11-01T10:00:00Z", "a", "amy"),
+      Launch("legacy-id", "2025-11-01T10:01:40Z", "a", "bob")};
+  const auto outcome = store_->CommitPage(window_, page);
+  EXPECT_EQ(outcome.inserted, 0);
+  EXPECT_EQ(outcome.duplicates, 2);
 }
 
 TEST_F(StoreTest, RefusesADatabaseFromANewerVersion) {

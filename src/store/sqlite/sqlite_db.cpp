@@ -85,6 +85,11 @@ Statement& Statement::BindView(int index, std::string_view value) {
   return *this;
 }
 
+Statement& Statement::BindBlobView(int index, const void* bytes, size_t size) {
+  sqlite3_bind_blob(statement_, index, bytes, static_cast<int>(size), SQLITE_STATIC);
+  return *this;
+}
+
 Statement& Statement::BindOptional(int index, const std::optional<std::string>& value) {
   return value ? Bind(index, std::string_view(*value)) : BindNull(index);
 }

@@ -38,6 +38,8 @@ class Statement {
   Statement& Bind(int index, std::string_view value);  // bound as TEXT, copied
   // Bound as TEXT without a copy: `value` must outlive the next Step/Run.
   Statement& BindView(int index, std::string_view value);
+  // Bound as a BLOB without a copy: `bytes` must outlive the next Step/Run.
+  Statement& BindBlobView(int index, const void* bytes, size_t size);
   Statement& BindOptional(int index, const std::optional<std::string>& value);
   Statement& BindOptional(int index, std::optional<int64_t> value);
   Statement& BindNull(int index);
