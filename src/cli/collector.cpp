@@ -1,6 +1,7 @@
 #include "cli/collector.hpp"
 
 #include "auth/client_secret_credential.hpp"
+#include "cli/commands.hpp"
 #include "core/file_lock.hpp"
 #include "core/log.hpp"
 #include "net/curl_transport.hpp"
@@ -24,8 +25,9 @@ ExitCode CollectOnce(const Config& config, const SyncRequest& request) {
                                       config.operations, config.service_filters});
   SyncEngine engine(
       store, graph,
-      SyncOptions{config.window, config.initial_lookback, config.max_queries_in_flight,
-                  config.poll_interval, config.query_timeout});
+      SyncOptions{config.window, config.initial_lookback, config.settle_after, config.query_budget,
+                  config.max_queries_in_flight, config.poll_interval, config.query_timeout},
+      SyncClock{.now = CommandNow});
   const auto summary = engine.Run(request);
   spdlog::info(
       "sync {}..{} finished: {} window(s) complete, {} failed; {} new record(s), {} already "

@@ -35,7 +35,7 @@ void SetupReportCommand(CLI::App& app, GlobalFlags& flags, CommandAction& action
         throw ConfigError("there is no database at " + config.database +
                           ". Run `auditsync sync` first, or set `database` to its path.");
       }
-      const Instant now = NowUtc();
+      const Instant now = CommandNow();
       const Instant from =
           options->from.empty() ? Instant::min() : ParseTimeFlag("--from", options->from, now);
       const Instant to =

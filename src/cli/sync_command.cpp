@@ -26,7 +26,7 @@ void SetupSyncCommand(CLI::App& app, GlobalFlags& flags, CommandAction& action) 
     action = [&app, &flags, options] {
       const auto config = LoadConfig(app, flags, /*need_credentials=*/true);
       InitLogging(config.log_level);
-      const Instant now = NowUtc();
+      const Instant now = CommandNow();
       SyncRequest request;
       if (!options->from.empty()) {
         request.from = ParseTimeFlag("--from", options->from, now);

@@ -1,6 +1,26 @@
+#include <cstdlib>
+
 #include "cli/commands.hpp"
+#include "core/log.hpp"
 
 namespace auditsync {
+
+Instant CommandNow() {
+  // Read once: every part of a command must agree on the time.
+  static const Instant now = [] {
+    const char* fake = std::getenv("AUDITSYNC_TEST_NOW");
+    if (fake == nullptr || *fake == '\0') return NowUtc();
+    const auto parsed = ParseIso8601(fake);
+    if (!parsed) {
+      throw ConfigError(std::string("AUDITSYNC_TEST_NOW `") + fake +
+                        "` is not an ISO 8601 time. Unset it: it is for tests only.");
+    }
+    spdlog::warn("AUDITSYNC_TEST_NOW is set: running as if it were {} (for tests only)",
+                 FormatIso8601(*parsed));
+    return *parsed;
+  }();
+  return now;
+}
 
 Instant ParseTimeFlag(const std::string& flag, const std::string& value, Instant now) {
   const auto instant = ParseTimeArgument(value, now);

@@ -18,7 +18,7 @@
 namespace auditsync {
 namespace {
 
-constexpr std::array<SettingSpec, 23> kSettingTable = {{
+constexpr std::array<SettingSpec, 26> kSettingTable = {{
     {"tenant_id", "AUDITSYNC_TENANT_ID", "--tenant-id", "", "Tenant GUID or verified domain",
      "TenantID", false},
     {"client_id", "AUDITSYNC_CLIENT_ID", "--client-id", "", "App registration (client) id",
@@ -48,8 +48,21 @@ constexpr std::array<SettingSpec, 23> kSettingTable = {{
      "Audit operations to collect (comma-separated)", "", false},
     {"service_filters", "AUDITSYNC_SERVICE_FILTERS", "--service-filters", "",
      "Graph serviceFilters, e.g. PowerPlatform (comma-separated; empty: none)", "", false},
-    {"window", "AUDITSYNC_WINDOW", "--window", "1d",
-     "Time span of one audit log query; a query over its record cap is split in halves", "", false},
+    {"window", "AUDITSYNC_WINDOW", "--window", "1h",
+     "Time span of one audit log query, whole hours; a backfill queries whole days at once, and a "
+     "query over its record cap is split in halves",
+     "", false},
+    {"settle_after", "AUDITSYNC_SETTLE_AFTER", "--settle-after", "1d,2d,7d",
+     "When each window is scanned again for records published late, after its end "
+     "(comma-separated; `none`: never). Re-scans query a day at once",
+     "", false},
+    {"query_budget", "AUDITSYNC_QUERY_BUDGET", "--query-budget", "200",
+     "Audit log queries that may be submitted per rolling 24 hours (the tenant's allocation; "
+     "other tools of the tenant share it)",
+     "", false},
+    {"max_unfinished_queries", "AUDITSYNC_MAX_UNFINISHED_QUERIES", "--max-unfinished-queries", "50",
+     "The tenant's limit of queries queued or running at once; caps max_queries_in_flight", "",
+     false},
     {"initial_lookback", "AUDITSYNC_INITIAL_LOOKBACK", "--initial-lookback", "7d",
      "How far back the first sync starts when there is no checkpoint",
      "Audit Logs - Minutes to Look Back", false},
@@ -338,11 +351,33 @@ Config ResolveConfig(const RawSettings& raw, bool need_credentials) {
   }
   config.service_filters = SplitList(resolve.Text("service_filters"));
   config.window = std::chrono::duration_cast<std::chrono::seconds>(
-      resolve.Duration("window", std::chrono::minutes(1)));
+      resolve.Duration("window", std::chrono::hours(1)));
+  if (config.window % std::chrono::hours(1) != std::chrono::seconds(0)) {
+    resolve.Fail("window", "is not a whole number of hours",
+                 "Give 1h, 2h, 6h, 1d or another whole number of hours: completeness is tracked "
+                 "per hour.");
+  }
+  config.settle_after.clear();
+  if (const auto text = resolve.Text("settle_after"); text != "none") {
+    for (const auto& item : SplitList(text)) {
+      const auto offset = ParseSettingDuration(item);
+      if (!offset || *offset < std::chrono::hours(1)) {
+        resolve.Fail("settle_after", "has `" + item + "`, which is not a duration of 1h or more",
+                     "List durations such as 1d,2d,7d, or write none.");
+      }
+      config.settle_after.push_back(std::chrono::duration_cast<std::chrono::seconds>(*offset));
+    }
+    std::sort(config.settle_after.begin(), config.settle_after.end());
+  }
+  config.query_budget = static_cast<int>(resolve.Integer("query_budget", 1, 100000));
+  config.max_unfinished_queries =
+      static_cast<int>(resolve.Integer("max_unfinished_queries", 1, 10000));
   config.initial_lookback = std::chrono::duration_cast<std::chrono::seconds>(
       resolve.Duration("initial_lookback", std::chrono::minutes(1)));
   config.page_size = static_cast<int>(resolve.Integer("page_size", 1, 10000));
-  config.max_queries_in_flight = static_cast<int>(resolve.Integer("max_queries_in_flight", 1, 50));
+  config.max_queries_in_flight =
+      std::min(static_cast<int>(resolve.Integer("max_queries_in_flight", 1, 10000)),
+               config.max_unfinished_queries);
   config.poll_interval = resolve.Duration("poll_interval", std::chrono::milliseconds(1));
   config.query_timeout = std::chrono::duration_cast<std::chrono::seconds>(
       resolve.Duration("query_timeout", std::chrono::seconds(1)));

@@ -69,6 +69,9 @@ struct Config {
   std::vector<std::string> operations;
   std::vector<std::string> service_filters;
   std::chrono::seconds window{};
+  std::vector<std::chrono::seconds> settle_after;  // ascending; empty: no re-scans
+  int query_budget = 0;
+  int max_unfinished_queries = 0;
   std::chrono::seconds initial_lookback{};
   int page_size = 0;
   int max_queries_in_flight = 0;

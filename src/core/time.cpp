@@ -191,6 +191,21 @@ std::optional<Instant> ParseTimeArgument(std::string_view text, Instant now) {
   return std::nullopt;
 }
 
+std::string FormatDuration(std::chrono::seconds duration) {
+  if (duration == seconds(0)) return "0s";
+  std::string text = duration < seconds(0) ? "-" : "";
+  auto rest = duration < seconds(0) ? -duration : duration;
+  const std::pair<seconds, char> units[] = {
+      {days(1), 'd'}, {hours(1), 'h'}, {minutes(1), 'm'}, {seconds(1), 's'}};
+  for (const auto& [unit, letter] : units) {
+    if (rest >= unit) {
+      text += std::to_string(rest / unit) + letter;
+      rest %= unit;
+    }
+  }
+  return text;
+}
+
 Instant NowUtc() { return std::chrono::floor<seconds>(std::chrono::system_clock::now()); }
 
 }  // namespace auditsync

@@ -30,6 +30,21 @@ std::string FormatHttpDate(Instant instant);
 // Parses a signed duration such as `-7d`, `12h`, `-30m`, `45s`, `1d12h`.
 std::optional<std::chrono::seconds> ParseDuration(std::string_view text);
 
+// The shortest text ParseDuration reads back: `1d`, `2h30m`, `45s`, `0s`; `-` before a negative.
+std::string FormatDuration(std::chrono::seconds duration);
+
+// The latest multiple of `unit` since the Unix epoch at or before `instant` (unit > 0), and the
+// earliest at or after it.
+constexpr Instant AlignDown(Instant instant, std::chrono::seconds unit) {
+  auto count = instant.time_since_epoch() / unit;
+  if (instant.time_since_epoch() % unit < std::chrono::seconds(0)) --count;
+  return Instant(count * unit);
+}
+constexpr Instant AlignUp(Instant instant, std::chrono::seconds unit) {
+  const Instant down = AlignDown(instant, unit);
+  return down == instant ? down : down + unit;
+}
+
 // Parses a CLI time: an ISO 8601 instant, or a relative duration from `now` (`-7d`).
 std::optional<Instant> ParseTimeArgument(std::string_view text, Instant now);
 

@@ -13,20 +13,36 @@ constexpr std::array<std::pair<WindowState, std::string_view>, 6> kNames = {{
     {WindowState::kFailed, "failed"},
     {WindowState::kSplit, "split"},
 }};
-}  // namespace
+constexpr std::array<std::pair<ScanKind, std::string_view>, 2> kKindNames = {{
+    {ScanKind::kInitial, "initial"},
+    {ScanKind::kSettle, "settle"},
+}};
 
-std::string_view WindowStateName(WindowState state) {
-  for (const auto& [value, name] : kNames) {
-    if (value == state) return name;
+template <typename Value, size_t N>
+std::string_view NameOf(const std::array<std::pair<Value, std::string_view>, N>& names,
+                        Value value) {
+  for (const auto& [candidate, name] : names) {
+    if (candidate == value) return name;
   }
   return "unknown";
 }
 
-std::optional<WindowState> ParseWindowState(std::string_view name) {
-  for (const auto& [value, text] : kNames) {
+template <typename Value, size_t N>
+std::optional<Value> ValueOf(const std::array<std::pair<Value, std::string_view>, N>& names,
+                             std::string_view name) {
+  for (const auto& [value, text] : names) {
     if (text == name) return value;
   }
   return std::nullopt;
 }
+}  // namespace
+
+std::string_view WindowStateName(WindowState state) { return NameOf(kNames, state); }
+
+std::optional<WindowState> ParseWindowState(std::string_view name) { return ValueOf(kNames, name); }
+
+std::string_view ScanKindName(ScanKind kind) { return NameOf(kKindNames, kind); }
+
+std::optional<ScanKind> ParseScanKind(std::string_view name) { return ValueOf(kKindNames, name); }
 
 }  // namespace auditsync

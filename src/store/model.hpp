@@ -22,10 +22,26 @@ enum class WindowState {
 std::string_view WindowStateName(WindowState state);
 std::optional<WindowState> ParseWindowState(std::string_view name);
 
+// Why a window is scanned.
+enum class ScanKind {
+  kInitial,  // its first collection
+  kSettle,   // again, after the records published late have had time to arrive
+};
+
+std::string_view ScanKindName(ScanKind kind);
+std::optional<ScanKind> ParseScanKind(std::string_view name);
+
 struct SyncWindow {
   int64_t id = 0;
+  ScanKind kind = ScanKind::kInitial;
+  int64_t parent_id = 0;  // the window this one is a half of (split); 0 for a planned window
+  int64_t root_id = 0;    // the planned window this one belongs to (its own id when planned)
   Instant start{};
   Instant end{};
+  // When this scan was planned. Its queries are made later, so they hold every record that was
+  // published by then: the hour it covers is complete "as of" this time.
+  Instant planned_at{};
+  std::optional<Instant> scanned_at;  // planned_at of its last complete scan
   WindowState state = WindowState::kPending;
   std::string query_id;
   std::string query_name;  // displayName given to the query: finds it again after a lost reply
@@ -35,6 +51,12 @@ struct SyncWindow {
   int attempts = 0;
   std::string last_error;
   std::string last_request_id;
+};
+
+// An hour whose records are all stored, as far as they had been published by `scanned_at`.
+struct CoveredHour {
+  Instant start{};
+  Instant scanned_at{};
 };
 
 // What one committed page changed.

@@ -1,8 +1,10 @@
 #include "sync/sync_engine.hpp"
 
+#include <algorithm>
 #include <deque>
 #include <set>
 #include <thread>
+#include <tuple>
 
 #include "core/error.hpp"
 #include "core/log.hpp"
@@ -18,8 +20,11 @@ bool IsTerminal(const std::string& status) {
 bool IsWaiting(const std::string& status) { return status == "notStarted" || status == "running"; }
 
 std::string Describe(const SyncWindow& window) {
-  return FormatIso8601(window.start) + ".." + FormatIso8601(window.end);
+  return (window.kind == ScanKind::kSettle ? "settle scan " : "") + FormatIso8601(window.start) +
+         ".." + FormatIso8601(window.end);
 }
+
+constexpr std::chrono::seconds kHour = std::chrono::hours(1);
 
 // The error kept on a window whose one-second query still hit the record cap.
 constexpr const char* kTruncated =
@@ -38,34 +43,69 @@ SyncEngine::SyncEngine(SqliteStore& store, GraphAuditClient& graph, SyncOptions 
   }
 }
 
-SyncSummary SyncEngine::Run(const SyncRequest& request) {
+std::pair<Instant, Instant> SyncEngine::Plan(const SyncRequest& request, SyncSummary& summary) {
   const Instant now = clock_.now();
-  SyncSummary summary;
-  summary.to = std::min(request.to.value_or(now), now);
-  summary.from =
-      request.from ? *request.from : store_.Frontier().value_or(now - options_.initial_lookback);
-  if (summary.from >= summary.to && request.from) {
-    throw ConfigError("--from " + FormatIso8601(summary.from) + " is not before --to " +
-                      FormatIso8601(summary.to) +
-                      " (--to cannot be in the future). Give an earlier --from.");
+  // Only closed windows, and whole hours: a window still open would be scanned before its
+  // records exist, and completeness is tracked per hour.
+  const Instant last_closed = AlignDown(now, options_.window);
+  const Instant to = std::min(request.to ? AlignUp(*request.to, kHour) : last_closed, last_closed);
+  const Instant from =
+      AlignDown(request.from ? *request.from
+                             : store_.Frontier().value_or(last_closed - options_.initial_lookback),
+                kHour);
+  if (request.from && request.to && *request.from >= *request.to) {
+    throw ConfigError("--from " + FormatIso8601(*request.from) + " is not before --to " +
+                      FormatIso8601(*request.to) + ". Give an earlier --from.");
   }
-  for (const auto& [start, end] : PlanWindows(summary.from, summary.to, options_.window)) {
-    auto window = store_.GetOrAddWindow(start, end);
-    if (request.rescan && window.state == WindowState::kComplete) {
-      window.state = WindowState::kPending;
-      window.query_id.clear();
-      window.query_name.clear();
-      window.next_link.clear();
-      store_.SaveWindow(window);
+  if (request.from && from >= to) {
+    throw ConfigError("--from " + FormatIso8601(*request.from) +
+                      " is in a window that has not closed yet (windows close every " +
+                      FormatDuration(options_.window) + "; the last closed at " +
+                      FormatIso8601(last_closed) + "). Give an earlier --from.");
+  }
+  for (const auto& [start, end] : PlanInitialWindows(from, to, options_.window)) {
+    auto window = store_.PlanWindow(ScanKind::kInitial, start, end, now);
+    if (request.rescan && window.state == WindowState::kComplete) store_.RestartWindow(window, now);
+  }
+  if (!options_.settle_after.empty()) {
+    const auto hours = store_.UnsettledHours(options_.settle_after.back());
+    for (const auto& [start, end] : PlanSettleScans(hours, options_.settle_after, now)) {
+      auto scan = store_.PlanWindow(ScanKind::kSettle, start, end, now);
+      // A scan still under way from an earlier run goes on; a finished one is run again.
+      if (scan.state == WindowState::kComplete || scan.state == WindowState::kSplit) {
+        store_.RestartWindow(scan, now);
+      }
+      ++summary.settle_scans;
     }
   }
-  // Everything unfinished, including windows that failed in earlier runs: they are retried first,
-  // oldest first, so coverage closes from the past forward.
+  return {from, std::max(from, to)};
+}
+
+int64_t SyncEngine::BudgetLeft() {
+  return options_.query_budget - store_.SubmissionsSince(clock_.now() - std::chrono::hours(24));
+}
+
+SyncSummary SyncEngine::Run(const SyncRequest& request) {
+  SyncSummary summary;
+  std::tie(summary.from, summary.to) = Plan(request, summary);
+  // Work already paid for comes first (pages being read, queries submitted); then the freshest
+  // windows, first scans before settle scans, so that a spent allocation delays old work, never
+  // the newest hour.
   auto pending = store_.UnfinishedWindows();
+  const auto rank = [](const SyncWindow& window) {
+    if (window.state == WindowState::kPaging) return 0;
+    if (!window.query_id.empty()) return 1;
+    return window.kind == ScanKind::kInitial ? 2 : 3;
+  };
+  std::stable_sort(pending.begin(), pending.end(), [&](const SyncWindow& a, const SyncWindow& b) {
+    return std::make_tuple(rank(a), b.end, b.start) < std::make_tuple(rank(b), a.end, a.start);
+  });
   std::deque<SyncWindow> work(pending.begin(), pending.end());
   std::set<int64_t> failed_this_run;
-  spdlog::info("sync {}..{}: {} window(s) to collect", FormatIso8601(summary.from),
-               FormatIso8601(summary.to), work.size());
+  std::set<int64_t> deferred;
+  spdlog::info("sync {}..{}: {} window(s) to collect ({} settle scan(s) planned)",
+               FormatIso8601(summary.from), FormatIso8601(summary.to), work.size(),
+               summary.settle_scans);
 
   while (!work.empty()) {
     // Queries take minutes to hours server-side: keep the next few submitted while this one is
@@ -75,8 +115,13 @@ SyncSummary SyncEngine::Run(const SyncRequest& request) {
       auto& window = work[i];
       if (!window.query_id.empty() || !window.next_link.empty()) continue;
       if (failed_this_run.contains(window.id)) continue;  // once per run is enough
+      if (BudgetLeft() <= 0) {
+        deferred.insert(window.id);
+        continue;
+      }
       try {
         Submit(window);
+        ++summary.submissions;
       } catch (const AuthError&) {
         throw;
       } catch (const SignInUnavailable&) {
@@ -92,7 +137,11 @@ SyncSummary SyncEngine::Run(const SyncRequest& request) {
     SyncWindow window = std::move(work.front());
     work.pop_front();
     if (window.query_id.empty() && window.next_link.empty()) {
-      ++summary.windows_failed;  // its submission failed just now
+      if (deferred.contains(window.id)) {
+        ++summary.windows_deferred;
+      } else {
+        ++summary.windows_failed;  // its submission failed just now
+      }
       continue;
     }
     const int64_t before = summary.inserted;
@@ -129,6 +178,7 @@ void SyncEngine::Submit(SyncWindow& window) {
     }
   }
   ++window.attempts;
+  store_.RecordSubmission(window, clock_.now());
   window.query_name = "auditsync " + store_.InstallationId() + " " + Describe(window) + " #" +
                       std::to_string(window.id) + "." + std::to_string(window.attempts);
   store_.SaveWindow(window);

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <functional>
 #include <optional>
+#include <vector>
 
 #include "source/graph/graph_audit_client.hpp"
 #include "store/sqlite/sqlite_store.hpp"
@@ -14,8 +15,12 @@
 namespace auditsync {
 
 struct SyncOptions {
-  std::chrono::seconds window{std::chrono::hours(24)};
+  std::chrono::seconds window{std::chrono::hours(1)};
   std::chrono::seconds initial_lookback{std::chrono::days(7)};
+  // After a window's end, when it is scanned again for records published late.
+  std::vector<std::chrono::seconds> settle_after{std::chrono::days(1), std::chrono::days(2),
+                                                 std::chrono::days(7)};
+  int query_budget = 200;  // submissions per rolling 24 hours
   int max_queries_in_flight = 4;
   std::chrono::milliseconds poll_interval{60000};  // the longest wait between status checks
   std::chrono::seconds query_timeout{std::chrono::hours(6)};
@@ -23,7 +28,7 @@ struct SyncOptions {
 
 struct SyncRequest {
   std::optional<Instant> from;  // default: the store's frontier, or now - initial_lookback
-  std::optional<Instant> to;    // default: now
+  std::optional<Instant> to;    // default: the end of the last closed window
   // Collect windows of the range again even when complete (records published late are caught;
   // stored ones are deduplicated).
   bool rescan = false;
@@ -33,6 +38,9 @@ struct SyncSummary {
   int windows_complete = 0;
   int windows_failed = 0;
   int windows_truncated = 0;  // more records in one second than a query may return
+  int windows_deferred = 0;   // left for a later run: the query allocation is spent
+  int settle_scans = 0;       // settle scans planned by this run
+  int64_t submissions = 0;    // queries submitted by this run
   int64_t inserted = 0;
   int64_t duplicates = 0;
   int64_t quarantined = 0;
@@ -57,6 +65,10 @@ class SyncEngine {
   SyncSummary Run(const SyncRequest& request);
 
  private:
+  // Plans the windows of the request and the settle scans now due; returns the range.
+  std::pair<Instant, Instant> Plan(const SyncRequest& request, SyncSummary& summary);
+  // Submissions left in the tenant's rolling 24-hour allocation.
+  int64_t BudgetLeft();
   void Submit(SyncWindow& window);
   // Waits for the window's query; returns its final status, or nullopt when it timed out.
   std::optional<QueryStatus> Await(SyncWindow& window);

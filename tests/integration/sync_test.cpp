@@ -167,14 +167,17 @@ TEST(Sync, WithoutFlagsCollectsTheLastSevenDaysThenContinuesFromTheCheckpoint) {
   Workspace workspace;
   Emulator emulator(workspace, Tenant(10));
   const auto database = workspace.Path("audit.db");
-  const auto environment = ClientEnvironment(emulator, database);
+  auto environment = ClientEnvironment(emulator, database);
+  Override(environment, "AUDITSYNC_TEST_NOW=2026-11-20T10:30:00Z");
   ASSERT_EQ(RunAuditsync(workspace, {"sync"}, environment).exit_code, 0);
   const auto span = QueryRows(database, "SELECT min(start_at), max(end_at) FROM sync_windows");
   const auto from = Instant(std::chrono::seconds(std::stoll(span[0][0])));
   const auto to = Instant(std::chrono::seconds(std::stoll(span[0][1])));
-  EXPECT_NEAR(std::chrono::duration<double>(to - from).count(), 7 * 86400.0, 120.0);
+  // Closed hours only: up to 10:00, seven days back.
+  EXPECT_EQ(FormatIso8601(to), "2026-11-20T10:00:00Z");
+  EXPECT_EQ(FormatIso8601(from), "2026-11-13T10:00:00Z");
   // The next run starts where this one ended.
-  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+  Override(environment, "AUDITSYNC_TEST_NOW=2026-11-20T13:05:00Z");
   ASSERT_EQ(RunAuditsync(workspace, {"sync"}, environment).exit_code, 0);
   const auto later = QueryRows(database, "SELECT min(start_at), max(end_at) FROM sync_windows");
   EXPECT_EQ(later[0][0], span[0][0]);

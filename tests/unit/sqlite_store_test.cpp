@@ -36,7 +36,8 @@ class StoreTest : public ::testing::Test {
                 .string();
     std::filesystem::remove(path_);
     store_ = std::make_unique<SqliteStore>(path_);
-    window_ = store_->GetOrAddWindow(At("2026-11-01"), At("2026-11-02"));
+    window_ = store_->PlanWindow(ScanKind::kInitial, At("2026-11-01"), At("2026-11-02"),
+                                 At("2026-11-03"));
   }
   void TearDown() override {
     store_.reset();
@@ -176,7 +177,10 @@ TEST_F(StoreTest, WindowsKeepTheirProgressAcrossReopening) {
   EXPECT_EQ(unfinished[0].state, WindowState::kPaging);
   EXPECT_EQ(store_->Frontier(), At("2026-11-02"));
   // The same range gives the same window back.
-  EXPECT_EQ(store_->GetOrAddWindow(At("2026-11-01"), At("2026-11-02")).id, window_.id);
+  EXPECT_EQ(
+      store_->PlanWindow(ScanKind::kInitial, At("2026-11-01"), At("2026-11-02"), At("2026-11-03"))
+          .id,
+      window_.id);
 }
 
 TEST_F(StoreTest, GuidIdsThatDifferOnlyInCaseAreOneRecord) {
@@ -217,7 +221,8 @@ PRAGMA user_version = 1;
   store_ = std::make_unique<SqliteStore>(path_);
   EXPECT_EQ(store_->CountRecords(), 2);
   // The migrated rows keep deduplicating new copies.
-  window_ = store_->GetOrAddWindow(At("2026-11-01"), At("2026-11-02"));
+  window_ =
+      store_->PlanWindow(ScanKind::kInitial, At("2026-11-01"), At("2026-11-02"), At("2026-11-03"));
   RecordPage page;
   page.records = {
       Launch("6f1c2a3b-0000-4d5e-8f90-aabbccddeeff", "2025-11-01T10:00:00Z", "a", "amy"),

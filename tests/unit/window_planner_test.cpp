@@ -35,5 +35,78 @@ TEST(WindowPlanner, SplitsInHalvesUntilOneSecond) {
   EXPECT_TRUE(SplitWindow(At("2026-11-01"), At("2026-11-01T00:00:01Z")).empty());
 }
 
+TEST(WindowPlanner, SplitsLongWindowsAtAWholeHour) {
+  const auto halves = SplitWindow(At("2026-11-01T00:00:00Z"), At("2026-11-01T01:30:00Z"));
+  ASSERT_EQ(halves.size(), 2u);
+  EXPECT_EQ(halves[0].second, At("2026-11-01T01:00:00Z"));
+  const auto unaligned = SplitWindow(At("2026-11-01T10:30:00Z"), At("2026-11-01T12:10:00Z"));
+  EXPECT_EQ(unaligned[0].second, At("2026-11-01T11:00:00Z"));
+  // An hour or less is halved exactly.
+  EXPECT_EQ(SplitWindow(At("2026-11-01T10:00:00Z"), At("2026-11-01T11:00:00Z"))[0].second,
+            At("2026-11-01T10:30:00Z"));
+}
+
+TEST(WindowPlanner, ABackfillQueriesWholeDaysAndTheEdgesByTheWindow) {
+  const auto windows = PlanInitialWindows(At("2026-11-01T22:00:00Z"), At("2026-11-04T02:00:00Z"),
+                                          std::chrono::hours(1));
+  const std::vector<TimeRange> expected = {
+      {At("2026-11-01T22:00:00Z"), At("2026-11-01T23:00:00Z")},
+      {At("2026-11-01T23:00:00Z"), At("2026-11-02")},
+      {At("2026-11-02"), At("2026-11-03")},
+      {At("2026-11-03"), At("2026-11-04")},
+      {At("2026-11-04"), At("2026-11-04T01:00:00Z")},
+      {At("2026-11-04T01:00:00Z"), At("2026-11-04T02:00:00Z")},
+  };
+  EXPECT_EQ(windows, expected);
+  // Within one day, hour by hour.
+  EXPECT_EQ(PlanInitialWindows(At("2026-11-04T00:00:00Z"), At("2026-11-04T03:00:00Z"),
+                               std::chrono::hours(1))
+                .size(),
+            3u);
+}
+
+std::vector<CoveredHour> Hours(const char* first, int count, Instant scanned_at) {
+  std::vector<CoveredHour> hours;
+  for (int i = 0; i < count; ++i) hours.push_back({At(first) + std::chrono::hours(i), scanned_at});
+  return hours;
+}
+
+const std::vector<std::chrono::seconds> kSchedule = {std::chrono::days(1), std::chrono::days(2),
+                                                     std::chrono::days(7)};
+
+TEST(WindowPlanner, ADayIsSettledOnceEachOffsetHasPassedSinceItEnded) {
+  // Nov 1 scanned hour by hour as each hour closed.
+  std::vector<CoveredHour> hours;
+  for (int i = 0; i < 24; ++i) {
+    hours.push_back(
+        {At("2026-11-01") + std::chrono::hours(i), At("2026-11-01") + std::chrono::hours(i + 1)});
+  }
+  EXPECT_TRUE(PlanSettleScans(hours, kSchedule, At("2026-11-02T23:59:59Z")).empty());
+  const std::vector<TimeRange> whole_day = {{At("2026-11-01"), At("2026-11-02")}};
+  EXPECT_EQ(PlanSettleScans(hours, kSchedule, At("2026-11-03")), whole_day);
+  // Scanned again at Nov 3 00:00: due again two days after the day, then seven.
+  const auto rescanned = Hours("2026-11-01", 24, At("2026-11-03"));
+  EXPECT_TRUE(PlanSettleScans(rescanned, kSchedule, At("2026-11-03T23:00:00Z")).empty());
+  EXPECT_EQ(PlanSettleScans(rescanned, kSchedule, At("2026-11-04")), whole_day);
+  const auto twice = Hours("2026-11-01", 24, At("2026-11-04"));
+  EXPECT_TRUE(PlanSettleScans(twice, kSchedule, At("2026-11-08T23:00:00Z")).empty());
+  EXPECT_EQ(PlanSettleScans(twice, kSchedule, At("2026-11-09")), whole_day);
+  // A backfill that scanned the day eight days late already settled it.
+  EXPECT_TRUE(
+      PlanSettleScans(Hours("2026-11-01", 24, At("2026-11-10")), kSchedule, At("2026-11-20"))
+          .empty());
+}
+
+TEST(WindowPlanner, SettleScansSpanOnlyTheHoursThatNeedThemOneQueryPerDay) {
+  auto hours = Hours("2026-11-01T20:00:00Z", 8, At("2026-11-02T04:00:00Z"));
+  hours[0].scanned_at = At("2026-11-05");  // Nov 1 20:00 was scanned again later
+  const std::vector<TimeRange> expected = {
+      {At("2026-11-01T21:00:00Z"), At("2026-11-02")},
+      {At("2026-11-02"), At("2026-11-02T04:00:00Z")},
+  };
+  EXPECT_EQ(PlanSettleScans(hours, kSchedule, At("2026-11-05")), expected);
+  EXPECT_TRUE(PlanSettleScans(hours, {}, At("2026-11-30")).empty());
+}
+
 }  // namespace
 }  // namespace auditsync

@@ -7,7 +7,7 @@
 
 namespace auditsync::sqlite {
 
-inline constexpr std::array<std::string_view, 2> kMigrations = {
+inline constexpr std::array<std::string_view, 3> kMigrations = {
     // 1: records, quarantine, apps ("update data"), sync windows.
     R"sql(
 CREATE TABLE audit_records (
@@ -90,6 +90,73 @@ DELETE FROM audit_records WHERE rowid NOT IN
   (SELECT min(rowid) FROM audit_records GROUP BY created_at, record_key);
 DROP INDEX audit_records_identity;
 CREATE UNIQUE INDEX audit_records_identity ON audit_records(created_at, record_key);
+)sql",
+    // 3: windows scanned again for records published late ("settle" scans), the halves of a split
+    // window linked to it, the hours known complete, and the query submissions counted against
+    // the tenant's allocation. Windows of version 2 keep their ids; their halves are linked by
+    // containment, and the hours they completed are marked scanned as of their end, so that every
+    // settle scan is still due for them.
+    R"sql(
+CREATE TABLE sync_windows_v3 (
+  -- AUTOINCREMENT: ids are never reused (query names carry them) after a re-scan drops halves.
+  window_id         INTEGER PRIMARY KEY AUTOINCREMENT,
+  kind              TEXT NOT NULL,              -- 'initial' or 'settle'
+  parent_id         INTEGER NOT NULL,           -- the window this is a half of; 0 when planned
+  root_id           INTEGER NOT NULL,           -- the planned window this belongs to
+  start_at          INTEGER NOT NULL,
+  end_at            INTEGER NOT NULL,
+  state             TEXT NOT NULL,
+  query_id          TEXT,
+  query_name        TEXT,
+  next_link         TEXT,
+  record_count      INTEGER NOT NULL DEFAULT 0,
+  quarantined_count INTEGER NOT NULL DEFAULT 0,
+  attempts          INTEGER NOT NULL DEFAULT 0,
+  last_error        TEXT,
+  last_request_id   TEXT,
+  updated_at        INTEGER NOT NULL,
+  planned_at        INTEGER NOT NULL,           -- the scan holds every record published by then
+  scanned_at        INTEGER,                    -- planned_at of its last complete scan
+  UNIQUE (kind, parent_id, start_at, end_at)
+);
+INSERT INTO sync_windows_v3 (window_id, kind, parent_id, root_id, start_at, end_at, state,
+    query_id, query_name, next_link, record_count, quarantined_count, attempts, last_error,
+    last_request_id, updated_at, planned_at, scanned_at)
+  SELECT window_id, 'initial', coalesce((SELECT p.window_id FROM sync_windows p
+                                         WHERE p.state = 'split' AND p.window_id <> w.window_id
+                                           AND p.start_at <= w.start_at AND w.end_at <= p.end_at
+                                         ORDER BY p.end_at - p.start_at LIMIT 1), 0),
+         coalesce((SELECT p.window_id FROM sync_windows p
+                   WHERE p.state = 'split' AND p.window_id <> w.window_id
+                     AND p.start_at <= w.start_at AND w.end_at <= p.end_at
+                   ORDER BY p.end_at - p.start_at DESC LIMIT 1), w.window_id),
+         start_at, end_at, state, query_id, query_name, next_link, record_count,
+         quarantined_count, attempts, last_error, last_request_id, updated_at, end_at,
+         CASE WHEN state = 'complete' THEN end_at END
+  FROM sync_windows w;
+DROP TABLE sync_windows;
+ALTER TABLE sync_windows_v3 RENAME TO sync_windows;
+CREATE INDEX sync_windows_root ON sync_windows(root_id);
+
+-- Hours whose records are all stored, as far as they were published by scanned_at.
+CREATE TABLE coverage (
+  hour_start INTEGER PRIMARY KEY,   -- Unix seconds, a whole hour
+  scanned_at INTEGER NOT NULL
+);
+WITH RECURSIVE hours(hour_start, end_at) AS (
+  SELECT (start_at + 3599) / 3600 * 3600, end_at FROM sync_windows WHERE state = 'complete'
+  UNION ALL
+  SELECT hour_start + 3600, end_at FROM hours WHERE hour_start + 3600 < end_at
+)
+INSERT OR IGNORE INTO coverage (hour_start, scanned_at)
+  SELECT hour_start, hour_start + 3600 FROM hours WHERE hour_start + 3600 <= end_at;
+
+-- Audit log query submissions: the tenant may make a limited number per rolling 24 hours.
+CREATE TABLE query_submissions (
+  submitted_at INTEGER NOT NULL,
+  window_id    INTEGER NOT NULL
+);
+CREATE INDEX query_submissions_time ON query_submissions(submitted_at);
 )sql",
 };
 

@@ -102,6 +102,12 @@ void RecordKeyFunction(sqlite3_context* context, int /*argc*/, sqlite3_value** a
   }
 }
 
+std::vector<CoveredHour> ReadCoverage(sqlite::Statement& query) {
+  std::vector<CoveredHour> hours;
+  while (query.Step()) hours.push_back({FromSeconds(query.Int(0)), FromSeconds(query.Int(1))});
+  return hours;
+}
+
 SyncWindow ReadWindow(const sqlite::Statement& row) {
   SyncWindow window;
   window.id = row.Int(0);
@@ -116,8 +122,15 @@ SyncWindow ReadWindow(const sqlite::Statement& row) {
   window.attempts = static_cast<int>(row.Int(9));
   window.last_error = row.Text(10);
   window.last_request_id = row.Text(11);
+  window.kind = ParseScanKind(row.Text(12)).value_or(ScanKind::kInitial);
+  window.parent_id = row.Int(13);
+  window.root_id = row.Int(14);
+  window.planned_at = FromSeconds(row.Int(15));
+  if (!row.IsNull(16)) window.scanned_at = FromSeconds(row.Int(16));
   return window;
 }
+
+constexpr int64_t kHour = 3600;
 
 // Records are inserted kInsertBatch rows per statement: SQLite's fixed cost per statement
 // execution is larger than the cost of one more row.
@@ -126,7 +139,8 @@ constexpr size_t kRecordColumns = 14;
 
 constexpr std::string_view kWindowColumns =
     "window_id, start_at, end_at, state, query_id, query_name, next_link, record_count, "
-    "quarantined_count, attempts, last_error, last_request_id";
+    "quarantined_count, attempts, last_error, last_request_id, kind, parent_id, root_id, "
+    "planned_at, scanned_at";
 
 }  // namespace
 
@@ -195,7 +209,8 @@ ON CONFLICT (app_id) DO UPDATE SET
         db,
         "UPDATE sync_windows SET state = ?2, query_id = ?3, query_name = ?4, next_link = ?5, "
         "record_count = ?6, quarantined_count = ?7, attempts = ?8, last_error = ?9, "
-        "last_request_id = ?10, updated_at = ?11 WHERE window_id = ?1");
+        "last_request_id = ?10, updated_at = ?11, planned_at = ?12, scanned_at = ?13 "
+        "WHERE window_id = ?1");
   }
 
   void Migrate() {
@@ -230,7 +245,37 @@ ON CONFLICT (app_id) DO UPDATE SET
         .Bind(9, window.last_error)
         .Bind(10, window.last_request_id)
         .Bind(11, Seconds(NowUtc()))
+        .Bind(12, Seconds(window.planned_at))
+        .BindOptional(13,
+                      window.scanned_at ? std::optional(Seconds(*window.scanned_at)) : std::nullopt)
         .Run();
+  }
+
+  // Called in the transaction that completes `window`: when it was the last unfinished part of
+  // its planned window, every whole hour of the planned window is complete as of its plan time.
+  void CompleteWindow(SyncWindow& window) {
+    window.scanned_at = window.planned_at;
+    sqlite::Statement unfinished(db,
+                                 "SELECT count(*) FROM sync_windows WHERE root_id = ?1 AND "
+                                 "window_id <> ?2 AND state NOT IN ('complete', 'split')");
+    unfinished.Bind(1, window.root_id).Bind(2, window.id);
+    unfinished.Step();
+    if (unfinished.Int(0) > 0) return;
+    sqlite::Statement root(db,
+                           "UPDATE sync_windows SET scanned_at = planned_at WHERE window_id = ?1 "
+                           "RETURNING start_at, end_at, planned_at");
+    root.Bind(1, window.root_id);
+    if (!root.Step()) return;
+    const int64_t start = root.Int(0);
+    const int64_t end = root.Int(1);
+    const int64_t scanned_at = root.Int(2);
+    root.Reset();
+    sqlite::Statement cover(db, R"sql(
+INSERT INTO coverage (hour_start, scanned_at) VALUES (?1, ?2)
+ON CONFLICT (hour_start) DO UPDATE SET scanned_at = max(scanned_at, excluded.scanned_at))sql");
+    for (int64_t hour = (start + kHour - 1) / kHour * kHour; hour + kHour <= end; hour += kHour) {
+      cover.Bind(1, hour).Bind(2, scanned_at).Run();
+    }
   }
 
   sqlite::Database db;
@@ -258,6 +303,38 @@ ON CONFLICT (app_id) DO UPDATE SET
   std::unique_ptr<sqlite::Statement> insert_quarantine;
   std::unique_ptr<sqlite::Statement> upsert_app;
   std::unique_ptr<sqlite::Statement> save_window;
+
+  // The window of `kind` under `parent_id` over [start, end), added as pending if new. A planned
+  // window (parent 0) is its own root.
+  SyncWindow AddWindow(ScanKind kind, int64_t parent_id, int64_t root_id, Instant start,
+                       Instant end, Instant planned_at) {
+    sqlite::Statement insert(db, R"sql(
+INSERT INTO sync_windows (kind, parent_id, root_id, start_at, end_at, state, updated_at, planned_at)
+VALUES (?1, ?2, ?3, ?4, ?5, 'pending', ?6, ?7)
+ON CONFLICT (kind, parent_id, start_at, end_at) DO NOTHING)sql");
+    insert.Bind(1, ScanKindName(kind))
+        .Bind(2, parent_id)
+        .Bind(3, root_id)
+        .Bind(4, Seconds(start))
+        .Bind(5, Seconds(end))
+        .Bind(6, Seconds(NowUtc()))
+        .Bind(7, Seconds(planned_at))
+        .Run();
+    if (parent_id == 0) {
+      sqlite::Statement own_root(db,
+                                 "UPDATE sync_windows SET root_id = window_id WHERE root_id = 0");
+      own_root.Run();
+    }
+    sqlite::Statement query(db, "SELECT " + std::string(kWindowColumns) +
+                                    " FROM sync_windows WHERE kind = ?1 AND parent_id = ?2 AND "
+                                    "start_at = ?3 AND end_at = ?4");
+    query.Bind(1, ScanKindName(kind))
+        .Bind(2, parent_id)
+        .Bind(3, Seconds(start))
+        .Bind(4, Seconds(end));
+    query.Step();
+    return ReadWindow(query);
+  }
 };
 
 SqliteStore::SqliteStore(const std::string& path) : impl_(std::make_unique<Impl>(path)) {}
@@ -279,22 +356,37 @@ std::vector<SyncWindow> SqliteStore::SplitWindow(
   window.state = WindowState::kSplit;
   impl_->Save(window);
   std::vector<SyncWindow> children;
-  for (const auto& [start, end] : halves) children.push_back(GetOrAddWindow(start, end));
+  for (const auto& [start, end] : halves) {
+    children.push_back(
+        impl_->AddWindow(window.kind, window.id, window.root_id, start, end, window.planned_at));
+  }
   transaction.Commit();
   return children;
 }
 
-SyncWindow SqliteStore::GetOrAddWindow(Instant start, Instant end) {
-  sqlite::Statement insert(impl_->db,
-                           "INSERT INTO sync_windows (start_at, end_at, state, updated_at) "
-                           "VALUES (?1, ?2, 'pending', ?3) ON CONFLICT (start_at, end_at) DO "
-                           "NOTHING");
-  insert.Bind(1, Seconds(start)).Bind(2, Seconds(end)).Bind(3, Seconds(NowUtc())).Run();
-  sqlite::Statement query(impl_->db, "SELECT " + std::string(kWindowColumns) +
-                                         " FROM sync_windows WHERE start_at = ?1 AND end_at = ?2");
-  query.Bind(1, Seconds(start)).Bind(2, Seconds(end));
-  query.Step();
-  return ReadWindow(query);
+SyncWindow SqliteStore::PlanWindow(ScanKind kind, Instant start, Instant end, Instant now) {
+  sqlite::Transaction transaction(impl_->db);
+  auto window = impl_->AddWindow(kind, 0, 0, start, end, now);
+  transaction.Commit();
+  return window;
+}
+
+void SqliteStore::RestartWindow(SyncWindow& window, Instant now) {
+  sqlite::Transaction transaction(impl_->db);
+  sqlite::Statement drop(impl_->db,
+                         "DELETE FROM sync_windows WHERE root_id = ?1 AND window_id <> ?1");
+  drop.Bind(1, window.id).Run();
+  window.state = WindowState::kPending;
+  window.planned_at = now;
+  window.query_id.clear();
+  window.query_name.clear();
+  window.next_link.clear();
+  // attempts keeps counting: query names carry it, and a new scan must never be mistaken for an
+  // earlier one's query.
+  window.last_error.clear();
+  window.last_request_id.clear();
+  impl_->Save(window);
+  transaction.Commit();
 }
 
 void SqliteStore::SaveWindow(const SyncWindow& window) { impl_->Save(window); }
@@ -313,7 +405,7 @@ std::string SqliteStore::InstallationId() {
 }
 
 std::optional<Instant> SqliteStore::Frontier() {
-  sqlite::Statement query(impl_->db, "SELECT max(end_at) FROM sync_windows");
+  sqlite::Statement query(impl_->db, "SELECT max(end_at) FROM sync_windows WHERE kind = 'initial'");
   query.Step();
   if (query.IsNull(0)) return std::nullopt;
   return FromSeconds(query.Int(0));
@@ -386,6 +478,7 @@ PageOutcome SqliteStore::CommitPage(SyncWindow& window, const RecordPage& page) 
   }
   window.record_count += outcome.inserted;
   window.quarantined_count += outcome.quarantined;
+  if (window.state == WindowState::kComplete) impl_->CompleteWindow(window);
   impl_->Save(window);
   transaction.Commit();
   return outcome;
@@ -427,6 +520,41 @@ ORDER BY totals.launches DESC, totals.app_id
     rows.push_back(std::move(row));
   }
   return rows;
+}
+
+std::vector<CoveredHour> SqliteStore::UnsettledHours(std::chrono::seconds settled_after) {
+  sqlite::Statement query(impl_->db,
+                          "SELECT hour_start, scanned_at FROM coverage WHERE scanned_at < "
+                          "hour_start + ?1 ORDER BY hour_start");
+  query.Bind(1, kHour + settled_after.count());
+  return ReadCoverage(query);
+}
+
+std::vector<CoveredHour> SqliteStore::Coverage(Instant from, Instant to) {
+  sqlite::Statement query(impl_->db,
+                          "SELECT hour_start, scanned_at FROM coverage WHERE hour_start >= ?1 AND "
+                          "hour_start < ?2 ORDER BY hour_start");
+  query.Bind(1, Seconds(from)).Bind(2, Seconds(to));
+  return ReadCoverage(query);
+}
+
+int64_t SqliteStore::SubmissionsSince(Instant since) {
+  sqlite::Statement query(impl_->db,
+                          "SELECT count(*) FROM query_submissions WHERE submitted_at >= ?1");
+  query.Bind(1, Seconds(since));
+  query.Step();
+  return query.Int(0);
+}
+
+void SqliteStore::RecordSubmission(const SyncWindow& window, Instant at) {
+  sqlite::Transaction transaction(impl_->db);
+  sqlite::Statement insert(
+      impl_->db, "INSERT INTO query_submissions (submitted_at, window_id) VALUES (?1, ?2)");
+  insert.Bind(1, Seconds(at)).Bind(2, window.id).Run();
+  // Only the last day counts against the allocation; a week is kept for `status`.
+  sqlite::Statement prune(impl_->db, "DELETE FROM query_submissions WHERE submitted_at < ?1");
+  prune.Bind(1, Seconds(at - std::chrono::days(7))).Run();
+  transaction.Commit();
 }
 
 int64_t SqliteStore::CountRecords() {

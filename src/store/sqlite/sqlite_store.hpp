@@ -4,6 +4,7 @@
 // or duplicates.
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <optional>
 #include <string>
@@ -24,8 +25,11 @@ class SqliteStore {
 
   // Windows that still need work: pending, queued, paging or failed, oldest first.
   std::vector<SyncWindow> UnfinishedWindows();
-  // The window [start, end), created as pending if new.
-  SyncWindow GetOrAddWindow(Instant start, Instant end);
+  // The planned window of `kind` over [start, end); added as pending, planned at `now`, if new.
+  SyncWindow PlanWindow(ScanKind kind, Instant start, Instant end, Instant now);
+  // Makes a planned window pending again for a new scan planned at `now`; the halves an earlier
+  // scan split it into are dropped.
+  void RestartWindow(SyncWindow& window, Instant now);
   void SaveWindow(const SyncWindow& window);
   // Marks `window` split and adds its halves, in one transaction: a crash can never leave a split
   // window without the windows that replace it. Returns the halves.
@@ -35,11 +39,22 @@ class SqliteStore {
   // two databases collecting the same tenant are never mistaken for each other.
   std::string InstallationId();
 
-  // The end of the newest planned window: where the next scheduled sync starts.
+  // The end of the newest initial window: where the next scheduled sync starts.
   std::optional<Instant> Frontier();
 
+  // Complete hours whose newest scan was planned less than `settled_after` after the hour ended.
+  std::vector<CoveredHour> UnsettledHours(std::chrono::seconds settled_after);
+  // Complete hours starting in [from, to).
+  std::vector<CoveredHour> Coverage(Instant from, Instant to);
+
+  // Audit log queries submitted at or after `since` (the tenant allows a number per 24 hours).
+  int64_t SubmissionsSince(Instant since);
+  void RecordSubmission(const SyncWindow& window, Instant at);
+
   // Stores a page and saves `window` (its next_link/state as the caller set them) atomically.
-  // `window.record_count` and `quarantined_count` are advanced by what was new.
+  // `window.record_count` and `quarantined_count` are advanced by what was new. When the page
+  // completes the last unfinished part of a planned window, the planned window's whole hours are
+  // marked complete as of its plan time, in the same transaction.
   PageOutcome CommitPage(SyncWindow& window, const RecordPage& page);
 
   // Launch figures per app over records created in [from, to).
