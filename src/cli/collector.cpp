@@ -8,6 +8,12 @@
 
 namespace auditsync {
 
+SyncOptions SyncOptionsFrom(const Config& config) {
+  return SyncOptions{config.window,       config.initial_lookback,      config.settle_after,
+                     config.query_budget, config.max_queries_in_flight, config.poll_interval,
+                     config.query_timeout};
+}
+
 ExitCode CollectOnce(const Config& config, const SyncRequest& request) {
   const FileLock one_sync_per_database(config.database + ".lock");
   SqliteStore store(config.database);
@@ -23,11 +29,7 @@ ExitCode CollectOnce(const Config& config, const SyncRequest& request) {
   GraphAuditClient graph(http, credential,
                          GraphOptions{config.graph_url, config.graph_api_version, config.page_size,
                                       config.operations, config.service_filters});
-  SyncEngine engine(
-      store, graph,
-      SyncOptions{config.window, config.initial_lookback, config.settle_after, config.query_budget,
-                  config.max_queries_in_flight, config.poll_interval, config.query_timeout},
-      SyncClock{.now = CommandNow});
+  SyncEngine engine(store, graph, SyncOptionsFrom(config), SyncClock{.now = CommandNow});
   const auto summary = engine.Run(request);
   spdlog::info(
       "sync {}..{} finished: {} window(s) complete, {} failed; {} new record(s), {} already "

@@ -8,6 +8,8 @@
 
 namespace auditsync {
 
+SyncOptions SyncOptionsFrom(const Config& config);
+
 // Runs one sync and logs its summary. Returns kSuccess, or kPartial when a window failed.
 ExitCode CollectOnce(const Config& config, const SyncRequest& request);
 

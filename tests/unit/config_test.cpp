@@ -62,8 +62,9 @@ TEST_F(ConfigTest, DefaultsComeFromTheTable) {
   EXPECT_EQ(config.database, "./auditsync.db");
   EXPECT_EQ(config.operations, (std::vector<std::string>{"LaunchPowerApp", "DeletePowerApp"}));
   EXPECT_EQ(config.window, std::chrono::hours(1));
-  EXPECT_EQ(config.settle_after, (std::vector<std::chrono::seconds>{
-                                     std::chrono::days(1), std::chrono::days(2), std::chrono::days(7)}));
+  EXPECT_EQ(config.settle_after,
+            (std::vector<std::chrono::seconds>{std::chrono::days(1), std::chrono::days(2),
+                                               std::chrono::days(7)}));
   EXPECT_EQ(config.query_budget, 200);
   EXPECT_EQ(config.max_queries_in_flight, 4);
   EXPECT_EQ(config.client_secret.Reveal(), "from-file");

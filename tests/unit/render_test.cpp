@@ -3,9 +3,9 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include <cstdlib>
-#include <fstream>
 #include <sstream>
+
+#include "unit/golden.hpp"
 
 namespace auditsync {
 namespace {
@@ -108,19 +108,10 @@ TEST(Render, TableColumnsStayAlignedWithWideCharacters) {
 namespace auditsync {
 namespace {
 
-// Golden files (STYLE.md habit 11): tests/golden/apps.{table,csv,json} hold the exact output for
-// the fixture rows. Set AUDITSYNC_UPDATE_GOLDEN=1 to rewrite them after an intended change.
 void ExpectGolden(ReportFormat format, const std::string& name) {
   std::ostringstream out;
   RenderAppsReport(Rows(), format, out);
-  const std::string path = std::string(AUDITSYNC_SOURCE_DIR) + "/tests/golden/" + name;
-  if (std::getenv("AUDITSYNC_UPDATE_GOLDEN") != nullptr) {
-    std::ofstream(path, std::ios::binary) << out.str();
-  }
-  std::ifstream file(path, std::ios::binary);
-  std::stringstream expected;
-  expected << file.rdbuf();
-  EXPECT_EQ(out.str(), expected.str()) << "differs from " << path;
+  testing::ExpectMatchesGolden(out.str(), name);
 }
 
 TEST(Render, TableMatchesItsGoldenFile) { ExpectGolden(ReportFormat::kTable, "apps.table"); }

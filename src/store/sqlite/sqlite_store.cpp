@@ -350,6 +350,12 @@ std::vector<SyncWindow> SqliteStore::UnfinishedWindows() {
   return windows;
 }
 
+int64_t SqliteStore::CountCompleteWindows() {
+  sqlite::Statement query(impl_->db, "SELECT count(*) FROM sync_windows WHERE state = 'complete'");
+  query.Step();
+  return query.Int(0);
+}
+
 std::vector<SyncWindow> SqliteStore::SplitWindow(
     SyncWindow& window, const std::vector<std::pair<Instant, Instant>>& halves) {
   sqlite::Transaction transaction(impl_->db);

@@ -25,6 +25,7 @@ class SqliteStore {
 
   // Windows that still need work: pending, queued, paging or failed, oldest first.
   std::vector<SyncWindow> UnfinishedWindows();
+  int64_t CountCompleteWindows();
   // The planned window of `kind` over [start, end); added as pending, planned at `now`, if new.
   SyncWindow PlanWindow(ScanKind kind, Instant start, Instant end, Instant now);
   // Makes a planned window pending again for a new scan planned at `now`; the halves an earlier

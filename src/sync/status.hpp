@@ -1,0 +1,42 @@
+// Where collection stands, for `auditsync status`: coverage, freshness, what waits for a re-scan,
+// the backlog and when the query allocation lets it finish, and the windows that fail.
+#pragma once
+
+#include <optional>
+#include <vector>
+
+#include "store/sqlite/sqlite_store.hpp"
+#include "sync/sync_engine.hpp"
+
+namespace auditsync {
+
+struct SyncStatus {
+  Instant now{};
+  // Hours whose records are stored: the first, the end of the newest, how many, and how many
+  // between the two are missing.
+  std::optional<Instant> covered_from;
+  std::optional<Instant> covered_until;
+  int64_t covered_hours = 0;
+  int64_t missing_hours = 0;
+  // Covered hours still expecting a settle scan, and the settle scans due now.
+  int64_t hours_awaiting_rescan = 0;
+  int64_t settle_scans_due = 0;
+  // Windows by state (the halves of split windows counted, the split ones not).
+  int64_t windows_complete = 0;
+  int64_t windows_pending = 0;  // planned, no query yet
+  int64_t windows_running = 0;  // query submitted or pages being read
+  int64_t windows_failing = 0;
+  // Queries still to submit (pending and failing windows, settle scans due), and when the
+  // allocation allows the last of them: nullopt when it allows them all now.
+  int64_t backlog_queries = 0;
+  std::optional<Instant> backlog_done_by;
+  int64_t queries_last_24h = 0;
+  int query_budget = 0;
+  int64_t records = 0;
+  int64_t quarantined = 0;
+  std::vector<SyncWindow> failing;  // oldest first
+};
+
+SyncStatus ReadSyncStatus(SqliteStore& store, const SyncOptions& options, Instant now);
+
+}  // namespace auditsync

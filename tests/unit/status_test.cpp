@@ -1,0 +1,126 @@
+// `auditsync status` from a store in a known state: the figures (ReadSyncStatus) and their exact
+// rendering (golden files tests/golden/status.{table,json}).
+#include "sync/status.hpp"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <sstream>
+
+#include "report/status_render.hpp"
+#include "unit/golden.hpp"
+
+namespace auditsync {
+namespace {
+
+using namespace std::chrono_literals;
+
+Instant At(const char* text) { return *ParseIso8601(text); }
+
+AuditRecord Launch(std::string id, const char* time) {
+  AuditRecord record;
+  record.id = std::move(id);
+  record.created = At(time);
+  record.operation = "LaunchPowerApp";
+  record.record_type = 256;
+  record.app_id = "app-a";
+  record.user_upn = "amy@contoso.com";
+  record.raw = "{}";
+  return record;
+}
+
+class StatusTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    path_ = (std::filesystem::temp_directory_path() /
+             ("auditsync-status-test-" + std::to_string(::getpid()) + ".db"))
+                .string();
+    std::filesystem::remove(path_);
+    store_ = std::make_unique<SqliteStore>(path_);
+  }
+  void TearDown() override {
+    store_.reset();
+    for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path_ + suffix);
+  }
+
+  // A window scanned completely, planned when it closed.
+  void Complete(Instant start, Instant end, RecordPage page = {}) {
+    auto window = store_->PlanWindow(ScanKind::kInitial, start, end, end);
+    window.state = WindowState::kComplete;
+    store_->CommitPage(window, page);
+  }
+
+  // Nov 18 collected as one day, Nov 19 hour by hour until 10:00 with 06:00 failing and 07:00
+  // not yet queried; four queries submitted, three of them in the last 24 hours.
+  SyncStatus Scenario() {
+    RecordPage page;
+    page.records = {Launch("r1", "2026-11-18T09:00:00Z"), Launch("r2", "2026-11-18T09:30:00Z")};
+    page.quarantined = {{"r3", "no app id", "{\"Id\":\"r3\"}"}};
+    Complete(At("2026-11-18"), At("2026-11-19"), page);
+    for (int hour : {0, 1, 2, 3, 4, 5, 8, 9}) {
+      const Instant start = At("2026-11-19") + std::chrono::hours(hour);
+      Complete(start, start + 1h);
+    }
+    auto failing = store_->PlanWindow(ScanKind::kInitial, At("2026-11-19T06:00:00Z"),
+                                      At("2026-11-19T07:00:00Z"), At("2026-11-19T07:00:00Z"));
+    failing.state = WindowState::kFailed;
+    failing.attempts = 2;
+    failing.last_error = "Graph answered HTTP 503 (serviceNotAvailable) to creating a query";
+    failing.last_request_id = "req-1";
+    store_->SaveWindow(failing);
+    store_->PlanWindow(ScanKind::kInitial, At("2026-11-19T07:00:00Z"), At("2026-11-19T08:00:00Z"),
+                       At("2026-11-19T08:00:00Z"));
+    store_->RecordSubmission(failing, kNow - 30h);
+    for (int i = 0; i < 3; ++i) store_->RecordSubmission(failing, kNow - 1h);
+    SyncOptions options;
+    options.query_budget = 2;
+    return ReadSyncStatus(*store_, options, kNow);
+  }
+
+  static constexpr const char* kNowText = "2026-11-20T10:30:00Z";
+  const Instant kNow = At(kNowText);
+  std::string path_;
+  std::unique_ptr<SqliteStore> store_;
+};
+
+TEST_F(StatusTest, SaysWhatIsCoveredWhatWaitsAndWhenTheBacklogIsDone) {
+  const auto status = Scenario();
+  EXPECT_EQ(status.covered_from, At("2026-11-18"));
+  EXPECT_EQ(status.covered_until, At("2026-11-19T10:00:00Z"));
+  EXPECT_EQ(status.covered_hours, 32);
+  EXPECT_EQ(status.missing_hours, 2);
+  EXPECT_EQ(status.hours_awaiting_rescan, 32);
+  EXPECT_EQ(status.settle_scans_due, 1);  // Nov 18, a day after it ended
+  EXPECT_EQ(status.windows_complete, 9);
+  EXPECT_EQ(status.windows_pending, 1);
+  EXPECT_EQ(status.windows_failing, 1);
+  EXPECT_EQ(status.queries_last_24h, 3);
+  // Three queries to submit, none left in the allocation now, two per day after.
+  EXPECT_EQ(status.backlog_queries, 3);
+  EXPECT_EQ(status.backlog_done_by, kNow + 48h);
+  EXPECT_EQ(status.records, 2);
+  EXPECT_EQ(status.quarantined, 1);
+  ASSERT_EQ(status.failing.size(), 1u);
+  EXPECT_EQ(status.failing[0].last_request_id, "req-1");
+}
+
+TEST_F(StatusTest, TableMatchesItsGoldenFile) {
+  std::ostringstream out;
+  RenderStatus(Scenario(), ReportFormat::kTable, out);
+  testing::ExpectMatchesGolden(out.str(), "status.table");
+}
+
+TEST_F(StatusTest, JsonMatchesItsGoldenFile) {
+  std::ostringstream out;
+  RenderStatus(Scenario(), ReportFormat::kJson, out);
+  testing::ExpectMatchesGolden(out.str(), "status.json");
+}
+
+TEST_F(StatusTest, AnEmptyDatabaseSaysToSync) {
+  std::ostringstream out;
+  RenderStatus(ReadSyncStatus(*store_, SyncOptions{}, kNow), ReportFormat::kTable, out);
+  EXPECT_NE(out.str().find("nothing collected yet"), std::string::npos) << out.str();
+}
+
+}  // namespace
+}  // namespace auditsync
