@@ -8,8 +8,17 @@ namespace emulator {
 namespace {
 
 constexpr std::array<std::string_view, kFaultKinds> kNames = {
-    "429", "429-no-retry-after", "503", "504", "drop", "truncate", "token-expiry",
+    "429", "429-no-retry-after", "503", "504", "drop", "truncate", "token-expiry", "storm",
 };
+
+std::string KnownNames() {
+  std::string names;
+  for (const std::string_view name : kNames) {
+    if (!names.empty()) names += ", ";
+    names += name;
+  }
+  return names;
+}
 
 std::string_view Trim(std::string_view text) {
   while (!text.empty() && (text.front() == ' ' || text.front() == '\t' || text.front() == '\n' ||
@@ -56,10 +65,7 @@ std::optional<FaultSpec> ParseFaultSpec(std::string_view text, std::string& erro
       if (kNames[i] == name) index = i;
     }
     if (index == kFaultKinds) {
-      error = fmt::format(
-          "unknown fault '{}' (known: 429, 429-no-retry-after, 503, 504, drop, truncate, "
-          "token-expiry)",
-          name);
+      error = fmt::format("unknown fault '{}' (known: {})", name, KnownNames());
       return std::nullopt;
     }
     char* end = nullptr;
@@ -87,6 +93,7 @@ std::optional<FaultSpec> ParseFaultSpec(std::string_view text, std::string& erro
 void FaultInjector::Replace(FaultSpec spec) {
   std::lock_guard lock(mutex_);
   spec_ = std::move(spec);
+  storm_left_ = 0;
 }
 
 FaultSpec FaultInjector::Current() const {
@@ -94,18 +101,32 @@ FaultSpec FaultInjector::Current() const {
   return spec_;
 }
 
-FaultKind FaultInjector::Decide(RouteClass route) {
+Fault FaultInjector::NextStormResponse() {
+  --storm_left_;
+  storm_retry_after_ = !storm_retry_after_;
+  return {FaultKind::kStorm, storm_retry_after_};
+}
+
+Fault FaultInjector::Decide(RouteClass route) {
   std::lock_guard lock(mutex_);
+  if (storm_left_ > 0) return NextStormResponse();
   const double draw = random_.Unit();
   double cumulative = 0;
   for (std::size_t i = 0; i < kFaultKinds; ++i) {
     cumulative += spec_.probability[i];
-    if (draw < cumulative) {
-      const auto kind = static_cast<FaultKind>(i);
-      return AppliesTo(kind, route) ? kind : FaultKind::kNone;
+    if (draw >= cumulative) continue;
+    const auto kind = static_cast<FaultKind>(i);
+    if (!AppliesTo(kind, route)) return {};
+    if (kind == FaultKind::kStorm) {
+      // The length is drawn only when a storm starts, so specs without storms keep the exact
+      // sequence of faults they always had.
+      storm_left_ = kStormMin + static_cast<int>(random_.Below(kStormMax - kStormMin + 1));
+      storm_retry_after_ = true;
+      return {FaultKind::kStorm, true};
     }
+    return {kind, kind == FaultKind::k429 || kind == FaultKind::k503};
   }
-  return FaultKind::kNone;
+  return {};
 }
 
 }  // namespace emulator

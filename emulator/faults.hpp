@@ -1,6 +1,7 @@
 // Fault injection: a spec such as `429=0.05,503=0.03,drop=0.02` gives each fault kind a
 // probability per request, drawn from a PRNG seeded with --fault-seed. One draw per request
-// picks at most one fault, so the probabilities add up (and must not exceed 1).
+// picks at most one fault, so the probabilities add up (and must not exceed 1). A `storm` lasts
+// beyond the request that drew it: the requests that follow get 429 without drawing.
 #pragma once
 
 #include <array>
@@ -22,9 +23,20 @@ enum class FaultKind : std::uint8_t {
   kDrop,             // the handler runs (side effects happen), then the connection dies mid-body
   kTruncate,         // a success whose JSON body is cut in half (Content-Length matches the cut)
   kTokenExpiry,      // 401 InvalidAuthenticationToken, and the presented token is revoked
+  kStorm,            // 429, and 429 again for the next kStormMin..kStormMax requests
   kNone,
 };
-inline constexpr std::size_t kFaultKinds = 7;
+inline constexpr std::size_t kFaultKinds = 8;
+inline constexpr int kStormMin = 5;
+inline constexpr int kStormMax = 20;
+
+// The fault of one request.
+struct Fault {
+  FaultKind kind = FaultKind::kNone;
+  // The response carries Retry-After: always for 429 and 503, every other response of a storm
+  // (starting with the first).
+  bool retry_after = false;
+};
 
 std::string_view FaultName(FaultKind kind);
 
@@ -43,16 +55,22 @@ class FaultInjector {
  public:
   FaultInjector(FaultSpec spec, std::uint64_t seed) : spec_(std::move(spec)), random_(seed) {}
 
+  // Also ends a storm in progress (turning faults off turns them all off).
   void Replace(FaultSpec spec);
   FaultSpec Current() const;
-  // Draws once. Returns kNone when no fault, or when the drawn fault does not apply to the
-  // route class (so each kind keeps its stated probability on every route it applies to).
-  FaultKind Decide(RouteClass route);
+  // Inside a storm, the storm's next 429 without drawing. Else draws once: kNone when no fault,
+  // or when the drawn fault does not apply to the route class (so each kind keeps its stated
+  // probability on every route it applies to); a drawn storm also draws its length.
+  Fault Decide(RouteClass route);
 
  private:
+  Fault NextStormResponse();
+
   mutable std::mutex mutex_;
   FaultSpec spec_;
   Stream random_;
+  int storm_left_ = 0;              // storm responses still to come
+  bool storm_retry_after_ = false;  // whether the previous storm response had Retry-After
 };
 
 }  // namespace emulator

@@ -59,6 +59,41 @@ std::string GraphService::Context(const httplib::Request& request,
   return BaseUrl(request, settings_.port) + "/" + Version(request) + "/$metadata#" + suffix;
 }
 
+void GraphService::DecideFate(AuditQuery& query) const {
+  Stream fate(Hash(tenant_.config().seed, HashString(query.id)));
+  query.will_fail = fate.Unit() < settings_.fail_queries;
+  query.stuck = fate.Unit() < settings_.stuck_queries;
+}
+
+void GraphService::Refuse(const Refusal& refusal, httplib::Response& response,
+                          const GraphCall& call) {
+  stats_.CountQueryRejected(refusal.limit);
+  response.set_header("Retry-After", std::to_string(refusal.retry_after_seconds));
+  SendGraphError(response, 429, "TooManyRequests", refusal.message, call);
+}
+
+bool GraphService::Advance(AuditQuery& query) {
+  if (query.status != "notStarted" && query.status != "running") return false;
+  ++query.polls;
+  const bool ready = !query.stuck && query.polls >= settings_.query_polls &&
+                     std::chrono::steady_clock::now() - query.created >= settings_.query_delay;
+  if (!ready) {
+    query.status = "running";
+    return false;
+  }
+  if (query.will_fail) {
+    query.status = "failed";
+    limits_.Finished();
+    return false;
+  }
+  return true;
+}
+
+int GraphService::UnfinishedQueries() const {
+  std::lock_guard lock(mutex_);
+  return limits_.unfinished();
+}
+
 nlohmann::ordered_json GraphService::Entity(const AuditQuery& query) const {
   nlohmann::ordered_json entity = {{"id", query.id}};
   for (const auto& [key, value] : query.echo.items()) entity[key] = value;
@@ -98,7 +133,9 @@ void GraphService::CreateQuery(const httplib::Request& request, httplib::Respons
   }
   if (bounds[0] >= bounds[1]) return bad();
   query->filters.start = bounds[0];
-  query->filters.end = bounds[1];
+  // Records have whole seconds, so an end that includes its own second is the next second,
+  // excluded.
+  query->filters.end = settings_.inclusive_end ? bounds[1] + 1 : bounds[1];
 
   for (const char* key : kListFilters) {
     std::vector<std::string> values;
@@ -129,17 +166,27 @@ void GraphService::CreateQuery(const httplib::Request& request, httplib::Respons
 
   query->id = RandomGuid();
   query->created = std::chrono::steady_clock::now();
-  // Which queries fail depends only on the tenant seed and the query id.
-  query->will_fail =
-      Stream(Hash(tenant_.config().seed, HashString(query->id))).Unit() < settings_.fail_queries;
+  DecideFate(*query);
+  const Clock::Reading clock = clock_.Read();
+  // A late record must not slip into a query that was created before it was published, so the
+  // result set is fixed at creation. Without late publication or a simulated clock the query
+  // sees the tenant as it is when it succeeds, as it always did.
+  if (clock.simulated || tenant_.config().late_publication) query->snapshot_at = clock.now;
 
   nlohmann::ordered_json entity;
+  std::optional<Refusal> refusal;
   {
+    // Admission and insertion under one lock: concurrent submissions cannot both take the last
+    // unit of a limit.
     std::lock_guard lock(mutex_);
-    queries_[query->id] = query;
-    order_.push_back(query);
-    entity = Entity(*query);
+    refusal = limits_.Admit(clock.now);
+    if (!refusal) {
+      queries_[query->id] = query;
+      order_.push_back(query);
+      entity = Entity(*query);
+    }
   }
+  if (refusal) return Refuse(*refusal, response, call);
   stats_.CountQueryCreated();
 
   nlohmann::ordered_json out = {
@@ -172,30 +219,20 @@ void GraphService::GetQuery(const httplib::Request& request, httplib::Response& 
   bool run = false;
   {
     std::lock_guard lock(mutex_);
-    if (query->status == "notStarted" || query->status == "running") {
-      ++query->polls;
-      const bool ready = query->polls >= settings_.query_polls &&
-                         std::chrono::steady_clock::now() - query->created >= settings_.query_delay;
-      if (!ready) {
-        query->status = "running";
-      } else if (query->will_fail) {
-        query->status = "failed";
-      } else {
-        run = true;
-      }
-    }
+    run = Advance(*query);
   }
   if (run) {
     // Count outside the lock: a window of millions of records takes a moment, and other
     // requests must not wait for it. A concurrent poll may count too; both get the same result.
-    const std::int64_t as_of = Seconds(auditsync::NowUtc());
-    const std::uint64_t matching = CountMatches(tenant_, query->filters, as_of);
+    const std::int64_t as_of = query->snapshot_at.value_or(clock_.Now());
+    const std::uint64_t matching = CountMatches(tenant_, query->filters, Snapshot::At(as_of));
     std::lock_guard lock(mutex_);
     if (query->status != "succeeded") {
       query->as_of = as_of;
       query->matching = matching;
       query->served = std::min(matching, settings_.record_cap);
       query->status = "succeeded";
+      limits_.Finished();
     }
   }
 
@@ -257,7 +294,8 @@ void GraphService::ListRecords(const httplib::Request& request, httplib::Respons
     cursor = token->cursor;
   }
 
-  const Page page = ReadPage(tenant_, query->filters, as_of, cursor, page_size, total);
+  const Page page =
+      ReadPage(tenant_, query->filters, Snapshot::At(as_of), cursor, page_size, total);
   stats_.CountRecordsServed(page.count);
 
   std::string body = "{\"@odata.context\":";

@@ -36,6 +36,12 @@ void AddTenantOptions(CLI::App& command, emulator::TenantConfig& tenant) {
       ->capture_default_str();
   command.add_option("--delete-rate", tenant.delete_rate, "DeletePowerApp records")
       ->capture_default_str();
+  command.add_flag("--late-publication", tenant.late_publication,
+                   "Publish each record after a delay (80% within 1 h, 100% within 7 days)");
+  command
+      .add_option("--boundary-rate", tenant.boundary_rate,
+                  "Records created exactly on the hour, where windows meet")
+      ->capture_default_str();
   command.add_option("--tenant-id", tenant.tenant_id, "Tenant GUID")->capture_default_str();
   command.add_option("--tenant-domain", tenant.tenant_domain, "Tenant domain")
       ->capture_default_str();
@@ -73,6 +79,7 @@ int main(int argc, char** argv) {
   std::string secret_file;
   std::string expired_secret_file;
   std::string log_level = "info";
+  std::string now_text;
 
   CLI::App* serve = app.add_subcommand("serve", "Run the HTTPS server until SIGINT/SIGTERM");
   AddTenantOptions(*serve, tenant);
@@ -108,8 +115,25 @@ int main(int argc, char** argv) {
       ->add_option("--fail-queries", serve_options.fail_queries,
                    "Fraction of queries that end failed")
       ->capture_default_str();
+  serve
+      ->add_option("--stuck-queries", serve_options.stuck_queries,
+                   "Fraction of queries that stay running forever")
+      ->capture_default_str();
+  serve->add_flag("--inclusive-end", serve_options.inclusive_end,
+                  "filterEndDateTime includes records created at that very second");
+  serve
+      ->add_option("--query-budget", serve_options.query_budget,
+                   "Query submissions per rolling 24 hours of emulator time")
+      ->capture_default_str();
+  serve
+      ->add_option("--max-unfinished", serve_options.max_unfinished,
+                   "Queries notStarted or running at once")
+      ->capture_default_str();
+  serve->add_option("--now", now_text,
+                    "Simulated current time (ISO 8601 UTC), frozen until POST /_emulator/clock");
   serve->add_option("--faults", serve_options.faults,
-                    "Fault spec, e.g. 429=0.05,503=0.03,drop=0.02,truncate=0.02,token-expiry=0.01");
+                    "Fault spec, e.g. 429=0.05,503=0.03,drop=0.02,truncate=0.02,token-expiry=0.01,"
+                    "storm=0.005");
   serve->add_option("--fault-seed", serve_options.fault_seed, "Seed of the fault PRNG")
       ->capture_default_str();
   serve
@@ -133,6 +157,10 @@ int main(int argc, char** argv) {
   truth->add_option("--from", from_text, "Window start (ISO 8601, inclusive)")->required();
   truth->add_option("--to", to_text, "Window end (ISO 8601, exclusive)")->required();
   truth->add_flag("--summary", summary, "Print record counts instead of the apps report");
+  std::string as_of_text;
+  truth->add_option("--as-of", as_of_text,
+                    "Count only records a query created at this time sees (default: all records "
+                    "created by now, however late they are published)");
 
   try {
     app.parse(argc, argv);
@@ -154,11 +182,19 @@ int main(int argc, char** argv) {
       std::cerr << "auditsync-emulator: --from and --to must be ISO 8601 times\n";
       return 2;
     }
+    auto snapshot = emulator::Snapshot::Settled(auditsync::NowUtc().time_since_epoch().count());
+    if (!as_of_text.empty()) {
+      const auto as_of = ParseInstant(as_of_text);
+      if (!as_of) {
+        std::cerr << "auditsync-emulator: --as-of must be an ISO 8601 time\n";
+        return 2;
+      }
+      snapshot = emulator::Snapshot::At(*as_of);
+    }
     const emulator::Tenant model(tenant);
-    const std::int64_t now = auditsync::NowUtc().time_since_epoch().count();
     const nlohmann::json out =
-        summary ? emulator::SummaryToJson(emulator::ComputeSummary(model, *from, *to, now))
-                : emulator::TruthToJson(emulator::ComputeTruth(model, *from, *to, now));
+        summary ? emulator::SummaryToJson(emulator::ComputeSummary(model, *from, *to, snapshot))
+                : emulator::TruthToJson(emulator::ComputeTruth(model, *from, *to, snapshot));
     std::cout << out.dump(2) << "\n";
     return 0;
   }
@@ -191,6 +227,13 @@ int main(int argc, char** argv) {
     if (!serve_options.expired_secret || serve_options.expired_secret->empty()) {
       std::cerr << "auditsync-emulator: cannot read --expired-secret-file " << expired_secret_file
                 << "\n";
+      return 2;
+    }
+  }
+  if (!now_text.empty()) {
+    serve_options.simulated_now = ParseInstant(now_text);
+    if (!serve_options.simulated_now) {
+      std::cerr << "auditsync-emulator: --now must be an ISO 8601 time\n";
       return 2;
     }
   }

@@ -22,9 +22,9 @@ bool InList(const std::vector<std::string>& list, std::string_view value) {
 }
 
 // Last hour that can hold a served record: the window ends at `end` (exclusive) and nothing
-// after `as_of` exists yet.
-std::int64_t LastHour(const QueryFilters& filters, std::int64_t as_of) {
-  return FloorHour(std::min(filters.end, as_of + 1) - 1);
+// created after the snapshot exists yet.
+std::int64_t LastHour(const QueryFilters& filters, const Snapshot& snapshot) {
+  return FloorHour(std::min(filters.end, snapshot.created_by + 1) - 1);
 }
 
 template <typename T>
@@ -49,30 +49,36 @@ bool QueryFilters::Matches(const Tenant& tenant, const Slot& slot) const {
 
 Cursor StartCursor(const QueryFilters& filters) { return Cursor{FloorHour(filters.start), 0, 0}; }
 
-std::uint64_t CountMatches(const Tenant& tenant, const QueryFilters& filters, std::int64_t as_of) {
+std::uint64_t CountMatches(const Tenant& tenant, const QueryFilters& filters,
+                           const Snapshot& snapshot) {
   std::uint64_t count = 0;
-  const std::int64_t last = LastHour(filters, as_of);
+  const std::int64_t last = LastHour(filters, snapshot);
   for (std::int64_t hour = FloorHour(filters.start); hour <= last; ++hour) {
     const std::uint32_t n = tenant.BaseCount(hour);
     for (std::uint32_t i = 0; i < n; ++i) {
-      const Slot slot = tenant.DecodeBase(hour, i);
-      if (slot.time > as_of || !filters.Matches(tenant, slot)) continue;
-      // A duplicate is the same record again, so it matches exactly when the original does.
-      count += slot.duplicated ? 2 : 1;
+      Slot slot = tenant.DecodeBase(hour, i);
+      if (slot.time > snapshot.created_by || !filters.Matches(tenant, slot)) continue;
+      if (snapshot.Sees(tenant, slot)) ++count;
+      // A duplicate is the same record again, so it matches exactly when the original does; but
+      // it is published on its own.
+      if (slot.duplicated) {
+        slot.copy = true;
+        if (snapshot.Sees(tenant, slot)) ++count;
+      }
     }
     for (const Slot& slot : tenant.AppDeletions(hour)) {
-      if (slot.time <= as_of && filters.Matches(tenant, slot)) ++count;
+      if (snapshot.Sees(tenant, slot) && filters.Matches(tenant, slot)) ++count;
     }
   }
   return count;
 }
 
-Page ReadPage(const Tenant& tenant, const QueryFilters& filters, std::int64_t as_of, Cursor from,
-              std::size_t page_size, std::uint64_t total) {
+Page ReadPage(const Tenant& tenant, const QueryFilters& filters, const Snapshot& snapshot,
+              Cursor from, std::size_t page_size, std::uint64_t total) {
   Page page;
   page.values.reserve(page_size * 2400);
   page.values += '[';
-  const std::int64_t last = LastHour(filters, as_of);
+  const std::int64_t last = LastHour(filters, snapshot);
   Cursor at = from;
   std::uint32_t base = tenant.BaseCount(at.hour);
   std::optional<Tenant::HourExtras> extras;
@@ -103,7 +109,7 @@ Page ReadPage(const Tenant& tenant, const QueryFilters& filters, std::int64_t as
       }
     }
     ++at.position;
-    if (slot.time > as_of || !filters.Matches(tenant, slot)) continue;
+    if (!snapshot.Sees(tenant, slot) || !filters.Matches(tenant, slot)) continue;
     if (page.count > 0) page.values += ',';
     AppendRecord(tenant, slot, page.values);
     ++page.count;

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -22,8 +23,27 @@ struct QueryFilters {
   std::vector<std::string> record_types;
   std::vector<std::string> user_principal_names;
 
-  // The filter test, without the "does it exist yet" test (see `as_of` below).
+  // The filter test, without the "does it exist yet" test (see Snapshot).
   bool Matches(const Tenant& tenant, const Slot& slot) const;
+};
+
+// Which deliveries exist for a query: created at or before `created_by`, and published (see
+// Tenant::PublishedAt) at or before `published_by`. Without late publication a delivery is
+// published when it is created.
+struct Snapshot {
+  std::int64_t created_by = 0;
+  std::int64_t published_by = 0;
+
+  // What a query that takes its snapshot at `now` sees.
+  static Snapshot At(std::int64_t now) { return {now, now}; }
+  // Everything created by `now`, however late it is published: the tenant once settled.
+  static Snapshot Settled(std::int64_t now) {
+    return {now, std::numeric_limits<std::int64_t>::max()};
+  }
+
+  bool Sees(const Tenant& tenant, const Slot& slot) const {
+    return slot.time <= created_by && tenant.PublishedAt(slot) <= published_by;
+  }
 };
 
 // A position in the served sequence of a query: the hour, the position within the hour (see
@@ -36,9 +56,10 @@ struct Cursor {
 
 Cursor StartCursor(const QueryFilters& filters);
 
-// Records that match and were created at or before `as_of` (a query sees the tenant as it was
-// when it ran). O(records in the window); no cap applied.
-std::uint64_t CountMatches(const Tenant& tenant, const QueryFilters& filters, std::int64_t as_of);
+// Deliveries that match and that the snapshot sees (a duplicate counts for each copy seen).
+// O(records in the window); no cap applied.
+std::uint64_t CountMatches(const Tenant& tenant, const QueryFilters& filters,
+                           const Snapshot& snapshot);
 
 struct Page {
   std::string values;          // the JSON array of records
@@ -48,8 +69,8 @@ struct Page {
 
 // Up to `page_size` records from `from`, stopping once `total` records have been served in all
 // (the query's matching count, capped by its recordCountLimit).
-Page ReadPage(const Tenant& tenant, const QueryFilters& filters, std::int64_t as_of, Cursor from,
-              std::size_t page_size, std::uint64_t total);
+Page ReadPage(const Tenant& tenant, const QueryFilters& filters, const Snapshot& snapshot,
+              Cursor from, std::size_t page_size, std::uint64_t total);
 
 // Opaque $skiptoken: base64url of the query id and the cursor. It stays valid for as long as the
 // query exists (the life of the server process).

@@ -16,6 +16,7 @@
 #include <httplib.h>
 #include <spdlog/spdlog.h>
 
+#include "clock.hpp"
 #include "core/time.hpp"
 #include "entra.hpp"
 #include "faults.hpp"
@@ -80,6 +81,7 @@ class Emulator {
   Emulator(const TenantConfig& tenant_config, const ServeOptions& options, FaultSpec spec, int port,
            httplib::Server& server)
       : tenant_(tenant_config),
+        clock_(options.simulated_now),
         faults_(std::move(spec), options.fault_seed),
         entra_(
             EntraSettings{
@@ -101,9 +103,13 @@ class Emulator {
                        std::min(options.default_page_size, options.max_page_size)),
                    static_cast<std::size_t>(options.max_page_size),
                    options.fail_queries,
+                   options.stuck_queries,
+                   options.inclusive_end,
+                   options.query_budget,
+                   options.max_unfinished,
                    port,
                },
-               stats_),
+               stats_, clock_),
         retry_after_(FormatRetryAfter(options.retry_after_seconds)),
         port_(port) {
     Register(server);
@@ -149,7 +155,16 @@ class Emulator {
                            kEntraContentType);
     });
     server.Get("/_emulator/stats", [this](const httplib::Request&, httplib::Response& response) {
-      response.set_content(stats_.ToJson().dump(), kEntraContentType);
+      nlohmann::json stats = stats_.ToJson();
+      stats["unfinished_queries"] = graph_.UnfinishedQueries();
+      response.set_content(stats.dump(), kEntraContentType);
+    });
+    server.Post("/_emulator/clock",
+                [this](const httplib::Request& request, httplib::Response& response) {
+                  SetClock(request, response);
+                });
+    server.Get("/_emulator/clock", [this](const httplib::Request&, httplib::Response& response) {
+      response.set_content(ClockJson().dump(), kEntraContentType);
     });
 
     server.set_pre_routing_handler([](const httplib::Request&, httplib::Response&) {
@@ -198,6 +213,33 @@ class Emulator {
         });
   }
 
+  nlohmann::json ClockJson() const {
+    const Clock::Reading reading = clock_.Read();
+    return {
+        {"now", auditsync::FormatIso8601(auditsync::Instant{std::chrono::seconds{reading.now}})},
+        {"simulated", reading.simulated}};
+  }
+
+  // Body {"now": "<ISO 8601>"}: freezes the simulated clock there.
+  void SetClock(const httplib::Request& request, httplib::Response& response) {
+    const auto body = nlohmann::json::parse(request.body, nullptr, false);
+    std::optional<auditsync::Instant> now;
+    if (body.is_object() && body.contains("now") && body["now"].is_string()) {
+      now = auditsync::ParseIso8601(body["now"].get<std::string>());
+    }
+    if (!now) {
+      response.status = 400;
+      response.set_content(
+          nlohmann::json{{"error", R"(expected {"now": "<ISO 8601 time>"})"}}.dump(),
+          kEntraContentType);
+      return;
+    }
+    clock_.Set(now->time_since_epoch().count());
+    const nlohmann::json reading = ClockJson();
+    spdlog::info("clock now {} (simulated)", reading["now"].get<std::string>());
+    response.set_content(reading.dump(), kEntraContentType);
+  }
+
   static GraphCall NewCall(const httplib::Request& request) {
     GraphCall call;
     call.request_id = RandomGuid();
@@ -235,17 +277,16 @@ class Emulator {
       stats_.CountRequest(route);
       const GraphCall call = NewCall(request);
       SetGraphHeaders(response, call);
-      const FaultKind fault = faults_.Decide(RouteClass::kGraph);
-      NoteFault(route, fault);
-      switch (fault) {
+      const Fault fault = faults_.Decide(RouteClass::kGraph);
+      NoteFault(route, fault.kind);
+      if (fault.retry_after) response.set_header("Retry-After", retry_after_);
+      switch (fault.kind) {
         case FaultKind::k429:
-          response.set_header("Retry-After", retry_after_);
-          [[fallthrough]];
         case FaultKind::k429NoRetryAfter:
+        case FaultKind::kStorm:
           return SendGraphError(response, 429, "TooManyRequests", "Please retry again later.",
                                 call);
         case FaultKind::k503:
-          response.set_header("Retry-After", retry_after_);
           return SendGraphError(response, 503, "serviceNotAvailable",
                                 "The service is temporarily unavailable. Please retry later.",
                                 call);
@@ -274,7 +315,7 @@ class Emulator {
                               "Lifetime validation failed, the token is expired.");
       }
       (graph_.*method)(request, response, call);
-      ApplyLateFault(fault, response);
+      ApplyLateFault(fault.kind, response);
     };
   }
 
@@ -283,30 +324,30 @@ class Emulator {
   httplib::Server::Handler TokenRoute(std::string route, EntraMethod method) {
     return [this, route, method](const httplib::Request& request, httplib::Response& response) {
       stats_.CountRequest(route);
-      const FaultKind fault = faults_.Decide(RouteClass::kToken);
-      NoteFault(route, fault);
-      switch (fault) {
+      const Fault fault = faults_.Decide(RouteClass::kToken);
+      NoteFault(route, fault.kind);
+      if (fault.retry_after) response.set_header("Retry-After", retry_after_);
+      switch (fault.kind) {
         case FaultKind::k429:
-          response.set_header("Retry-After", retry_after_);
-          [[fallthrough]];
         case FaultKind::k429NoRetryAfter:
+        case FaultKind::kStorm:
           return SendEntraError(request, response, 429, "temporarily_unavailable", 90055,
                                 "TenantThrottlingError - There are too many incoming requests. "
                                 "Please try again later.",
                                 port_);
         case FaultKind::k503:
-          response.set_header("Retry-After", retry_after_);
           return SendEntraError(request, response, 503, "temporarily_unavailable", 90033,
                                 "A transient error has occurred. Please try again.", port_);
         default:
           break;
       }
       (entra_.*method)(request, response);
-      ApplyLateFault(fault, response);
+      ApplyLateFault(fault.kind, response);
     };
   }
 
   Tenant tenant_;
+  Clock clock_;
   Stats stats_;
   TokenTable tokens_;
   FaultInjector faults_;
@@ -333,6 +374,11 @@ std::string ValidateServeOptions(const ServeOptions& options) {
   if (!(options.fail_queries >= 0 && options.fail_queries <= 1)) {
     return "--fail-queries must be between 0 and 1";
   }
+  if (!(options.stuck_queries >= 0 && options.stuck_queries <= 1)) {
+    return "--stuck-queries must be between 0 and 1";
+  }
+  if (options.query_budget < 1) return "--query-budget must be at least 1";
+  if (options.max_unfinished < 1) return "--max-unfinished must be at least 1";
   if (!(options.retry_after_seconds >= 0)) return "--retry-after must not be negative";
   if (options.threads < 1 || options.threads > 1024) return "--threads must be 1..1024";
   std::string error;

@@ -25,6 +25,11 @@ struct ServeOptions {
   int default_page_size = 100;
   int max_page_size = 1000;
   double fail_queries = 0;
+  double stuck_queries = 0;
+  bool inclusive_end = false;
+  int query_budget = 200;
+  int max_unfinished = 50;
+  std::optional<std::int64_t> simulated_now;  // --now, Unix seconds; else the real time
   std::string faults;
   std::uint64_t fault_seed = 7;
   double retry_after_seconds = 0.05;

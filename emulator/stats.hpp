@@ -17,6 +17,8 @@ class Stats {
   void CountStatus(int status) { Add(responses_, std::to_string(status)); }
   void CountFault(const std::string& kind) { Add(faults_, kind); }
   void CountQueryCreated() { Add(events_, "queries_created"); }
+  // A submission refused by a tenant limit ("budget" or "unfinished").
+  void CountQueryRejected(const std::string& limit) { Add(rejected_, limit); }
   void CountTokenIssued() { Add(events_, "tokens_issued"); }
   void CountRecordsServed(std::uint64_t records) {
     std::lock_guard lock(mutex_);
@@ -38,6 +40,7 @@ class Stats {
         {"tokens_issued", event("tokens_issued")},
         {"pages_served", event("pages_served")},
         {"records_served", event("records_served")},
+        {"queries_rejected", rejected_},
     };
   }
 
@@ -52,6 +55,8 @@ class Stats {
   std::map<std::string, std::uint64_t> responses_;  // by HTTP status
   std::map<std::string, std::uint64_t> faults_;     // by fault kind
   std::map<std::string, std::uint64_t> events_;
+  // By limit; both keys present from the start, so a test can read them before any refusal.
+  std::map<std::string, std::uint64_t> rejected_ = {{"budget", 0}, {"unfinished", 0}};
 };
 
 }  // namespace emulator

@@ -25,6 +25,11 @@ enum Tag : std::uint64_t {
   kTagDeletionId,
   kTagEphemeral,
   kTagDeletionDetail,
+  // Added later: new tags go at the end, so that no existing stream changes.
+  kTagBoundary,
+  kTagPublication,
+  kTagCopyPublication,
+  kTagDeletionPublication,
 };
 
 constexpr std::string_view kAppNames[] = {
@@ -102,8 +107,8 @@ std::string ValidateTenantConfig(const TenantConfig& config) {
   if (config.launches_per_hour < 0 || config.launches_per_hour > 10'000'000) {
     return "--launches-per-hour must be between 0 and 10000000";
   }
-  for (const double rate :
-       {config.duplicate_rate, config.malformed_rate, config.noise_rate, config.delete_rate}) {
+  for (const double rate : {config.duplicate_rate, config.malformed_rate, config.noise_rate,
+                            config.delete_rate, config.boundary_rate}) {
     if (!(rate >= 0.0 && rate <= 1.0)) return "rates must be between 0 and 1";
   }
   if (config.noise_rate + config.delete_rate > 1.0) {
@@ -224,6 +229,7 @@ Slot Tenant::DecodeBase(std::int64_t hour, std::uint32_t index) const {
   slot.app = PickZipf(app_weights_, app);
   const CatalogApp& catalog_app = catalog_[slot.app];
   slot.incarnation = IncarnationAt(catalog_app, hour);
+  if (OnTheHour(hour, index)) offset = 0;
   // A mortal app is deleted at second 3599 of its last hour: its launches come strictly before.
   if (offset == 3599 && EndsIn(catalog_app, hour)) offset = 3598;
   slot.time = hour * 3600 + offset;
@@ -237,6 +243,37 @@ Slot Tenant::DecodeBase(std::int64_t hour, std::uint32_t index) const {
     }
   }
   return slot;
+}
+
+bool Tenant::OnTheHour(std::int64_t hour, std::uint32_t index) const {
+  // A stream of its own rather than one more draw from the slot's: the slot's draws then stay
+  // exactly what they were without --boundary-rate.
+  if (config_.boundary_rate <= 0) return false;
+  return Stream(Hash(config_.seed, kTagBoundary, U(hour), index)).Unit() < config_.boundary_rate;
+}
+
+std::int64_t Tenant::PublicationDelay(const Slot& slot) const {
+  if (!config_.late_publication) return 0;
+  // Own streams again (see OnTheHour), one per delivery: a duplicate's second copy is published
+  // independently of the first.
+  std::uint64_t key = 0;
+  if (slot.origin == Origin::kAppDeletion) {
+    key = Hash(config_.seed, kTagDeletionPublication, slot.app, U(slot.incarnation));
+  } else {
+    key = Hash(config_.seed, slot.copy ? kTagCopyPublication : kTagPublication, U(slot.hour),
+               slot.index);
+  }
+  Stream stream(key);
+  const double band = stream.Unit();
+  const std::uint64_t within = stream.Next();
+  std::int64_t low = 0;
+  for (const PublicationBand& step : kPublicationCurve) {
+    if (band < step.share || step.share >= 1.0) {
+      return low + 1 + static_cast<std::int64_t>(within % U(step.up_to - low));
+    }
+    low = step.up_to;
+  }
+  return low;  // not reached: the last band has share 1
 }
 
 std::vector<Slot> Tenant::AppDeletions(std::int64_t hour) const {

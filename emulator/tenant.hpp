@@ -8,6 +8,9 @@
 //   [n, n + E)      deletion events of catalog apps whose lifetime ends in this hour;
 //   [n + E, n+E+D)  second copies of the base slots marked `duplicated`.
 // A (hour, position) pair is therefore a stable cursor, and paging needs O(page) memory.
+//
+// With late publication, each delivery (a base slot, a second copy, an app deletion) also has a
+// publication delay: a query only sees what was published when it was created.
 #pragma once
 
 #include <cstdint>
@@ -28,6 +31,11 @@ struct TenantConfig {
   double malformed_rate = 0.002;
   double noise_rate = 0.1;
   double delete_rate = 0.01;
+  // Each delivery appears in queries only after a delay drawn from kPublicationCurve.
+  bool late_publication = false;
+  // Fraction of base slots created exactly on the hour (minute 0, second 0), where two adjacent
+  // windows meet.
+  double boundary_rate = 0;
   std::string tenant_id = "11111111-2222-3333-4444-555555555555";
   std::string tenant_domain = "contoso.onmicrosoft.com";
   std::string client_id = "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee";
@@ -51,6 +59,20 @@ enum class Malformed : std::uint8_t {
 inline constexpr int kMalformedVariants = 5;
 
 enum class Origin : std::uint8_t { kBase, kAppDeletion };
+
+// Publication delay of late records, as measured for Power Platform: `share` of all deliveries
+// are published within `up_to` seconds of their creation. A delay is drawn uniformly within its
+// band (after the previous band's `up_to`, at most this one's).
+struct PublicationBand {
+  double share;
+  std::int64_t up_to;
+};
+inline constexpr PublicationBand kPublicationCurve[] = {
+    {0.80, 3600},                      // 80% within an hour
+    {0.95, 86400},                     // 95% within a day
+    {0.998, std::int64_t{2} * 86400},  // 99.8% within two days
+    {1.0, std::int64_t{7} * 86400},    // all within a week
+};
 
 // Noise operations: other workloads, and Power Platform operations that are not launches or
 // deletions. None is LaunchPowerApp or DeletePowerApp, so operationFilters must drop them.
@@ -125,6 +147,11 @@ class Tenant {
   // Deletion events of catalog apps whose incarnation ends in this hour (at second 3599).
   std::vector<Slot> AppDeletions(std::int64_t hour) const;
 
+  // Seconds from creation until this delivery can be seen by a query: 0 without late
+  // publication, else in (0, 7 days]. A second copy has its own delay.
+  std::int64_t PublicationDelay(const Slot& slot) const;
+  std::int64_t PublishedAt(const Slot& slot) const { return slot.time + PublicationDelay(slot); }
+
   // The extras of an hour (positions n and beyond), which need a scan of the hour to find.
   struct HourExtras {
     std::vector<Slot> deletions;
@@ -154,6 +181,7 @@ class Tenant {
 
   std::int64_t IncarnationAt(const CatalogApp& app, std::int64_t hour) const;
   bool EndsIn(const CatalogApp& app, std::int64_t hour) const;
+  bool OnTheHour(std::int64_t hour, std::uint32_t index) const;
   static std::uint32_t PickZipf(const std::vector<double>& cumulative, double unit);
 
   TenantConfig config_;

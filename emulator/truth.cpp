@@ -16,21 +16,27 @@ constexpr std::int64_t FloorHour(std::int64_t seconds) {
   return seconds >= 0 ? seconds / 3600 : -((-seconds + 3599) / 3600);
 }
 
-// Calls `visit` for every distinct record (base slots and app deletions; not duplicate copies)
-// created in [from, to) and at or before `now`.
-void ForEachRecord(const Tenant& tenant, std::int64_t from, std::int64_t to, std::int64_t now,
-                   const std::function<void(const Slot&)>& visit) {
-  const std::int64_t limit = std::min(to, now + 1);
+// Calls `visit(record, both_copies_seen)` for every distinct record (base slots and app
+// deletions) created in [from, to) of which the snapshot sees at least one copy.
+void ForEachRecord(const Tenant& tenant, std::int64_t from, std::int64_t to,
+                   const Snapshot& snapshot, const std::function<void(const Slot&, bool)>& visit) {
+  const std::int64_t limit = std::min(to, snapshot.created_by + 1);
   if (limit <= from) return;
+  auto consider = [&](const Slot& slot) {
+    if (slot.time < from || slot.time >= limit) return;
+    const bool first = snapshot.Sees(tenant, slot);
+    bool second = false;
+    if (slot.duplicated) {
+      Slot copy = slot;
+      copy.copy = true;
+      second = snapshot.Sees(tenant, copy);
+    }
+    if (first || second) visit(slot, first && second);
+  };
   for (std::int64_t hour = FloorHour(from); hour <= FloorHour(limit - 1); ++hour) {
     const std::uint32_t n = tenant.BaseCount(hour);
-    for (std::uint32_t i = 0; i < n; ++i) {
-      const Slot slot = tenant.DecodeBase(hour, i);
-      if (slot.time >= from && slot.time < limit) visit(slot);
-    }
-    for (const Slot& slot : tenant.AppDeletions(hour)) {
-      if (slot.time >= from && slot.time < limit) visit(slot);
-    }
+    for (std::uint32_t i = 0; i < n; ++i) consider(tenant.DecodeBase(hour, i));
+    for (const Slot& slot : tenant.AppDeletions(hour)) consider(slot);
   }
 }
 
@@ -41,7 +47,7 @@ std::string Iso(std::int64_t seconds) {
 }  // namespace
 
 std::vector<AppTruth> ComputeTruth(const Tenant& tenant, std::int64_t from, std::int64_t to,
-                                   std::int64_t now) {
+                                   const Snapshot& snapshot) {
   struct Accumulator {
     AppTruth truth;
     std::set<std::uint32_t> users;  // user indexes: distinct users have distinct lowercase UPNs
@@ -49,7 +55,7 @@ std::vector<AppTruth> ComputeTruth(const Tenant& tenant, std::int64_t from, std:
   };
   std::map<std::string, Accumulator> apps;
 
-  ForEachRecord(tenant, from, to, now, [&](const Slot& slot) {
+  ForEachRecord(tenant, from, to, snapshot, [&](const Slot& slot, bool) {
     if (slot.kind != Kind::kLaunch || !slot.IsValid()) return;
     AppInfo app = tenant.AppOf(slot);
     auto [it, inserted] = apps.try_emplace(app.id);
@@ -107,9 +113,9 @@ nlohmann::json TruthToJson(const std::vector<AppTruth>& apps) {
 }
 
 TruthSummary ComputeSummary(const Tenant& tenant, std::int64_t from, std::int64_t to,
-                            std::int64_t now) {
+                            const Snapshot& snapshot) {
   TruthSummary summary;
-  ForEachRecord(tenant, from, to, now, [&](const Slot& slot) {
+  ForEachRecord(tenant, from, to, snapshot, [&](const Slot& slot, bool both_copies_seen) {
     if (slot.kind == Kind::kNoise) {
       ++summary.noise_records;
     } else if (slot.malformed != Malformed::kNone) {
@@ -119,14 +125,14 @@ TruthSummary ComputeSummary(const Tenant& tenant, std::int64_t from, std::int64_
     } else {
       ++summary.delete_records;
     }
-    if (slot.duplicated) ++summary.duplicate_deliveries;
+    if (both_copies_seen) ++summary.duplicate_deliveries;
   });
   // Counted by the serving code itself, so that this figure is what `serve` really returns.
   QueryFilters filters;
   filters.start = from;
   filters.end = to;
   filters.operations = {"LaunchPowerApp", "DeletePowerApp"};
-  summary.total_served = CountMatches(tenant, filters, now);
+  summary.total_served = CountMatches(tenant, filters, snapshot);
   return summary;
 }
 

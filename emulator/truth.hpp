@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "query.hpp"
 #include "tenant.hpp"
 
 namespace emulator {
@@ -24,12 +25,14 @@ struct AppTruth {
   std::string last_record_id;    // tie-break for equal times: the greater record id wins
 };
 
-// Apps with at least one valid launch in [from, to) created at or before `now`, sorted by
-// launches descending, then app id ascending.
+// Apps with at least one valid launch in [from, to) that the snapshot sees (a duplicated launch
+// when either copy is seen), sorted by launches descending, then app id ascending.
 std::vector<AppTruth> ComputeTruth(const Tenant& tenant, std::int64_t from, std::int64_t to,
-                                   std::int64_t now);
+                                   const Snapshot& snapshot);
 nlohmann::json TruthToJson(const std::vector<AppTruth>& apps);
 
+// Distinct records the snapshot sees (either copy of a duplicate), by kind; a duplicate
+// delivery is a record whose two copies are both seen.
 struct TruthSummary {
   std::uint64_t launch_records = 0;
   std::uint64_t delete_records = 0;
@@ -41,7 +44,7 @@ struct TruthSummary {
 };
 
 TruthSummary ComputeSummary(const Tenant& tenant, std::int64_t from, std::int64_t to,
-                            std::int64_t now);
+                            const Snapshot& snapshot);
 nlohmann::json SummaryToJson(const TruthSummary& summary);
 
 }  // namespace emulator

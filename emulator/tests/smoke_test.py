@@ -2,7 +2,8 @@
 """End-to-end check of auditsync-emulator over HTTPS: the command-line contract (port and CA
 files, secret from the environment, clean exit on SIGTERM), TLS verification against the written
 CA, token errors, and a full query paged to the end and compared with `truth`, first without and
-then with every fault kind switched on. Standard library only.
+then with every fault kind switched on. A second server runs on a simulated clock with late
+publication, inclusive window ends, small query limits and 429 storms. Standard library only.
 
 Usage: smoke_test.py PATH/TO/auditsync-emulator
 """
@@ -154,83 +155,233 @@ def summarize(records):
     return counts, report
 
 
-def truth(binary, start, end, summary):
+def truth(binary, start, end, summary, extra=()):
     args = [binary, "truth", "--from", start, "--to", end] + (["--summary"] if summary else [])
-    return json.loads(subprocess.check_output(args))
+    return json.loads(subprocess.check_output(args + list(extra)))
 
 
-def check_against_truth(binary, records, start, end):
+def check_against_truth(binary, records, start, end, extra=()):
+    """`extra`: tenant options and --as-of, passed to `truth`."""
     counts, report = summarize(records)
-    expected = truth(binary, start, end, True)
+    expected = truth(binary, start, end, True, extra)
     for key, value in counts.items():
         assert value == expected[key], (key, value, expected[key])
     expected_report = {a["app_id"]: (a["launches"], a["unique_users"], a["last_launched_on"],
-                                     a["last_launched_by"]) for a in truth(binary, start, end, False)}
+                                     a["last_launched_by"])
+                       for a in truth(binary, start, end, False, extra)}
     assert report == expected_report
     return counts
+
+
+def start_server(binary, work, name, args=()):
+    """Starts `serve` with the secret in the environment; returns the process and its port."""
+    port_file, ca_file = os.path.join(work, name + ".port"), os.path.join(work, name + ".pem")
+    env = dict(os.environ, AUDITSYNC_EMULATOR_CLIENT_SECRET=SECRET)
+    server = subprocess.Popen([binary, "serve", "--port-file", port_file, "--ca-file", ca_file,
+                               "--log-level", "warn"] + list(args), env=env)
+    for _ in range(500):
+        if os.path.exists(port_file) or server.poll() is not None:
+            break
+        time.sleep(0.01)
+    assert os.path.exists(ca_file), "the CA file must exist once the port file does"
+    return server, int(open(port_file).read().strip()), ca_file
+
+
+def stop_server(server):
+    server.send_signal(signal.SIGTERM)
+    assert server.wait(timeout=10) == 0, "serve must exit 0 on SIGTERM"
+
+
+def control(client, method, route, body=None):
+    status, raw, _ = client.call(method, f"{client.base}/_emulator/{route}", body)
+    assert status == 200, (route, status, raw)
+    return json.loads(raw)
+
+
+def raw_graph(client, method, url, payload=None):
+    """One Graph call, no retries: (status, parsed body, headers)."""
+    if client.token is None:
+        client.get_token()
+    headers = {"Authorization": "Bearer " + client.token, "Content-Type": "application/json"}
+    body = json.dumps(payload).encode() if payload is not None else None
+    status, raw, response_headers = client.call(method, url, body, headers)
+    return status, json.loads(raw), response_headers
+
+
+def ids_of(records):
+    return {r["id"] for r in records if r.get("id")}
+
+
+def check_basics(binary, work):
+    server, port, ca_file = start_server(binary, work, "basic")
+    try:
+        # Errors: a wrong secret, an unknown tenant, a wrong scope.
+        client = Client(f"https://127.0.0.1:{port}", ca_file)
+        form = urllib.parse.urlencode({"client_id": CLIENT, "client_secret": "wrong",
+                                       "grant_type": "client_credentials",
+                                       "scope": client.base + "/.default"}).encode()
+        status, body, _ = client.call("POST", f"{client.base}/{TENANT}/oauth2/v2.0/token", form)
+        error = json.loads(body)
+        assert status == 401 and error["error"] == "invalid_client", error
+        assert error["error_codes"] == [7000215]
+        assert error["error_description"].startswith("AADSTS7000215: ")
+        status, body, _ = client.call("POST", f"{client.base}/nope/oauth2/v2.0/token", form)
+        assert status == 400 and json.loads(body)["error_codes"] == [90002]
+        status, body, _ = client.call("GET", f"{client.base}/v1.0/security/auditLog/queries")
+        assert status == 401
+        assert json.loads(body)["error"]["code"] == "InvalidAuthenticationToken"
+        clock = control(client, "GET", "clock")
+        assert clock["simulated"] is False, clock
+
+        # A window of two closed days before today, so that every record exists.
+        today = datetime.datetime.now(datetime.timezone.utc).replace(
+            hour=0, minute=0, second=0, microsecond=0)
+        start = (today - datetime.timedelta(days=3)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        end = (today - datetime.timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+        records = run_query(client, "beta", start, end, "smoke clean")
+        counts = check_against_truth(binary, records, start, end)
+        assert counts["launch_records"] > 1000 and counts["duplicate_deliveries"] > 0
+
+        # The same through localhost, v1.0, and every fault at once.
+        client = Client(f"https://localhost:{port}", ca_file)
+        control(client, "POST", "faults",
+                b"429=0.08,429-no-retry-after=0.04,503=0.05,504=0.04,drop=0.08,truncate=0.08,"
+                b"token-expiry=0.05,storm=0.01")
+        records = run_query(client, "v1.0", start, end, "smoke faults")
+        check_against_truth(binary, records, start, end)
+        stats = control(client, "GET", "stats")
+        assert sum(stats["faults"].values()) > 5, stats
+        assert stats["tokens_issued"] >= 2, stats
+        stop_server(server)
+    finally:
+        if server.poll() is None:
+            server.kill()
+            server.wait()
+
+
+def check_late_publication(binary, client, tenant):
+    """A query sees what was published when it was created; later the settled tenant."""
+    start, end = "2026-11-03T00:00:00Z", "2026-11-05T00:00:00Z"
+    early = run_query(client, "v1.0", start, end, "late early")
+    check_against_truth(binary, early, start, end, tenant + ["--as-of", end])
+    clock = control(client, "POST", "clock", json.dumps({"now": "2026-11-12T00:00:00Z"}).encode())
+    assert clock == {"now": "2026-11-12T00:00:00Z", "simulated": True}, clock
+    settled = run_query(client, "v1.0", start, end, "late settled")
+    # With --inclusive-end the query also has the records created at `end` itself, published by
+    # now; `truth` windows are half-open.
+    check_against_truth(binary, settled, start, "2026-11-05T00:00:01Z", tenant)
+    assert ids_of(early) < ids_of(settled), "late records appear once published"
+
+
+def check_inclusive_end(client):
+    """With --inclusive-end, records created on the hour come in both adjacent windows."""
+    before = run_query(client, "v1.0", "2026-11-04T00:00:00Z", "2026-11-04T01:00:00Z", "incl a")
+    after = run_query(client, "v1.0", "2026-11-04T01:00:00Z", "2026-11-04T02:00:00Z", "incl b")
+    shared = [r for r in before if r.get("id") in ids_of(after)]
+    assert len(shared) > 3, len(shared)
+    assert {r["createdDateTime"] for r in shared} == {"2026-11-04T01:00:00Z"}
+
+
+def check_query_limits(client):
+    """--max-unfinished 2 and --query-budget 6 (four queries were submitted so far, one of them
+    before the clock moved a week ahead)."""
+    queries = f"{client.base}/v1.0/security/auditLog/queries"
+    body = {"filterStartDateTime": "2026-11-04T00:00:00Z",
+            "filterEndDateTime": "2026-11-04T01:00:00Z"}
+    ids = []
+    for _ in range(2):
+        status, query, _ = raw_graph(client, "POST", queries, body)
+        assert status == 201, query
+        ids.append(query["id"])
+    status, error, headers = raw_graph(client, "POST", queries, body)
+    assert status == 429 and error["error"]["code"] == "TooManyRequests", error
+    assert "unfinished" in error["error"]["message"] and headers["Retry-After"] == "5"
+    assert control(client, "GET", "stats")["unfinished_queries"] == 2
+
+    run_to_end(client, ids[0])
+    status, query, _ = raw_graph(client, "POST", queries, body)  # the sixth within 24 h
+    assert status == 201, query
+    status, error, headers = raw_graph(client, "POST", queries, body)
+    assert status == 429 and "budget" in error["error"]["message"], error
+    assert headers["Retry-After"] == str(24 * 3600), headers  # all at the same frozen second
+    stats = control(client, "GET", "stats")
+    assert stats["queries_rejected"] == {"budget": 1, "unfinished": 1}, stats
+
+    # A day later the budget is back; the two unfinished queries still block until one ends.
+    control(client, "POST", "clock", json.dumps({"now": "2026-11-13T00:00:00Z"}).encode())
+    status, error, _ = raw_graph(client, "POST", queries, body)
+    assert status == 429 and "unfinished" in error["error"]["message"], error
+    run_to_end(client, ids[1])
+    status, query, _ = raw_graph(client, "POST", queries, body)
+    assert status == 201, query
+
+
+def run_to_end(client, query_id):
+    url = f"{client.base}/v1.0/security/auditLog/queries/{query_id}"
+    for _ in range(10):
+        _, query = client.graph("GET", url)
+        if query["status"] not in ("notStarted", "running"):
+            return query
+    raise AssertionError(f"query {query_id} never ended")
+
+
+def check_storm(client):
+    """storm=P: runs of at least six 429s, alternating with and without Retry-After."""
+    control(client, "POST", "faults", b"storm=0.2")
+    url = f"{client.base}/v1.0/security/auditLog/queries"
+    answers = [raw_graph(client, "GET", url) for _ in range(80)]
+    control(client, "POST", "faults", b"")
+    runs, run = [], []
+    for status, _, headers in answers + [(200, None, {})]:
+        if status == 429:
+            run.append("Retry-After" in headers)
+        elif run:
+            runs.append(run)
+            run = []
+    assert runs and all(len(r) >= 6 and r[0] and r[1] is False for r in runs), runs
+    assert control(client, "GET", "stats")["faults"]["storm"] == sum(map(len, runs))
+
+
+def check_simulated_tenant(binary, work):
+    tenant = ["--late-publication", "--boundary-rate", "0.2"]
+    server, port, ca_file = start_server(
+        binary, work, "simulated",
+        tenant + ["--now", "2026-11-05T00:00:00Z", "--inclusive-end", "--query-budget", "6",
+                  "--max-unfinished", "2"])
+    try:
+        client = Client(f"https://127.0.0.1:{port}", ca_file)
+        clock = control(client, "GET", "clock")
+        assert clock == {"now": "2026-11-05T00:00:00Z", "simulated": True}, clock
+        status, _, _ = client.call("POST", f"{client.base}/_emulator/clock", b"{}")
+        assert status == 400
+        check_late_publication(binary, client, tenant)
+        check_inclusive_end(client)
+        check_query_limits(client)
+        check_storm(client)
+        stop_server(server)
+    finally:
+        if server.poll() is None:
+            server.kill()
+            server.wait()
+
+
+def check_invalid_options(binary):
+    for args in (["serve", "--now", "soon"], ["serve", "--query-budget", "0"],
+                 ["serve", "--stuck-queries", "2"], ["truth", "--from", "2026-11-01", "--to",
+                                                     "2026-11-02", "--as-of", "later"],
+                 ["truth", "--from", "2026-11-01", "--to", "2026-11-02", "--boundary-rate", "2"]):
+        env = dict(os.environ, AUDITSYNC_EMULATOR_CLIENT_SECRET=SECRET)
+        result = subprocess.run([binary] + args, env=env, capture_output=True, timeout=10)
+        assert result.returncode == 2, (args, result.returncode, result.stderr)
 
 
 def main():
     binary = os.path.abspath(sys.argv[1])
     with tempfile.TemporaryDirectory() as work:
-        port_file, ca_file = os.path.join(work, "port"), os.path.join(work, "ca.pem")
-        env = dict(os.environ, AUDITSYNC_EMULATOR_CLIENT_SECRET=SECRET)
-        server = subprocess.Popen([binary, "serve", "--port-file", port_file, "--ca-file", ca_file,
-                                   "--log-level", "warn"], env=env)
-        try:
-            for _ in range(500):
-                if os.path.exists(port_file) or server.poll() is not None:
-                    break
-                time.sleep(0.01)
-            assert os.path.exists(ca_file), "the CA file must exist once the port file does"
-            port = int(open(port_file).read().strip())
-
-            # Errors: a wrong secret, an unknown tenant, a wrong scope.
-            client = Client(f"https://127.0.0.1:{port}", ca_file)
-            form = urllib.parse.urlencode({"client_id": CLIENT, "client_secret": "wrong",
-                                           "grant_type": "client_credentials",
-                                           "scope": client.base + "/.default"}).encode()
-            status, body, _ = client.call("POST", f"{client.base}/{TENANT}/oauth2/v2.0/token", form)
-            error = json.loads(body)
-            assert status == 401 and error["error"] == "invalid_client", error
-            assert error["error_codes"] == [7000215]
-            assert error["error_description"].startswith("AADSTS7000215: ")
-            status, body, _ = client.call("POST", f"{client.base}/nope/oauth2/v2.0/token", form)
-            assert status == 400 and json.loads(body)["error_codes"] == [90002]
-            status, body, _ = client.call("GET", f"{client.base}/v1.0/security/auditLog/queries")
-            assert status == 401
-            assert json.loads(body)["error"]["code"] == "InvalidAuthenticationToken"
-
-            # A window of two closed days before today, so that every record exists.
-            today = datetime.datetime.now(datetime.timezone.utc).replace(
-                hour=0, minute=0, second=0, microsecond=0)
-            start = (today - datetime.timedelta(days=3)).strftime("%Y-%m-%dT%H:%M:%SZ")
-            end = (today - datetime.timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-            records = run_query(client, "beta", start, end, "smoke clean")
-            counts = check_against_truth(binary, records, start, end)
-            assert counts["launch_records"] > 1000 and counts["duplicate_deliveries"] > 0
-
-            # The same through localhost, v1.0, and every fault at once.
-            client = Client(f"https://localhost:{port}", ca_file)
-            status, body, _ = client.call(
-                "POST", f"{client.base}/_emulator/faults",
-                b"429=0.08,429-no-retry-after=0.04,503=0.05,504=0.04,drop=0.08,truncate=0.08,"
-                b"token-expiry=0.05")
-            assert status == 200, body
-            records = run_query(client, "v1.0", start, end, "smoke faults")
-            check_against_truth(binary, records, start, end)
-            _, body, _ = client.call("GET", f"{client.base}/_emulator/stats")
-            stats = json.loads(body)
-            assert sum(stats["faults"].values()) > 5, stats
-            assert stats["tokens_issued"] >= 2, stats
-
-            server.send_signal(signal.SIGTERM)
-            assert server.wait(timeout=10) == 0, "serve must exit 0 on SIGTERM"
-        finally:
-            if server.poll() is None:
-                server.kill()
-                server.wait()
+        check_basics(binary, work)
+        check_simulated_tenant(binary, work)
+    check_invalid_options(binary)
     print("emulator smoke test: 1 passed, 0 failed")
 
 

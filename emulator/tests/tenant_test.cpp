@@ -15,72 +15,13 @@
 #include "query.hpp"
 #include "render.hpp"
 #include "tenant.hpp"
+#include "tenant_support.hpp"
 #include "truth.hpp"
 
 namespace emulator {
 namespace {
 
-// 2026-11-01T00:00:00Z and one day.
-constexpr std::int64_t kStart = 1793491200;
-constexpr std::int64_t kDay = 86400;
-// "Now" for these tests: well after every window, so nothing is in the future.
-constexpr std::int64_t kNow = kStart + 60 * kDay;
-
-std::string Render(const Tenant& tenant, const Slot& slot) {
-  std::string out;
-  AppendRecord(tenant, slot, out);
-  return out;
-}
-
-QueryFilters PowerAppsFilters(std::int64_t start, std::int64_t end) {
-  QueryFilters filters;
-  filters.start = start;
-  filters.end = end;
-  filters.operations = {"LaunchPowerApp", "DeletePowerApp"};
-  return filters;
-}
-
-// Every record a query serves, page by page, following the cursors as a client follows
-// @odata.nextLink (through the encoded skiptoken).
-std::vector<nlohmann::json> ReadAll(const Tenant& tenant, const QueryFilters& filters,
-                                    std::size_t page_size, std::uint64_t total,
-                                    std::size_t* pages = nullptr) {
-  std::vector<nlohmann::json> records;
-  Cursor cursor = StartCursor(filters);
-  std::size_t count = 0;
-  while (true) {
-    const Page page = ReadPage(tenant, filters, kNow, cursor, page_size, total);
-    ++count;
-    const auto values = nlohmann::json::parse(page.values);
-    EXPECT_EQ(values.size(), page.count);
-    EXPECT_LE(page.count, page_size);
-    for (const auto& value : values) records.push_back(value);
-    if (!page.next) break;
-    EXPECT_EQ(page.count, page_size) << "only the last page may be short";
-    const auto token = DecodeSkipToken(EncodeSkipToken("q-1", *page.next));
-    EXPECT_TRUE(token.has_value());
-    if (!token) break;
-    EXPECT_EQ(token->query_id, "q-1");
-    cursor = token->cursor;
-  }
-  if (pages != nullptr) *pages = count;
-  return records;
-}
-
-// The app id a careful client extracts from a record; empty when it has none.
-std::string ClientAppId(const nlohmann::json& record) {
-  const auto& data = record["auditData"];
-  if (data.value("RecordType", 0) == 45) return ToLower(data.value("AppName", ""));
-  for (const auto& property : data["PropertyCollection"]) {
-    if (ToLower(property["Name"].get<std::string>()) ==
-        "powerplatform.analytics.resource.power_app.id") {
-      std::string value = property["Value"].get<std::string>();
-      value = value.substr(value.rfind('/') + 1);
-      return ToLower(value);
-    }
-  }
-  return {};
-}
+using namespace test_support;  // NOLINT(google-build-using-namespace): shared test helpers
 
 TEST(Tenant, SameSeedGivesSameTenant) {
   const Tenant a(TenantConfig{});
@@ -98,8 +39,8 @@ TEST(Tenant, SameSeedGivesSameTenant) {
       EXPECT_EQ(Render(a, a.DecodeBase(hour, i)), Render(b, b.DecodeBase(hour, i)));
     }
   }
-  const auto truth_a = TruthToJson(ComputeTruth(a, kStart, kStart + kDay, kNow));
-  const auto truth_b = TruthToJson(ComputeTruth(b, kStart, kStart + kDay, kNow));
+  const auto truth_a = TruthToJson(ComputeTruth(a, kStart, kStart + kDay, Snapshot::At(kNow)));
+  const auto truth_b = TruthToJson(ComputeTruth(b, kStart, kStart + kDay, Snapshot::At(kNow)));
   EXPECT_EQ(truth_a, truth_b);
 }
 
@@ -109,8 +50,8 @@ TEST(Tenant, DifferentSeedGivesDifferentTenant) {
   const Tenant a(TenantConfig{});
   const Tenant b(other);
   EXPECT_NE(a.users()[0].id, b.users()[0].id);
-  EXPECT_NE(TruthToJson(ComputeTruth(a, kStart, kStart + kDay, kNow)),
-            TruthToJson(ComputeTruth(b, kStart, kStart + kDay, kNow)));
+  EXPECT_NE(TruthToJson(ComputeTruth(a, kStart, kStart + kDay, Snapshot::At(kNow))),
+            TruthToJson(ComputeTruth(b, kStart, kStart + kDay, Snapshot::At(kNow))));
 }
 
 TEST(Tenant, HourlyCountsFollowTheAverage) {
@@ -142,8 +83,8 @@ TEST(Tenant, UsersHaveDistinctMixedCaseUpns) {
 TEST(Truth, LaunchesAddUpToDistinctValidLaunchIds) {
   const Tenant tenant(TenantConfig{});
   const std::int64_t end = kStart + 7 * kDay;
-  const auto apps = ComputeTruth(tenant, kStart, end, kNow);
-  const TruthSummary summary = ComputeSummary(tenant, kStart, end, kNow);
+  const auto apps = ComputeTruth(tenant, kStart, end, Snapshot::At(kNow));
+  const TruthSummary summary = ComputeSummary(tenant, kStart, end, Snapshot::At(kNow));
 
   std::uint64_t launches = 0;
   for (const AppTruth& app : apps) {
@@ -177,67 +118,7 @@ TEST(Truth, LaunchesAddUpToDistinctValidLaunchIds) {
 
 TEST(Truth, MatchesWhatAClientParsesFromServedRecords) {
   const Tenant tenant(TenantConfig{});
-  const std::int64_t end = kStart + 2 * kDay;
-  const QueryFilters filters = PowerAppsFilters(kStart, end);
-  const std::uint64_t total = CountMatches(tenant, filters, kNow);
-  const auto records = ReadAll(tenant, filters, 500, total);
-  ASSERT_EQ(records.size(), total);
-
-  struct Seen {
-    std::set<std::string> ids;
-    std::set<std::string> users;
-    std::string last_time;
-    std::string last_id;
-    std::string last_user;
-  };
-  std::map<std::string, Seen> apps;
-  std::set<std::string> all_ids;
-  std::uint64_t malformed = 0;
-  std::uint64_t duplicates = 0;
-  for (const auto& record : records) {
-    const std::string id = record.value("id", "");
-    const auto data = record.find("auditData");
-    const std::string created = record["createdDateTime"].get<std::string>();
-    if (id.empty() || data == record.end() || !data->is_object() || created.size() != 20 ||
-        created.substr(0, 2) != "20" || created.substr(5, 2) > "12") {
-      ++malformed;
-      continue;
-    }
-    const std::string app = ClientAppId(record);
-    if (app.empty()) {
-      ++malformed;
-      continue;
-    }
-    if (!all_ids.insert(id).second) {
-      ++duplicates;
-      continue;
-    }
-    if (record["operation"] != "LaunchPowerApp") continue;
-    Seen& seen = apps[app];
-    seen.ids.insert(id);
-    const std::string user = ToLower(record["userPrincipalName"].get<std::string>());
-    seen.users.insert(user);
-    if (created > seen.last_time || (created == seen.last_time && id > seen.last_id)) {
-      seen.last_time = created;
-      seen.last_id = id;
-      seen.last_user = user;
-    }
-  }
-
-  const TruthSummary summary = ComputeSummary(tenant, kStart, end, kNow);
-  EXPECT_EQ(malformed, summary.malformed_records);
-  EXPECT_EQ(duplicates, summary.duplicate_deliveries);
-  const auto truth = TruthToJson(ComputeTruth(tenant, kStart, end, kNow));
-  ASSERT_EQ(truth.size(), apps.size());
-  for (const auto& app : truth) {
-    const std::string app_id = app["app_id"].get<std::string>();
-    ASSERT_TRUE(apps.count(app_id)) << app_id;
-    const Seen& seen = apps[app_id];
-    EXPECT_EQ(app["launches"].get<std::uint64_t>(), seen.ids.size());
-    EXPECT_EQ(app["unique_users"].get<std::uint64_t>(), seen.users.size());
-    EXPECT_EQ(app["last_launched_on"].get<std::string>(), seen.last_time);
-    EXPECT_EQ(app["last_launched_by"].get<std::string>(), seen.last_user);
-  }
+  ExpectServedRecordsMatchTruth(tenant, kStart, kStart + 2 * kDay, Snapshot::At(kNow));
 }
 
 TEST(Truth, NoLaunchAfterAnAppIsDeleted) {
@@ -387,13 +268,13 @@ TEST(Paging, PagesCoverTheQueryExactlyForAnyPageSize) {
   const Tenant tenant(TenantConfig{});
   // An odd window: starts and ends mid-hour.
   const QueryFilters filters = PowerAppsFilters(kStart + 1234, kStart + kDay / 3 + 777);
-  const std::uint64_t total = CountMatches(tenant, filters, kNow);
+  const std::uint64_t total = CountMatches(tenant, filters, Snapshot::At(kNow));
   ASSERT_GT(total, 700u);
-  const auto reference = ReadAll(tenant, filters, 1000, total);
+  const auto reference = ReadAll(tenant, filters, Snapshot::At(kNow), 1000, total);
   ASSERT_EQ(reference.size(), total);
   for (const std::size_t page_size : {1u, 7u, 100u, 999u, 5000u}) {
     std::size_t pages = 0;
-    const auto records = ReadAll(tenant, filters, page_size, total, &pages);
+    const auto records = ReadAll(tenant, filters, Snapshot::At(kNow), page_size, total, &pages);
     EXPECT_EQ(records, reference) << "page size " << page_size;
     EXPECT_EQ(pages, (total + page_size - 1) / page_size) << "page size " << page_size;
   }
@@ -408,8 +289,8 @@ TEST(Paging, PagesCoverTheQueryExactlyForAnyPageSize) {
 TEST(Paging, DuplicatesAreIdenticalCopiesInTheSameWindow) {
   const Tenant tenant(TenantConfig{});
   const QueryFilters filters = PowerAppsFilters(kStart, kStart + kDay);
-  const std::uint64_t total = CountMatches(tenant, filters, kNow);
-  const auto records = ReadAll(tenant, filters, 1000, total);
+  const std::uint64_t total = CountMatches(tenant, filters, Snapshot::At(kNow));
+  const auto records = ReadAll(tenant, filters, Snapshot::At(kNow), 1000, total);
   std::map<std::string, std::vector<const nlohmann::json*>> by_id;
   for (const auto& record : records) {
     if (record.contains("id") && record["id"] != "") by_id[record["id"]].push_back(&record);
@@ -422,25 +303,27 @@ TEST(Paging, DuplicatesAreIdenticalCopiesInTheSameWindow) {
       EXPECT_EQ(*copies[0], *copies[1]);
     }
   }
-  EXPECT_EQ(duplicated, ComputeSummary(tenant, kStart, kStart + kDay, kNow).duplicate_deliveries);
+  EXPECT_EQ(duplicated,
+            ComputeSummary(tenant, kStart, kStart + kDay, Snapshot::At(kNow)).duplicate_deliveries);
 }
 
 TEST(Paging, ResumingFromASavedTokenContinuesWhereItStopped) {
   const Tenant tenant(TenantConfig{});
   const QueryFilters filters = PowerAppsFilters(kStart, kStart + kDay);
-  const std::uint64_t total = CountMatches(tenant, filters, kNow);
-  const Page first = ReadPage(tenant, filters, kNow, StartCursor(filters), 250, total);
+  const std::uint64_t total = CountMatches(tenant, filters, Snapshot::At(kNow));
+  const Page first =
+      ReadPage(tenant, filters, Snapshot::At(kNow), StartCursor(filters), 250, total);
   ASSERT_TRUE(first.next);
   const std::string token = EncodeSkipToken("query-a", *first.next);
   // URL-safe and opaque.
   EXPECT_EQ(
       token.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"),
       std::string::npos);
-  const Page second = ReadPage(tenant, filters, kNow, first.next.value(), 250, total);
+  const Page second = ReadPage(tenant, filters, Snapshot::At(kNow), first.next.value(), 250, total);
   const auto decoded = DecodeSkipToken(token);
   ASSERT_TRUE(decoded);
   EXPECT_EQ(decoded->query_id, "query-a");
-  const Page resumed = ReadPage(tenant, filters, kNow, decoded->cursor, 250, total);
+  const Page resumed = ReadPage(tenant, filters, Snapshot::At(kNow), decoded->cursor, 250, total);
   EXPECT_EQ(resumed.values, second.values);
   ASSERT_TRUE(resumed.next && second.next);
   EXPECT_EQ(EncodeSkipToken("query-a", *resumed.next), EncodeSkipToken("query-a", *second.next));
@@ -463,12 +346,12 @@ TEST(Paging, SkipTokenRejectsGarbage) {
 TEST(Paging, RecordCapStopsTheQuery) {
   const Tenant tenant(TenantConfig{});
   const QueryFilters filters = PowerAppsFilters(kStart, kStart + kDay);
-  const std::uint64_t matching = CountMatches(tenant, filters, kNow);
+  const std::uint64_t matching = CountMatches(tenant, filters, Snapshot::At(kNow));
   const std::uint64_t cap = 555;
   ASSERT_GT(matching, cap);
-  const auto capped = ReadAll(tenant, filters, 100, cap);
+  const auto capped = ReadAll(tenant, filters, Snapshot::At(kNow), 100, cap);
   EXPECT_EQ(capped.size(), cap);
-  const auto full = ReadAll(tenant, filters, 100, matching);
+  const auto full = ReadAll(tenant, filters, Snapshot::At(kNow), 100, matching);
   EXPECT_TRUE(std::equal(capped.begin(), capped.end(), full.begin()));
 }
 
@@ -477,26 +360,30 @@ TEST(Filters, OperationsAreCaseInsensitiveAndNoiseIsFilteredOut) {
   QueryFilters lower = PowerAppsFilters(kStart, kStart + kDay);
   lower.operations = {"launchpowerapp", "DELETEPOWERAPP"};
   const QueryFilters exact = PowerAppsFilters(kStart, kStart + kDay);
-  EXPECT_EQ(CountMatches(tenant, lower, kNow), CountMatches(tenant, exact, kNow));
+  EXPECT_EQ(CountMatches(tenant, lower, Snapshot::At(kNow)),
+            CountMatches(tenant, exact, Snapshot::At(kNow)));
 
   QueryFilters everything;
   everything.start = kStart;
   everything.end = kStart + kDay;
-  const TruthSummary summary = ComputeSummary(tenant, kStart, kStart + kDay, kNow);
-  EXPECT_EQ(CountMatches(tenant, everything, kNow), summary.total_served + summary.noise_records);
+  const TruthSummary summary = ComputeSummary(tenant, kStart, kStart + kDay, Snapshot::At(kNow));
+  EXPECT_EQ(CountMatches(tenant, everything, Snapshot::At(kNow)),
+            summary.total_served + summary.noise_records);
 
   QueryFilters launches = exact;
   launches.operations = {"LaunchPowerApp"};
   QueryFilters deletes = exact;
   deletes.operations = {"DeletePowerApp"};
-  EXPECT_EQ(CountMatches(tenant, launches, kNow) + CountMatches(tenant, deletes, kNow),
+  EXPECT_EQ(CountMatches(tenant, launches, Snapshot::At(kNow)) +
+                CountMatches(tenant, deletes, Snapshot::At(kNow)),
             summary.total_served);
 
   QueryFilters legacy = exact;
   legacy.services = {"PowerApps"};
   QueryFilters current = exact;
   current.services = {"powerplatform"};
-  EXPECT_EQ(CountMatches(tenant, legacy, kNow) + CountMatches(tenant, current, kNow),
+  EXPECT_EQ(CountMatches(tenant, legacy, Snapshot::At(kNow)) +
+                CountMatches(tenant, current, Snapshot::At(kNow)),
             summary.total_served);
 }
 
@@ -504,11 +391,13 @@ TEST(Filters, RecordsInTheFutureDoNotExistYet) {
   const Tenant tenant(TenantConfig{});
   const QueryFilters filters = PowerAppsFilters(kStart, kStart + kDay);
   const std::int64_t noon = kStart + kDay / 2;
-  const std::uint64_t until_noon = CountMatches(tenant, filters, noon);
-  EXPECT_EQ(until_noon, CountMatches(tenant, PowerAppsFilters(kStart, noon + 1), kNow));
-  const TruthSummary summary = ComputeSummary(tenant, kStart, kStart + kDay, noon);
+  const std::uint64_t until_noon = CountMatches(tenant, filters, Snapshot::At(noon));
+  EXPECT_EQ(until_noon,
+            CountMatches(tenant, PowerAppsFilters(kStart, noon + 1), Snapshot::At(kNow)));
+  const TruthSummary summary = ComputeSummary(tenant, kStart, kStart + kDay, Snapshot::At(noon));
   EXPECT_EQ(summary.total_served, until_noon);
-  const Page page = ReadPage(tenant, filters, noon, StartCursor(filters), 100000, until_noon);
+  const Page page =
+      ReadPage(tenant, filters, Snapshot::At(noon), StartCursor(filters), 100000, until_noon);
   EXPECT_EQ(page.count, until_noon);
   EXPECT_FALSE(page.next);
 }
