@@ -4,6 +4,7 @@
 #include "cli/commands.hpp"
 #include "core/file_lock.hpp"
 #include "core/log.hpp"
+#include "core/stop.hpp"
 #include "net/curl_transport.hpp"
 
 namespace auditsync {
@@ -14,28 +15,53 @@ SyncOptions SyncOptionsFrom(const Config& config) {
                      config.query_timeout};
 }
 
+namespace {
+
+// Waits that a stop request cuts short, ending the work with Interrupted.
+void SleepOrStop(std::chrono::milliseconds delay) {
+  if (!SleepUnlessStopped(delay)) throw Interrupted();
+}
+
+}  // namespace
+
+FileLock LockDatabase(const Config& config) { return FileLock(config.database + ".lock"); }
+
 ExitCode CollectOnce(const Config& config, const SyncRequest& request) {
-  const FileLock one_sync_per_database(config.database + ".lock");
+  const auto one_sync_per_database = LockDatabase(config);
+  return Collect(config, request);
+}
+
+ExitCode Collect(const Config& config, const SyncRequest& request) {
   SqliteStore store(config.database);
   CurlOptions curl;
   curl.extra_ca_file = config.ca_bundle;
   curl.timeout = config.http_timeout;
+  curl.cancelled = StopRequested;
   HttpClient http(
       std::make_unique<CurlTransport>(curl),
-      RetryOptions{config.http_attempts, config.retry_base_delay, config.retry_max_delay});
+      RetryOptions{config.http_attempts, config.retry_base_delay, config.retry_max_delay},
+      RetryEnvironment{.sleep = SleepOrStop});
   ClientSecretCredential credential(
       http, ClientSecretOptions{config.authority, config.tenant_id, config.client_id,
                                 config.client_secret});
   GraphAuditClient graph(http, credential,
                          GraphOptions{config.graph_url, config.graph_api_version, config.page_size,
                                       config.operations, config.service_filters});
-  SyncEngine engine(store, graph, SyncOptionsFrom(config), SyncClock{.now = CommandNow});
+  SyncEngine engine(
+      store, graph, SyncOptionsFrom(config),
+      SyncClock{.now = CommandNow, .sleep = SleepOrStop, .stop_requested = StopRequested});
   const auto summary = engine.Run(request);
   spdlog::info(
       "sync {}..{} finished: {} window(s) complete, {} failed; {} new record(s), {} already "
       "stored, {} quarantined",
       FormatIso8601(summary.from), FormatIso8601(summary.to), summary.windows_complete,
       summary.windows_failed, summary.inserted, summary.duplicates, summary.quarantined);
+  if (summary.windows_deferred > 0) {
+    spdlog::warn(
+        "{} window(s) wait for the query allocation ({} per 24 hours, spent); later syncs "
+        "collect them. `auditsync status` says when the backlog will be done",
+        summary.windows_deferred, config.query_budget);
+  }
   if (summary.windows_failed > 0) {
     spdlog::warn("{} window(s) failed; what was stored is kept and the next sync retries them",
                  summary.windows_failed);

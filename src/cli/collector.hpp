@@ -4,13 +4,21 @@
 
 #include "core/config.hpp"
 #include "core/error.hpp"
+#include "core/file_lock.hpp"
 #include "sync/sync_engine.hpp"
 
 namespace auditsync {
 
 SyncOptions SyncOptionsFrom(const Config& config);
 
-// Runs one sync and logs its summary. Returns kSuccess, or kPartial when a window failed.
+// The lock that keeps one collecting process per database. Throws Error(kLocked).
+FileLock LockDatabase(const Config& config);
+
+// Runs one sync and logs its summary. Returns kSuccess, or kPartial when a window failed. Throws
+// Interrupted when a stop is requested (core/stop.hpp). The caller holds LockDatabase.
+ExitCode Collect(const Config& config, const SyncRequest& request);
+
+// Collect under LockDatabase.
 ExitCode CollectOnce(const Config& config, const SyncRequest& request);
 
 }  // namespace auditsync

@@ -19,6 +19,7 @@ int main(int argc, char** argv) {
   auditsync::CommandAction action;
   auditsync::SetupSyncCommand(app, flags, action);
   auditsync::SetupReportCommand(app, flags, action);
+  auditsync::SetupRunCommand(app, flags, action);
   auditsync::SetupStatusCommand(app, flags, action);
   auditsync::SetupDemoCommand(app, flags, action);
   try {

@@ -1,6 +1,7 @@
 #include "cli/collector.hpp"
 #include "cli/commands.hpp"
 #include "core/log.hpp"
+#include "core/stop.hpp"
 
 namespace auditsync {
 
@@ -39,6 +40,7 @@ void SetupSyncCommand(CLI::App& app, GlobalFlags& flags, CommandAction& action) 
       }
       if (!options->to.empty()) request.to = ParseTimeFlag("--to", options->to, now);
       request.rescan = options->rescan;
+      InstallStopHandlers();  // Ctrl-C stops after the current page, progress saved
       return CollectOnce(config, request);
     };
   });

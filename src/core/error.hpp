@@ -20,6 +20,7 @@ enum class ExitCode : int {
   kService = 6,         // the service or the network failed after all retries
   kStorage = 7,         // the database could not be opened or written
   kLocked = 8,          // another auditsync is syncing the same database
+  kInterrupted = 130,   // stopped by SIGINT or SIGTERM (128 + SIGINT, the shell's convention)
 };
 
 // Base of every auditsync error. `what()` is a complete sentence for the user: the cause and,

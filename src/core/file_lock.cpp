@@ -21,8 +21,10 @@ FileLock::FileLock(const std::string& path) {
     ::close(fd_);
     fd_ = -1;
     throw Error(ExitCode::kLocked,
-                "another auditsync is already syncing this database (it holds " + path +
-                    "). Let it finish; only one sync per database runs at a time.");
+                "another auditsync (`sync` or `run`) is already collecting into this database "
+                "(it holds " +
+                    path +
+                    "). Let it finish or stop it: one process per database collects at a time.");
   }
 }
 

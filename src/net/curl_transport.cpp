@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "core/error.hpp"
+#include "core/stop.hpp"
 #include "core/text.hpp"
 
 namespace auditsync {
@@ -95,6 +96,11 @@ size_t WriteHeader(char* data, size_t size, size_t count, void* user) {
   return size * count;
 }
 
+// libcurl calls it about once a second and whenever data moves; non-zero aborts the transfer.
+int AbortWhenCancelled(void* cancelled, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+  return (*static_cast<const std::function<bool()>*>(cancelled))() ? 1 : 0;
+}
+
 }  // namespace
 
 struct CurlTransport::State {
@@ -149,11 +155,17 @@ HttpResponse CurlTransport::Send(const HttpRequest& request) {
   } else if (request.method != "GET") {
     curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, request.method.c_str());
   }
+  if (state_->options.cancelled) {
+    curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
+    curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, AbortWhenCancelled);
+    curl_easy_setopt(curl, CURLOPT_XFERINFODATA, &state_->options.cancelled);
+  }
   char error_buffer[CURL_ERROR_SIZE] = {0};
   curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error_buffer);
 
   const CURLcode code = curl_easy_perform(curl);
   curl_slist_free_all(headers);
+  if (code == CURLE_ABORTED_BY_CALLBACK) throw Interrupted();
   if (code != CURLE_OK) {
     const std::string detail = error_buffer[0] != '\0' ? error_buffer : curl_easy_strerror(code);
     std::string hint;

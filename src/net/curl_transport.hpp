@@ -4,6 +4,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -15,6 +16,9 @@ struct CurlOptions {
   std::string extra_ca_file;  // PEM; empty for the system store only
   std::chrono::milliseconds timeout{120000};
   std::chrono::milliseconds connect_timeout{30000};
+  // Polled during transfers: when it answers true the transfer is abandoned and Send throws
+  // Interrupted (nothing of a half-received response is used).
+  std::function<bool()> cancelled;
 };
 
 class CurlTransport : public HttpTransport {

@@ -8,6 +8,7 @@
 
 #include "core/error.hpp"
 #include "core/log.hpp"
+#include "core/stop.hpp"
 #include "sync/window_planner.hpp"
 
 namespace auditsync {
@@ -134,6 +135,7 @@ SyncSummary SyncEngine::Run(const SyncRequest& request) {
         failed_this_run.insert(window.id);
       }
     }
+    if (clock_.stop_requested()) throw Interrupted();
     SyncWindow window = std::move(work.front());
     work.pop_front();
     if (window.query_id.empty() && window.next_link.empty()) {
@@ -273,6 +275,7 @@ std::vector<SyncWindow> SyncEngine::Collect(SyncWindow& window, SyncSummary& sum
       summary.inserted += outcome.inserted;
       summary.duplicates += outcome.duplicates;
       summary.quarantined += outcome.quarantined;
+      if (clock_.stop_requested() && !window.next_link.empty()) throw Interrupted();
     }
   } catch (const AuthError&) {
     throw;

@@ -52,6 +52,8 @@ struct SyncClock {
   std::function<Instant()> now = NowUtc;
   std::function<void(std::chrono::milliseconds)> sleep;  // default: std::this_thread::sleep_for
   std::function<std::chrono::steady_clock::time_point()> steady = std::chrono::steady_clock::now;
+  // Polled between pages and windows: true ends the run with Interrupted, all progress saved.
+  std::function<bool()> stop_requested = [] { return false; };
 };
 
 class SyncEngine {
@@ -60,8 +62,8 @@ class SyncEngine {
              SyncClock clock = {});
 
   // Throws AuthError or SignInUnavailable at once (nothing can succeed without a token),
-  // ConfigError for an impossible range, and StorageError; a window that fails otherwise is
-  // recorded and counted, and the others go on.
+  // ConfigError for an impossible range, StorageError, and Interrupted on a stop request; a window
+  // that fails otherwise is recorded and counted, and the others go on.
   SyncSummary Run(const SyncRequest& request);
 
  private:

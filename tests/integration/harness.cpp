@@ -97,15 +97,30 @@ std::vector<std::string> ClientEnvironment(const Emulator& emulator, const std::
           "AUDITSYNC_LOG_LEVEL=info"};
 }
 
+void Override(std::vector<std::string>& environment, const std::string& entry) {
+  const auto name = entry.substr(0, entry.find('=') + 1);
+  std::erase_if(environment, [&name](const std::string& e) { return e.starts_with(name); });
+  environment.push_back(entry);
+}
+
 std::unique_ptr<Subprocess> StartAuditsync(const Workspace& workspace,
                                            const std::vector<std::string>& args,
-                                           const std::vector<std::string>& environment) {
+                                           const std::vector<std::string>& environment,
+                                           const std::string& name) {
   std::vector<std::string> argv = {AUDITSYNC_BINARY};
   argv.insert(argv.end(), args.begin(), args.end());
-  std::filesystem::remove(workspace.Path("auditsync.out"));
-  std::filesystem::remove(workspace.Path("auditsync.err"));
-  return std::make_unique<Subprocess>(argv, workspace.Path("auditsync.out"),
-                                      workspace.Path("auditsync.err"), environment);
+  std::filesystem::remove(workspace.Path(name + ".out"));
+  std::filesystem::remove(workspace.Path(name + ".err"));
+  return std::make_unique<Subprocess>(argv, workspace.Path(name + ".out"),
+                                      workspace.Path(name + ".err"), environment);
+}
+
+nlohmann::json ReportApps(const Workspace& workspace, const std::vector<std::string>& environment,
+                          const std::string& from, const std::string& to) {
+  const auto result = RunAuditsync(
+      workspace, {"report", "apps", "--from", from, "--to", to, "--format", "json"}, environment);
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+  return nlohmann::json::parse(result.out);
 }
 
 RunResult RunAuditsync(const Workspace& workspace, const std::vector<std::string>& args,

@@ -59,15 +59,24 @@ struct RunResult {
 // The environment that points auditsync at the emulator, with short delays for tests.
 std::vector<std::string> ClientEnvironment(const Emulator& emulator, const std::string& database);
 
+// Replaces (or adds) one NAME=value entry of an environment.
+void Override(std::vector<std::string>& environment, const std::string& entry);
+
 // Runs auditsync with `args` and `environment`; waits up to `timeout`.
 RunResult RunAuditsync(const Workspace& workspace, const std::vector<std::string>& args,
                        const std::vector<std::string>& environment,
                        std::chrono::seconds timeout = std::chrono::seconds(120));
 
-// Starts auditsync without waiting, for tests that interrupt it.
+// Starts auditsync without waiting, for tests that interrupt it. Its output goes to NAME.out
+// and NAME.err in the workspace.
 std::unique_ptr<Subprocess> StartAuditsync(const Workspace& workspace,
                                            const std::vector<std::string>& args,
-                                           const std::vector<std::string>& environment);
+                                           const std::vector<std::string>& environment,
+                                           const std::string& name = "auditsync");
+
+// `report apps --format json` over [from, to); expects success.
+nlohmann::json ReportApps(const Workspace& workspace, const std::vector<std::string>& environment,
+                          const std::string& from, const std::string& to);
 
 // Reads one integer from the SQLite database (read-only, safe while a sync writes).
 long long QueryCount(const std::string& database, const std::string& sql);

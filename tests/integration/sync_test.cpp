@@ -23,19 +23,9 @@ std::vector<std::string> Tenant(int launches_per_hour = 60) {
   return {"--seed", "1", "--launches-per-hour", std::to_string(launches_per_hour)};
 }
 
-// Replaces (or adds) one NAME=value entry of an environment.
-void Override(std::vector<std::string>& environment, const std::string& entry) {
-  const auto name = entry.substr(0, entry.find('=') + 1);
-  std::erase_if(environment, [&name](const std::string& e) { return e.starts_with(name); });
-  environment.push_back(entry);
-}
-
 nlohmann::json Report(const Workspace& workspace, const std::vector<std::string>& environment,
                       const std::string& from = kFrom, const std::string& to = kTo) {
-  const auto result = RunAuditsync(
-      workspace, {"report", "apps", "--from", from, "--to", to, "--format", "json"}, environment);
-  EXPECT_EQ(result.exit_code, 0) << result.err;
-  return nlohmann::json::parse(result.out);
+  return ReportApps(workspace, environment, from, to);
 }
 
 // The apps table (the "update data" step) must agree with the truth's last launches.
@@ -247,7 +237,7 @@ TEST(Sync, OnlyOneSyncRunsPerDatabase) {
   const auto result = RunAuditsync(workspace, {"sync", "--from", kFrom, "--to", kTo},
                                    ClientEnvironment(emulator, database));
   EXPECT_EQ(result.exit_code, 8);
-  EXPECT_NE(result.err.find("already syncing this database"), std::string::npos) << result.err;
+  EXPECT_NE(result.err.find("already collecting into this database"), std::string::npos) << result.err;
 }
 
 TEST(Errors, AServerCertificateThatIsNotTrustedIsRefused) {
