@@ -78,6 +78,20 @@ nlohmann::json Emulator::Stats() const {
   return nlohmann::json::parse(response.body);
 }
 
+void Emulator::SetClock(Instant now) const {
+  CurlOptions options;
+  options.extra_ca_file = ca_file_;
+  CurlTransport transport(options);
+  const auto response =
+      transport.Send(HttpRequest{"POST",
+                                 base_url_ + "/_emulator/clock",
+                                 {{"Content-Type", "application/json"}},
+                                 nlohmann::json{{"now", FormatIso8601(now)}}.dump()});
+  if (response.status != 200) {
+    throw std::runtime_error("setting the emulator's clock failed: " + response.body);
+  }
+}
+
 nlohmann::json Emulator::Summary(const std::string& from, const std::string& to) const {
   return RunTruth({"--summary", "--from", from, "--to", to});
 }

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/subprocess.hpp"
+#include "core/time.hpp"
 
 namespace auditsync::testing {
 
@@ -40,6 +41,8 @@ class Emulator {
   // GET /_emulator/stats: requests, faults injected, queries created, tokens issued.
   nlohmann::json Stats() const;
   nlohmann::json Summary(const std::string& from, const std::string& to) const;
+  // POST /_emulator/clock: the emulator's time becomes `now` (frozen until set again).
+  void SetClock(Instant now) const;
 
  private:
   nlohmann::json RunTruth(std::vector<std::string> extra) const;

@@ -237,7 +237,8 @@ TEST(Sync, OnlyOneSyncRunsPerDatabase) {
   const auto result = RunAuditsync(workspace, {"sync", "--from", kFrom, "--to", kTo},
                                    ClientEnvironment(emulator, database));
   EXPECT_EQ(result.exit_code, 8);
-  EXPECT_NE(result.err.find("already collecting into this database"), std::string::npos) << result.err;
+  EXPECT_NE(result.err.find("already collecting into this database"), std::string::npos)
+      << result.err;
 }
 
 TEST(Errors, AServerCertificateThatIsNotTrustedIsRefused) {
