@@ -48,6 +48,9 @@ HttpResponse HttpClient::Send(const HttpRequest& request, const SendOptions& opt
                                               : IsRefusalStatus(response.status);
         if (!retry || last_attempt) return response;
         retry_after = ParseRetryAfter(response.Header("retry-after"), environment_.now());
+        if (retry_after && options.longest_wait && *retry_after > *options.longest_wait) {
+          return response;
+        }
         reason = "HTTP " + std::to_string(response.status);
       }
     } catch (const TransportError& error) {

@@ -24,6 +24,9 @@ struct SendOptions {
   // Checks a 2xx response's body. A false answer marks the response garbled (truncated JSON,
   // say), retried like a dropped connection.
   std::function<bool(const HttpResponse&)> accept;
+  // A Retry-After longer than this is not waited for: the response goes back to the caller, who
+  // has better things to do than sleep (a query allocation that frees up in hours).
+  std::optional<std::chrono::milliseconds> longest_wait;
 };
 
 class HttpClient {

@@ -104,6 +104,7 @@ SyncSummary SyncEngine::Run(const SyncRequest& request) {
   std::deque<SyncWindow> work(pending.begin(), pending.end());
   std::set<int64_t> failed_this_run;
   std::set<int64_t> deferred;
+  bool allocation_spent = false;  // Graph refused a submission with 429: no more this run
   spdlog::info("sync {}..{}: {} window(s) to collect ({} settle scan(s) planned)",
                FormatIso8601(summary.from), FormatIso8601(summary.to), work.size(),
                summary.settle_scans);
@@ -116,13 +117,19 @@ SyncSummary SyncEngine::Run(const SyncRequest& request) {
       auto& window = work[i];
       if (!window.query_id.empty() || !window.next_link.empty()) continue;
       if (failed_this_run.contains(window.id)) continue;  // once per run is enough
-      if (BudgetLeft() <= 0) {
+      if (allocation_spent || BudgetLeft() <= 0) {
         deferred.insert(window.id);
         continue;
       }
       try {
         Submit(window);
         ++summary.submissions;
+      } catch (const QueryAllocationSpent& error) {
+        spdlog::warn("{}", error.what());
+        allocation_spent = true;
+        deferred.insert(window.id);
+        window.query_name.clear();  // refused: nothing to look for
+        store_.SaveWindow(window);
       } catch (const AuthError&) {
         throw;
       } catch (const SignInUnavailable&) {

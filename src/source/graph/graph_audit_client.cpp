@@ -8,6 +8,10 @@
 namespace auditsync {
 namespace {
 
+// Longer waits for a query submission are not worth a sleeping process: the windows wait for the
+// next scheduled sync instead.
+constexpr std::chrono::milliseconds kLongestCreateWait = std::chrono::minutes(2);
+
 struct GraphError {
   std::string code;
   std::string message;
@@ -156,6 +160,7 @@ std::string GraphAuditClient::CreateQuery(const std::string& display_name, Insta
     std::string query_id;
     SendOptions send;
     send.replayable = false;
+    send.longest_wait = kLongestCreateWait;
     send.accept = [&query_id](const HttpResponse& response) {
       query_id = StringField(nlohmann::json::parse(response.body, nullptr, false), "id");
       return !query_id.empty();
@@ -163,6 +168,17 @@ std::string GraphAuditClient::CreateQuery(const std::string& display_name, Insta
     try {
       const auto response = Call(request, send);
       if (response.status == 201 || response.status == 200) return query_id;
+      if (response.status == 429) {
+        const auto error = ParseGraphError(response);
+        const auto retry_after = response.Header("retry-after");
+        throw QueryAllocationSpent(
+            "Graph refused to create query " + display_name + " with HTTP 429" +
+                (error.message.empty() ? "" : " (" + error.message + ")") +
+                (retry_after.empty() ? "" : ", retry after " + std::string(retry_after) + " s") +
+                ": the tenant's audit log query allocation is spent (other tools of the tenant "
+                "share it). The windows wait for a later sync",
+            {429, error.code, error.request_id, RedactUrl(request.url)});
+      }
       if (!IsRetryableStatus(response.status) || attempt == kAttempts) {
         ThrowFor(request, response, "creating an audit log query");
       }

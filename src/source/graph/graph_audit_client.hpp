@@ -28,13 +28,21 @@ struct QueryStatus {
   std::optional<long long> approximate_records;
 };
 
+// Graph refused to create a query with 429: the tenant's query allocation (submissions per 24
+// hours, or unfinished queries) is spent, by auditsync or by other tools. Nothing was created.
+class QueryAllocationSpent : public ServiceError {
+ public:
+  using ServiceError::ServiceError;
+};
+
 class GraphAuditClient {
  public:
   GraphAuditClient(HttpClient& http, TokenCredential& credential, GraphOptions options);
 
   // Creates a query named `display_name` for [start, end) and returns its id. The POST is never
   // replayed blindly: when its outcome is unknown (lost reply, 5xx), the query is looked for by
-  // its display name, and created again only if it is not there.
+  // its display name, and created again only if it is not there. Throws QueryAllocationSpent
+  // when Graph keeps refusing with 429 or asks to wait minutes or more.
   std::string CreateQuery(const std::string& display_name, Instant start, Instant end);
 
   // The id of an existing query with this display name and window, if any.
