@@ -129,6 +129,14 @@ std::unique_ptr<Subprocess> StartAuditsync(const Workspace& workspace,
                                       workspace.Path(name + ".err"), environment);
 }
 
+void ExpectStoredCountsMatch(const std::string& database, const nlohmann::json& summary) {
+  EXPECT_EQ(
+      QueryCount(database, "SELECT count(*) FROM audit_records"),
+      summary["launch_records"].get<long long>() + summary["delete_records"].get<long long>());
+  EXPECT_EQ(QueryCount(database, "SELECT count(*) FROM quarantine"),
+            summary["malformed_records"].get<long long>());
+}
+
 nlohmann::json ReportApps(const Workspace& workspace, const std::vector<std::string>& environment,
                           const std::string& from, const std::string& to) {
   const auto result = RunAuditsync(

@@ -77,6 +77,9 @@ std::unique_ptr<Subprocess> StartAuditsync(const Workspace& workspace,
                                            const std::vector<std::string>& environment,
                                            const std::string& name = "auditsync");
 
+// Every record of the emulator's summary stored once, every malformed one quarantined once.
+void ExpectStoredCountsMatch(const std::string& database, const nlohmann::json& summary);
+
 // `report apps --format json` over [from, to); expects success.
 nlohmann::json ReportApps(const Workspace& workspace, const std::vector<std::string>& environment,
                           const std::string& from, const std::string& to);

@@ -45,14 +45,6 @@ void ExpectAppsTableMatches(const std::string& database, const nlohmann::json& t
   }
 }
 
-void ExpectStoredCountsMatch(const std::string& database, const nlohmann::json& summary) {
-  EXPECT_EQ(
-      QueryCount(database, "SELECT count(*) FROM audit_records"),
-      summary["launch_records"].get<long long>() + summary["delete_records"].get<long long>());
-  EXPECT_EQ(QueryCount(database, "SELECT count(*) FROM quarantine"),
-            summary["malformed_records"].get<long long>());
-}
-
 TEST(Sync, StoresExactlyTheGroundTruth) {
   Workspace workspace;
   Emulator emulator(workspace, Tenant());

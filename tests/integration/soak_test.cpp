@@ -1,0 +1,56 @@
+// Crash safety under faults: a backfill killed with SIGKILL at 20 or more random points, and
+// restarted each time, ends with every record stored exactly once.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <random>
+#include <thread>
+
+#include "integration/harness.hpp"
+
+namespace auditsync::testing {
+namespace {
+
+using namespace std::chrono_literals;
+
+TEST(Soak, TwentyKillsDuringAFaultyBackfillLoseAndDuplicateNothing) {
+  constexpr const char* kFrom = "2026-11-08T00:00:00Z";
+  constexpr const char* kTo = "2026-11-10T06:00:00Z";  // two days and six hours
+  constexpr int kKills = 20;
+  Workspace workspace;
+  Emulator emulator(workspace, {"--seed", "31", "--launches-per-hour", "500"},
+                    {"--faults", "429=0.03,503=0.02,drop=0.02,truncate=0.02,token-expiry=0.01",
+                     "--token-lifetime", "20", "--record-cap", "10000"});
+  const auto database = workspace.Path("audit.db");
+  auto environment = ClientEnvironment(emulator, database);
+  Override(environment, "AUDITSYNC_PAGE_SIZE=10");
+
+  const auto seed = std::random_device{}();
+  SCOPED_TRACE("kill timing seed " + std::to_string(seed));
+  std::mt19937 random(seed);
+  std::uniform_int_distribution<int> delay_ms(40, 250);
+  int kills = 0;
+  for (int attempt = 0; attempt < 3 * kKills && kills < kKills; ++attempt) {
+    auto sync = StartAuditsync(workspace, {"sync", "--from", kFrom, "--to", kTo}, environment);
+    std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms(random)));
+    sync->Signal(SIGKILL);
+    const auto code = sync->Wait(10s);
+    ASSERT_TRUE(code.has_value());
+    if (*code == 128 + SIGKILL) ++kills;
+    if (*code == 0) break;  // it finished before the kill: nothing left to interrupt
+  }
+  EXPECT_GE(kills, kKills) << "the backfill finished too early to be killed often enough";
+
+  RunResult result;
+  for (int run = 0; run < 10; ++run) {
+    result = RunAuditsync(workspace, {"sync", "--from", kFrom, "--to", kTo}, environment);
+    if (result.exit_code == 0) break;
+    ASSERT_EQ(result.exit_code, 5) << result.err;  // a window failed on faults: retried
+  }
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_EQ(ReportApps(workspace, environment, kFrom, kTo), emulator.Truth(kFrom, kTo));
+  ExpectStoredCountsMatch(database, emulator.Summary(kFrom, kTo));
+}
+
+}  // namespace
+}  // namespace auditsync::testing
