@@ -1,11 +1,14 @@
 #include "cli/collector.hpp"
 
+#include <unistd.h>
 #include "auth/client_secret_credential.hpp"
+
 #include "cli/commands.hpp"
 #include "core/file_lock.hpp"
 #include "core/log.hpp"
 #include "core/stop.hpp"
 #include "net/curl_transport.hpp"
+#include "report/progress_display.hpp"
 
 namespace auditsync {
 
@@ -50,7 +53,13 @@ ExitCode Collect(const Config& config, const SyncRequest& request) {
   SyncEngine engine(
       store, graph, SyncOptionsFrom(config),
       SyncClock{.now = CommandNow, .sleep = SleepOrStop, .stop_requested = StopRequested});
-  const auto summary = engine.Run(request);
+  SyncSummary summary;
+  {
+    ProgressDisplay progress(::isatty(STDERR_FILENO) != 0);
+    engine.OnProgress([&progress](const SyncProgress& update) { progress.Update(update); });
+    summary = engine.Run(request);
+    engine.OnProgress(nullptr);
+  }
   spdlog::info(
       "sync {}..{} finished: {} window(s) complete, {} failed; {} new record(s), {} already "
       "stored, {} quarantined",

@@ -15,9 +15,7 @@ constexpr std::chrono::minutes kAfterBoundary{2};
 
 // Errors a later cycle may not meet again (the service, the network). Anything else needs a
 // person: a wrong secret, a bad setting, a full disk.
-bool IsTransient(const Error& error) {
-  return error.Code() == ExitCode::kService;
-}
+bool IsTransient(const Error& error) { return error.Code() == ExitCode::kService; }
 
 ExitCode RunForever(const Config& config, std::chrono::seconds every) {
   const auto one_process_per_database = LockDatabase(config);

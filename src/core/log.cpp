@@ -1,13 +1,17 @@
 #include "core/log.hpp"
 
 #include <spdlog/sinks/stdout_color_sinks.h>
+#include <unistd.h>
 
 namespace auditsync {
 
 void InitLogging(std::string_view level) {
   if (spdlog::get("auditsync") == nullptr) {
     auto logger = spdlog::stderr_color_mt("auditsync");
-    logger->set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %^%-5l%$ %v", spdlog::pattern_time_type::utc);
+    // On a terminal each line first erases a progress line drawn in place (cli/progress_display).
+    const std::string erase_line = ::isatty(STDERR_FILENO) ? "\r\033[K" : "";
+    logger->set_pattern(erase_line + "%Y-%m-%dT%H:%M:%S.%eZ %^%-5l%$ %v",
+                        spdlog::pattern_time_type::utc);
     spdlog::set_default_logger(logger);
   }
   const auto parsed = spdlog::level::from_str(std::string(level));

@@ -102,6 +102,8 @@ SyncSummary SyncEngine::Run(const SyncRequest& request) {
     return std::make_tuple(rank(a), b.end, b.start) < std::make_tuple(rank(b), a.end, a.start);
   });
   std::deque<SyncWindow> work(pending.begin(), pending.end());
+  started_ = clock_.steady();
+  progress_ = SyncProgress{0, static_cast<int>(work.size()), 0, {}};
   std::set<int64_t> failed_this_run;
   std::set<int64_t> deferred;
   bool allocation_spent = false;  // Graph refused a submission with 429: no more this run
@@ -151,14 +153,19 @@ SyncSummary SyncEngine::Run(const SyncRequest& request) {
       } else {
         ++summary.windows_failed;  // its submission failed just now
       }
+      ++progress_.windows_done;
+      ReportProgress(summary);
       continue;
     }
     const int64_t before = summary.inserted;
     const auto halves = Collect(window, summary);
     if (window.state == WindowState::kSplit) {
       for (auto it = halves.rbegin(); it != halves.rend(); ++it) work.push_front(*it);
+      progress_.windows_total += static_cast<int>(halves.size()) - 1;
       continue;
     }
+    ++progress_.windows_done;
+    ReportProgress(summary);
     if (window.state == WindowState::kComplete) {
       ++summary.windows_complete;
       spdlog::info("window {} complete: {} record(s) stored, {} new", Describe(window),
@@ -282,6 +289,7 @@ std::vector<SyncWindow> SyncEngine::Collect(SyncWindow& window, SyncSummary& sum
       summary.inserted += outcome.inserted;
       summary.duplicates += outcome.duplicates;
       summary.quarantined += outcome.quarantined;
+      ReportProgress(summary);
       if (clock_.stop_requested() && !window.next_link.empty()) throw Interrupted();
     }
   } catch (const AuthError&) {
@@ -302,6 +310,13 @@ std::vector<SyncWindow> SyncEngine::Collect(SyncWindow& window, SyncSummary& sum
     Fail(window, error.what(), "");
   }
   return {};
+}
+
+void SyncEngine::ReportProgress(const SyncSummary& summary) {
+  if (!on_progress_) return;
+  progress_.records = summary.inserted + summary.duplicates + summary.quarantined;
+  progress_.elapsed = clock_.steady() - started_;
+  on_progress_(progress_);
 }
 
 void SyncEngine::Fail(SyncWindow& window, const std::string& error, const std::string& request_id) {

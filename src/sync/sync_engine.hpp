@@ -48,6 +48,14 @@ struct SyncSummary {
   Instant to{};
 };
 
+// How far a run has come, reported after every page and every window.
+struct SyncProgress {
+  int windows_done = 0;   // complete, failed or deferred
+  int windows_total = 0;  // grows when a window is split in two
+  int64_t records = 0;    // read from Graph (new and already stored)
+  std::chrono::steady_clock::duration elapsed{};
+};
+
 struct SyncClock {
   std::function<Instant()> now = NowUtc;
   std::function<void(std::chrono::milliseconds)> sleep;  // default: std::this_thread::sleep_for
@@ -66,6 +74,10 @@ class SyncEngine {
   // that fails otherwise is recorded and counted, and the others go on.
   SyncSummary Run(const SyncRequest& request);
 
+  void OnProgress(std::function<void(const SyncProgress&)> listener) {
+    on_progress_ = std::move(listener);
+  }
+
  private:
   // Plans the windows of the request and the settle scans now due; returns the range.
   std::pair<Instant, Instant> Plan(const SyncRequest& request, SyncSummary& summary);
@@ -82,6 +94,10 @@ class SyncEngine {
   GraphAuditClient& graph_;
   SyncOptions options_;
   SyncClock clock_;
+  std::function<void(const SyncProgress&)> on_progress_;
+  SyncProgress progress_;
+  std::chrono::steady_clock::time_point started_{};
+  void ReportProgress(const SyncSummary& summary);
 };
 
 }  // namespace auditsync

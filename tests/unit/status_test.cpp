@@ -124,3 +124,21 @@ TEST_F(StatusTest, AnEmptyDatabaseSaysToSync) {
 
 }  // namespace
 }  // namespace auditsync
+
+#include "report/progress_display.hpp"
+
+namespace auditsync {
+namespace {
+
+TEST(Progress, SaysWindowsRecordsRateAndTimeLeft) {
+  EXPECT_EQ(DescribeProgress({3, 12, 45000, std::chrono::seconds(30)}),
+            "3/12 windows, 45000 records, 1500 records/s, about 1m30s left");
+  // No estimate before the first window is done, nor once all are.
+  EXPECT_EQ(DescribeProgress({0, 12, 0, std::chrono::milliseconds(200)}),
+            "0/12 windows, 0 records");
+  EXPECT_EQ(DescribeProgress({12, 12, 9000, std::chrono::seconds(9)}),
+            "12/12 windows, 9000 records, 1000 records/s");
+}
+
+}  // namespace
+}  // namespace auditsync
