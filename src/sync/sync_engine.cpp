@@ -66,16 +66,14 @@ std::pair<Instant, Instant> SyncEngine::Plan(const SyncRequest& request, SyncSum
   }
   for (const auto& [start, end] : PlanInitialWindows(from, to, options_.window)) {
     auto window = store_.PlanWindow(ScanKind::kInitial, start, end, now);
-    if (request.rescan && window.state == WindowState::kComplete) store_.RestartWindow(window, now);
+    if (request.rescan) store_.RestartWindow(window, now);
   }
   if (!options_.settle_after.empty()) {
     const auto hours = store_.UnsettledHours(options_.settle_after.back());
     for (const auto& [start, end] : PlanSettleScans(hours, options_.settle_after, now)) {
       auto scan = store_.PlanWindow(ScanKind::kSettle, start, end, now);
       // A scan still under way from an earlier run goes on; a finished one is run again.
-      if (scan.state == WindowState::kComplete || scan.state == WindowState::kSplit) {
-        store_.RestartWindow(scan, now);
-      }
+      store_.RestartWindow(scan, now);
       ++summary.settle_scans;
     }
   }

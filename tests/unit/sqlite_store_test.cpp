@@ -44,6 +44,12 @@ class StoreTest : public ::testing::Test {
     for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path_ + suffix);
   }
 
+  std::vector<SyncWindow> UnfinishedSettleScans() {
+    auto windows = store_->UnfinishedWindows();
+    std::erase_if(windows, [](const SyncWindow& w) { return w.kind != ScanKind::kSettle; });
+    return windows;
+  }
+
   std::string path_;
   std::unique_ptr<SqliteStore> store_;
   SyncWindow window_;
@@ -272,6 +278,30 @@ INSERT INTO sync_windows (window_id, start_at, end_at, state, updated_at) VALUES
           .id,
       2);
   EXPECT_EQ(store_->Frontier(), At("2026-11-04"));
+}
+
+TEST_F(StoreTest, AScanIsRestartedOnlyOnceEveryPartOfItIsOver) {
+  auto scan =
+      store_->PlanWindow(ScanKind::kSettle, At("2026-11-01"), At("2026-11-02"), At("2026-11-03"));
+  auto halves = store_->SplitWindow(scan, {{At("2026-11-01"), At("2026-11-01T12:00:00Z")},
+                                           {At("2026-11-01T12:00:00Z"), At("2026-11-02")}});
+  halves[0].state = WindowState::kComplete;
+  store_->CommitPage(halves[0], RecordPage{});
+  // The second half is still pending: the scan under way goes on.
+  EXPECT_FALSE(store_->RestartWindow(scan, At("2026-11-04")));
+  EXPECT_EQ(UnfinishedSettleScans().size(), 1u);
+  EXPECT_TRUE(store_->Coverage(At("2026-11-01"), At("2026-11-02")).empty());
+  halves[1].state = WindowState::kComplete;
+  store_->CommitPage(halves[1], RecordPage{});
+  // Its last part done, the whole day is complete as of the scan's plan time.
+  const auto hours = store_->Coverage(At("2026-11-01"), At("2026-11-02"));
+  ASSERT_EQ(hours.size(), 24u);
+  EXPECT_EQ(hours[0].scanned_at, At("2026-11-03"));
+  EXPECT_TRUE(store_->RestartWindow(scan, At("2026-11-04")));
+  const auto unfinished = UnfinishedSettleScans();
+  ASSERT_EQ(unfinished.size(), 1u);  // the day again, its old halves gone
+  EXPECT_EQ(unfinished[0].id, scan.id);
+  EXPECT_EQ(unfinished[0].planned_at, At("2026-11-04"));
 }
 
 TEST_F(StoreTest, RefusesADatabaseFromANewerVersion) {

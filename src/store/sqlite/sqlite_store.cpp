@@ -377,8 +377,15 @@ SyncWindow SqliteStore::PlanWindow(ScanKind kind, Instant start, Instant end, In
   return window;
 }
 
-void SqliteStore::RestartWindow(SyncWindow& window, Instant now) {
+bool SqliteStore::RestartWindow(SyncWindow& window, Instant now) {
   sqlite::Transaction transaction(impl_->db);
+  sqlite::Statement unfinished(impl_->db,
+                               "SELECT count(*) FROM sync_windows WHERE root_id = ?1 AND state NOT "
+                               "IN ('complete', 'split')");
+  unfinished.Bind(1, window.id);
+  unfinished.Step();
+  if (unfinished.Int(0) > 0) return false;
+  unfinished.Reset();
   sqlite::Statement drop(impl_->db,
                          "DELETE FROM sync_windows WHERE root_id = ?1 AND window_id <> ?1");
   drop.Bind(1, window.id).Run();
@@ -393,6 +400,7 @@ void SqliteStore::RestartWindow(SyncWindow& window, Instant now) {
   window.last_request_id.clear();
   impl_->Save(window);
   transaction.Commit();
+  return true;
 }
 
 void SqliteStore::SaveWindow(const SyncWindow& window) { impl_->Save(window); }

@@ -28,9 +28,10 @@ class SqliteStore {
   int64_t CountCompleteWindows();
   // The planned window of `kind` over [start, end); added as pending, planned at `now`, if new.
   SyncWindow PlanWindow(ScanKind kind, Instant start, Instant end, Instant now);
-  // Makes a planned window pending again for a new scan planned at `now`; the halves an earlier
-  // scan split it into are dropped.
-  void RestartWindow(SyncWindow& window, Instant now);
+  // Starts a new scan of a planned window, planned at `now`: it becomes pending again and the
+  // halves an earlier scan split it into are dropped. Only once that scan is over: while any part
+  // of it is unfinished, nothing changes and the answer is false (the scan under way goes on).
+  bool RestartWindow(SyncWindow& window, Instant now);
   void SaveWindow(const SyncWindow& window);
   // Marks `window` split and adds its halves, in one transaction: a crash can never leave a split
   // window without the windows that replace it. Returns the halves.
