@@ -57,6 +57,24 @@ TEST(Run, SyncsOnStartHoldsTheDatabaseAndStopsCleanlyOnSigterm) {
   EXPECT_EQ(ReportApps(workspace, environment, kFrom, kTo), emulator.Truth(kFrom, kTo));
 }
 
+TEST(ExitCodes, ADatabaseThatCannotBeWrittenIsAStorageError) {
+  Workspace workspace;
+  Emulator emulator(workspace, Tenant(1));
+  auto environment = ClientEnvironment(emulator, workspace.Path("missing-directory/audit.db"));
+  const auto result = RunAuditsync(workspace, {"sync", "--from", kFrom, "--to", kTo}, environment);
+  EXPECT_EQ(result.exit_code, 7) << result.err;
+  EXPECT_NE(result.err.find("missing-directory"), std::string::npos) << result.err;
+}
+
+TEST(ExitCodes, StatusWithoutADatabaseSaysToSyncFirst) {
+  Workspace workspace;
+  Emulator emulator(workspace, Tenant(1));
+  auto environment = ClientEnvironment(emulator, workspace.Path("audit.db"));
+  const auto result = RunAuditsync(workspace, {"status"}, environment);
+  EXPECT_EQ(result.exit_code, 3) << result.err;
+  EXPECT_NE(result.err.find("auditsync sync"), std::string::npos) << result.err;
+}
+
 TEST(Run, RefusesAnIntervalShorterThanAMinute) {
   Workspace workspace;
   Emulator emulator(workspace, Tenant(1));
