@@ -1,11 +1,19 @@
 #!/usr/bin/env bash
-# End-to-end ingest benchmark: the real auditsync process syncs one day of a large synthetic
-# tenant from the emulator over HTTPS into a fresh SQLite database. Reports records/s, CPU time per
-# record of the auditsync process (user + system) and its peak RSS, at two sizes to show that
-# memory stays flat as the record count grows. Then runs the parser micro-benchmark.
+# The benchmarks of `make bench`, in three parts (docs/benchmarks.md describes them):
 #
-#   bench/run.sh [nominal-records-per-day ...]     default: 275000 1100000
-#   BENCH_WRAP="perf record -g -o /tmp/perf.data" bench/run.sh 1100000   (profile auditsync)
+# ingest: the real auditsync process syncs one day of a large synthetic tenant from the emulator
+#   over HTTPS into a fresh SQLite database. Reports records/s, CPU time per record of the
+#   auditsync process (user + system) and its peak RSS, at two sizes to show that memory stays flat
+#   as the record count grows. Then runs the parser micro-benchmark.
+# completeness: bench/completeness.sh, late publication in simulated time (about a minute).
+# concurrency: bench/concurrency.sh, a backfill against 30-second queries (about 5 minutes;
+#   BENCH_IN_FLIGHT_1=0 skips its 3.5-minute run with one query in flight).
+#
+#   bench/run.sh [nominal-records-per-day ...]     ingest sizes; default: 275000 1100000
+#   BENCH_PARTS=ingest,completeness,concurrency    the parts to run (unset or empty: all, in this
+#                                                  order)
+#   BENCH_WRAP="perf record -g -o /tmp/perf.data" BENCH_PARTS=ingest bench/run.sh 1100000
+#                                                  (profile auditsync)
 # The emulator's day has a daily cycle, so a nominal size serves about 91% of it; the defaults
 # serve about 250,000 and 1,005,000 records. The table shows the exact count served.
 set -euo pipefail
@@ -13,6 +21,13 @@ cd "$(dirname "$0")/.."
 build=build/release
 sizes=("$@")
 [ ${#sizes[@]} -gt 0 ] || sizes=(275000 1100000)
+parts=",${BENCH_PARTS:-ingest,completeness,concurrency},"
+for part in ${parts//,/ }; do
+  case $part in
+    ingest|completeness|concurrency) ;;
+    *) echo "BENCH_PARTS: unknown part '$part' (ingest, completeness, concurrency)" >&2; exit 2 ;;
+  esac
+done
 
 work=$(mktemp -d /tmp/auditsync-bench.XXXXXX)
 emulator_pid=""
@@ -27,6 +42,8 @@ chmod 600 "$work/secret"
 from=2026-11-02T00:00:00Z
 to=2026-11-03T00:00:00Z
 
+# Part 1: ingest (the body is left unindented: its Python heredoc must start at column 0).
+if [[ $parts == *,ingest,* ]]; then
 printf '\n%-12s %10s %10s %12s %14s %12s\n' "records" "stored" "wall s" "records/s" "CPU us/record" "peak RSS MB"
 for size in "${sizes[@]}"; do
   per_hour=$(( (size + 23) / 24 ))
@@ -66,3 +83,7 @@ done
 echo "(records = records served by the emulator, duplicates and malformed included; stored = distinct records kept)"
 echo
 "$build/parser_bench" --benchmark_counters_tabular=true
+fi
+
+if [[ $parts == *,completeness,* ]]; then bench/completeness.sh; fi
+if [[ $parts == *,concurrency,* ]]; then bench/concurrency.sh; fi
