@@ -54,7 +54,8 @@ constexpr std::array<SettingSpec, 26> kSettingTable = {{
      "", false},
     {"settle_after", "AUDITSYNC_SETTLE_AFTER", "--settle-after", "1d,2d,7d",
      "When each window is scanned again for records published late, after its end "
-     "(comma-separated; `none`: never). Re-scans query a day at once",
+     "(comma-separated; `none`: never). Offsets of a day or more re-scan a whole day with one "
+     "query; shorter ones (2h, for fresher reports) re-scan hour by hour",
      "", false},
     {"query_budget", "AUDITSYNC_QUERY_BUDGET", "--query-budget", "200",
      "Audit log queries that may be submitted per rolling 24 hours (the tenant's allocation; "

@@ -48,9 +48,13 @@ std::vector<TimeRange> PlanSettleScans(const std::vector<CoveredHour>& hours,
     });
     std::optional<TimeRange> scan;
     for (const auto offset : settle_after) {
-      if (day + kDay + offset > now) break;  // ascending: later offsets have not passed either
+      // Offsets of a day or more wait for the whole day, so that one query serves it; shorter
+      // ones (fresher reports, at a query per hour) are due hour by hour.
+      const bool whole_day = offset >= kDay;
+      if (whole_day && day + kDay + offset > now) break;  // ascending: later ones neither
       for (auto hour = day_begin; hour != day_end; ++hour) {
-        if (hour->scanned_at >= hour->start + kHour + offset) continue;
+        const Instant due_at = hour->start + kHour + offset;
+        if ((!whole_day && due_at > now) || hour->scanned_at >= due_at) continue;
         const TimeRange range{hour->start, hour->start + kHour};
         scan = scan ? TimeRange{std::min(scan->first, range.first),
                                 std::max(scan->second, range.second)}

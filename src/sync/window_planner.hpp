@@ -24,10 +24,11 @@ std::vector<TimeRange> PlanWindows(Instant from, Instant to, std::chrono::second
 // and the rest in aligned windows of `width`.
 std::vector<TimeRange> PlanInitialWindows(Instant from, Instant to, std::chrono::seconds width);
 
-// The settle scans due at `now`, one per UTC day: a day is scanned again once an offset in
-// `settle_after` (ascending) has passed since the day ended, over the span of its hours
-// (`hours`, ascending) whose newest scan was planned less than that offset after the hour ended.
-// One query per day instead of one per hour; an hour waits at most a day longer for it.
+// The settle scans due at `now`, at most one per UTC day, over the span of the day's hours
+// (`hours`, ascending) whose newest scan was planned less than an offset of `settle_after`
+// (ascending) after the hour ended, where that offset has passed: since the day ended for offsets
+// of a day or more (one query per day instead of 24; an hour waits at most a day longer), since
+// the hour ended for shorter ones.
 std::vector<TimeRange> PlanSettleScans(const std::vector<CoveredHour>& hours,
                                        const std::vector<std::chrono::seconds>& settle_after,
                                        Instant now);

@@ -108,5 +108,20 @@ TEST(WindowPlanner, SettleScansSpanOnlyTheHoursThatNeedThemOneQueryPerDay) {
   EXPECT_TRUE(PlanSettleScans(hours, {}, At("2026-11-30")).empty());
 }
 
+TEST(WindowPlanner, OffsetsShorterThanADayAreDueHourByHour) {
+  // Hours scanned as they closed; a 2-hour offset re-scans each two hours after it closed.
+  std::vector<CoveredHour> hours;
+  for (int i = 0; i < 10; ++i) {
+    hours.push_back(
+        {At("2026-11-01") + std::chrono::hours(i), At("2026-11-01") + std::chrono::hours(i + 1)});
+  }
+  const std::vector<std::chrono::seconds> schedule = {std::chrono::hours(2), std::chrono::days(1)};
+  const std::vector<TimeRange> first_eight = {{At("2026-11-01"), At("2026-11-01T08:00:00Z")}};
+  EXPECT_EQ(PlanSettleScans(hours, schedule, At("2026-11-01T10:00:00Z")), first_eight);
+  for (int i = 0; i < 8; ++i) hours[i].scanned_at = At("2026-11-01T10:00:00Z");
+  const std::vector<TimeRange> ninth = {{At("2026-11-01T08:00:00Z"), At("2026-11-01T09:00:00Z")}};
+  EXPECT_EQ(PlanSettleScans(hours, schedule, At("2026-11-01T11:00:00Z")), ninth);
+}
+
 }  // namespace
 }  // namespace auditsync
