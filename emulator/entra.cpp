@@ -32,7 +32,8 @@ bool ResourceMatches(std::string_view resource, const std::string& base) {
 
 }  // namespace
 
-void TokenTable::Add(const std::string& token, std::chrono::steady_clock::time_point expiry) {
+void TokenTable::Add(const std::string& token, std::chrono::steady_clock::time_point expiry,
+                     Audience audience) {
   std::lock_guard lock(mutex_);
   // Forget long-expired tokens now and then, so a soak test does not grow the table forever.
   if (tokens_.size() > 10000) {
@@ -41,16 +42,17 @@ void TokenTable::Add(const std::string& token, std::chrono::steady_clock::time_p
       return item.second.expiry + std::chrono::hours(1) < now;
     });
   }
-  tokens_[token] = Entry{expiry, false};
+  tokens_[token] = Entry{expiry, audience, false};
 }
 
-TokenState TokenTable::Check(std::string_view token) const {
+TokenState TokenTable::Check(std::string_view token, Audience audience) const {
   if (token.empty()) return TokenState::kMissing;
   std::lock_guard lock(mutex_);
   const auto it = tokens_.find(std::string(token));
   if (it == tokens_.end()) return TokenState::kUnknown;
   if (it->second.revoked) return TokenState::kRevoked;
   if (std::chrono::steady_clock::now() >= it->second.expiry) return TokenState::kExpired;
+  if (it->second.audience != audience) return TokenState::kWrongAudience;
   return TokenState::kValid;
 }
 
@@ -157,11 +159,13 @@ void EntraService::Token(const httplib::Request& request, httplib::Response& res
   }
 
   const std::string base = BaseUrl(request, port);
-  std::string audience = base;
+  std::string aud;
+  std::optional<Audience> audience;
   if (v1) {
     const auto resource = form.find("resource");
     if (resource == form.end() || resource->second.empty()) return missing("resource");
-    if (!ResourceMatches(resource->second, base)) {
+    audience = ResourceAudience(resource->second, base);
+    if (!audience) {
       return fail(400, "invalid_resource", 500011,
                   "The resource principal named " + resource->second +
                       " was not found in the tenant named " + tenant +
@@ -169,11 +173,17 @@ void EntraService::Token(const httplib::Request& request, httplib::Response& res
                       "administrator of the tenant or consented to by any user in the tenant. "
                       "You might have sent your authentication request to the wrong tenant.");
     }
-    audience = resource->second;
+    aud = resource->second;
   } else {
     const auto scope = form.find("scope");
     if (scope == form.end() || scope->second.empty()) return missing("scope");
-    if (!ScopeMatches(scope->second, base)) {
+    if (ScopeMatches(scope->second, base)) {
+      audience = Audience::kGraph;
+      aud = base;
+    } else if (settings_.vault && ScopeMatches(scope->second, kVaultResource)) {
+      audience = Audience::kVault;
+      aud = kVaultResource;
+    } else {
       return fail(400, "invalid_scope", 70011,
                   "The provided request must include a 'scope' input parameter. The provided "
                   "value for the input parameter 'scope' is not valid. The scope " +
@@ -181,28 +191,11 @@ void EntraService::Token(const httplib::Request& request, httplib::Response& res
     }
   }
 
-  // A JWT-shaped token: header and claims are real JSON, the signature is random bytes.
   const auto lifetime = settings_.token_lifetime;
-  const std::int64_t now = auditsync::NowUtc().time_since_epoch().count();
-  const std::int64_t expires = now + lifetime.count();
-  const nlohmann::json claims = {
-      {"aud", audience},
-      {"iss", "https://sts.windows.net/" + settings_.tenant_id + "/"},
-      {"iat", now},
-      {"nbf", now},
-      {"exp", expires},
-      {"appid", settings_.client_id},
-      {"appidacr", "1"},
-      {"idtyp", "app"},
-      {"jti", RandomGuid()},
-      {"roles", {"AuditLogsQuery.Read.All"}},
-      {"tid", settings_.tenant_id},
-      {"ver", "1.0"},
-  };
-  const std::string token = Base64UrlEncode(R"({"alg":"none","typ":"JWT"})") + "." +
-                            Base64UrlEncode(claims.dump()) + "." + RandomBase64Url(32);
-  tokens_.Add(token, std::chrono::steady_clock::now() + lifetime);
-  stats_.CountTokenIssued();
+  const Issued issued = Issue(aud, *audience);
+  const std::string& token = issued.token;
+  const std::int64_t now = issued.now;
+  const std::int64_t expires = issued.expires;
 
   nlohmann::ordered_json body;
   if (v1) {
@@ -213,7 +206,7 @@ void EntraService::Token(const httplib::Request& request, httplib::Response& res
         {"ext_expires_in", std::to_string(lifetime.count())},
         {"expires_on", std::to_string(expires)},
         {"not_before", std::to_string(now)},
-        {"resource", audience},
+        {"resource", aud},
         {"access_token", token},
     };
   } else {
@@ -227,6 +220,112 @@ void EntraService::Token(const httplib::Request& request, httplib::Response& res
   response.status = 200;
   response.set_header("Cache-Control", "no-store, no-cache");
   response.set_header("Pragma", "no-cache");
+  response.set_content(body.dump(), kEntraContentType);
+}
+
+std::optional<Audience> EntraService::ResourceAudience(std::string_view resource,
+                                                       const std::string& base) const {
+  if (ResourceMatches(resource, base)) return Audience::kGraph;
+  if (settings_.vault && ResourceMatches(resource, kVaultResource)) return Audience::kVault;
+  return std::nullopt;
+}
+
+EntraService::Issued EntraService::Issue(const std::string& aud, Audience audience) {
+  // A JWT-shaped token: header and claims are real JSON, the signature is random bytes.
+  const auto lifetime = settings_.token_lifetime;
+  Issued issued;
+  issued.now = auditsync::NowUtc().time_since_epoch().count();
+  issued.expires = issued.now + lifetime.count();
+  nlohmann::json claims = {
+      {"aud", aud},
+      {"iss", "https://sts.windows.net/" + settings_.tenant_id + "/"},
+      {"iat", issued.now},
+      {"nbf", issued.now},
+      {"exp", issued.expires},
+      {"appid", settings_.client_id},
+      {"appidacr", "1"},
+      {"idtyp", "app"},
+      {"jti", RandomGuid()},
+      {"tid", settings_.tenant_id},
+      {"ver", "1.0"},
+  };
+  // Key Vault authorizes by role assignment, not by an app role in the token.
+  if (audience == Audience::kGraph) claims["roles"] = {"AuditLogsQuery.Read.All"};
+  issued.token = Base64UrlEncode(R"({"alg":"none","typ":"JWT"})") + "." +
+                 Base64UrlEncode(claims.dump()) + "." + RandomBase64Url(32);
+  tokens_.Add(issued.token, std::chrono::steady_clock::now() + lifetime, audience);
+  stats_.CountTokenIssued();
+  return issued;
+}
+
+void EntraService::ImdsToken(const httplib::Request& request, httplib::Response& response) {
+  // IMDS errors are bare OAuth-style objects, without Entra's trace lines.
+  auto fail = [&](int status, std::string_view error, const std::string& description) {
+    response.status = status;
+    response.set_content(
+        nlohmann::ordered_json{{"error", error}, {"error_description", description}}.dump(),
+        kEntraContentType);
+  };
+  if (request.get_header_value("Metadata") != "true") {
+    return fail(400, "invalid_request", "Required metadata header not specified");
+  }
+  if (!request.has_param("api-version")) {
+    return fail(400, "invalid_request", "Required query variable 'api-version' is missing");
+  }
+  if (!settings_.managed_identity) return fail(400, "invalid_request", "Identity not found");
+  const std::string resource = request.get_param_value("resource");
+  if (resource.empty()) {
+    return fail(400, "invalid_request", "Required query variable 'resource' is missing");
+  }
+  const auto audience = ResourceAudience(resource, BaseUrl(request, settings_.port));
+  if (!audience) {
+    return fail(400, "invalid_resource",
+                "AADSTS500011: The resource principal named " + resource +
+                    " was not found in the tenant named " + settings_.tenant_id + ".");
+  }
+  const Issued issued = Issue(resource, *audience);
+  const std::string lifetime = std::to_string(settings_.token_lifetime.count());
+  // IMDS sends every number as a string.
+  const nlohmann::ordered_json body = {
+      {"access_token", issued.token}, {"client_id", settings_.client_id},
+      {"expires_in", lifetime},       {"expires_on", std::to_string(issued.expires)},
+      {"ext_expires_in", lifetime},   {"not_before", std::to_string(issued.now)},
+      {"resource", resource},         {"token_type", "Bearer"},
+  };
+  response.status = 200;
+  response.set_content(body.dump(), kEntraContentType);
+}
+
+void EntraService::AppServiceToken(const httplib::Request& request, httplib::Response& response) {
+  auto fail = [&](int status, const std::string& message) {
+    response.status = status;
+    response.set_content(
+        nlohmann::ordered_json{{"statusCode", status}, {"message", message}}.dump(),
+        kEntraContentType);
+  };
+  if (!settings_.managed_identity || !settings_.identity_header) {
+    return fail(404, "No managed identity endpoint on this host");
+  }
+  const std::string header = request.get_header_value("X-IDENTITY-HEADER");
+  if (header.empty()) return fail(400, "Required header X-IDENTITY-HEADER is missing");
+  if (!SecretEquals(header, *settings_.identity_header)) {
+    return fail(401, "X-IDENTITY-HEADER does not match");
+  }
+  if (!request.has_param("api-version")) return fail(400, "api-version is missing");
+  const std::string resource = request.get_param_value("resource");
+  if (resource.empty()) return fail(400, "resource is missing");
+  const auto audience = ResourceAudience(resource, BaseUrl(request, settings_.port));
+  if (!audience) return fail(400, "Unable to load the proper Managed Identity.");
+  const Issued issued = Issue(resource, *audience);
+  // 2019-08-01 shape: expires_on (Unix seconds) as a string, and no expires_in.
+  const nlohmann::ordered_json body = {
+      {"access_token", issued.token},
+      {"expires_on", std::to_string(issued.expires)},
+      {"resource", resource},
+      {"token_type", "Bearer"},
+      {"client_id", settings_.client_id},
+  };
+  response.status = 200;
   response.set_content(body.dump(), kEntraContentType);
 }
 

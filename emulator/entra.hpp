@@ -16,19 +16,27 @@
 
 namespace emulator {
 
-enum class TokenState { kValid, kMissing, kUnknown, kExpired, kRevoked };
+// The resources an emulator token can be for: Graph (the emulator's own base URL) or Key Vault.
+enum class Audience { kGraph, kVault };
+
+// Key Vault's token resource (v1 `resource`, v2 scope without `/.default`, and the `aud`).
+inline constexpr char kVaultResource[] = "https://vault.azure.net";
+
+enum class TokenState { kValid, kMissing, kUnknown, kExpired, kRevoked, kWrongAudience };
 
 // Issued access tokens and their real validity (a token expires when its expires_in says).
 class TokenTable {
  public:
-  void Add(const std::string& token, std::chrono::steady_clock::time_point expiry);
-  TokenState Check(std::string_view token) const;
+  void Add(const std::string& token, std::chrono::steady_clock::time_point expiry,
+           Audience audience = Audience::kGraph);
+  TokenState Check(std::string_view token, Audience audience = Audience::kGraph) const;
   // Returns false when the token was not valid to begin with.
   bool Revoke(std::string_view token);
 
  private:
   struct Entry {
     std::chrono::steady_clock::time_point expiry;
+    Audience audience = Audience::kGraph;
     bool revoked = false;
   };
   mutable std::mutex mutex_;
@@ -46,6 +54,12 @@ struct EntraSettings {
   std::optional<std::string> expired_secret;  // answers AADSTS7000222
   std::chrono::seconds token_lifetime{3599};
   int port = 0;
+  // Key Vault is served: its scope and resource are accepted (else invalid_scope, as before).
+  bool vault = false;
+  // The managed identity endpoints answer (else IMDS says no identity is assigned).
+  bool managed_identity = false;
+  // X-IDENTITY-HEADER of the App Service endpoint; without it that endpoint does not exist.
+  std::optional<std::string> identity_header;  // never logged
 };
 
 class EntraService {
@@ -56,9 +70,23 @@ class EntraService {
   // Route handlers; request.matches[1] is the {tenant} path segment.
   void TokenV2(const httplib::Request& request, httplib::Response& response);
   void TokenV1(const httplib::Request& request, httplib::Response& response);
+  // GET /metadata/identity/oauth2/token (IMDS, `Metadata: true`).
+  void ImdsToken(const httplib::Request& request, httplib::Response& response);
+  // GET /msi/token (App Service and Container Apps, `X-IDENTITY-HEADER`).
+  void AppServiceToken(const httplib::Request& request, httplib::Response& response);
 
  private:
+  struct Issued {
+    std::string token;
+    std::int64_t now = 0;
+    std::int64_t expires = 0;
+  };
+
   void Token(const httplib::Request& request, httplib::Response& response, bool v1);
+  // Which audience a v1 resource (or a v2 scope without `/.default`) names, if it is served.
+  std::optional<Audience> ResourceAudience(std::string_view resource,
+                                           const std::string& base) const;
+  Issued Issue(const std::string& aud, Audience audience);
 
   EntraSettings settings_;
   TokenTable& tokens_;

@@ -3,7 +3,9 @@
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <sstream>
+#include <vector>
 
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
@@ -60,6 +62,35 @@ std::optional<std::string> ReadSecretFile(const std::string& path) {
   return secret;
 }
 
+// --vault-secret NAME=FILE values into name -> secret; false (with a message) on a bad one.
+bool ReadVaultSecrets(const std::vector<std::string>& specs,
+                      std::map<std::string, std::string>& secrets) {
+  for (const std::string& spec : specs) {
+    const auto equals = spec.find('=');
+    const std::string name = spec.substr(0, equals);
+    // Key Vault secret names: 1-127 letters, digits and dashes.
+    const bool valid_name =
+        equals != std::string::npos && !name.empty() && name.size() <= 127 &&
+        name.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-") ==
+            std::string::npos;
+    if (!valid_name) {
+      std::cerr << "auditsync-emulator: --vault-secret wants NAME=FILE, NAME of letters, digits "
+                   "and dashes\n";
+      return false;
+    }
+    const auto value = ReadSecretFile(spec.substr(equals + 1));
+    if (!value) {
+      std::cerr << "auditsync-emulator: cannot read the file of --vault-secret " << name << "\n";
+      return false;
+    }
+    if (!secrets.emplace(name, *value).second) {
+      std::cerr << "auditsync-emulator: --vault-secret " << name << " given twice\n";
+      return false;
+    }
+  }
+  return true;
+}
+
 std::optional<std::int64_t> ParseInstant(const std::string& text) {
   const auto instant = auditsync::ParseIso8601(text);
   if (!instant) return std::nullopt;
@@ -80,6 +111,8 @@ int main(int argc, char** argv) {
   std::string expired_secret_file;
   std::string log_level = "info";
   std::string now_text;
+  std::vector<std::string> vault_secret_specs;
+  std::string identity_header_file;
 
   CLI::App* serve = app.add_subcommand("serve", "Run the HTTPS server until SIGINT/SIGTERM");
   AddTenantOptions(*serve, tenant);
@@ -145,6 +178,16 @@ int main(int argc, char** argv) {
                    "Worker threads (connections served "
                    "at once)")
       ->capture_default_str();
+  serve->add_option("--vault-secret", vault_secret_specs,
+                    "Serve a Key Vault secret NAME whose value is the content of FILE "
+                    "(NAME=FILE, repeatable)");
+  serve->add_flag("--vault-deny", serve_options.vault_deny,
+                  "Key Vault answers 403 Forbidden to every authenticated request");
+  serve->add_flag("--managed-identity", serve_options.managed_identity,
+                  "Answer the managed identity token endpoints (IMDS, and /msi/token with "
+                  "--identity-header-file)");
+  serve->add_option("--identity-header-file", identity_header_file,
+                    "File holding the X-IDENTITY-HEADER value /msi/token requires");
   serve->add_option("--log-level", log_level, "trace, debug, info, warn, error or off")
       ->capture_default_str();
 
@@ -226,6 +269,15 @@ int main(int argc, char** argv) {
     serve_options.expired_secret = ReadSecretFile(expired_secret_file);
     if (!serve_options.expired_secret || serve_options.expired_secret->empty()) {
       std::cerr << "auditsync-emulator: cannot read --expired-secret-file " << expired_secret_file
+                << "\n";
+      return 2;
+    }
+  }
+  if (!ReadVaultSecrets(vault_secret_specs, serve_options.vault_secrets)) return 2;
+  if (!identity_header_file.empty()) {
+    serve_options.identity_header = ReadSecretFile(identity_header_file);
+    if (!serve_options.identity_header || serve_options.identity_header->empty()) {
+      std::cerr << "auditsync-emulator: cannot read --identity-header-file " << identity_header_file
                 << "\n";
       return 2;
     }

@@ -23,6 +23,7 @@
 #include "graph.hpp"
 #include "http_util.hpp"
 #include "ids.hpp"
+#include "keyvault.hpp"
 #include "stats.hpp"
 #include "tls.hpp"
 
@@ -75,6 +76,10 @@ void ApplyLateFault(FaultKind fault, httplib::Response& response) {
   if (fault == FaultKind::kTruncate) TruncateBody(response);
 }
 
+bool VaultEnabled(const ServeOptions& options) {
+  return !options.vault_secrets.empty() || options.vault_deny;
+}
+
 // Everything one running server needs, wired together.
 class Emulator {
  public:
@@ -92,8 +97,20 @@ class Emulator {
                 options.expired_secret,
                 std::chrono::seconds(options.token_lifetime_seconds),
                 port,
+                VaultEnabled(options),
+                options.managed_identity,
+                options.identity_header,
             },
             tokens_, stats_),
+        vault_(
+            VaultSettings{
+                options.vault_secrets,
+                options.vault_deny,
+                tenant_config.tenant_id,
+                tenant_config.client_id,
+                port,
+            },
+            tokens_),
         graph_(tenant_,
                GraphSettings{
                    options.query_polls,
@@ -111,7 +128,9 @@ class Emulator {
                },
                stats_, clock_),
         retry_after_(FormatRetryAfter(options.retry_after_seconds)),
-        port_(port) {
+        port_(port),
+        vault_enabled_(VaultEnabled(options)),
+        managed_identity_(options.managed_identity) {
     Register(server);
   }
 
@@ -124,6 +143,27 @@ class Emulator {
                 TokenRoute("POST /{tenant}/oauth2/v2.0/token", &EntraService::TokenV2));
     server.Post(R"(/([^/]+)/oauth2/token)",
                 TokenRoute("POST /{tenant}/oauth2/token", &EntraService::TokenV1));
+
+    // Key Vault and managed identity exist only when configured, so nothing changes otherwise.
+    if (vault_enabled_) {
+      server.Get(R"(/secrets/([^/]+)(?:/([^/]+))?)",
+                 CountedRoute("GET /secrets/{name}[/{version}]",
+                              [this](const httplib::Request& request, httplib::Response& response) {
+                                vault_.GetSecret(request, response);
+                              }));
+    }
+    if (managed_identity_) {
+      server.Get("/metadata/identity/oauth2/token",
+                 CountedRoute("GET /metadata/identity/oauth2/token",
+                              [this](const httplib::Request& request, httplib::Response& response) {
+                                entra_.ImdsToken(request, response);
+                              }));
+      server.Get("/msi/token",
+                 CountedRoute("GET /msi/token",
+                              [this](const httplib::Request& request, httplib::Response& response) {
+                                entra_.AppServiceToken(request, response);
+                              }));
+    }
 
     constexpr char kQueries[] = R"(/(v1\.0|beta)/security/auditLog/queries)";
     server.Post(kQueries,
@@ -211,6 +251,14 @@ class Emulator {
               nlohmann::json{{"error", {{"code", "generalException"}, {"message", what}}}}.dump(),
               kGraphContentType);
         });
+  }
+
+  httplib::Server::Handler CountedRoute(std::string route, httplib::Server::Handler handler) {
+    return [this, route = std::move(route), handler = std::move(handler)](
+               const httplib::Request& request, httplib::Response& response) {
+      stats_.CountRequest(route);
+      handler(request, response);
+    };
   }
 
   nlohmann::json ClockJson() const {
@@ -307,6 +355,7 @@ class Emulator {
         case TokenState::kMissing:
           return Unauthorized(request, response, call, "Access token is empty.");
         case TokenState::kUnknown:
+        case TokenState::kWrongAudience:  // e.g. a Key Vault token
           return Unauthorized(request, response, call,
                               "Access token validation failure. Invalid audience.");
         case TokenState::kExpired:
@@ -352,9 +401,12 @@ class Emulator {
   TokenTable tokens_;
   FaultInjector faults_;
   EntraService entra_;
+  KeyVaultService vault_;
   GraphService graph_;
   std::string retry_after_;
   int port_;
+  bool vault_enabled_;
+  bool managed_identity_;
 };
 
 }  // namespace

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 
@@ -34,6 +35,10 @@ struct ServeOptions {
   std::uint64_t fault_seed = 7;
   double retry_after_seconds = 0.05;
   int threads = 32;
+  std::map<std::string, std::string> vault_secrets;  // --vault-secret NAME=FILE; never logged
+  bool vault_deny = false;
+  bool managed_identity = false;
+  std::optional<std::string> identity_header;  // --identity-header-file; never logged
 };
 
 // Empty when valid, else a message for the command line.

@@ -232,6 +232,15 @@ def check_basics(binary, work):
         assert json.loads(body)["error"]["code"] == "InvalidAuthenticationToken"
         clock = control(client, "GET", "clock")
         assert clock["simulated"] is False, clock
+        # Without --vault-secret or --managed-identity those routes and the vault scope do not
+        # exist.
+        status, body, _ = client.call("POST", f"{client.base}/{TENANT}/oauth2/v2.0/token",
+                                      token_form(VAULT + "/.default"))
+        assert status == 400 and json.loads(body)["error_codes"] == [70011], body
+        for route in ("/secrets/x?api-version=7.4",
+                      "/metadata/identity/oauth2/token?api-version=2018-02-01&resource=x"):
+            status, _, _ = client.call("GET", client.base + route, headers={"Metadata": "true"})
+            assert status == 404, (route, status)
 
         # A window of two closed days before today, so that every record exists.
         today = datetime.datetime.now(datetime.timezone.utc).replace(
@@ -366,11 +375,147 @@ def check_simulated_tenant(binary, work):
             server.wait()
 
 
+VAULT = "https://vault.azure.net"
+VAULT_SECRET = "kv+value/with=specials \u00e9"
+IDENTITY_HEADER = "identity-header-value"
+
+
+def token_form(scope, **extra):
+    fields = {"client_id": CLIENT, "client_secret": SECRET, "grant_type": "client_credentials",
+              "scope": scope}
+    fields.update(extra)
+    return urllib.parse.urlencode(fields).encode()
+
+
+def get_json(client, path, headers=None):
+    status, body, response_headers = client.call("GET", client.base + path, headers=headers)
+    return status, json.loads(body), response_headers
+
+
+def check_vault(binary, work):
+    """Key Vault Get Secret and the managed identity token endpoints."""
+    secret_file = os.path.join(work, "vault-secret")
+    with open(secret_file, "w", encoding="utf-8") as out:
+        out.write(VAULT_SECRET + "\n")
+    header_file = os.path.join(work, "identity-header")
+    with open(header_file, "w") as out:
+        out.write(IDENTITY_HEADER)
+    server, port, ca_file = start_server(
+        binary, work, "vault",
+        ["--vault-secret", "Auditsync-Secret=" + secret_file, "--managed-identity",
+         "--identity-header-file", header_file])
+    try:
+        client = Client(f"https://127.0.0.1:{port}", ca_file)
+        secret_path = "/secrets/auditsync-secret?api-version=7.4"
+
+        # No token: 401 with Key Vault's challenge and error shape.
+        status, body, headers = get_json(client, secret_path)
+        assert status == 401 and body["error"]["code"] == "Unauthorized", body
+        challenge = headers.get("WWW-Authenticate", "")
+        assert f'resource="{VAULT}"' in challenge and TENANT in challenge, challenge
+
+        # A Graph token is for the wrong audience.
+        client.get_token()
+        status, body, _ = get_json(client, secret_path,
+                                   {"Authorization": "Bearer " + client.token})
+        assert status == 401 and "audience" in body["error"]["message"], body
+
+        # A vault token from the v2 and the v1 endpoints.
+        status, body, _ = client.call("POST", f"{client.base}/{TENANT}/oauth2/v2.0/token",
+                                      token_form(VAULT + "/.default"))
+        assert status == 200, body
+        vault_token = json.loads(body)["access_token"]
+        status, body, _ = client.call("POST", f"{client.base}/{TENANT}/oauth2/token",
+                                      token_form("", resource=VAULT))
+        assert status == 200 and json.loads(body)["resource"] == VAULT, body
+        auth = {"Authorization": "Bearer " + vault_token}
+        status, body, _ = get_json(client, secret_path, auth)
+        assert status == 200 and body["value"] == VAULT_SECRET, status
+        assert body["attributes"]["enabled"] is True
+        secret_id = body["id"]
+        assert secret_id.startswith(client.base + "/secrets/auditsync-secret/"), secret_id
+        version = secret_id.rsplit("/", 1)[1]
+        status, body, _ = get_json(client, f"/secrets/AUDITSYNC-SECRET/{version}?api-version=7.4",
+                                   auth)
+        assert status == 200 and body["id"] == secret_id, body
+        for path in ("/secrets/other?api-version=7.4",
+                     "/secrets/auditsync-secret/0123456789abcdef0123456789abcdef?api-version=7.4"):
+            status, body, _ = get_json(client, path, auth)
+            assert status == 404 and body["error"]["code"] == "SecretNotFound", body
+        status, body, _ = get_json(client, "/secrets/auditsync-secret", auth)
+        assert status == 400 and body["error"]["code"] == "BadParameter", body
+        # The vault token does not open Graph.
+        status, body, _ = get_json(client, "/v1.0/security/auditLog/queries", auth)
+        assert status == 401 and body["error"]["code"] == "InvalidAuthenticationToken", body
+
+        # IMDS: Metadata header required; numbers as strings; tokens for Graph and the vault.
+        imds = "/metadata/identity/oauth2/token?api-version=2018-02-01&resource="
+        status, body, _ = get_json(client, imds + urllib.parse.quote(VAULT, safe=""))
+        assert status == 400 and body["error"] == "invalid_request", body
+        status, body, _ = get_json(client, imds + urllib.parse.quote(VAULT, safe=""),
+                                   {"Metadata": "true"})
+        assert status == 200 and body["resource"] == VAULT, body
+        assert isinstance(body["expires_in"], str) and isinstance(body["expires_on"], str), body
+        status, body, _ = get_json(client, secret_path,
+                                   {"Authorization": "Bearer " + body["access_token"]})
+        assert status == 200 and body["value"] == VAULT_SECRET, status
+        status, body, _ = get_json(client, imds + urllib.parse.quote("https://elsewhere", safe=""),
+                                   {"Metadata": "true"})
+        assert status == 400 and body["error"] == "invalid_resource", body
+        status, body, _ = get_json(client, imds + urllib.parse.quote(client.base, safe=""),
+                                   {"Metadata": "true"})
+        assert status == 200, body
+        graph_auth = {"Authorization": "Bearer " + body["access_token"]}
+        status, body, _ = get_json(client, "/v1.0/security/auditLog/queries", graph_auth)
+        assert status == 200 and body["value"] == [], body
+
+        # App Service / Container Apps: X-IDENTITY-HEADER must match the configured value.
+        msi = "/msi/token?api-version=2019-08-01&resource=" + urllib.parse.quote(VAULT, safe="")
+        status, body, _ = get_json(client, msi)
+        assert status == 400, body
+        status, body, _ = get_json(client, msi, {"X-IDENTITY-HEADER": "wrong"})
+        assert status == 401, body
+        status, body, _ = get_json(client, msi, {"X-IDENTITY-HEADER": IDENTITY_HEADER})
+        assert status == 200 and body["resource"] == VAULT, body
+        assert isinstance(body["expires_on"], str) and "expires_in" not in body, body
+        status, body, _ = get_json(client, secret_path,
+                                   {"Authorization": "Bearer " + body["access_token"]})
+        assert status == 200, status
+        stop_server(server)
+    finally:
+        if server.poll() is None:
+            server.kill()
+            server.wait()
+
+    # --vault-deny: an authenticated request is refused, as without a role or behind a firewall.
+    server, port, ca_file = start_server(binary, work, "vault-deny",
+                                         ["--vault-deny", "--managed-identity"])
+    try:
+        client = Client(f"https://127.0.0.1:{port}", ca_file)
+        status, body, _ = client.call("POST", f"{client.base}/{TENANT}/oauth2/v2.0/token",
+                                      token_form(VAULT + "/.default"))
+        auth = {"Authorization": "Bearer " + json.loads(body)["access_token"]}
+        status, body, _ = get_json(client, "/secrets/anything?api-version=7.4", auth)
+        assert status == 403 and body["error"]["code"] == "Forbidden", body
+        # No identity header configured: the App Service endpoint does not exist.
+        status, _, _ = get_json(client, "/msi/token?api-version=2019-08-01&resource=x",
+                                {"X-IDENTITY-HEADER": IDENTITY_HEADER})
+        assert status == 404
+        stop_server(server)
+    finally:
+        if server.poll() is None:
+            server.kill()
+            server.wait()
+
+
 def check_invalid_options(binary):
     for args in (["serve", "--now", "soon"], ["serve", "--query-budget", "0"],
                  ["serve", "--stuck-queries", "2"], ["truth", "--from", "2026-11-01", "--to",
                                                      "2026-11-02", "--as-of", "later"],
-                 ["truth", "--from", "2026-11-01", "--to", "2026-11-02", "--boundary-rate", "2"]):
+                 ["truth", "--from", "2026-11-01", "--to", "2026-11-02", "--boundary-rate", "2"],
+                 ["serve", "--vault-secret", "no-file"], ["serve", "--vault-secret", "a_b=/x"],
+                 ["serve", "--vault-secret", "a=/nonexistent/file"],
+                 ["serve", "--identity-header-file", "/nonexistent/file"]):
         env = dict(os.environ, AUDITSYNC_EMULATOR_CLIENT_SECRET=SECRET)
         result = subprocess.run([binary] + args, env=env, capture_output=True, timeout=10)
         assert result.returncode == 2, (args, result.returncode, result.stderr)
@@ -381,6 +526,7 @@ def main():
     with tempfile.TemporaryDirectory() as work:
         check_basics(binary, work)
         check_simulated_tenant(binary, work)
+        check_vault(binary, work)
     check_invalid_options(binary)
     print("emulator smoke test: 1 passed, 0 failed")
 
