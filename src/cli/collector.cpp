@@ -1,14 +1,13 @@
 #include "cli/collector.hpp"
 
 #include <unistd.h>
-#include "auth/client_secret_credential.hpp"
 
 #include "cli/commands.hpp"
 #include "core/file_lock.hpp"
 #include "core/log.hpp"
 #include "core/stop.hpp"
-#include "net/curl_transport.hpp"
 #include "report/progress_display.hpp"
+#include "source/graph/graph_connection.hpp"
 
 namespace auditsync {
 
@@ -36,22 +35,9 @@ ExitCode CollectOnce(const Config& config, const SyncRequest& request) {
 
 ExitCode Collect(const Config& config, const SyncRequest& request) {
   SqliteStore store(config.database);
-  CurlOptions curl;
-  curl.extra_ca_file = config.ca_bundle;
-  curl.timeout = config.http_timeout;
-  curl.cancelled = StopRequested;
-  HttpClient http(
-      std::make_unique<CurlTransport>(curl),
-      RetryOptions{config.http_attempts, config.retry_base_delay, config.retry_max_delay},
-      RetryEnvironment{.sleep = SleepOrStop});
-  ClientSecretCredential credential(
-      http, ClientSecretOptions{config.authority, config.tenant_id, config.client_id,
-                                config.client_secret});
-  GraphAuditClient graph(http, credential,
-                         GraphOptions{config.graph_url, config.graph_api_version, config.page_size,
-                                      config.operations, config.service_filters});
+  GraphConnection connection(config, {.cancelled = StopRequested, .sleep = SleepOrStop});
   SyncEngine engine(
-      store, graph, SyncOptionsFrom(config),
+      store, connection.Graph(), SyncOptionsFrom(config),
       SyncClock{.now = CommandNow, .sleep = SleepOrStop, .stop_requested = StopRequested});
   SyncSummary summary;
   {

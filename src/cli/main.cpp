@@ -20,6 +20,7 @@ int main(int argc, char** argv) {
   auditsync::SetupSyncCommand(app, flags, action);
   auditsync::SetupReportCommand(app, flags, action);
   auditsync::SetupRunCommand(app, flags, action);
+  auditsync::SetupCheckCommand(app, flags, action);
   auditsync::SetupStatusCommand(app, flags, action);
   auditsync::SetupDemoCommand(app, flags, action);
   try {

@@ -398,6 +398,7 @@ Config ResolveConfig(const RawSettings& raw, bool need_credentials) {
     config.client_secret = Secret(std::string(Trim(*secret_text)));
   } else if (!secret_file.empty()) {
     config.client_secret = Secret(ReadSecretFile(secret_file, resolve));
+    config.client_secret_file = secret_file;
   }
 
   if (need_credentials) {

@@ -60,6 +60,7 @@ struct Config {
   std::string tenant_id;
   std::string client_id;
   Secret client_secret;  // from client_secret or client_secret_file
+  std::string client_secret_file;  // the file it came from, if any
   std::string cloud;
   std::string authority;  // without trailing slash
   std::string graph_url;  // without trailing slash

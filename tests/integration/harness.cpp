@@ -37,6 +37,8 @@ Emulator::Emulator(const Workspace& workspace, std::vector<std::string> tenant,
   secret_file_ = workspace.Path("client-secret");
   std::random_device random;
   std::ofstream(secret_file_) << "test-secret-" << random() << random() << '\n';
+  std::filesystem::permissions(
+      secret_file_, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
   ca_file_ = workspace.Path("emulator-ca.pem");
   const auto port_file = workspace.Path("emulator.port");
   std::vector<std::string> argv = {EMULATOR_BINARY,        "serve",     "--port",    "0",

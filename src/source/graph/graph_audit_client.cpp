@@ -111,20 +111,29 @@ void GraphAuditClient::ThrowFor(const HttpRequest& request, const HttpResponse& 
   throw ServiceError(message + ".", details);
 }
 
+nlohmann::json GraphAuditClient::ListQueriesPage(const std::string& url) {
+  HttpRequest request;
+  request.url = url;
+  nlohmann::json json;
+  SendOptions send;
+  send.accept = [&json](const HttpResponse& response) {
+    json = nlohmann::json::parse(response.body, nullptr, false);
+    return json.is_object() && json.contains("value") && json["value"].is_array();
+  };
+  const auto response = Call(request, send);
+  if (response.status != 200) ThrowFor(request, response, "listing audit log queries");
+  return json;
+}
+
+size_t GraphAuditClient::CountListedQueries() {
+  return ListQueriesPage(QueriesUrl())["value"].size();
+}
+
 std::optional<std::string> GraphAuditClient::FindQuery(const std::string& display_name,
                                                        Instant start, Instant end) {
-  HttpRequest request;
-  request.url = QueriesUrl();
   // The listing may be paged like any Graph collection.
-  while (!request.url.empty()) {
-    nlohmann::json json;
-    SendOptions send;
-    send.accept = [&json](const HttpResponse& response) {
-      json = nlohmann::json::parse(response.body, nullptr, false);
-      return json.is_object() && json.contains("value") && json["value"].is_array();
-    };
-    const auto response = Call(request, send);
-    if (response.status != 200) ThrowFor(request, response, "listing audit log queries");
+  for (std::string url = QueriesUrl(); !url.empty();) {
+    const auto json = ListQueriesPage(url);
     for (const auto& query : json["value"]) {
       // The name must match, and so must the window: a query of another tool (or another
       // auditsync database) that happens to carry the name is not adopted.
@@ -136,8 +145,8 @@ std::optional<std::string> GraphAuditClient::FindQuery(const std::string& displa
       }
     }
     const auto next = StringField(json, "@odata.nextLink");
-    if (next == request.url) break;  // a server repeating its own link would loop forever
-    request.url = next;
+    if (next == url) break;  // a server repeating its own link would loop forever
+    url = next;
   }
   return std::nullopt;
 }

@@ -2,6 +2,8 @@
 // window, read its status, and page its records by following @odata.nextLink verbatim.
 #pragma once
 
+#include <nlohmann/json.hpp>
+
 #include <optional>
 #include <string>
 #include <vector>
@@ -48,8 +50,15 @@ class GraphAuditClient {
   // The id of an existing query with this display name and window, if any.
   std::optional<std::string> FindQuery(const std::string& display_name, Instant start, Instant end);
 
+  // How many queries the first page of the tenant's query list holds: proves the API answers
+  // without spending a query submission.
+  size_t CountListedQueries();
+
   // Throws ServiceError with http_status 404 when the query no longer exists.
   QueryStatus GetQuery(const std::string& query_id);
+
+  // The scope of the tokens it uses: `{graph_url}/.default`.
+  const std::string& Scope() const { return scope_; }
 
   // Where paging of a succeeded query starts.
   std::string FirstPageUrl(const std::string& query_id) const;
@@ -59,6 +68,7 @@ class GraphAuditClient {
 
  private:
   HttpResponse Call(HttpRequest request, SendOptions send);
+  nlohmann::json ListQueriesPage(const std::string& url);
   [[noreturn]] void ThrowFor(const HttpRequest& request, const HttpResponse& response,
                              const std::string& action);
   std::string QueriesUrl() const;
