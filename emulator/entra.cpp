@@ -1,7 +1,9 @@
 #include "entra.hpp"
 
 #include <openssl/crypto.h>
+
 #include <nlohmann/json.hpp>
+#include <vector>
 
 #include "core/time.hpp"
 #include "http_util.hpp"
@@ -74,6 +76,13 @@ std::string BearerToken(const httplib::Request& request) {
   return std::string(token);
 }
 
+EntraService::EntraService(EntraSettings settings, TokenTable& tokens, Stats& stats)
+    : settings_(std::move(settings)), tokens_(tokens), stats_(stats) {
+  if (settings_.client_certificate) {
+    assertions_ = std::make_unique<AssertionVerifier>(*settings_.client_certificate);
+  }
+}
+
 void EntraService::TokenV2(const httplib::Request& request, httplib::Response& response) {
   Token(request, response, false);
 }
@@ -138,24 +147,55 @@ void EntraService::Token(const httplib::Request& request, httplib::Response& res
                     "may have sent your authentication request to the wrong tenant.");
   }
 
-  const auto secret = form.find("client_secret");
-  if (secret == form.end() || secret->second.empty()) {
-    return fail(401, "invalid_client", 7000218,
-                "The request body must contain the following parameter: 'client_assertion' or "
-                "'client_secret'.");
-  }
-  if (settings_.expired_secret && SecretEquals(secret->second, *settings_.expired_secret)) {
-    return fail(401, "invalid_client", 7000222,
-                "The provided client secret keys for app '" + settings_.client_id +
-                    "' are expired. Visit the Azure portal to create new keys for your app: "
-                    "https://aka.ms/NewClientSecret, or consider using certificate credentials "
-                    "for added security: https://aka.ms/certCreds.");
-  }
-  if (!SecretEquals(secret->second, settings_.client_secret)) {
-    return fail(401, "invalid_client", 7000215,
-                "Invalid client secret provided. Ensure the secret being sent in the request is "
-                "the client secret value, not the client secret ID, for a secret added to app '" +
-                    settings_.client_id + "'.");
+  // A client assertion (reference §3.3) replaces the secret; it wins when both are sent.
+  const auto assertion = form.find("client_assertion");
+  if (assertion != form.end() && !assertion->second.empty()) {
+    const auto type = form.find("client_assertion_type");
+    if (type == form.end() || type->second.empty()) return missing("client_assertion_type");
+    if (type->second != kJwtBearerAssertionType) {
+      return fail(400, "invalid_request", 50027,
+                  "JWT token is invalid or malformed: unsupported client_assertion_type '" +
+                      type->second + "'.");
+    }
+    if (!assertions_) {
+      return fail(401, "invalid_client", 700027,
+                  "The certificate with identifier used to sign the client assertion is not "
+                  "registered on application. [Reason - The key was not found.]");
+    }
+    // aud is the token endpoint: either version, the tenant as id or domain.
+    const std::string base = BaseUrl(request, port);
+    std::vector<std::string> audiences;
+    for (const std::string& name : {settings_.tenant_id, settings_.tenant_domain}) {
+      audiences.push_back(base + "/" + name + "/oauth2/v2.0/token");
+      audiences.push_back(base + "/" + name + "/oauth2/token");
+    }
+    const std::int64_t now = auditsync::NowUtc().time_since_epoch().count();
+    if (const auto failure =
+            assertions_->Verify(assertion->second, settings_.client_id, audiences, now)) {
+      return fail(failure->status, failure->error, failure->code, failure->message);
+    }
+  } else {
+    const auto secret = form.find("client_secret");
+    if (secret == form.end() || secret->second.empty()) {
+      return fail(401, "invalid_client", 7000218,
+                  "The request body must contain the following parameter: 'client_assertion' or "
+                  "'client_secret'.");
+    }
+    if (settings_.expired_secret && SecretEquals(secret->second, *settings_.expired_secret)) {
+      return fail(401, "invalid_client", 7000222,
+                  "The provided client secret keys for app '" + settings_.client_id +
+                      "' are expired. Visit the Azure portal to create new keys for your app: "
+                      "https://aka.ms/NewClientSecret, or consider using certificate credentials "
+                      "for added security: https://aka.ms/certCreds.");
+    }
+    // An empty registered secret (a certificate-only app) matches no secret.
+    if (settings_.client_secret.empty() || !SecretEquals(secret->second, settings_.client_secret)) {
+      return fail(401, "invalid_client", 7000215,
+                  "Invalid client secret provided. Ensure the secret being sent in the request "
+                  "is the client secret value, not the client secret ID, for a secret added to "
+                  "app '" +
+                      settings_.client_id + "'.");
+    }
   }
 
   const std::string base = BaseUrl(request, port);

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <chrono>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -12,6 +13,7 @@
 
 #include <httplib.h>
 
+#include "assertion.hpp"
 #include "stats.hpp"
 
 namespace emulator {
@@ -60,12 +62,14 @@ struct EntraSettings {
   bool managed_identity = false;
   // X-IDENTITY-HEADER of the App Service endpoint; without it that endpoint does not exist.
   std::optional<std::string> identity_header;  // never logged
+  // PEM of the certificate whose key signs client assertions; without it none is accepted.
+  std::optional<std::string> client_certificate;
 };
 
 class EntraService {
  public:
-  EntraService(EntraSettings settings, TokenTable& tokens, Stats& stats)
-      : settings_(std::move(settings)), tokens_(tokens), stats_(stats) {}
+  // Throws std::runtime_error when settings.client_certificate is not a PEM RSA certificate.
+  EntraService(EntraSettings settings, TokenTable& tokens, Stats& stats);
 
   // Route handlers; request.matches[1] is the {tenant} path segment.
   void TokenV2(const httplib::Request& request, httplib::Response& response);
@@ -89,6 +93,7 @@ class EntraService {
   Issued Issue(const std::string& aud, Audience audience);
 
   EntraSettings settings_;
+  std::unique_ptr<AssertionVerifier> assertions_;  // null without a client certificate
   TokenTable& tokens_;
   Stats& stats_;
 };

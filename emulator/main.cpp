@@ -113,6 +113,7 @@ int main(int argc, char** argv) {
   std::string now_text;
   std::vector<std::string> vault_secret_specs;
   std::string identity_header_file;
+  std::string client_certificate_file;
 
   CLI::App* serve = app.add_subcommand("serve", "Run the HTTPS server until SIGINT/SIGTERM");
   AddTenantOptions(*serve, tenant);
@@ -188,6 +189,8 @@ int main(int argc, char** argv) {
                   "--identity-header-file)");
   serve->add_option("--identity-header-file", identity_header_file,
                     "File holding the X-IDENTITY-HEADER value /msi/token requires");
+  serve->add_option("--client-certificate", client_certificate_file,
+                    "PEM certificate (RSA) whose key signs client assertions (RS256 or PS256)");
   serve->add_option("--log-level", log_level, "trace, debug, info, warn, error or off")
       ->capture_default_str();
 
@@ -279,6 +282,14 @@ int main(int argc, char** argv) {
     if (!serve_options.identity_header || serve_options.identity_header->empty()) {
       std::cerr << "auditsync-emulator: cannot read --identity-header-file " << identity_header_file
                 << "\n";
+      return 2;
+    }
+  }
+  if (!client_certificate_file.empty()) {
+    serve_options.client_certificate = ReadSecretFile(client_certificate_file);
+    if (!serve_options.client_certificate) {
+      std::cerr << "auditsync-emulator: cannot read --client-certificate "
+                << client_certificate_file << "\n";
       return 2;
     }
   }

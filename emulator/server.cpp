@@ -16,6 +16,7 @@
 #include <httplib.h>
 #include <spdlog/spdlog.h>
 
+#include "assertion.hpp"
 #include "clock.hpp"
 #include "core/time.hpp"
 #include "entra.hpp"
@@ -100,6 +101,7 @@ class Emulator {
                 VaultEnabled(options),
                 options.managed_identity,
                 options.identity_header,
+                options.client_certificate,
             },
             tokens_, stats_),
         vault_(
@@ -413,9 +415,16 @@ class Emulator {
 
 std::string ValidateServeOptions(const ServeOptions& options) {
   if (options.port < 0 || options.port > 65535) return "--port must be between 0 and 65535";
-  if (options.client_secret.empty()) {
+  if (options.client_secret.empty() && !options.client_certificate) {
     return "a client secret is required: --client-secret-file F or the environment variable "
-           "AUDITSYNC_EMULATOR_CLIENT_SECRET";
+           "AUDITSYNC_EMULATOR_CLIENT_SECRET (or a certificate: --client-certificate F)";
+  }
+  if (options.client_certificate) {
+    try {
+      AssertionVerifier verifier(*options.client_certificate);
+    } catch (const std::exception& e) {
+      return std::string("--client-certificate: ") + e.what();
+    }
   }
   if (options.token_lifetime_seconds < 1) return "--token-lifetime must be at least 1";
   if (options.query_polls < 0) return "--query-polls must not be negative";

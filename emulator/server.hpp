@@ -38,7 +38,8 @@ struct ServeOptions {
   std::map<std::string, std::string> vault_secrets;  // --vault-secret NAME=FILE; never logged
   bool vault_deny = false;
   bool managed_identity = false;
-  std::optional<std::string> identity_header;  // --identity-header-file; never logged
+  std::optional<std::string> identity_header;     // --identity-header-file; never logged
+  std::optional<std::string> client_certificate;  // --client-certificate: PEM
 };
 
 // Empty when valid, else a message for the command line.

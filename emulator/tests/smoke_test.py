@@ -3,11 +3,15 @@
 files, secret from the environment, clean exit on SIGTERM), TLS verification against the written
 CA, token errors, and a full query paged to the end and compared with `truth`, first without and
 then with every fault kind switched on. A second server runs on a simulated clock with late
-publication, inclusive window ends, small query limits and 429 storms. Standard library only.
+publication, inclusive window ends, small query limits and 429 storms. Further servers serve
+Key Vault, the managed identity endpoints and certificate client assertions. Standard library
+only, plus the openssl command to make and use a test certificate.
 
 Usage: smoke_test.py PATH/TO/auditsync-emulator
 """
+import base64
 import datetime
+import hashlib
 import http.client
 import json
 import os
@@ -392,6 +396,42 @@ def get_json(client, path, headers=None):
     return status, json.loads(body), response_headers
 
 
+def make_certificate(work):
+    """An RSA key and a self-signed certificate (openssl CLI); returns the paths and x5t#S256."""
+    key, cert = os.path.join(work, "client.key"), os.path.join(work, "client.pem")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key,
+                    "-out", cert, "-days", "2", "-subj", "/CN=auditsync smoke"],
+                   check=True, capture_output=True)
+    der = subprocess.run(["openssl", "x509", "-in", cert, "-outform", "DER"], check=True,
+                         capture_output=True).stdout
+    return key, cert, b64url(hashlib.sha256(der).digest())
+
+
+def b64url(data):
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def client_assertion(key, x5t_s256, audience, lifetime=600, jti=None):
+    """A PS256 client assertion signed with the openssl CLI."""
+    now = int(time.time())
+    header = {"alg": "PS256", "typ": "JWT", "x5t#S256": x5t_s256}
+    claims = {"aud": audience, "iss": CLIENT, "sub": CLIENT, "jti": jti or os.urandom(16).hex(),
+              "nbf": now, "iat": now, "exp": now + lifetime}
+    signed = (b64url(json.dumps(header).encode()) + "." +
+              b64url(json.dumps(claims).encode())).encode()
+    signature = subprocess.run(
+        ["openssl", "dgst", "-sha256", "-sign", key, "-sigopt", "rsa_padding_mode:pss",
+         "-sigopt", "rsa_pss_saltlen:32"], input=signed, check=True, capture_output=True).stdout
+    return signed.decode() + "." + b64url(signature)
+
+
+def assertion_form(assertion, scope):
+    return urllib.parse.urlencode({
+        "client_id": CLIENT, "grant_type": "client_credentials", "scope": scope,
+        "client_assertion_type": "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+        "client_assertion": assertion}).encode()
+
+
 def check_vault(binary, work):
     """Key Vault Get Secret and the managed identity token endpoints."""
     secret_file = os.path.join(work, "vault-secret")
@@ -400,10 +440,11 @@ def check_vault(binary, work):
     header_file = os.path.join(work, "identity-header")
     with open(header_file, "w") as out:
         out.write(IDENTITY_HEADER)
+    key, cert, x5t_s256 = make_certificate(work)
     server, port, ca_file = start_server(
         binary, work, "vault",
         ["--vault-secret", "Auditsync-Secret=" + secret_file, "--managed-identity",
-         "--identity-header-file", header_file])
+         "--identity-header-file", header_file, "--client-certificate", cert])
     try:
         client = Client(f"https://127.0.0.1:{port}", ca_file)
         secret_path = "/secrets/auditsync-secret?api-version=7.4"
@@ -481,6 +522,25 @@ def check_vault(binary, work):
         status, body, _ = get_json(client, secret_path,
                                    {"Authorization": "Bearer " + body["access_token"]})
         assert status == 200, status
+
+        # Certificate credentials: a PS256 assertion gets a vault token; its replay, an expired
+        # one and one for another audience are refused.
+        endpoint = f"{client.base}/{TENANT}/oauth2/v2.0/token"
+        assertion = client_assertion(key, x5t_s256, endpoint)
+        status, body, _ = client.call("POST", endpoint,
+                                      assertion_form(assertion, VAULT + "/.default"))
+        assert status == 200, body
+        status, body, _ = get_json(client, secret_path,
+                                   {"Authorization": "Bearer " + json.loads(body)["access_token"]})
+        assert status == 200 and body["value"] == VAULT_SECRET, status
+        for bad, code in ((assertion, 50013),
+                          (client_assertion(key, x5t_s256, endpoint, lifetime=-600), 700024),
+                          (client_assertion(key, x5t_s256, "https://elsewhere/token"), 50027),
+                          (client_assertion(key, b64url(b"x" * 32), endpoint), 700027)):
+            form = assertion_form(bad, client.base + "/.default")
+            status, body, _ = client.call("POST", endpoint, form)
+            error = json.loads(body)
+            assert status in (400, 401) and error["error_codes"] == [code], (code, error)
         stop_server(server)
     finally:
         if server.poll() is None:
@@ -515,7 +575,8 @@ def check_invalid_options(binary):
                  ["truth", "--from", "2026-11-01", "--to", "2026-11-02", "--boundary-rate", "2"],
                  ["serve", "--vault-secret", "no-file"], ["serve", "--vault-secret", "a_b=/x"],
                  ["serve", "--vault-secret", "a=/nonexistent/file"],
-                 ["serve", "--identity-header-file", "/nonexistent/file"]):
+                 ["serve", "--identity-header-file", "/nonexistent/file"],
+                 ["serve", "--client-certificate", "/dev/null"]):
         env = dict(os.environ, AUDITSYNC_EMULATOR_CLIENT_SECRET=SECRET)
         result = subprocess.run([binary] + args, env=env, capture_output=True, timeout=10)
         assert result.returncode == 2, (args, result.returncode, result.stderr)
