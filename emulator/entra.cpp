@@ -312,7 +312,6 @@ void EntraService::ImdsToken(const httplib::Request& request, httplib::Response&
   if (!request.has_param("api-version")) {
     return fail(400, "invalid_request", "Required query variable 'api-version' is missing");
   }
-  if (!settings_.managed_identity) return fail(400, "invalid_request", "Identity not found");
   const std::string resource = request.get_param_value("resource");
   if (resource.empty()) {
     return fail(400, "invalid_request", "Required query variable 'resource' is missing");
@@ -343,7 +342,7 @@ void EntraService::AppServiceToken(const httplib::Request& request, httplib::Res
         nlohmann::ordered_json{{"statusCode", status}, {"message", message}}.dump(),
         kEntraContentType);
   };
-  if (!settings_.managed_identity || !settings_.identity_header) {
+  if (!settings_.identity_header) {
     return fail(404, "No managed identity endpoint on this host");
   }
   const std::string header = request.get_header_value("X-IDENTITY-HEADER");

@@ -58,8 +58,6 @@ struct EntraSettings {
   int port = 0;
   // Key Vault is served: its scope and resource are accepted (else invalid_scope, as before).
   bool vault = false;
-  // The managed identity endpoints answer (else IMDS says no identity is assigned).
-  bool managed_identity = false;
   // X-IDENTITY-HEADER of the App Service endpoint; without it that endpoint does not exist.
   std::optional<std::string> identity_header;  // never logged
   // PEM of the certificate whose key signs client assertions; without it none is accepted.
@@ -74,6 +72,7 @@ class EntraService {
   // Route handlers; request.matches[1] is the {tenant} path segment.
   void TokenV2(const httplib::Request& request, httplib::Response& response);
   void TokenV1(const httplib::Request& request, httplib::Response& response);
+  // Managed identity endpoints (the server registers them only with --managed-identity).
   // GET /metadata/identity/oauth2/token (IMDS, `Metadata: true`).
   void ImdsToken(const httplib::Request& request, httplib::Response& response);
   // GET /msi/token (App Service and Container Apps, `X-IDENTITY-HEADER`).

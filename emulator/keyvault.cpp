@@ -16,16 +16,16 @@ std::string Lower(std::string text) {
   return text;
 }
 
+}  // namespace
+
 // KeyVaultError: {"error":{"code","message"[,"innererror":{"code"}]}}.
 void SendVaultError(httplib::Response& response, int status, std::string_view code,
-                    const std::string& message, std::string_view inner_code = {}) {
+                    const std::string& message, std::string_view inner_code) {
   nlohmann::ordered_json error = {{"code", code}, {"message", message}};
   if (!inner_code.empty()) error["innererror"] = {{"code", inner_code}};
   response.status = status;
   response.set_content(nlohmann::ordered_json{{"error", error}}.dump(), kEntraContentType);
 }
-
-}  // namespace
 
 KeyVaultService::KeyVaultService(VaultSettings settings, const TokenTable& tokens)
     : settings_(std::move(settings)),

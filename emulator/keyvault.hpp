@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <string_view>
 
 #include <httplib.h>
 
@@ -20,6 +21,10 @@ struct VaultSettings {
   std::string client_id;
   int port = 0;
 };
+
+// KeyVaultError: {"error":{"code","message"[,"innererror":{"code"}]}}.
+void SendVaultError(httplib::Response& response, int status, std::string_view code,
+                    const std::string& message, std::string_view inner_code = {});
 
 class KeyVaultService {
  public:

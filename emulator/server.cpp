@@ -99,7 +99,6 @@ class Emulator {
                 std::chrono::seconds(options.token_lifetime_seconds),
                 port,
                 VaultEnabled(options),
-                options.managed_identity,
                 options.identity_header,
                 options.client_certificate,
             },
@@ -149,19 +148,19 @@ class Emulator {
     // Key Vault and managed identity exist only when configured, so nothing changes otherwise.
     if (vault_enabled_) {
       server.Get(R"(/secrets/([^/]+)(?:/([^/]+))?)",
-                 CountedRoute("GET /secrets/{name}[/{version}]",
+                 ServiceRoute("GET /secrets/{name}[/{version}]", &VaultTransientError,
                               [this](const httplib::Request& request, httplib::Response& response) {
                                 vault_.GetSecret(request, response);
                               }));
     }
     if (managed_identity_) {
       server.Get("/metadata/identity/oauth2/token",
-                 CountedRoute("GET /metadata/identity/oauth2/token",
+                 ServiceRoute("GET /metadata/identity/oauth2/token", &IdentityTransientError,
                               [this](const httplib::Request& request, httplib::Response& response) {
                                 entra_.ImdsToken(request, response);
                               }));
       server.Get("/msi/token",
-                 CountedRoute("GET /msi/token",
+                 ServiceRoute("GET /msi/token", &IdentityTransientError,
                               [this](const httplib::Request& request, httplib::Response& response) {
                                 entra_.AppServiceToken(request, response);
                               }));
@@ -255,12 +254,50 @@ class Emulator {
         });
   }
 
-  httplib::Server::Handler CountedRoute(std::string route, httplib::Server::Handler handler) {
-    return [this, route = std::move(route), handler = std::move(handler)](
+  // A Key Vault or managed identity route: counted, and given the token routes' faults, whose
+  // 429 and 503 bodies `transient` writes in that service's shape.
+  using TransientError = void (*)(httplib::Response& response, int status);
+  httplib::Server::Handler ServiceRoute(std::string route, TransientError transient,
+                                        httplib::Server::Handler handler) {
+    return [this, route = std::move(route), transient, handler = std::move(handler)](
                const httplib::Request& request, httplib::Response& response) {
       stats_.CountRequest(route);
+      const Fault fault = faults_.Decide(RouteClass::kToken);
+      NoteFault(route, fault.kind);
+      if (fault.retry_after) response.set_header("Retry-After", retry_after_);
+      switch (fault.kind) {
+        case FaultKind::k429:
+        case FaultKind::k429NoRetryAfter:
+        case FaultKind::kStorm:
+          return transient(response, 429);
+        case FaultKind::k503:
+          return transient(response, 503);
+        default:
+          break;
+      }
       handler(request, response);
+      ApplyLateFault(fault.kind, response);
     };
+  }
+
+  static void VaultTransientError(httplib::Response& response, int status) {
+    if (status == 429) {
+      return SendVaultError(response, 429, "Throttled",
+                            "Request was not processed because too many requests were received. "
+                            "Reason: VaultRequestTypeLimitReached");
+    }
+    SendVaultError(response, status, "ServiceUnavailable",
+                   "The service is temporarily unavailable. Please retry later.");
+  }
+
+  static void IdentityTransientError(httplib::Response& response, int status) {
+    response.status = status;
+    response.set_content(
+        nlohmann::json{
+            {"error", "temporarily_unavailable"},
+            {"error_description", status == 429 ? "Too many requests" : "Service unavailable"}}
+            .dump(),
+        kEntraContentType);
   }
 
   nlohmann::json ClockJson() const {

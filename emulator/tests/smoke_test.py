@@ -523,6 +523,15 @@ def check_vault(binary, work):
                                    {"Authorization": "Bearer " + body["access_token"]})
         assert status == 200, status
 
+        # Faults reach the vault and the identity endpoints in their own error shapes.
+        control(client, "POST", "faults", b"429=1")
+        status, body, headers = get_json(client, secret_path, auth)
+        assert status == 429 and body["error"]["code"] == "Throttled", body
+        assert "Retry-After" in headers, headers
+        status, body, _ = get_json(client, msi, {"X-IDENTITY-HEADER": IDENTITY_HEADER})
+        assert status == 429 and body["error"] == "temporarily_unavailable", body
+        control(client, "POST", "faults", b"")
+
         # Certificate credentials: a PS256 assertion gets a vault token; its replay, an expired
         # one and one for another audience are refused.
         endpoint = f"{client.base}/{TENANT}/oauth2/v2.0/token"
