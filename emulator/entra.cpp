@@ -2,6 +2,7 @@
 
 #include <openssl/crypto.h>
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 #include <vector>
 
@@ -166,8 +167,9 @@ void EntraService::Token(const httplib::Request& request, httplib::Response& res
     const std::string base = BaseUrl(request, port);
     std::vector<std::string> audiences;
     for (const std::string& name : {settings_.tenant_id, settings_.tenant_domain}) {
-      audiences.push_back(base + "/" + name + "/oauth2/v2.0/token");
-      audiences.push_back(base + "/" + name + "/oauth2/token");
+      const std::string tenant_url = fmt::format("{}/{}/oauth2", base, name);
+      audiences.push_back(tenant_url + "/v2.0/token");
+      audiences.push_back(tenant_url + "/token");
     }
     const std::int64_t now = auditsync::NowUtc().time_since_epoch().count();
     if (const auto failure =

@@ -87,8 +87,8 @@ class EntraService {
 
   void Token(const httplib::Request& request, httplib::Response& response, bool v1);
   // Which audience a v1 resource (or a v2 scope without `/.default`) names, if it is served.
-  std::optional<Audience> ResourceAudience(std::string_view resource,
-                                           const std::string& base) const;
+  [[nodiscard]] std::optional<Audience> ResourceAudience(std::string_view resource,
+                                                         const std::string& base) const;
   Issued Issue(const std::string& aud, Audience audience);
 
   EntraSettings settings_;

@@ -31,13 +31,15 @@ struct Exchange {
   Exchange(const Exchange&) = delete;
   Exchange& operator=(const Exchange&) = delete;
 
-  nlohmann::json Body() const { return nlohmann::json::parse(response.body); }
+  [[nodiscard]] nlohmann::json Body() const { return nlohmann::json::parse(response.body); }
 
   httplib::Request request;
   httplib::Response response;
 };
 
-const auto kLater = std::chrono::steady_clock::now() + std::chrono::hours(1);
+std::chrono::steady_clock::time_point Later() {
+  return std::chrono::steady_clock::now() + std::chrono::hours(1);
+}
 
 VaultSettings Settings(bool deny = false) {
   return VaultSettings{{{"Db-Password", "hunter2"}}, deny, "tenant", "client", 8443};
@@ -45,8 +47,8 @@ VaultSettings Settings(bool deny = false) {
 
 TEST(TokenTableTest, TokensOpenOnlyTheirAudience) {
   TokenTable tokens;
-  tokens.Add("graph", kLater);
-  tokens.Add("vault", kLater, Audience::kVault);
+  tokens.Add("graph", Later());
+  tokens.Add("vault", Later(), Audience::kVault);
   EXPECT_EQ(tokens.Check("graph"), TokenState::kValid);
   EXPECT_EQ(tokens.Check("vault"), TokenState::kWrongAudience);
   EXPECT_EQ(tokens.Check("vault", Audience::kVault), TokenState::kValid);
@@ -55,7 +57,7 @@ TEST(TokenTableTest, TokensOpenOnlyTheirAudience) {
 
 TEST(KeyVaultTest, ServesTheSecretToAVaultToken) {
   TokenTable tokens;
-  tokens.Add("vault", kLater, Audience::kVault);
+  tokens.Add("vault", Later(), Audience::kVault);
   const KeyVaultService vault(Settings(), tokens);
   Exchange latest("/secrets/db-password", "vault");
   vault.GetSecret(latest.request, latest.response);
@@ -78,7 +80,7 @@ TEST(KeyVaultTest, ServesTheSecretToAVaultToken) {
 
 TEST(KeyVaultTest, ChallengesMissingAndForeignTokens) {
   TokenTable tokens;
-  tokens.Add("graph", kLater);
+  tokens.Add("graph", Later());
   const KeyVaultService vault(Settings(), tokens);
   for (const std::string token : {"", "graph", "never-issued"}) {
     Exchange exchange("/secrets/db-password", token);
@@ -94,7 +96,7 @@ TEST(KeyVaultTest, ChallengesMissingAndForeignTokens) {
 
 TEST(KeyVaultTest, DenyAnswersForbiddenEvenForUnknownSecrets) {
   TokenTable tokens;
-  tokens.Add("vault", kLater, Audience::kVault);
+  tokens.Add("vault", Later(), Audience::kVault);
   const KeyVaultService vault(Settings(true), tokens);
   for (const std::string name : {"db-password", "unknown"}) {
     Exchange exchange("/secrets/" + name, "vault");
