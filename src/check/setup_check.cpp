@@ -1,12 +1,12 @@
 #include "check/setup_check.hpp"
 
 #include <openssl/evp.h>
-#include <sys/stat.h>
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
 
 #include "auth/token_credential.hpp"
+#include "core/file_access.hpp"
 #include "source/graph/graph_connection.hpp"
 #include "store/sqlite/sqlite_store.hpp"
 
@@ -42,11 +42,7 @@ CheckStep CheckSecretSource(const Config& config) {
   if (config.client_secret_file.empty()) {
     return Pass(name, "given by client_secret or AUDITSYNC_CLIENT_SECRET");
   }
-  struct stat info {};
-  if (stat(config.client_secret_file.c_str(), &info) != 0) {
-    return Fail(name, config.client_secret_file + " cannot be read", ExitCode::kConfiguration);
-  }
-  if ((info.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
+  if (OthersCanAccess(config.client_secret_file)) {
     return Fail(name,
                 config.client_secret_file +
                     " can be read by other users of this machine. Fix: chmod 600 " +

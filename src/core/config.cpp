@@ -12,6 +12,8 @@
 
 #include "core/cloud.hpp"
 #include "core/error.hpp"
+#include "core/file_access.hpp"
+#include "core/log.hpp"
 #include "core/text.hpp"
 #include "core/time.hpp"
 
@@ -188,6 +190,11 @@ std::string ReadSecretFile(const std::string& path, const Resolver& resolver) {
     resolver.Fail("client_secret_file", "names `" + path + "`, which is empty",
                   "Put the client secret value (not its id) in the file.");
   }
+  if (OthersCanAccess(path)) {
+    spdlog::warn(
+        "client_secret_file {} can be read by other users of this machine; run chmod 600 {}", path,
+        path);
+  }
   return secret;
 }
 
@@ -293,6 +300,12 @@ void LoadTomlFile(const std::string& path, RawSettings& raw) {
       throw ConfigError("configuration file " + path + " line " + line + ": `" +
                         std::string(key.str()) +
                         "` has an unsupported type; use a string, number or list of strings.");
+    }
+    if (spec->secret && OthersCanAccess(path)) {
+      spdlog::warn(
+          "configuration file {} holds `{}` and can be read by other users of this machine; run "
+          "chmod 600 {}, or move the secret to client_secret_file",
+          path, spec->key, path);
     }
     raw.Set(spec->key, std::move(text), SettingSource::kFile);
   }

@@ -59,7 +59,7 @@ void LoadEnvironment(RawSettings& raw, char* (*getenv_fn)(const char*));
 struct Config {
   std::string tenant_id;
   std::string client_id;
-  Secret client_secret;  // from client_secret or client_secret_file
+  Secret client_secret;            // from client_secret or client_secret_file
   std::string client_secret_file;  // the file it came from, if any
   std::string cloud;
   std::string authority;  // without trailing slash

@@ -73,5 +73,25 @@ TEST(SecretHygiene, NoSecretOrTokenInAnyOutputOrTheDatabase) {
   }
 }
 
+TEST(SecretHygiene, TheDatabaseIsPrivateAndAReadableSecretFileIsWarnedAbout) {
+  Workspace workspace;
+  Emulator emulator(workspace, {"--seed", "2", "--launches-per-hour", "5"});
+  const auto database = workspace.Path("audit.db");
+  auto environment = ClientEnvironment(emulator, database);
+  std::filesystem::permissions(
+      emulator.SecretFile(),
+      std::filesystem::perms::group_read | std::filesystem::perms::others_read,
+      std::filesystem::perm_options::add);
+  const auto result =
+      RunAuditsync(workspace, {"sync", "--from", "2026-11-10", "--to", "2026-11-11"}, environment);
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_NE(result.err.find("can be read by other users of this machine; run chmod 600"),
+            std::string::npos)
+      << result.err;
+  const auto mode = std::filesystem::status(database).permissions();
+  EXPECT_EQ(mode & (std::filesystem::perms::group_all | std::filesystem::perms::others_all),
+            std::filesystem::perms::none);
+}
+
 }  // namespace
 }  // namespace auditsync::testing
