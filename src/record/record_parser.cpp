@@ -11,13 +11,6 @@ namespace auditsync {
 namespace od = simdjson::ondemand;
 namespace {
 
-// A view into a padded buffer: simdjson reads up to SIMDJSON_PADDING bytes past the end, which
-// for a slice of the page are the page's own following bytes or its padding.
-simdjson::padded_string_view Slice(std::string_view slice, const char* buffer_end) {
-  return simdjson::padded_string_view(slice.data(), slice.size(),
-                                      static_cast<size_t>(buffer_end - slice.data()));
-}
-
 // Reads a string-valued field; null, absent and non-string values give an empty string.
 std::string_view StringOf(od::value value) {
   std::string_view text;
@@ -25,8 +18,9 @@ std::string_view StringOf(od::value value) {
   return text;
 }
 
-// What the auditData document contributes. The views point into the auditData parser's string
-// buffer, valid until that parser reads the next record.
+// What the auditData object contributes. The views point into the page parser's string buffer
+// (valid for the whole page), except the display names read from AdditionalInfo, which point
+// into the AdditionalInfo parser's buffer (valid until it reads the next record).
 struct AuditDataFields {
   std::string_view id;
   std::string_view creation_time;
@@ -71,13 +65,9 @@ void ReadPropertyCollection(od::array properties, AuditDataFields& fields) {
   }
 }
 
-bool ReadAuditData(od::parser& parser, simdjson::padded_string_view text, AuditDataFields& fields) {
-  od::document doc;
-  od::object object;
-  if (parser.iterate(text).get(doc) != simdjson::SUCCESS ||
-      doc.get_object().get(object) != simdjson::SUCCESS) {
-    return false;
-  }
+// Reads the fields of an auditData object where it stands in the page document. Returns false
+// when the document is broken there.
+bool ReadAuditData(od::object object, AuditDataFields& fields) {
   std::string_view top_level_environment;
   std::string_view legacy_environment;
   for (auto field : object) {
@@ -213,7 +203,6 @@ std::string NormalizeAppId(std::string_view value) {
 
 struct RecordParser::Parsers {
   od::parser page;
-  od::parser audit_data;
   od::parser additional_info;
 };
 
@@ -250,12 +239,12 @@ std::string_view ValueText(const char* start, const char* buffer_end) {
   return {start, 0};
 }
 
-// Reads one auditLogRecord where it stands in the page document; only its auditData is parsed a
-// second time, as a document of its own, because its raw text is kept. Returns false when the page
-// document itself is broken (truncated or not JSON): then no record of it can be trusted, and the
-// whole page must be fetched again. A record that is well-formed JSON but unusable is quarantined.
-bool ParseRecord(od::value record_value, od::parser& audit_parser, od::parser& info_parser,
-                 const char* buffer_end, RecordPage& page) {
+// Reads one auditLogRecord, auditData included, where it stands in the page document. Returns false
+// when the page document itself is broken (truncated or not JSON): then no record of it can be
+// trusted, and the whole page must be fetched again. A record that is well-formed JSON but unusable
+// is quarantined.
+bool ParseRecord(od::value record_value, od::parser& info_parser, const char* buffer_end,
+                 RecordPage& page) {
   const char* start = nullptr;
   if (record_value.current_location().get(start) != simdjson::SUCCESS) start = nullptr;
   auto quarantine = [&](std::string_view id, std::string reason) {
@@ -271,6 +260,7 @@ bool ParseRecord(od::value record_value, od::parser& audit_parser, od::parser& i
   // Views into the page parser's string buffer, valid for the whole page.
   std::string_view id, created, operation, upn, user_id;
   std::string_view audit_text;
+  AuditDataFields fields;
   for (auto field : object) {
     od::raw_json_string key;
     od::value value;
@@ -294,15 +284,17 @@ bool ParseRecord(od::value record_value, od::parser& audit_parser, od::parser& i
         if (error != simdjson::INCORRECT_TYPE) return false;
         continue;
       }
-      if (audit_object.raw_json().get(audit_text) != simdjson::SUCCESS) return false;
+      // The raw text is kept, and the fields are read in the same pass over the page: raw_json()
+      // skips to the object's end over the structural index, and reset() comes back to read it.
+      if (audit_object.raw_json().get(audit_text) != simdjson::SUCCESS ||
+          audit_object.reset().error() != simdjson::SUCCESS ||
+          !ReadAuditData(audit_object, fields)) {
+        return false;
+      }
     }
   }
   if (audit_text.empty()) {
     return quarantine(id, "auditData is missing or not an object");
-  }
-  AuditDataFields fields;
-  if (!ReadAuditData(audit_parser, Slice(audit_text, buffer_end), fields)) {
-    return quarantine(id, "auditData is not valid JSON");
   }
   ReadAdditionalInfo(info_parser, fields);
 
@@ -359,6 +351,9 @@ std::optional<RecordPage> RecordParser::ParseGraphPage(const std::string& body) 
 std::optional<RecordPage> RecordParser::ParsePadded(simdjson::padded_string_view padded) {
   const char* buffer_end = padded.data() + padded.capacity();
   RecordPage page;
+  // A Graph record takes about 2.5 KB of a page: reserving for that spares the vector its
+  // reallocations, each of which moved every record parsed so far.
+  page.records.reserve(padded.size() / 2048 + 1);
   od::document doc;
   od::object root;
   if (parsers_->page.iterate(padded).get(doc) != simdjson::SUCCESS ||
@@ -380,8 +375,7 @@ std::optional<RecordPage> RecordParser::ParsePadded(simdjson::padded_string_view
       for (auto element : records) {
         od::value record;
         if (element.get(record) != simdjson::SUCCESS) return std::nullopt;
-        if (!ParseRecord(record, parsers_->audit_data, parsers_->additional_info, buffer_end,
-                         page)) {
+        if (!ParseRecord(record, parsers_->additional_info, buffer_end, page)) {
           return std::nullopt;
         }
       }
