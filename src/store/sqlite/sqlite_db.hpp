@@ -23,8 +23,12 @@ class Database {
   [[noreturn]] void Fail(std::string_view what) const;
 
  private:
+  static int OnWalCommit(void* self, sqlite3* db, const char* schema, int frames);
+  void ReleaseCheckpointedPages();
+
   sqlite3* db_ = nullptr;
   std::string path_;
+  int cache_fd_ = -1;  // the database file, opened for posix_fadvise only
 };
 
 class Statement {
