@@ -1,26 +1,12 @@
-#include "auth/client_secret_credential.hpp"
+#include "auth/entra_credential.hpp"
 
 #include <nlohmann/json.hpp>
 
+#include "auth/token_credential.hpp"
 #include "core/json_fields.hpp"
-#include "core/log.hpp"
 
 namespace auditsync {
 namespace {
-
-std::string FormEncode(std::string_view value) {
-  std::string encoded;
-  for (const unsigned char c : value) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      encoded += static_cast<char>(c);
-    } else {
-      char buffer[4];
-      std::snprintf(buffer, sizeof buffer, "%%%02X", c);
-      encoded += buffer;
-    }
-  }
-  return encoded;
-}
 
 struct EntraError {
   std::string error;
@@ -47,17 +33,38 @@ EntraError ParseEntraError(std::string_view body) {
 
 }  // namespace
 
+std::string FormEncode(std::string_view value) {
+  std::string encoded;
+  for (const unsigned char c : value) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      encoded += static_cast<char>(c);
+    } else {
+      char buffer[4];
+      std::snprintf(buffer, sizeof buffer, "%%%02X", c);
+      encoded += buffer;
+    }
+  }
+  return encoded;
+}
+
 std::string ExplainEntraError(long http_status, std::string_view body) {
   const auto error = ParseEntraError(body);
+  constexpr const char* kSecretSource =
+      " into the secret's source (client_secret_file, the Key Vault secret of "
+      "client_secret_keyvault, or AUDITSYNC_CLIENT_SECRET).";
   switch (error.code) {
     case 7000215:
-      return "Entra rejected the client secret (AADSTS7000215). The usual cause is the secret's "
-             "ID given instead of its Value: copy the Value from App registrations > "
-             "Certificates & secrets (create a new secret if it is no longer shown) into "
-             "client_secret_file.";
+      return std::string(
+                 "Entra rejected the client secret (AADSTS7000215). The usual cause is the "
+                 "secret's ID given instead of its Value: copy the Value from App "
+                 "registrations > Certificates & secrets (create a new secret if it is no "
+                 "longer shown)") +
+             kSecretSource;
     case 7000222:
-      return "the client secret has expired (AADSTS7000222). Create a new secret under App "
-             "registrations > Certificates & secrets and put its Value in client_secret_file.";
+      return std::string(
+                 "the client secret has expired (AADSTS7000222). Create a new secret under "
+                 "App registrations > Certificates & secrets and put its Value") +
+             kSecretSource;
     case 700016:
       return "the app registration was not found in this tenant (AADSTS700016). Check client_id "
              "(the Application (client) ID) and tenant_id, and that the app is registered or "
@@ -72,10 +79,31 @@ std::string ExplainEntraError(long http_status, std::string_view body) {
     case 70011:
     case 1002012:
       return "Entra rejected the requested scope (AADSTS" + std::to_string(error.code) +
-             "). Check graph_url: the scope is {graph_url}/.default and must name the Microsoft "
-             "Graph of the tenant's cloud.";
+             "). Check graph_url (and keyvault_suffix): a scope is {resource}/.default and must "
+             "name a resource of the tenant's cloud.";
     case 500011:
       return "the resource was not found in the tenant (AADSTS500011). Check graph_url.";
+    case 700027:
+      return "Entra did not accept the certificate's client assertion (AADSTS700027): the "
+             "certificate is not registered on the app registration, or the key does not match "
+             "it. Upload the certificate (its public part) under Certificates & secrets > "
+             "Certificates and compare the thumbprint that `auditsync check` shows.";
+    case 700024:
+      return "the client assertion is outside its valid time (AADSTS700024): this machine's "
+             "clock is off (synchronise it), or the federated token has expired (the file of "
+             "AZURE_FEDERATED_TOKEN_FILE must be the projected token that the platform renews).";
+    case 700021:
+      return "the client assertion names another application (AADSTS700021). Check client_id.";
+    case 70021:
+    case 700211:
+    case 700212:
+    case 700213:
+      return "no federated credential of the app registration matches the federated token "
+             "(AADSTS" +
+             std::to_string(error.code) +
+             "). Under Certificates & secrets > Federated credentials, add one with the token's "
+             "issuer and subject (`auditsync check` shows them) and the audience "
+             "api://AzureADTokenExchange.";
     default:
       break;
   }
@@ -92,39 +120,31 @@ std::string ExplainEntraError(long http_status, std::string_view body) {
          (first_line.empty() ? std::string() : " (" + first_line + ")") + ".";
 }
 
-ClientSecretCredential::ClientSecretCredential(HttpClient& http, ClientSecretOptions options,
-                                               std::function<Instant()> now)
-    : http_(http), options_(std::move(options)), now_(std::move(now)) {}
-
-std::string ClientSecretCredential::GetToken(std::string_view scope) {
-  std::lock_guard lock(mutex_);
-  const auto it = cache_.find(scope);
-  if (it != cache_.end() && now_() < it->second.renew_at) return it->second.value;
-  auto token = RequestToken(scope);
-  auto value = token.value;
-  cache_.insert_or_assign(std::string(scope), std::move(token));
-  return value;
+EntraTokenSource::EntraTokenSource(HttpClient& http, EntraOptions options, ClientProof proof,
+                                   std::function<Instant()> now)
+    : http_(http),
+      options_(std::move(options)),
+      proof_(std::move(proof)),
+      now_(std::move(now)),
+      token_url_(options_.authority + "/" + FormEncode(options_.tenant_id) + "/oauth2/v2.0/token") {
 }
 
-void ClientSecretCredential::Invalidate(std::string_view scope) {
-  std::lock_guard lock(mutex_);
-  if (const auto it = cache_.find(scope); it != cache_.end()) cache_.erase(it);
-}
-
-ClientSecretCredential::CachedToken ClientSecretCredential::RequestToken(std::string_view scope) {
+AccessToken EntraTokenSource::Fetch(std::string_view scope) {
   HttpRequest request;
   request.method = "POST";
-  request.url = options_.authority + "/" + FormEncode(options_.tenant_id) + "/oauth2/v2.0/token";
+  request.url = token_url_;
   request.headers = {{"Content-Type", "application/x-www-form-urlencoded"},
                      {"Accept", "application/json"}};
   request.body = "grant_type=client_credentials&client_id=" + FormEncode(options_.client_id) +
-                 "&scope=" + FormEncode(scope) +
-                 "&client_secret=" + FormEncode(options_.client_secret.Reveal());
-  nlohmann::json json;
+                 "&scope=" + FormEncode(scope);
+  for (const auto& field : proof_(token_url_)) {
+    request.body += "&" + field.name + "=" + FormEncode(field.value.Reveal());
+  }
+  std::optional<AccessToken> token;
   SendOptions send;
-  send.accept = [&json](const HttpResponse& response) {
-    json = nlohmann::json::parse(response.body, nullptr, false);
-    return json.is_object() && json.contains("access_token") && json["access_token"].is_string();
+  send.accept = [&](const HttpResponse& response) {
+    token = ParseAccessToken(response.body, now_());
+    return token.has_value();
   };
   HttpResponse response;
   try {
@@ -135,32 +155,18 @@ ClientSecretCredential::CachedToken ClientSecretCredential::RequestToken(std::st
   } catch (const ServiceError& error) {
     throw SignInUnavailable("sign-in failed: " + std::string(error.what()), error.GetDetails());
   }
-  if (response.status != 200) {
-    const auto entra = ParseEntraError(response.body);
-    const auto request_id = !entra.correlation_id.empty()
-                                ? entra.correlation_id
-                                : std::string(response.Header("x-ms-request-id"));
-    ServiceError::Details details{response.status, entra.error, request_id, RedactUrl(request.url)};
-    const auto message = "sign-in failed: " + ExplainEntraError(response.status, response.body) +
-                         (request_id.empty() ? "" : " (correlation id " + request_id + ")");
-    if (response.status == 400 || response.status == 401 || response.status == 403) {
-      throw AuthError(message, details);
-    }
-    throw SignInUnavailable(message, details);
+  if (response.status / 100 == 2 && token) return std::move(*token);
+  const auto entra = ParseEntraError(response.body);
+  const auto request_id = !entra.correlation_id.empty()
+                              ? entra.correlation_id
+                              : std::string(response.Header("x-ms-request-id"));
+  ServiceError::Details details{response.status, entra.error, request_id, RedactUrl(request.url)};
+  const auto message = "sign-in failed: " + ExplainEntraError(response.status, response.body) +
+                       (request_id.empty() ? "" : " (correlation id " + request_id + ")");
+  if (response.status == 400 || response.status == 401 || response.status == 403) {
+    throw AuthError(message, details);
   }
-  // v2 sends expires_in as a number, v1 as a string; accept both.
-  long long lifetime = 3599;
-  if (const auto it = json.find("expires_in"); it != json.end()) {
-    if (it->is_number_integer()) {
-      lifetime = it->get<long long>();
-    } else if (it->is_string()) {
-      lifetime = std::atoll(it->get<std::string>().c_str());
-    }
-  }
-  const auto life = std::chrono::seconds(std::max(1LL, lifetime));
-  const auto margin = std::min(options_.refresh_margin, life / 2);
-  spdlog::debug("signed in for {} (token valid {} s)", scope, life.count());
-  return CachedToken{json["access_token"].get<std::string>(), now_() + life - margin};
+  throw SignInUnavailable(message, details);
 }
 
 }  // namespace auditsync

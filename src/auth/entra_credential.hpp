@@ -1,54 +1,56 @@
-// OAuth 2.0 client credentials with a client secret, against Entra's v2.0 token endpoint:
-// POST {authority}/{tenant}/oauth2/v2.0/token.
+// OAuth 2.0 client credentials against Entra's v2.0 token endpoint (reference §3):
+// POST {authority}/{tenant}/oauth2/v2.0/token. The application proves who it is with a client
+// secret, a certificate's client assertion or a federated token (client_proof.hpp).
 #pragma once
 
-#include <chrono>
 #include <functional>
-#include <map>
-#include <mutex>
+#include <string>
+#include <vector>
 
-#include "auth/token_credential.hpp"
+#include "auth/access_token.hpp"
 #include "core/secret.hpp"
-#include "core/time.hpp"
 #include "net/http_client.hpp"
 
 namespace auditsync {
 
-struct ClientSecretOptions {
+struct EntraOptions {
   std::string authority;  // e.g. https://login.microsoftonline.com, no trailing slash
   std::string tenant_id;
   std::string client_id;
-  Secret client_secret;
-  // A token is renewed this long before it expires (or at half its life, if that is sooner), so
-  // that a page request never starts with a token about to lapse.
-  std::chrono::seconds refresh_margin{300};
 };
 
-class ClientSecretCredential : public TokenCredential {
- public:
-  ClientSecretCredential(HttpClient& http, ClientSecretOptions options,
-                         std::function<Instant()> now = NowUtc);
+// A form field of a token request that proves the client's identity; its value is secret.
+struct ProofField {
+  std::string name;
+  Secret value;
+};
 
-  std::string GetToken(std::string_view scope) override;
-  void Invalidate(std::string_view scope) override;
+// The proof for one token request to `token_url` (the audience of a client assertion). Asked for
+// each request: an assertion is new every time, a federated token file may have been rotated.
+using ClientProof = std::function<std::vector<ProofField>(const std::string& token_url)>;
+
+class EntraTokenSource : public TokenSource {
+ public:
+  EntraTokenSource(HttpClient& http, EntraOptions options, ClientProof proof,
+                   std::function<Instant()> now = NowUtc);
+
+  AccessToken Fetch(std::string_view scope) override;
+
+  // {authority}/{tenant}/oauth2/v2.0/token
+  const std::string& TokenUrl() const { return token_url_; }
 
  private:
-  struct CachedToken {
-    std::string value;
-    Instant renew_at;
-  };
-  CachedToken RequestToken(std::string_view scope);
-
   HttpClient& http_;
-  ClientSecretOptions options_;
+  EntraOptions options_;
+  ClientProof proof_;
   std::function<Instant()> now_;
-  // One mutex for the cache and the refresh: concurrent callers wait for one sign-in instead of
-  // each starting their own.
-  std::mutex mutex_;
-  std::map<std::string, CachedToken, std::less<>> cache_;
+  std::string token_url_;
 };
 
 // Turns an Entra error response into one sentence with the cause and the fix (AADSTS codes).
 std::string ExplainEntraError(long http_status, std::string_view body);
+
+// application/x-www-form-urlencoded encoding of one value.
+std::string FormEncode(std::string_view value);
 
 }  // namespace auditsync

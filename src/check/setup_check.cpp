@@ -1,12 +1,16 @@
 #include "check/setup_check.hpp"
 
-#include <openssl/evp.h>
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <optional>
 
+#include "auth/client_certificate.hpp"
+#include "auth/client_proof.hpp"
+#include "auth/jwt.hpp"
 #include "auth/token_credential.hpp"
 #include "core/file_access.hpp"
+#include "core/json_fields.hpp"
 #include "source/graph/graph_connection.hpp"
 #include "store/sqlite/sqlite_store.hpp"
 
@@ -23,33 +27,129 @@ CheckStep Fail(std::string name, const std::string& detail, ExitCode code) {
   return {std::move(name), CheckResult::kFail, detail, code};
 }
 
-std::string Base64UrlDecode(std::string text) {
-  if (text.empty()) return {};
-  std::replace(text.begin(), text.end(), '-', '+');
-  std::replace(text.begin(), text.end(), '_', '/');
-  while (text.size() % 4 != 0) text += '=';
-  std::string bytes(text.size() / 4 * 3, '\0');
-  const int length = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(bytes.data()),
-                                     reinterpret_cast<const unsigned char*>(text.data()),
-                                     static_cast<int>(text.size()));
-  if (length < 0) return {};
-  bytes.resize(static_cast<size_t>(length) - std::count(text.end() - 2, text.end(), '='));
-  return bytes;
+std::string Day(Instant instant) { return FormatIso8601(instant).substr(0, 10); }
+
+// A file holding a secret that others can read fails its step, without stopping the others: the
+// sign-in still works, and its result is worth seeing.
+std::optional<CheckStep> PrivateFileProblem(const std::string& step, const std::string& path) {
+  if (path.empty() || !OthersCanAccess(path)) return std::nullopt;
+  return Fail(step, path + " can be read by other users of this machine. Fix: chmod 600 " + path,
+              ExitCode::kConfiguration);
 }
 
 CheckStep CheckSecretSource(const Config& config) {
   const std::string name = "client secret";
-  if (config.client_secret_file.empty()) {
-    return Pass(name, "given by client_secret or AUDITSYNC_CLIENT_SECRET");
+  if (auto problem = PrivateFileProblem(name, config.client_secret_file)) return *problem;
+  switch (config.client_secret_origin) {
+    case SecretOrigin::kFile:
+      return Pass(name,
+                  "read from " + config.client_secret_file + ", which only its owner can read");
+    case SecretOrigin::kStdin:
+      return Pass(name, "read from standard input");
+    default:
+      return Pass(name, "given by client_secret or AUDITSYNC_CLIENT_SECRET");
   }
-  if (OthersCanAccess(config.client_secret_file)) {
-    return Fail(name,
-                config.client_secret_file +
-                    " can be read by other users of this machine. Fix: chmod 600 " +
-                    config.client_secret_file,
-                ExitCode::kConfiguration);
+}
+
+// Whether a step's failure leaves nothing for the later steps to try.
+struct MaterialStep {
+  CheckStep step;
+  bool blocks_sign_in = false;
+};
+
+MaterialStep CheckCertificate(const Config& config) {
+  const std::string name = "certificate";
+  const auto& settings = config.certificate;
+  std::shared_ptr<const ClientCertificate> certificate;
+  try {
+    certificate = ClientCertificate::Load(settings.path, settings.password);
+  } catch (const ConfigError& error) {
+    return {Fail(name, error.what(), ExitCode::kConfiguration), true};
   }
-  return Pass(name, "read from " + config.client_secret_file + ", which only its owner can read");
+  for (const auto* path : {&settings.path, &settings.password_file}) {
+    if (auto problem = PrivateFileProblem(name, *path)) return {*problem, false};
+  }
+  const auto now = NowUtc();
+  if (now >= certificate->NotAfter() || now < certificate->NotBefore()) {
+    return {Fail(name,
+                 settings.path + " is valid from " + Day(certificate->NotBefore()) + " to " +
+                     Day(certificate->NotAfter()) +
+                     ", not now. Fix: create a new certificate, upload it to the app "
+                     "registration and point certificate_path at it",
+                 ExitCode::kConfiguration),
+            false};
+  }
+  return {Pass(name, settings.path + ": " + certificate->Subject() + ", RSA " +
+                         std::to_string(certificate->KeyBits()) + " bits, valid until " +
+                         Day(certificate->NotAfter()) + ", thumbprint " +
+                         certificate->PortalThumbprint() +
+                         " (the app registration must list it under Certificates & secrets)"),
+          false};
+}
+
+MaterialStep CheckFederatedToken(const Config& config) {
+  const std::string name = "federated token";
+  const auto& path = config.workload_identity.token_file;
+  Secret token;
+  try {
+    token = ReadFederatedToken(path);
+  } catch (const ConfigError& error) {
+    return {Fail(name, error.what(), ExitCode::kConfiguration), true};
+  }
+  const auto claims = UnverifiedJwtClaims(token.Reveal());
+  if (!claims.is_object() || !claims.contains("exp") || !claims["exp"].is_number_integer()) {
+    return {Fail(name,
+                 path + " does not hold a JWT with an expiry. Fix: point "
+                        "AZURE_FEDERATED_TOKEN_FILE at the token the platform projects",
+                 ExitCode::kConfiguration),
+            true};
+  }
+  const Instant expires(std::chrono::seconds(claims["exp"].get<long long>()));
+  const auto issued_by =
+      "issuer " + StringField(claims, "iss") + ", subject " + StringField(claims, "sub");
+  if (expires <= NowUtc()) {
+    return {
+        Fail(name,
+             path + " holds a token (" + issued_by + ") that expired at " + FormatIso8601(expires) +
+                 ". Fix: the platform renews the file; check that it is the projected "
+                 "service account token",
+             ExitCode::kConfiguration),
+        false};
+  }
+  return {Pass(name, path + ": " + issued_by + ", valid until " + FormatIso8601(expires) +
+                         " (a federated credential of the app must name this issuer and subject)"),
+          false};
+}
+
+// What the credential needs before it can sign in: a secret, a certificate, a federated token.
+std::vector<MaterialStep> CheckMaterial(const Config& config) {
+  std::vector<MaterialStep> steps;
+  const auto check_kind = [&](CredentialKind kind) {
+    if (kind == CredentialKind::kCertificate) steps.push_back(CheckCertificate(config));
+    if (kind == CredentialKind::kWorkloadIdentity) steps.push_back(CheckFederatedToken(config));
+  };
+  if (config.credential == CredentialKind::kSecret) {
+    if (config.client_secret_origin == SecretOrigin::kKeyVault) {
+      check_kind(config.keyvault_credential);
+    } else {
+      steps.push_back({CheckSecretSource(config), false});
+    }
+  }
+  check_kind(config.credential);
+  return steps;
+}
+
+CheckStep CheckKeyVault(Credentials& credentials) {
+  auto& reader = *credentials.KeyVault();
+  const auto& vault = credentials.KeyVaultDescription();
+  try {
+    reader.Get();
+    return Pass("Key Vault", reader.Reference().Describe() + " read from " +
+                                 reader.Reference().VaultUrl() + " as " + vault.identity +
+                                 ", signed in at " + vault.issuer);
+  } catch (const Error& error) {
+    return Fail("Key Vault", error.what(), error.Code());
+  }
 }
 
 CheckStep CheckPermission(const std::string& token) {
@@ -75,6 +175,42 @@ CheckStep CheckPermission(const std::string& token) {
               ExitCode::kAuthentication);
 }
 
+std::string DescribeConfig(const Config& config) {
+  std::string text;
+  if (!config.tenant_id.empty()) text += "tenant " + config.tenant_id + ", ";
+  if (!config.client_id.empty()) text += "client " + config.client_id + ", ";
+  return text + "credential " + std::string(CredentialName(config.credential)) + ", " +
+         config.cloud + " cloud, Graph " + config.graph_url + "/" + config.graph_api_version;
+}
+
+// Signs in to Graph; returns the token, or nothing when the sign-in failed.
+std::string CheckSignIn(GraphConnection& connection, std::vector<CheckStep>& steps) {
+  try {
+    auto token = connection.Credential().GetToken(connection.Graph().Scope());
+    const auto& how = connection.SignIn().Description();
+    steps.push_back(Pass("sign-in", how.issuer + " issued a token for " +
+                                        connection.Graph().Scope() +
+                                        (how.proof.empty() ? "" : " (" + how.proof + ")")));
+    return token;
+  } catch (const Error& error) {
+    steps.push_back(Fail("sign-in", error.what(), error.Code()));
+    return {};
+  }
+}
+
+// Lists queries, which proves the API answers without spending a query submission.
+CheckStep CheckQueryApi(const Config& config, GraphConnection& connection) {
+  try {
+    const auto listed = connection.Graph().CountListedQueries();
+    return Pass("audit log query API", "answers at " + config.graph_url + "/" +
+                                           config.graph_api_version +
+                                           "/security/auditLog/queries (" + std::to_string(listed) +
+                                           " queries listed; none submitted)");
+  } catch (const Error& error) {
+    return Fail("audit log query API", error.what(), error.Code());
+  }
+}
+
 }  // namespace
 
 bool CheckReport::Passed() const {
@@ -90,11 +226,7 @@ ExitCode CheckReport::Code() const {
 }
 
 std::vector<std::string> TokenRoles(const std::string& token) {
-  const auto first = token.find('.');
-  const auto second = first == std::string::npos ? first : token.find('.', first + 1);
-  if (second == std::string::npos) return {};
-  const auto claims = nlohmann::json::parse(
-      Base64UrlDecode(token.substr(first + 1, second - first - 1)), nullptr, false);
+  const auto claims = UnverifiedJwtClaims(token);
   std::vector<std::string> roles;
   if (claims.is_object() && claims.contains("roles") && claims["roles"].is_array()) {
     for (const auto& role : claims["roles"]) {
@@ -107,46 +239,46 @@ std::vector<std::string> TokenRoles(const std::string& token) {
 CheckReport CheckSetup(const std::function<Config()>& load_config) {
   CheckReport report;
   auto& steps = report.steps;
-  const auto skip_rest = [&steps](std::initializer_list<const char*> names) {
-    for (const char* name : names) {
-      steps.push_back({name, CheckResult::kSkipped, "needs the steps above", ExitCode::kSuccess});
+  const auto skip = [&steps](std::initializer_list<std::string_view> names) {
+    for (const auto name : names) {
+      if (name.empty()) continue;
+      steps.push_back(
+          {std::string(name), CheckResult::kSkipped, "needs the steps above", ExitCode::kSuccess});
     }
   };
   Config config;
   try {
     config = load_config();
-    steps.push_back(Pass("configuration", "tenant " + config.tenant_id + ", client " +
-                                              config.client_id + ", " + config.cloud +
-                                              " cloud, Graph " + config.graph_url + "/" +
-                                              config.graph_api_version));
+    steps.push_back(Pass("configuration", DescribeConfig(config)));
   } catch (const ConfigError& error) {
     steps.push_back(Fail("configuration", error.what(), ExitCode::kConfiguration));
-    skip_rest({"client secret", "sign-in", "permission", "audit log query API", "database"});
+    skip({"sign-in", "permission", "audit log query API", "database"});
     return report;
   }
-  steps.push_back(CheckSecretSource(config));
-
-  GraphConnection connection(config);
-  std::string token;
-  try {
-    token = connection.Credential().GetToken(connection.Graph().Scope());
-    steps.push_back(Pass("sign-in", "Entra ID at " + config.authority + " issued a token for " +
-                                        connection.Graph().Scope()));
-  } catch (const Error& error) {
-    steps.push_back(Fail("sign-in", error.what(), error.Code()));
-    skip_rest({"permission", "audit log query API"});
+  bool can_sign_in = true;
+  for (auto& material : CheckMaterial(config)) {
+    can_sign_in = can_sign_in && !material.blocks_sign_in;
+    steps.push_back(std::move(material.step));
   }
+  std::optional<GraphConnection> connection;
+  if (can_sign_in) {
+    try {
+      connection.emplace(config);
+      if (connection->SignIn().KeyVault() != nullptr) {
+        steps.push_back(CheckKeyVault(connection->SignIn()));
+        can_sign_in = steps.back().result == CheckResult::kPass;
+      }
+    } catch (const Error& error) {
+      steps.push_back(Fail("credential", error.what(), error.Code()));
+      can_sign_in = false;
+    }
+  }
+  const auto token = can_sign_in ? CheckSignIn(*connection, steps) : std::string();
   if (!token.empty()) {
     steps.push_back(CheckPermission(token));
-    try {
-      const auto listed = connection.Graph().CountListedQueries();
-      steps.push_back(Pass("audit log query API",
-                           "answers at " + config.graph_url + "/" + config.graph_api_version +
-                               "/security/auditLog/queries (" + std::to_string(listed) +
-                               " queries listed; none submitted)"));
-    } catch (const Error& error) {
-      steps.push_back(Fail("audit log query API", error.what(), error.Code()));
-    }
+    steps.push_back(CheckQueryApi(config, *connection));
+  } else {
+    skip({can_sign_in ? "" : "sign-in", "permission", "audit log query API"});
   }
   try {
     SqliteStore store(config.database);

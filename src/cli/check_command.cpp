@@ -10,8 +10,9 @@ void SetupCheckCommand(CLI::App& app, GlobalFlags& flags, CommandAction& action)
   auto format = std::make_shared<std::string>("table");
   auto* command = app.add_subcommand(
       "check",
-      "Check the setup step by step (configuration, secret, sign-in, permission, Graph, "
-      "database) and say how to fix what is wrong; submits no query");
+      "Check the setup step by step (configuration, secret, certificate or federated token, Key "
+      "Vault, sign-in, permission, Graph, database) and say how to fix what is wrong; submits no "
+      "query");
   command->add_option("--format", *format, "table or json")
       ->check(CLI::IsMember({"table", "json"}));
   command->callback([&app, &flags, &action, format] {

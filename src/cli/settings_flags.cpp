@@ -1,11 +1,37 @@
 #include "cli/settings_flags.hpp"
 
+#include <unistd.h>
+
 #include <cstdlib>
 #include <filesystem>
+#include <iostream>
+#include <iterator>
 
 #include "core/error.hpp"
+#include "core/text.hpp"
 
 namespace auditsync {
+namespace {
+
+// The whole of standard input, without its trailing line end: what `secret-tool lookup ... |`
+// or `vault kv get -field=... |` pipes in.
+std::string ReadSecretFromStdin() {
+  if (::isatty(STDIN_FILENO) != 0) {
+    throw ConfigError(
+        "--client-secret-stdin reads the secret from standard input, which is a terminal here (it "
+        "would echo what you type). Pipe the secret in, e.g. `secret-tool lookup auditsync "
+        "client-secret | auditsync --client-secret-stdin sync`.");
+  }
+  std::string secret((std::istreambuf_iterator<char>(std::cin)), std::istreambuf_iterator<char>());
+  while (!secret.empty() && (secret.back() == '\n' || secret.back() == '\r')) secret.pop_back();
+  if (Trim(secret).empty()) {
+    throw ConfigError(
+        "--client-secret-stdin found nothing on standard input. Pipe the client secret value in.");
+  }
+  return secret;
+}
+
+}  // namespace
 
 void AddSettingFlags(CLI::App& app, GlobalFlags& flags) {
   app.add_option("--config", flags.config_path,
@@ -23,14 +49,17 @@ void AddSettingFlags(CLI::App& app, GlobalFlags& flags) {
                  "Refused: a secret on the command line shows in `ps` and shell history")
       ->group("")
       ->expected(0, 1);
+  app.add_flag("--client-secret-stdin", flags.secret_from_stdin,
+               "Read the client secret from standard input (piped from a secret manager)")
+      ->group("Configuration");
 }
 
 Config LoadConfig(CLI::App& app, const GlobalFlags& flags, bool need_credentials) {
   if (app.get_option("--client-secret")->count() > 0) {
     throw ConfigError(
         "--client-secret is not accepted: a secret on the command line shows in `ps` and in "
-        "shell history. Put it in a file named by client_secret_file (mode 0600), or in "
-        "AUDITSYNC_CLIENT_SECRET.");
+        "shell history. Put it in a file named by client_secret_file (mode 0600), pipe it in with "
+        "--client-secret-stdin, or use AUDITSYNC_CLIENT_SECRET.");
   }
   RawSettings raw;
   std::string path = flags.config_path;
@@ -47,6 +76,9 @@ Config LoadConfig(CLI::App& app, const GlobalFlags& flags, bool need_credentials
     if (app.get_option(std::string(spec.flag))->count() > 0) {
       raw.Set(spec.key, flags.values.at(std::string(spec.key)), SettingSource::kFlag);
     }
+  }
+  if (flags.secret_from_stdin) {
+    raw.Set("client_secret", ReadSecretFromStdin(), SettingSource::kStdin);
   }
   return ResolveConfig(raw, need_credentials);
 }

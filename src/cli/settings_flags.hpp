@@ -15,11 +15,13 @@ struct GlobalFlags {
   std::string config_path;                    // --config; default ./auditsync.toml when present
   std::map<std::string, std::string> values;  // setting key -> flag value
   std::string refused_secret;                 // --client-secret is parsed only to be refused
+  bool secret_from_stdin = false;             // --client-secret-stdin
 };
 
 void AddSettingFlags(CLI::App& app, GlobalFlags& flags);
 
-// Reads the file, the environment and the flags into a typed Config. Throws ConfigError.
+// Reads the file, the environment, the flags and, with --client-secret-stdin, the secret on
+// standard input into a typed Config. Throws ConfigError.
 Config LoadConfig(CLI::App& app, const GlobalFlags& flags, bool need_credentials);
 
 }  // namespace auditsync

@@ -20,24 +20,87 @@
 namespace auditsync {
 namespace {
 
-constexpr std::array<SettingSpec, 26> kSettingTable = {{
+constexpr std::array<SettingSpec, 43> kSettingTable = {{
     {"tenant_id", "AUDITSYNC_TENANT_ID", "--tenant-id", "", "Tenant GUID or verified domain",
      "TenantID", false},
     {"client_id", "AUDITSYNC_CLIENT_ID", "--client-id", "", "App registration (client) id",
      "Audit Logs - ClientID", false},
+    {"credential", "AUDITSYNC_CREDENTIAL", "--credential", "auto",
+     "How auditsync signs in to Graph: secret, certificate, managed_identity or "
+     "workload_identity; auto: secret when a client secret source is set, else certificate when "
+     "certificate_path is",
+     "", false},
     {"client_secret", "AUDITSYNC_CLIENT_SECRET", "", "",
-     "Client secret value (no flag: a flag would show in `ps` and shell history)",
+     "Client secret value (no flag: a flag would show in `ps` and shell history; "
+     "--client-secret-stdin reads it from standard input)",
      "Audit Logs - Client Secret", true},
     {"client_secret_file", "AUDITSYNC_CLIENT_SECRET_FILE", "--client-secret-file", "",
      "File holding the client secret (trailing newline ignored)", "", false},
+    {"client_secret_keyvault", "AUDITSYNC_CLIENT_SECRET_KEYVAULT", "--client-secret-keyvault", "",
+     "The client secret in Azure Key Vault: /subscriptions/{id}/resourceGroups/{group}/providers/"
+     "Microsoft.KeyVault/vaults/{vault}/secrets/{name}[/{version}] or "
+     "https://{vault}.vault.azure.net/secrets/{name}[/{version}]; read with keyvault_credential "
+     "and kept in memory only",
+     "Audit Logs - Client Azure Secret", false},
+    {"keyvault_credential", "AUDITSYNC_KEYVAULT_CREDENTIAL", "--keyvault-credential",
+     "managed_identity",
+     "How auditsync signs in to Key Vault: managed_identity, workload_identity or certificate "
+     "(that identity needs the Key Vault Secrets User role on the vault)",
+     "", false},
+    {"certificate_path", "AUDITSYNC_CERTIFICATE_PATH", "--certificate-path", "",
+     "Certificate of the app registration with its RSA private key: PEM (key and certificate in "
+     "one file) or PKCS#12 (.pfx, .p12)",
+     "", false},
+    {"certificate_password_file", "AUDITSYNC_CERTIFICATE_PASSWORD_FILE",
+     "--certificate-password-file", "",
+     "File holding the password of a PKCS#12 file or of an encrypted PEM key", "", false},
+    {"certificate_password", "AUDITSYNC_CERTIFICATE_PASSWORD", "", "",
+     "Password of the certificate file (no flag; certificate_password_file is preferred)", "",
+     true},
+    {"assertion_algorithm", "AUDITSYNC_ASSERTION_ALGORITHM", "--assertion-algorithm", "PS256",
+     "Signature of certificate client assertions: PS256 (header x5t#S256, Entra's current form) "
+     "or RS256 (header x5t, the older form)",
+     "", false},
+    {"managed_identity_client_id", "AUDITSYNC_MANAGED_IDENTITY_CLIENT_ID",
+     "--managed-identity-client-id", "",
+     "Client id of a user-assigned managed identity (empty: the system-assigned one)", "", false},
+    {"imds_endpoint", "AUDITSYNC_IMDS_ENDPOINT", "--imds-endpoint", "http://169.254.169.254",
+     "Azure Instance Metadata Service root, where a VM's managed identity gets tokens", "", false},
+    {"identity_endpoint", "IDENTITY_ENDPOINT", "", "",
+     "Managed identity endpoint of App Service and Container Apps (set by the platform); used "
+     "instead of IMDS when identity_header is set too",
+     "", false},
+    {"identity_header", "IDENTITY_HEADER", "", "",
+     "The X-IDENTITY-HEADER value that identity_endpoint requires (set by the platform)", "", true},
+    {"federated_token_file", "AZURE_FEDERATED_TOKEN_FILE", "--federated-token-file", "",
+     "Workload identity: file holding the federated token (set by AKS; read for each sign-in, "
+     "so a rotated token is used)",
+     "", false},
+    {"workload_client_id", "AZURE_CLIENT_ID", "--workload-client-id", "",
+     "Workload identity: client id of the app or managed identity that trusts the token "
+     "(default: client_id)",
+     "", false},
+    {"workload_tenant_id", "AZURE_TENANT_ID", "--workload-tenant-id", "",
+     "Workload identity: its tenant (default: tenant_id)", "", false},
     {"cloud", "AUDITSYNC_CLOUD", "--cloud", "commercial",
-     "commercial, gcc, gcchigh or dod: sets authority and graph_url", "", false},
+     "commercial, gcc, gcchigh or dod: sets authority, graph_url, management_url and "
+     "keyvault_suffix",
+     "", false},
     {"authority", "AUDITSYNC_AUTHORITY", "--authority", "",
-     "Entra authority root, e.g. https://login.microsoftonline.com (default: from cloud)",
+     "Entra authority root, e.g. https://login.microsoftonline.com (default: from cloud; "
+     "https://login.windows.net is read as its alias)",
      "Audit Logs - Authority", false},
     {"graph_url", "AUDITSYNC_GRAPH_URL", "--graph-url", "",
      "Microsoft Graph root, e.g. https://graph.microsoft.com (default: from cloud)",
      "Graph URL Environment Variable; Audit Logs - Audience (Graph)", false},
+    {"management_url", "AUDITSYNC_MANAGEMENT_URL", "--management-url", "",
+     "Office 365 Management Activity API root, e.g. https://manage.office.com (default: from "
+     "cloud; for the Management Activity API, which this version does not use yet)",
+     "Audit Logs - Audience", false},
+    {"keyvault_suffix", "AUDITSYNC_KEYVAULT_SUFFIX", "--keyvault-suffix", "",
+     "Key Vault host suffix, e.g. vault.azure.net: a vault is https://{vault}.{suffix} (default: "
+     "from cloud)",
+     "", false},
     {"graph_api_version", "AUDITSYNC_GRAPH_API_VERSION", "--graph-api-version", "v1.0",
      "Graph version segment: v1.0 or beta", "", false},
     {"database", "AUDITSYNC_DATABASE", "--database", "./auditsync.db", "SQLite database file", "",
@@ -45,6 +108,10 @@ constexpr std::array<SettingSpec, 26> kSettingTable = {{
     {"ca_bundle", "AUDITSYNC_CA_BUNDLE", "--ca-bundle", "",
      "PEM file of extra trusted CAs (TLS-inspecting proxies, tests); the system store stays "
      "trusted",
+     "", false},
+    {"proxy", "AUDITSYNC_PROXY", "--proxy", "",
+     "Proxy for every connection to Microsoft, e.g. http://proxy.contoso.com:8080 (default: "
+     "HTTPS_PROXY); NO_PROXY still applies",
      "", false},
     {"operations", "AUDITSYNC_OPERATIONS", "--operations", "LaunchPowerApp,DeletePowerApp",
      "Audit operations to collect (comma-separated)", "", false},
@@ -141,11 +208,15 @@ class Resolver {
     return std::string(FindSetting(key)->default_text);
   }
 
+  // "default", "from the configuration file", "from AUDITSYNC_...", ...
+  std::string Where(std::string_view key) const {
+    return DescribeSource(*FindSetting(key), raw_.SourceOf(key));
+  }
+
   [[noreturn]] void Fail(std::string_view key, const std::string& problem,
                          const std::string& fix) const {
-    const auto* spec = FindSetting(key);
-    throw ConfigError("setting `" + std::string(key) + "` (" +
-                      DescribeSource(*spec, raw_.SourceOf(key)) + ") " + problem + ". " + fix);
+    throw ConfigError("setting `" + std::string(key) + "` (" + Where(key) + ") " + problem + ". " +
+                      fix);
   }
 
   long long Integer(std::string_view key, long long min, long long max) const {
@@ -159,6 +230,18 @@ class Resolver {
            "Use a number in that range.");
     }
     return value;
+  }
+
+  // An https:// root without trailing slashes; `fallback` (the cloud's) when unset.
+  std::string HttpsUrl(std::string_view key, std::string_view fallback) const {
+    auto url = TrimTrailingSlashes(Text(key));
+    if (url.empty()) url = std::string(fallback);
+    if (!url.starts_with("https://")) {
+      Fail(key, "is `" + url + "`, which is not an https:// URL",
+           "Give the full root, e.g. https://login.microsoftonline.com or "
+           "https://graph.microsoft.com.");
+    }
+    return url;
   }
 
   std::chrono::milliseconds Duration(std::string_view key, std::chrono::milliseconds min) const {
@@ -176,26 +259,269 @@ class Resolver {
   const RawSettings& raw_;
 };
 
-std::string ReadSecretFile(const std::string& path, const Resolver& resolver) {
+// Reads the secret in the file that setting `key` names, without its trailing line end, and warns
+// when others may read the file.
+Secret ReadSecretFile(std::string_view key, const std::string& path, const Resolver& resolve,
+                      const std::string& what) {
   std::ifstream file(path, std::ios::binary);
   if (!file) {
-    resolver.Fail("client_secret_file", "names `" + path + "`, which cannot be read",
-                  "Check the path and that this user may read it.");
+    resolve.Fail(key, "names `" + path + "`, which cannot be read",
+                 "Check the path and that this user may read it.");
   }
-  std::stringstream content;
-  content << file.rdbuf();
-  std::string secret = content.str();
+  std::string secret((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
   while (!secret.empty() && (secret.back() == '\n' || secret.back() == '\r')) secret.pop_back();
   if (secret.empty()) {
-    resolver.Fail("client_secret_file", "names `" + path + "`, which is empty",
-                  "Put the client secret value (not its id) in the file.");
+    resolve.Fail(key, "names `" + path + "`, which is empty", "Put " + what + " in the file.");
   }
   if (OthersCanAccess(path)) {
-    spdlog::warn(
-        "client_secret_file {} can be read by other users of this machine; run chmod 600 {}", path,
-        path);
+    spdlog::warn("{} {} can be read by other users of this machine; run chmod 600 {}", key, path,
+                 path);
   }
-  return secret;
+  return Secret(std::move(secret));
+}
+
+constexpr std::array<std::pair<CredentialKind, std::string_view>, 4> kCredentialNames = {{
+    {CredentialKind::kSecret, "secret"},
+    {CredentialKind::kCertificate, "certificate"},
+    {CredentialKind::kManagedIdentity, "managed_identity"},
+    {CredentialKind::kWorkloadIdentity, "workload_identity"},
+}};
+
+// The kind a setting names, among `allowed`.
+CredentialKind CredentialSetting(const Resolver& resolve, std::string_view key,
+                                 std::initializer_list<CredentialKind> allowed) {
+  const auto text = Lowercase(resolve.Text(key));
+  std::string names;
+  for (const auto kind : allowed) {
+    if (text == CredentialName(kind)) return kind;
+    names += (names.empty() ? "" : ", ") + std::string(CredentialName(kind));
+  }
+  resolve.Fail(key, "is `" + text + "`", "Use one of: " + names + ".");
+}
+
+// IMDS (169.254.169.254) and the App Service endpoint (localhost) speak plain HTTP on the machine
+// itself. Plain HTTP to anywhere else would carry tokens over the network, so it is refused.
+bool IsMachineLocalHttp(std::string_view url) {
+  constexpr std::string_view kHttp = "http://";
+  if (!url.starts_with(kHttp)) return false;
+  auto host = url.substr(kHttp.size());
+  host = host.substr(0, host.find('/'));
+  if (host.starts_with("[::1]")) return true;
+  host = host.substr(0, host.find(':'));
+  return host == "169.254.169.254" || host == "localhost" || host.starts_with("127.");
+}
+
+void ResolveEndpoints(const Resolver& resolve, const CloudEndpoints& cloud, Config& config) {
+  config.authority = CanonicalAuthority(resolve.HttpsUrl("authority", cloud.authority));
+  config.graph_url = resolve.HttpsUrl("graph_url", cloud.graph_url);
+  config.management_url = resolve.HttpsUrl("management_url", cloud.management_url);
+  config.keyvault_suffix = Lowercase(resolve.Text("keyvault_suffix"));
+  if (config.keyvault_suffix.empty()) config.keyvault_suffix = std::string(cloud.keyvault_suffix);
+  if (config.keyvault_suffix.front() == '.' ||
+      config.keyvault_suffix.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789.-:") !=
+          std::string::npos) {
+    resolve.Fail("keyvault_suffix", "is `" + config.keyvault_suffix + "`, not a host suffix",
+                 "Give the part after the vault name, e.g. vault.azure.net.");
+  }
+  // Sign-in and Graph of two clouds can never work together: tokens are not interchangeable.
+  const auto signs_in_at = CloudOfAuthority(config.authority);
+  const auto graph_of = CloudOfGraph(config.graph_url);
+  if (signs_in_at && graph_of && signs_in_at->authority != graph_of->authority) {
+    resolve.Fail("graph_url",
+                 "is " + config.graph_url + ", the Microsoft Graph of the " +
+                     std::string(graph_of->name) + " cloud, but authority " + config.authority +
+                     " signs in to the " + std::string(signs_in_at->name) + " cloud",
+                 "Set `cloud` to the tenant's cloud instead of overriding the URLs one by one.");
+  }
+}
+
+// The client secret from whichever one source is set; the Key Vault reference is only parsed
+// here (it is read at sign-in).
+void ResolveClientSecret(const Resolver& resolve, const RawSettings& raw, Config& config) {
+  const auto value = raw.Get("client_secret");
+  const bool has_value = value && !Trim(*value).empty();
+  const std::pair<std::string_view, bool> sources[] = {
+      {"client_secret", has_value},
+      {"client_secret_file", !resolve.Text("client_secret_file").empty()},
+      {"client_secret_keyvault", config.client_secret_keyvault.has_value()},
+  };
+  std::string_view first;
+  for (const auto& [key, set] : sources) {
+    if (!set) continue;
+    if (!first.empty()) {
+      resolve.Fail(
+          key, "is set together with `" + std::string(first) + "` (" + resolve.Where(first) + ")",
+          "Keep only one of them, so that it is clear which secret is used.");
+    }
+    first = key;
+  }
+  if (has_value) {
+    config.client_secret = Secret(std::string(Trim(*value)));
+    config.client_secret_origin = raw.SourceOf("client_secret") == SettingSource::kStdin
+                                      ? SecretOrigin::kStdin
+                                      : SecretOrigin::kSetting;
+  } else if (first == "client_secret_file") {
+    config.client_secret_file = resolve.Text("client_secret_file");
+    config.client_secret = ReadSecretFile("client_secret_file", config.client_secret_file, resolve,
+                                          "the client secret value (not its id)");
+    config.client_secret_origin = SecretOrigin::kFile;
+  } else if (first == "client_secret_keyvault") {
+    config.client_secret_origin = SecretOrigin::kKeyVault;
+  }
+}
+
+void RequireAppIdentity(const Resolver& resolve, const Config& config) {
+  if (config.tenant_id.empty()) {
+    resolve.Fail("tenant_id", "is missing",
+                 "Set tenant_id in the configuration file or AUDITSYNC_TENANT_ID to the tenant "
+                 "GUID or its domain (e.g. contoso.onmicrosoft.com).");
+  }
+  if (config.client_id.empty()) {
+    resolve.Fail("client_id", "is missing",
+                 "Set client_id or AUDITSYNC_CLIENT_ID to the app registration's Application "
+                 "(client) ID.");
+  }
+}
+
+void RequireCertificate(const Resolver& resolve, const RawSettings& raw, Config& config) {
+  RequireAppIdentity(resolve, config);
+  if (config.certificate.path.empty()) {
+    resolve.Fail("certificate_path", "is missing",
+                 "Set it to the PEM or PKCS#12 file of the certificate uploaded to the app "
+                 "registration (Certificates & secrets > Certificates).");
+  }
+  const auto password = raw.Get("certificate_password");
+  config.certificate.password_file = resolve.Text("certificate_password_file");
+  if (password && !password->empty()) {
+    if (!config.certificate.password_file.empty()) {
+      resolve.Fail("certificate_password_file", "is set together with `certificate_password`",
+                   "Keep only one of them.");
+    }
+    config.certificate.password = Secret(*password);
+  } else if (!config.certificate.password_file.empty()) {
+    config.certificate.password =
+        ReadSecretFile("certificate_password_file", config.certificate.password_file, resolve,
+                       "the certificate file's password");
+  }
+}
+
+void RequireManagedIdentity(const Resolver& resolve, const RawSettings& raw, Config& config) {
+  auto& identity = config.managed_identity;
+  const auto endpoint = resolve.Text("identity_endpoint");
+  const auto header = std::string(Trim(raw.Get("identity_header").value_or("")));
+  if (endpoint.empty() != header.empty()) {
+    resolve.Fail(endpoint.empty() ? "identity_endpoint" : "identity_header", "is missing",
+                 "App Service and Container Apps set IDENTITY_ENDPOINT and IDENTITY_HEADER "
+                 "together; unset the other one on a VM, where IMDS is used.");
+  }
+  const std::string_view key = endpoint.empty() ? "imds_endpoint" : "identity_endpoint";
+  identity.endpoint = endpoint.empty() ? TrimTrailingSlashes(resolve.Text("imds_endpoint")) +
+                                             "/metadata/identity/oauth2/token"
+                                       : endpoint;
+  identity.identity_header = Secret(header);
+  if (!identity.endpoint.starts_with("https://") && !IsMachineLocalHttp(identity.endpoint)) {
+    resolve.Fail(key, "is `" + identity.endpoint + "`",
+                 "Give an https:// URL, or http:// on this machine (169.254.169.254, localhost): "
+                 "a token must not cross the network in plain text.");
+  }
+}
+
+void RequireWorkloadIdentity(const Resolver& resolve, const Config& config) {
+  const auto& workload = config.workload_identity;
+  if (workload.token_file.empty()) {
+    resolve.Fail("federated_token_file", "is missing",
+                 "On AKS, label the pod azure.workload.identity/use: \"true\" so that the webhook "
+                 "sets AZURE_FEDERATED_TOKEN_FILE; elsewhere name the file of the federated "
+                 "token.");
+  }
+  if (workload.client_id.empty()) {
+    resolve.Fail("workload_client_id", "is missing",
+                 "Set AZURE_CLIENT_ID (or client_id) to the client id of the identity whose "
+                 "federated credential trusts the token.");
+  }
+  if (workload.tenant_id.empty()) {
+    resolve.Fail("workload_tenant_id", "is missing",
+                 "Set AZURE_TENANT_ID (or tenant_id) to the tenant of that identity.");
+  }
+}
+
+void RequireKind(CredentialKind kind, const Resolver& resolve, const RawSettings& raw,
+                 Config& config) {
+  switch (kind) {
+    case CredentialKind::kSecret:
+      RequireAppIdentity(resolve, config);
+      break;
+    case CredentialKind::kCertificate:
+      RequireCertificate(resolve, raw, config);
+      break;
+    case CredentialKind::kManagedIdentity:
+      RequireManagedIdentity(resolve, raw, config);
+      break;
+    case CredentialKind::kWorkloadIdentity:
+      RequireWorkloadIdentity(resolve, config);
+      break;
+  }
+}
+
+// Types the credential settings; with `need_credentials`, checks that the chosen kinds have
+// what they need and reads their secret files.
+void ResolveCredentials(const Resolver& resolve, const RawSettings& raw,
+                        const CloudEndpoints& cloud, bool need_credentials, Config& config) {
+  using enum CredentialKind;
+  const bool automatic = Lowercase(resolve.Text("credential")) == "auto";
+  if (!automatic) {
+    config.credential = CredentialSetting(
+        resolve, "credential", {kSecret, kCertificate, kManagedIdentity, kWorkloadIdentity});
+  }
+  config.keyvault_credential = CredentialSetting(
+      resolve, "keyvault_credential", {kManagedIdentity, kWorkloadIdentity, kCertificate});
+  const auto algorithm = resolve.Text("assertion_algorithm");
+  if (EqualsIgnoreCase(algorithm, "PS256") || EqualsIgnoreCase(algorithm, "RS256")) {
+    config.certificate.algorithm = EqualsIgnoreCase(algorithm, "PS256")
+                                       ? AssertionAlgorithm::kPs256
+                                       : AssertionAlgorithm::kRs256;
+  } else {
+    resolve.Fail("assertion_algorithm", "is `" + algorithm + "`", "Use PS256 or RS256.");
+  }
+  if (const auto reference = resolve.Text("client_secret_keyvault"); !reference.empty()) {
+    std::string problem;
+    config.client_secret_keyvault =
+        ParseKeyVaultReference(reference, config.keyvault_suffix, problem);
+    if (!config.client_secret_keyvault) {
+      resolve.Fail("client_secret_keyvault", "is not a Key Vault secret reference: " + problem,
+                   "Copy the secret's identifier from the vault (Secrets > the secret > Secret "
+                   "Identifier), or give the Power Platform reference.");
+    }
+    config.keyvault_resource = KeyVaultResource(config.client_secret_keyvault->suffix, cloud);
+  }
+  config.certificate.path = resolve.Text("certificate_path");
+  config.managed_identity.client_id = resolve.Text("managed_identity_client_id");
+  auto& workload = config.workload_identity;
+  workload.token_file = resolve.Text("federated_token_file");
+  workload.client_id = resolve.Text("workload_client_id");
+  if (workload.client_id.empty()) workload.client_id = config.client_id;
+  workload.tenant_id = resolve.Text("workload_tenant_id");
+  if (workload.tenant_id.empty()) workload.tenant_id = config.tenant_id;
+  if (!need_credentials) return;
+
+  ResolveClientSecret(resolve, raw, config);
+  if (automatic) {
+    config.credential =
+        config.client_secret_origin == SecretOrigin::kNone && !config.certificate.path.empty()
+            ? kCertificate
+            : kSecret;
+  }
+  RequireKind(config.credential, resolve, raw, config);
+  if (config.credential == kSecret && config.client_secret_origin == SecretOrigin::kNone) {
+    resolve.Fail("client_secret", "is missing",
+                 "Set client_secret_file (recommended), client_secret_keyvault or "
+                 "AUDITSYNC_CLIENT_SECRET to the client secret value from the app registration's "
+                 "Certificates & secrets page, or sign in another way (certificate_path, or "
+                 "credential = managed_identity or workload_identity).");
+  }
+  if (config.credential == kSecret && config.client_secret_origin == SecretOrigin::kKeyVault) {
+    RequireKind(config.keyvault_credential, resolve, raw, config);
+  }
 }
 
 }  // namespace
@@ -219,6 +545,8 @@ std::string DescribeSource(const SettingSpec& spec, SettingSource source) {
       return "from " + std::string(spec.env);
     case SettingSource::kFlag:
       return "from " + std::string(spec.flag);
+    case SettingSource::kStdin:
+      return "from standard input (--client-secret-stdin)";
   }
   return "unknown";
 }
@@ -319,30 +647,32 @@ void LoadEnvironment(RawSettings& raw, char* (*getenv_fn)(const char*)) {
   }
 }
 
+std::string_view CredentialName(CredentialKind kind) {
+  for (const auto& [known, name] : kCredentialNames) {
+    if (known == kind) return name;
+  }
+  return "unknown";
+}
+
+bool Config::UsesManagedIdentity() const {
+  return credential == CredentialKind::kManagedIdentity ||
+         (credential == CredentialKind::kSecret &&
+          client_secret_origin == SecretOrigin::kKeyVault &&
+          keyvault_credential == CredentialKind::kManagedIdentity);
+}
+
 Config ResolveConfig(const RawSettings& raw, bool need_credentials) {
   const Resolver resolve(raw);
   Config config;
   config.tenant_id = resolve.Text("tenant_id");
   config.client_id = resolve.Text("client_id");
-  config.cloud = resolve.Text("cloud");
-  config.cloud = Lowercase(config.cloud);
+  config.cloud = Lowercase(resolve.Text("cloud"));
   const auto cloud = FindCloud(config.cloud);
   if (!cloud) {
     resolve.Fail("cloud", "is `" + config.cloud + "`, which is not a known cloud",
                  "Use one of: " + CloudNames() + ".");
   }
-  config.authority = TrimTrailingSlashes(resolve.Text("authority"));
-  if (config.authority.empty()) config.authority = std::string(cloud->authority);
-  config.graph_url = TrimTrailingSlashes(resolve.Text("graph_url"));
-  if (config.graph_url.empty()) config.graph_url = std::string(cloud->graph_url);
-  for (const auto key : {"authority", "graph_url"}) {
-    const auto& url = std::string_view(key) == "authority" ? config.authority : config.graph_url;
-    if (!url.starts_with("https://")) {
-      resolve.Fail(key, "is `" + url + "`, which is not an https:// URL",
-                   "Give the full root, e.g. https://login.microsoftonline.com or "
-                   "https://graph.microsoft.com.");
-    }
-  }
+  ResolveEndpoints(resolve, *cloud, config);
   config.graph_api_version = resolve.Text("graph_api_version");
   if (config.graph_api_version != "v1.0" && config.graph_api_version != "beta") {
     resolve.Fail("graph_api_version", "is `" + config.graph_api_version + "`", "Use v1.0 or beta.");
@@ -358,6 +688,14 @@ Config ResolveConfig(const RawSettings& raw, bool need_credentials) {
       resolve.Fail("ca_bundle", "names `" + config.ca_bundle + "`, which is not a readable file",
                    "Give the path of a PEM file of CA certificates.");
     }
+  }
+  config.proxy = resolve.Text("proxy");
+  if (!config.proxy.empty() && !config.proxy.starts_with("http://") &&
+      !config.proxy.starts_with("https://") && !config.proxy.starts_with("socks5://") &&
+      !config.proxy.starts_with("socks5h://")) {
+    // The value is not repeated: a proxy URL may hold a password.
+    resolve.Fail("proxy", "is not a proxy URL",
+                 "Give it like http://proxy.contoso.com:8080 (http, https, socks5 or socks5h).");
   }
   config.operations = SplitList(resolve.Text("operations"));
   if (config.operations.empty()) {
@@ -401,36 +739,18 @@ Config ResolveConfig(const RawSettings& raw, bool need_credentials) {
   config.retry_max_delay = resolve.Duration("retry_max_delay", std::chrono::milliseconds(1));
   config.log_level = resolve.Text("log_level");
 
-  const auto secret_text = raw.Get("client_secret");
-  const auto secret_file = resolve.Text("client_secret_file");
-  if (secret_text && !Trim(*secret_text).empty() && !secret_file.empty()) {
-    resolve.Fail("client_secret_file", "is set together with `client_secret`",
-                 "Keep only one of them, so that it is clear which secret is used.");
+  if (need_credentials && !cloud->graph_audit_queries) {
+    resolve.Fail("cloud",
+                 "is " + config.cloud +
+                     ", where Microsoft Graph has no audit log query API (it exists only in the "
+                     "worldwide service, which commercial and GCC tenants use)",
+                 "GCC High and DoD audit logs come from the Office 365 Management Activity API "
+                 "(" +
+                     config.management_url +
+                     "); switching to it with `use_graph_api = no` comes in a later version of "
+                     "auditsync, and this one cannot collect from these clouds yet.");
   }
-  if (secret_text && !Trim(*secret_text).empty()) {
-    config.client_secret = Secret(std::string(Trim(*secret_text)));
-  } else if (!secret_file.empty()) {
-    config.client_secret = Secret(ReadSecretFile(secret_file, resolve));
-    config.client_secret_file = secret_file;
-  }
-
-  if (need_credentials) {
-    if (config.tenant_id.empty()) {
-      resolve.Fail("tenant_id", "is missing",
-                   "Set tenant_id in the configuration file or AUDITSYNC_TENANT_ID to the tenant "
-                   "GUID or its domain (e.g. contoso.onmicrosoft.com).");
-    }
-    if (config.client_id.empty()) {
-      resolve.Fail("client_id", "is missing",
-                   "Set client_id or AUDITSYNC_CLIENT_ID to the app registration's Application "
-                   "(client) ID.");
-    }
-    if (config.client_secret.Empty()) {
-      resolve.Fail("client_secret", "is missing",
-                   "Set client_secret_file (recommended) or AUDITSYNC_CLIENT_SECRET to the client "
-                   "secret value from the app registration's Certificates & secrets page.");
-    }
-  }
+  ResolveCredentials(resolve, raw, *cloud, need_credentials, config);
   return config;
 }
 

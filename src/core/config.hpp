@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/keyvault_reference.hpp"
 #include "core/secret.hpp"
 
 namespace auditsync {
@@ -33,7 +34,7 @@ const SettingSpec* FindSetting(std::string_view key);
 std::string SettingsMarkdown();
 
 // Where a raw value came from, so that errors name the place to fix.
-enum class SettingSource { kDefault, kFile, kEnvironment, kFlag };
+enum class SettingSource { kDefault, kFile, kEnvironment, kFlag, kStdin };
 std::string DescribeSource(const SettingSpec& spec, SettingSource source);
 
 // Settings as text, before typing. Later layers override earlier ones.
@@ -56,17 +57,63 @@ void LoadTomlFile(const std::string& path, RawSettings& raw);
 // Reads the AUDITSYNC_* environment variables of the table through `getenv`.
 void LoadEnvironment(RawSettings& raw, char* (*getenv_fn)(const char*));
 
+// How auditsync signs in: to Graph (`credential`) or to Key Vault (`keyvault_credential`).
+enum class CredentialKind { kSecret, kCertificate, kManagedIdentity, kWorkloadIdentity };
+// The setting value that names a kind: secret, certificate, managed_identity, workload_identity.
+std::string_view CredentialName(CredentialKind kind);
+
+// Where the client secret came from.
+enum class SecretOrigin { kNone, kSetting, kFile, kStdin, kKeyVault };
+
+// How a certificate client assertion is signed (reference §3.3).
+enum class AssertionAlgorithm { kPs256, kRs256 };
+
+struct CertificateConfig {
+  std::string path;           // PEM (key and certificate) or PKCS#12
+  Secret password;            // empty when the file needs none
+  std::string password_file;  // the file the password came from, if any
+  AssertionAlgorithm algorithm = AssertionAlgorithm::kPs256;
+};
+
+struct ManagedIdentityConfig {
+  // The token endpoint: IMDS (`{imds_endpoint}/metadata/identity/oauth2/token`), or the App
+  // Service / Container Apps IDENTITY_ENDPOINT when IDENTITY_HEADER comes with it.
+  std::string endpoint;
+  Secret identity_header;  // App Service's X-IDENTITY-HEADER; empty for IMDS
+  std::string client_id;   // a user-assigned identity; empty for the system-assigned one
+  bool AppService() const { return !identity_header.Empty(); }
+};
+
+struct WorkloadIdentityConfig {
+  std::string token_file;  // AZURE_FEDERATED_TOKEN_FILE, re-read for each sign-in
+  std::string client_id;   // AZURE_CLIENT_ID, else client_id
+  std::string tenant_id;   // AZURE_TENANT_ID, else tenant_id
+};
+
 struct Config {
   std::string tenant_id;
   std::string client_id;
-  Secret client_secret;            // from client_secret or client_secret_file
+  CredentialKind credential = CredentialKind::kSecret;
+  Secret client_secret;  // from client_secret, client_secret_file or standard input
+  SecretOrigin client_secret_origin = SecretOrigin::kNone;
   std::string client_secret_file;  // the file it came from, if any
+  // The secret lives in Key Vault: read at sign-in with a token of `keyvault_credential` for
+  // `keyvault_resource`.
+  std::optional<KeyVaultReference> client_secret_keyvault;
+  CredentialKind keyvault_credential = CredentialKind::kManagedIdentity;
+  std::string keyvault_resource;  // e.g. https://vault.azure.net
+  CertificateConfig certificate;
+  ManagedIdentityConfig managed_identity;
+  WorkloadIdentityConfig workload_identity;
   std::string cloud;
-  std::string authority;  // without trailing slash
-  std::string graph_url;  // without trailing slash
+  std::string authority;       // without trailing slash
+  std::string graph_url;       // without trailing slash
+  std::string management_url;  // without trailing slash
+  std::string keyvault_suffix;
   std::string graph_api_version;
   std::string database;
   std::string ca_bundle;
+  std::string proxy;  // empty: HTTPS_PROXY, if set
   std::vector<std::string> operations;
   std::vector<std::string> service_filters;
   std::chrono::seconds window{};
@@ -83,11 +130,15 @@ struct Config {
   std::chrono::milliseconds retry_base_delay{};
   std::chrono::milliseconds retry_max_delay{};
   std::string log_level;
+
+  // Whether some credential signs in through the managed identity endpoint.
+  bool UsesManagedIdentity() const;
 };
 
-// Types and validates every setting. Credentials are checked only when `need_credentials`
-// (a report reads the database and needs no tenant). Throws ConfigError naming the setting, where
-// it came from, and the fix.
+// Types and validates every setting. Credentials (and that the cloud serves the Graph audit log
+// query API) are checked and secret files read only when `need_credentials`: a report reads the
+// database and needs no tenant. Throws ConfigError naming the setting, where it came from, and
+// the fix.
 Config ResolveConfig(const RawSettings& raw, bool need_credentials);
 
 }  // namespace auditsync

@@ -131,7 +131,14 @@ HttpResponse CurlTransport::Send(const HttpRequest& request) {
                    static_cast<long>(state_->options.connect_timeout.count()));
   curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L);
   curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L);
-  curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "https");
+  curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR,
+                   state_->options.machine_local ? "http,https" : "https");
+  if (state_->options.machine_local) {
+    curl_easy_setopt(curl, CURLOPT_NOPROXY, "*");
+  } else if (!state_->options.proxy.empty()) {
+    // libcurl still honours NO_PROXY from the environment for an explicit proxy.
+    curl_easy_setopt(curl, CURLOPT_PROXY, state_->options.proxy.c_str());
+  }
   curl_easy_setopt(curl, CURLOPT_ACCEPT_ENCODING, "");  // gzip and deflate when the server offers
   // curl loads no CA file of its own; the shared trust store is installed in each TLS context.
   curl_easy_setopt(curl, CURLOPT_CAINFO, nullptr);

@@ -1,6 +1,6 @@
 // HttpTransport over libcurl. TLS peers are always verified against the system store plus the
-// optional extra CA bundle; proxies come from the standard HTTPS_PROXY / NO_PROXY variables.
-// One instance keeps one connection pool: use one per thread.
+// optional extra CA bundle; the proxy is the `proxy` option, else the standard HTTPS_PROXY, and
+// NO_PROXY exempts hosts from either. One instance keeps one connection pool: use one per thread.
 #pragma once
 
 #include <chrono>
@@ -19,6 +19,12 @@ struct CurlOptions {
   // Polled during transfers: when it answers true the transfer is abandoned and Send throws
   // Interrupted (nothing of a half-received response is used).
   std::function<bool()> cancelled;
+  // Proxy URL for every request (http://host:port, socks5://...); empty: HTTPS_PROXY, if set.
+  std::string proxy;
+  // For the managed identity endpoint, which is on the machine itself (IMDS at 169.254.169.254,
+  // App Service at localhost): plain http:// is allowed, and no proxy is ever used (a proxy
+  // cannot reach the link-local address, and must not see the tokens).
+  bool machine_local = false;
 };
 
 class CurlTransport : public HttpTransport {

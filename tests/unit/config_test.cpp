@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <set>
 #include <sstream>
 
 #include "core/error.hpp"
@@ -47,6 +48,22 @@ class ConfigTest : public ::testing::Test {
   std::map<std::string, std::string> flags_;
 };
 
+void ExpectConfigErrorParts(const std::function<void()>& action,
+                            std::initializer_list<std::string> fragments) {
+  try {
+    action();
+    FAIL() << "expected a ConfigError mentioning " << *fragments.begin();
+  } catch (const ConfigError& error) {
+    for (const auto& fragment : fragments) {
+      EXPECT_NE(std::string(error.what()).find(fragment), std::string::npos) << error.what();
+    }
+  }
+}
+
+void ExpectConfigError(const std::function<void()>& action, const std::string& fragment) {
+  ExpectConfigErrorParts(action, {fragment});
+}
+
 constexpr const char* kMinimal = R"(
 tenant_id = "contoso.onmicrosoft.com"
 client_id = "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"
@@ -81,13 +98,48 @@ TEST_F(ConfigTest, EnvironmentOverridesFileAndFlagsOverrideBoth) {
 }
 
 TEST_F(ConfigTest, CloudSetsEndpointsThatStayOverridable) {
-  auto config = Load(std::string(kMinimal) + "cloud = \"gcchigh\"\n");
+  auto config = Load(std::string(kMinimal) + "cloud = \"gcchigh\"\n", /*need_credentials=*/false);
   EXPECT_EQ(config.authority, "https://login.microsoftonline.us");
   EXPECT_EQ(config.graph_url, "https://graph.microsoft.us");
+  EXPECT_EQ(config.management_url, "https://manage.office365.us");
+  EXPECT_EQ(config.keyvault_suffix, "vault.usgovcloudapi.net");
   config = Load(std::string(kMinimal) +
-                "cloud = \"DoD\"\ngraph_url = \"https://graph.example.test/\"\n");
+                    "cloud = \"DoD\"\ngraph_url = \"https://graph.example.test/\"\n"
+                    "management_url = \"https://manage.example.test\"\n"
+                    "keyvault_suffix = \"Vault.Example.Test\"\n",
+                /*need_credentials=*/false);
   EXPECT_EQ(config.authority, "https://login.microsoftonline.us");
   EXPECT_EQ(config.graph_url, "https://graph.example.test");
+  EXPECT_EQ(config.management_url, "https://manage.example.test");
+  EXPECT_EQ(config.keyvault_suffix, "vault.example.test");
+}
+
+TEST_F(ConfigTest, TheGraphQueryApiIsRefusedWhereItDoesNotExist) {
+  for (const char* cloud : {"gcchigh", "dod"}) {
+    ExpectConfigErrorParts([&] { Load(std::string(kMinimal) + "cloud = \"" + cloud + "\"\n"); },
+                           {"setting `cloud`", "no audit log query API",
+                            "Office 365 Management Activity API", "use_graph_api = no"});
+  }
+  // Only commands that collect need the API: a report of a GCC High database works.
+  EXPECT_NO_THROW(Load(std::string(kMinimal) + "cloud = \"gcchigh\"\n", false));
+  EXPECT_NO_THROW(Load(std::string(kMinimal) + "cloud = \"gcc\"\n"));
+}
+
+TEST_F(ConfigTest, TheLegacyAuthorityIsAnAlias) {
+  for (const char* alias :
+       {"https://login.windows.net", "https://login.windows.net/", "https://LOGIN.windows.NET"}) {
+    const auto config = Load(std::string(kMinimal) + "authority = \"" + alias + "\"\n");
+    EXPECT_EQ(config.authority, "https://login.microsoftonline.com") << alias;
+  }
+}
+
+TEST_F(ConfigTest, SignInAndGraphOfTwoCloudsAreRefused) {
+  ExpectConfigErrorParts(
+      [&] { Load(std::string(kMinimal) + "graph_url = \"https://graph.microsoft.us\"\n"); },
+      {"setting `graph_url`", "gcchigh", "commercial", "Set `cloud`"});
+  // GCC signs in at the worldwide authority and uses the worldwide Graph: consistent.
+  EXPECT_NO_THROW(
+      Load(std::string(kMinimal) + "cloud = \"gcc\"\nauthority = \"https://login.windows.net\"\n"));
 }
 
 TEST_F(ConfigTest, ListsAndDurationsAcceptTheirForms) {
@@ -105,15 +157,6 @@ TEST_F(ConfigTest, SecretFileIsReadWithoutItsNewline) {
   const auto config =
       Load("tenant_id = \"t\"\nclient_id = \"c\"\nclient_secret_file = \"" + secret + "\"\n");
   EXPECT_EQ(config.client_secret.Reveal(), "s3cr3t-value");
-}
-
-void ExpectConfigError(const std::function<void()>& action, const std::string& fragment) {
-  try {
-    action();
-    FAIL() << "expected a ConfigError mentioning " << fragment;
-  } catch (const ConfigError& error) {
-    EXPECT_NE(std::string(error.what()).find(fragment), std::string::npos) << error.what();
-  }
 }
 
 TEST_F(ConfigTest, MistakesNameTheSettingTheSourceAndTheFix) {
@@ -146,9 +189,193 @@ TEST_F(ConfigTest, ReportsNeedNoCredentials) {
   EXPECT_NO_THROW(Load("database = \"x.db\"\n", /*need_credentials=*/false));
 }
 
+constexpr const char* kApp = R"(
+tenant_id = "contoso.onmicrosoft.com"
+client_id = "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"
+)";
+
+TEST_F(ConfigTest, AutoChoosesTheSecretThenTheCertificate) {
+  auto config = Load(kMinimal);
+  EXPECT_EQ(config.credential, CredentialKind::kSecret);
+  EXPECT_EQ(config.client_secret_origin, SecretOrigin::kSetting);
+  config = Load(std::string(kApp) + "certificate_path = \"app.pem\"\n");
+  EXPECT_EQ(config.credential, CredentialKind::kCertificate);
+  EXPECT_EQ(config.certificate.path, "app.pem");
+  EXPECT_EQ(config.certificate.algorithm, AssertionAlgorithm::kPs256);
+  // A secret source wins: the certificate may be the one that reads the vault.
+  config = Load(std::string(kApp) +
+                "certificate_path = \"app.pem\"\nkeyvault_credential = \"certificate\"\n"
+                "client_secret_keyvault = \"https://kv1.vault.azure.net/secrets/s\"\n");
+  EXPECT_EQ(config.credential, CredentialKind::kSecret);
+  EXPECT_EQ(config.client_secret_origin, SecretOrigin::kKeyVault);
+  EXPECT_EQ(config.keyvault_credential, CredentialKind::kCertificate);
+  ExpectConfigErrorParts([&] { Load(kApp); },
+                         {"`client_secret`", "is missing", "client_secret_keyvault",
+                          "certificate_path", "managed_identity"});
+}
+
+TEST_F(ConfigTest, OneSecretSourceAtATime) {
+  const auto file = WriteFile("secret", "from-file\n");
+  ExpectConfigErrorParts(
+      [&] {
+        Load(std::string(kMinimal) +
+             "client_secret_keyvault = \"https://kv1.vault.azure.net/secrets/s\"\n");
+      },
+      {"`client_secret_keyvault`", "together with `client_secret`"});
+  ExpectConfigErrorParts(
+      [&] {
+        Load(std::string(kApp) + "client_secret_file = \"" + file +
+             "\"\nclient_secret_keyvault = \"https://kv1.vault.azure.net/secrets/s\"\n");
+      },
+      {"`client_secret_keyvault`", "together with `client_secret_file`"});
+}
+
+TEST_F(ConfigTest, SecretFromStandardInputIsNamedAsSuch) {
+  RawSettings raw;
+  LoadTomlFile(WriteFile("auditsync.toml", kApp), raw);
+  raw.Set("client_secret", "piped-secret", SettingSource::kStdin);
+  const auto config = ResolveConfig(raw, true);
+  EXPECT_EQ(config.client_secret.Reveal(), "piped-secret");
+  EXPECT_EQ(config.client_secret_origin, SecretOrigin::kStdin);
+  raw.Set("client_secret_file", WriteFile("secret", "x"), SettingSource::kFlag);
+  ExpectConfigError([&] { ResolveConfig(raw, true); },
+                    "together with `client_secret` (from standard input (--client-secret-stdin))");
+}
+
+TEST_F(ConfigTest, CertificateSettings) {
+  const auto password = WriteFile("password", "pfx-password\n");
+  auto config = Load(std::string(kApp) +
+                     "certificate_path = \"app.pfx\"\n"
+                     "certificate_password_file = \"" +
+                     password + "\"\nassertion_algorithm = \"rs256\"\n");
+  EXPECT_EQ(config.certificate.password.Reveal(), "pfx-password");
+  EXPECT_EQ(config.certificate.password_file, password);
+  EXPECT_EQ(config.certificate.algorithm, AssertionAlgorithm::kRs256);
+  environment_["AUDITSYNC_CERTIFICATE_PASSWORD"] = "from-env";
+  ExpectConfigError(
+      [&] {
+        Load(std::string(kApp) + "certificate_path = \"a.pfx\"\ncertificate_password_file = \"" +
+             password + "\"\n");
+      },
+      "together with `certificate_password`");
+  config = Load(std::string(kApp) + "certificate_path = \"a.pfx\"\n");
+  EXPECT_EQ(config.certificate.password.Reveal(), "from-env");
+  ExpectConfigErrorParts(
+      [&] {
+        Load(std::string(kApp) + "certificate_path = \"a.pem\"\nassertion_algorithm = \"ES256\"\n");
+      },
+      {"`assertion_algorithm`", "PS256 or RS256"});
+  ExpectConfigErrorParts([&] { Load(std::string(kApp) + "credential = \"certificate\"\n"); },
+                         {"`certificate_path`", "is missing"});
+  ExpectConfigErrorParts(
+      [&] { Load("credential = \"certificate\"\ncertificate_path = \"a.pem\"\n"); },
+      {"`tenant_id`", "is missing"});
+}
+
+TEST_F(ConfigTest, ManagedIdentityUsesImdsOrTheAppServiceEndpoint) {
+  // No tenant, client or secret: the platform vouches for the machine.
+  auto config = Load("credential = \"managed_identity\"\n");
+  EXPECT_EQ(config.credential, CredentialKind::kManagedIdentity);
+  EXPECT_TRUE(config.UsesManagedIdentity());
+  EXPECT_EQ(config.managed_identity.endpoint,
+            "http://169.254.169.254/metadata/identity/oauth2/token");
+  EXPECT_FALSE(config.managed_identity.AppService());
+  config = Load(
+      "credential = \"managed_identity\"\nimds_endpoint = \"https://127.0.0.1:8443/\"\n"
+      "managed_identity_client_id = \"11111111-0000-0000-0000-000000000000\"\n");
+  EXPECT_EQ(config.managed_identity.endpoint,
+            "https://127.0.0.1:8443/metadata/identity/oauth2/token");
+  EXPECT_EQ(config.managed_identity.client_id, "11111111-0000-0000-0000-000000000000");
+
+  environment_["IDENTITY_ENDPOINT"] = "http://localhost:42356/msi/token";
+  environment_["IDENTITY_HEADER"] = "header-value";
+  config = Load("credential = \"managed_identity\"\n");
+  EXPECT_TRUE(config.managed_identity.AppService());
+  EXPECT_EQ(config.managed_identity.endpoint, "http://localhost:42356/msi/token");
+  EXPECT_EQ(config.managed_identity.identity_header.Reveal(), "header-value");
+
+  environment_.erase("IDENTITY_HEADER");
+  ExpectConfigErrorParts([&] { Load("credential = \"managed_identity\"\n"); },
+                         {"`identity_header` (default) is missing", "IDENTITY_ENDPOINT"});
+  environment_.erase("IDENTITY_ENDPOINT");
+  // Plain HTTP only on this machine: a token must not cross the network in clear.
+  ExpectConfigErrorParts(
+      [&] {
+        Load("credential = \"managed_identity\"\nimds_endpoint = \"http://metadata.example\"\n");
+      },
+      {"`imds_endpoint`", "http:// on this machine"});
+}
+
+TEST_F(ConfigTest, WorkloadIdentityReadsAzureVariablesWithFallbacks) {
+  environment_["AZURE_FEDERATED_TOKEN_FILE"] = "/var/run/secrets/azure/tokens/azure-identity-token";
+  auto config = Load(std::string(kApp) + "credential = \"workload_identity\"\n");
+  EXPECT_EQ(config.workload_identity.token_file,
+            "/var/run/secrets/azure/tokens/azure-identity-token");
+  EXPECT_EQ(config.workload_identity.client_id, "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee");
+  EXPECT_EQ(config.workload_identity.tenant_id, "contoso.onmicrosoft.com");
+  environment_["AZURE_CLIENT_ID"] = "22222222-0000-0000-0000-000000000000";
+  environment_["AZURE_TENANT_ID"] = "33333333-0000-0000-0000-000000000000";
+  config = Load("credential = \"workload_identity\"\n");
+  EXPECT_EQ(config.workload_identity.client_id, "22222222-0000-0000-0000-000000000000");
+  EXPECT_EQ(config.workload_identity.tenant_id, "33333333-0000-0000-0000-000000000000");
+  environment_.erase("AZURE_FEDERATED_TOKEN_FILE");
+  ExpectConfigErrorParts(
+      [&] { Load("credential = \"workload_identity\"\n"); },
+      {"`federated_token_file` (default) is missing", "AZURE_FEDERATED_TOKEN_FILE"});
+  ExpectConfigErrorParts(
+      [&] { Load("credential = \"password\"\n"); },
+      {"`credential`", "secret, certificate, managed_identity, workload_identity"});
+}
+
+TEST_F(ConfigTest, KeyVaultReferenceAndItsCredential) {
+  const std::string reference =
+      "client_secret_keyvault = \"/subscriptions/0000/resourceGroups/rg/providers/"
+      "Microsoft.KeyVault/vaults/Contoso-KV/secrets/auditsync\"\n";
+  auto config = Load(std::string(kApp) + reference);
+  EXPECT_EQ(config.client_secret_origin, SecretOrigin::kKeyVault);
+  EXPECT_TRUE(config.client_secret.Empty());  // read at sign-in, not here
+  EXPECT_EQ(config.client_secret_keyvault->SecretUrl(),
+            "https://contoso-kv.vault.azure.net/secrets/auditsync");
+  EXPECT_EQ(config.keyvault_resource, "https://vault.azure.net");
+  EXPECT_EQ(config.keyvault_credential, CredentialKind::kManagedIdentity);
+  EXPECT_TRUE(config.UsesManagedIdentity());
+  // The suffix of the cloud completes the reference, and the token is for that cloud's vaults.
+  config = Load(std::string(kApp) + reference + "cloud = \"gcchigh\"\n", false);
+  EXPECT_EQ(config.client_secret_keyvault->VaultUrl(),
+            "https://contoso-kv.vault.usgovcloudapi.net");
+  EXPECT_EQ(config.keyvault_resource, "https://vault.usgovcloudapi.net");
+  ExpectConfigErrorParts(
+      [&] {
+        Load(std::string(kApp) + reference + "keyvault_credential = \"workload_identity\"\n");
+      },
+      {"`federated_token_file`", "is missing"});
+  ExpectConfigErrorParts(
+      [&] { Load(std::string(kApp) + reference + "keyvault_credential = \"secret\"\n"); },
+      {"`keyvault_credential`", "managed_identity, workload_identity, certificate"});
+  ExpectConfigErrorParts(
+      [&] { Load(std::string(kApp) + "client_secret_keyvault = \"kv/secret\"\n"); },
+      {"`client_secret_keyvault`", "not a Key Vault secret reference", "Secret Identifier"});
+}
+
+TEST_F(ConfigTest, ProxyMustBeAProxyUrlAndIsNeverRepeated) {
+  EXPECT_EQ(Load(std::string(kMinimal) + "proxy = \"http://proxy.example:8080\"\n").proxy,
+            "http://proxy.example:8080");
+  try {
+    Load(std::string(kMinimal) + "proxy = \"proxy.example:8080@p4ssw0rd\"\n");
+    FAIL();
+  } catch (const ConfigError& error) {
+    EXPECT_NE(std::string(error.what()).find("not a proxy URL"), std::string::npos);
+    EXPECT_EQ(std::string(error.what()).find("p4ssw0rd"), std::string::npos);
+  }
+}
+
 TEST(SettingsTable, EverySettingHasAnEnvironmentVariableAndMeaning) {
+  // The variables Azure's platforms set for workload and managed identities keep their names.
+  const std::set<std::string_view> platform = {"IDENTITY_ENDPOINT", "IDENTITY_HEADER",
+                                               "AZURE_FEDERATED_TOKEN_FILE", "AZURE_CLIENT_ID",
+                                               "AZURE_TENANT_ID"};
   for (const auto& spec : Settings()) {
-    EXPECT_TRUE(spec.env.starts_with("AUDITSYNC_")) << spec.key;
+    EXPECT_TRUE(spec.env.starts_with("AUDITSYNC_") || platform.contains(spec.env)) << spec.key;
     EXPECT_FALSE(spec.meaning.empty()) << spec.key;
     // A secret must never be accepted as a flag: it would show in `ps`.
     if (spec.secret) {

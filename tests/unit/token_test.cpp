@@ -1,6 +1,15 @@
+// The one token cache over the Entra client-credentials source with a client secret: the request,
+// caching per scope with its refresh margin, one refresh shared by concurrent callers, and the
+// explanations of Entra's errors.
 #include <gtest/gtest.h>
 
-#include "auth/client_secret_credential.hpp"
+#include <atomic>
+#include <condition_variable>
+#include <thread>
+
+#include "auth/client_proof.hpp"
+#include "auth/entra_credential.hpp"
+#include "auth/token_cache.hpp"
 #include "unit/fake_transport.hpp"
 
 namespace auditsync {
@@ -13,11 +22,12 @@ class TokenTest : public ::testing::Test {
  protected:
   void SetUp() override {
     http_ = testing::MakeFakeHttpClient(transport_, 3);
-    credential_ = std::make_unique<ClientSecretCredential>(
-        *http_,
-        ClientSecretOptions{"https://login.example", "contoso.onmicrosoft.com", "app-id",
-                            Secret("p@ss w0rd&=")},
-        [this] { return now_; });
+    const auto now = [this] { return now_; };
+    credential_ = std::make_unique<CachedCredential>(
+        std::make_unique<EntraTokenSource>(
+            *http_, EntraOptions{"https://login.example", "contoso.onmicrosoft.com", "app-id"},
+            SecretProof([] { return Secret("p@ss w0rd&="); }), now),
+        CacheOptions{std::chrono::seconds(300), now});
   }
   void QueueToken(const std::string& token, const std::string& expires_in = "3600") {
     transport_->Queue(200, R"({"token_type":"Bearer","expires_in":)" + expires_in +
@@ -27,7 +37,7 @@ class TokenTest : public ::testing::Test {
   Instant now_ = *ParseIso8601("2026-11-25T12:00:00Z");
   FakeTransport* transport_ = nullptr;
   std::unique_ptr<HttpClient> http_;
-  std::unique_ptr<ClientSecretCredential> credential_;
+  std::unique_ptr<CachedCredential> credential_;
   const std::string scope_ = "https://graph.example/.default";
 };
 
@@ -82,6 +92,91 @@ TEST_F(TokenTest, CachesPerScope) {
   EXPECT_EQ(transport_->requests.size(), 2u);
 }
 
+// A source that counts its sign-ins and can be held inside one.
+class SlowSource : public TokenSource {
+ public:
+  AccessToken Fetch(std::string_view scope) override {
+    std::unique_lock lock(mutex_);
+    ++fetches;
+    entered_ = true;
+    entered_signal_.notify_all();
+    release_signal_.wait(lock, [this] { return released_; });
+    return {std::string(scope) + "-token", *ParseIso8601("2030-01-01T00:00:00Z")};
+  }
+  void WaitUntilEntered() {
+    std::unique_lock lock(mutex_);
+    entered_signal_.wait(lock, [this] { return entered_; });
+  }
+  void Release() {
+    std::lock_guard lock(mutex_);
+    released_ = true;
+    release_signal_.notify_all();
+  }
+  std::atomic<int> fetches{0};
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable entered_signal_;
+  std::condition_variable release_signal_;
+  bool entered_ = false;
+  bool released_ = false;
+};
+
+TEST(TokenCache, ConcurrentCallersShareOneSignIn) {
+  auto owned = std::make_unique<SlowSource>();
+  auto& source = *owned;
+  CachedCredential credential(std::move(owned), {std::chrono::seconds(300), [] {
+                                                   return *ParseIso8601("2029-01-01T00:00:00Z");
+                                                 }});
+  std::vector<std::string> tokens(8);
+  std::vector<std::thread> callers;
+  callers.emplace_back([&] { tokens[0] = credential.GetToken("scope-a"); });
+  source.WaitUntilEntered();  // the first caller is signing in; the others queue behind it
+  for (size_t i = 1; i < tokens.size(); ++i) {
+    callers.emplace_back([&, i] { tokens[i] = credential.GetToken("scope-a"); });
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  source.Release();
+  for (auto& caller : callers) caller.join();
+  EXPECT_EQ(source.fetches, 1);
+  for (const auto& token : tokens) EXPECT_EQ(token, "scope-a-token");
+}
+
+TEST(TokenCache, ASignInForOneScopeDoesNotHoldUpAnother) {
+  // A source whose sign-in for "slow" blocks until released, and answers "fast" at once.
+  class TwoScopes : public TokenSource {
+   public:
+    AccessToken Fetch(std::string_view scope) override {
+      if (scope == "slow") {
+        std::unique_lock lock(mutex);
+        entered = true;
+        signal.notify_all();
+        signal.wait(lock, [this] { return released; });
+      }
+      return {std::string(scope), *ParseIso8601("2030-01-01T00:00:00Z")};
+    }
+    std::mutex mutex;
+    std::condition_variable signal;
+    bool entered = false;
+    bool released = false;
+  };
+  auto owned = std::make_unique<TwoScopes>();
+  auto& source = *owned;
+  CachedCredential credential(std::move(owned));
+  std::thread slow([&] { EXPECT_EQ(credential.GetToken("slow"), "slow"); });
+  {
+    std::unique_lock lock(source.mutex);
+    source.signal.wait(lock, [&] { return source.entered; });
+  }
+  EXPECT_EQ(credential.GetToken("fast"), "fast");  // while "slow" is still signing in
+  {
+    std::lock_guard lock(source.mutex);
+    source.released = true;
+  }
+  source.signal.notify_all();
+  slow.join();
+}
+
 std::string EntraError(const std::string& error, long code) {
   return R"({"error":")" + error + R"(","error_description":"AADSTS)" + std::to_string(code) +
          R"(: Something.\r\nTrace ID: 1","error_codes":[)" + std::to_string(code) +
@@ -95,6 +190,10 @@ TEST_F(TokenTest, ExplainsEveryCommonAadstsError) {
       {700016, "unauthorized_client", "not found in this tenant"},
       {90002, "invalid_request", "cloud"},
       {70011, "invalid_scope", "graph_url"},
+      {700027, "invalid_client", "Certificates & secrets > Certificates"},
+      {700024, "invalid_client", "clock"},
+      {70021, "invalid_request", "api://AzureADTokenExchange"},
+      {700213, "invalid_request", "issuer and subject"},
   };
   for (const auto& [code, error, fragment] : cases) {
     transport_->Queue(code == 7000215 ? 401 : 400, EntraError(error, code));

@@ -1,11 +1,11 @@
 // Everything that talks to Microsoft Graph for one configuration, wired once: the HTTP client
-// (TLS trust store, timeouts, retries, stop requests), the sign-in credential and the audit log
+// (TLS trust store, proxy, timeouts, retries, stop requests), the credentials and the audit log
 // query client. Shared by `sync`, `run` and `check`.
 #pragma once
 
 #include <memory>
 
-#include "auth/client_secret_credential.hpp"
+#include "auth/credentials.hpp"
 #include "core/config.hpp"
 #include "net/http_client.hpp"
 #include "source/graph/graph_audit_client.hpp"
@@ -19,14 +19,16 @@ struct ConnectionHooks {
 
 class GraphConnection {
  public:
+  // Throws ConfigError when a credential cannot be built (an unreadable certificate).
   explicit GraphConnection(const Config& config, ConnectionHooks hooks = {});
 
-  TokenCredential& Credential() { return credential_; }
+  Credentials& SignIn() { return credentials_; }
+  TokenCredential& Credential() { return credentials_.Graph(); }
   GraphAuditClient& Graph() { return graph_; }
 
  private:
-  HttpClient http_;
-  ClientSecretCredential credential_;
+  std::unique_ptr<HttpClient> http_;
+  Credentials credentials_;
   GraphAuditClient graph_;
 };
 

@@ -1,0 +1,109 @@
+#include "auth/managed_identity.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include "auth/entra_credential.hpp"
+#include "auth/token_credential.hpp"
+#include "core/json_fields.hpp"
+#include "core/text.hpp"
+
+namespace auditsync {
+namespace {
+
+// IMDS answers errors as {"error", "error_description"}, App Service as {"statusCode",
+// "message"}: the text of either.
+std::string ErrorText(std::string_view body) {
+  const auto json = nlohmann::json::parse(body, nullptr, false);
+  auto text = StringField(json, "error_description");
+  if (text.empty()) text = StringField(json, "message");
+  if (text.empty()) text = StringField(json, "error");
+  return text.substr(0, text.find_first_of("\r\n"));
+}
+
+std::string Explain(const ManagedIdentityConfig& config, long status, std::string_view body,
+                    const std::string& resource) {
+  const auto text = ErrorText(body);
+  const auto said = text.empty() ? "HTTP " + std::to_string(status)
+                                 : "HTTP " + std::to_string(status) + " (" + text + ")";
+  const auto where = DescribeManagedIdentity(config);
+  if (status == 404) {
+    return where + " answered " + said + ": there is no managed identity here. " +
+           (config.AppService()
+                ? "Turn on the app's identity under Identity, or unset IDENTITY_ENDPOINT."
+                : "Run auditsync on an Azure VM with a managed identity, or sign in another way.");
+  }
+  if (status == 401 || status == 403) {
+    return where + " refused IDENTITY_HEADER with " + said +
+           ": restart the app so that IDENTITY_HEADER is current.";
+  }
+  // IMDS's answer when the VM has no identity, or not the one asked for.
+  if (text.find("Identity not found") != std::string::npos) {
+    return where + " answered " + said + ": " +
+           (config.client_id.empty()
+                ? "this VM has no system-assigned managed identity. Turn it on under the VM's "
+                  "Identity page, or name a user-assigned one in managed_identity_client_id."
+                : "no identity with managed_identity_client_id " + config.client_id +
+                      " is assigned to this VM. Assign it under the VM's Identity page.");
+  }
+  if (text.find("resource") != std::string::npos ||
+      text.find("AADSTS500011") != std::string::npos) {
+    return where + " answered " + said + ": the resource " + resource +
+           " is not known there. Check graph_url or keyvault_suffix for the tenant's cloud.";
+  }
+  return where + " answered " + said + ".";
+}
+
+}  // namespace
+
+std::string DescribeManagedIdentity(const ManagedIdentityConfig& config) {
+  return "the managed identity endpoint at " + config.endpoint +
+         (config.AppService() ? " (App Service)" : " (IMDS)");
+}
+
+ManagedIdentitySource::ManagedIdentitySource(HttpClient& http, ManagedIdentityConfig config,
+                                             std::function<Instant()> now)
+    : http_(http), config_(std::move(config)), now_(std::move(now)) {}
+
+AccessToken ManagedIdentitySource::Fetch(std::string_view scope) {
+  const auto resource = ScopeResource(scope);
+  HttpRequest request;
+  // The api-version each endpoint documents: IMDS 2018-02-01, App Service 2019-08-01.
+  request.url = config_.endpoint +
+                "?api-version=" + (config_.AppService() ? "2019-08-01" : "2018-02-01") +
+                "&resource=" + FormEncode(resource);
+  if (!config_.client_id.empty()) request.url += "&client_id=" + FormEncode(config_.client_id);
+  request.headers = {{"Accept", "application/json"}};
+  if (config_.AppService()) {
+    request.headers.emplace_back("X-IDENTITY-HEADER", config_.identity_header.Reveal());
+  } else {
+    request.headers.emplace_back("Metadata", "true");
+  }
+  std::optional<AccessToken> token;
+  SendOptions send;
+  send.accept = [&](const HttpResponse& response) {
+    token = ParseAccessToken(response.body, now_());
+    return token.has_value();
+  };
+  HttpResponse response;
+  try {
+    response = http_.Send(request, send);
+  } catch (const TransportError& error) {
+    throw SignInUnavailable(
+        "cannot reach " + DescribeManagedIdentity(config_) + ": " + error.what() +
+            " Managed identities exist only on Azure (a VM, App Service or Container App with an "
+            "identity turned on); elsewhere sign in with a certificate or a workload identity.",
+        {0, error.TransportCode(), "", RedactUrl(request.url)});
+  } catch (const ServiceError& error) {
+    throw SignInUnavailable("managed identity sign-in failed: " + std::string(error.what()),
+                            error.GetDetails());
+  }
+  if (response.status / 100 == 2 && token) return std::move(*token);
+  const auto message = "managed identity sign-in failed: " +
+                       Explain(config_, response.status, response.body, resource);
+  ServiceError::Details details{
+      response.status, "", std::string(response.Header("x-ms-request-id")), RedactUrl(request.url)};
+  if (response.status >= 400 && response.status < 500) throw AuthError(message, details);
+  throw SignInUnavailable(message, details);
+}
+
+}  // namespace auditsync
