@@ -3,6 +3,7 @@
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
 
+#include <algorithm>
 #include <stdexcept>
 
 #include <fmt/format.h>
@@ -56,12 +57,82 @@ std::string EntraTime(std::int64_t seconds) {
   return text;
 }
 
+AssertionFailure Malformed(const std::string& why) {
+  return AssertionFailure{400, "invalid_request", 50027,
+                          "JWT token is invalid or malformed: " + why + "."};
+}
+
+// A JWT taken apart, not yet verified.
+struct Jwt {
+  nlohmann::json header;
+  nlohmann::json claims;
+  std::string signature;
+  std::string_view signed_part;  // header.claims, what the signature covers
+};
+
+std::optional<AssertionFailure> ParseJwt(std::string_view text, Jwt& jwt) {
+  const auto first_dot = text.find('.');
+  const auto second_dot =
+      first_dot == std::string_view::npos ? first_dot : text.find('.', first_dot + 1);
+  if (second_dot == std::string_view::npos ||
+      text.find('.', second_dot + 1) != std::string_view::npos) {
+    return Malformed("the client assertion is not a signed JWT");
+  }
+  const auto header_text = Base64UrlDecode(text.substr(0, first_dot));
+  const auto claims_text = Base64UrlDecode(text.substr(first_dot + 1, second_dot - first_dot - 1));
+  const auto signature = Base64UrlDecode(text.substr(second_dot + 1));
+  if (!header_text || !claims_text || !signature) return Malformed("bad base64url");
+  jwt.header = nlohmann::json::parse(*header_text, nullptr, false);
+  jwt.claims = nlohmann::json::parse(*claims_text, nullptr, false);
+  if (!jwt.header.is_object() || !jwt.claims.is_object()) return Malformed("bad JSON");
+  jwt.signature = *signature;
+  jwt.signed_part = text.substr(0, second_dot);
+  return std::nullopt;
+}
+
+std::string TextClaim(const nlohmann::json& claims, const char* name) {
+  return claims.contains(name) && claims[name].is_string() ? claims[name].get<std::string>()
+                                                           : std::string();
+}
+
+// exp present; nbf (else iat) and exp bracket `now` with Entra's clock skew; with
+// `bounded_lifetime` (an assertion the client made itself), at most an hour apart.
+std::optional<AssertionFailure> CheckValidity(const nlohmann::json& claims, std::int64_t now,
+                                              const std::string& docs, bool bounded_lifetime) {
+  if (!claims.contains("exp") || !claims["exp"].is_number_integer()) {
+    return Malformed("the client assertion has no exp claim");
+  }
+  const std::int64_t exp = claims["exp"].get<std::int64_t>();
+  std::int64_t nbf = exp - kMaxLifetime;
+  for (const char* name : {"nbf", "iat"}) {
+    if (claims.contains(name) && claims[name].is_number_integer()) {
+      nbf = claims[name].get<std::int64_t>();
+      break;
+    }
+  }
+  if (now >= exp + kClockSkew || now + kClockSkew < nbf ||
+      (bounded_lifetime && exp - nbf > kMaxLifetime)) {
+    return AssertionFailure{
+        401, "invalid_client", 700024,
+        fmt::format("Client assertion is not within its valid time range. Current time: {}, "
+                    "assertion valid from {}, expiry time of assertion {}. {}",
+                    EntraTime(now), EntraTime(nbf), EntraTime(exp), docs)};
+  }
+  return std::nullopt;
+}
+
+std::unique_ptr<X509, X509Deleter> ReadCertificate(const std::string& pem) {
+  std::unique_ptr<BIO, decltype(&BIO_free)> bio(
+      BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())), BIO_free);
+  std::unique_ptr<X509, X509Deleter> certificate;
+  if (bio) certificate.reset(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr));
+  return certificate;
+}
+
 }  // namespace
 
 AssertionVerifier::AssertionVerifier(const std::string& certificate_pem) {
-  std::unique_ptr<BIO, decltype(&BIO_free)> bio(
-      BIO_new_mem_buf(certificate_pem.data(), static_cast<int>(certificate_pem.size())), BIO_free);
-  if (bio) certificate_.reset(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr));
+  certificate_ = ReadCertificate(certificate_pem);
   if (!certificate_) throw std::runtime_error("not a PEM certificate");
   key_ = X509_get0_pubkey(certificate_.get());
   if (key_ == nullptr || EVP_PKEY_base_id(key_) != EVP_PKEY_RSA) {
@@ -75,26 +146,10 @@ std::optional<AssertionFailure> AssertionVerifier::Verify(std::string_view asser
                                                           std::string_view client_id,
                                                           const std::vector<std::string>& audiences,
                                                           std::int64_t now) {
-  auto malformed = [](const std::string& why) {
-    return AssertionFailure{400, "invalid_request", 50027,
-                            "JWT token is invalid or malformed: " + why + "."};
-  };
-
-  const auto first_dot = assertion.find('.');
-  const auto second_dot =
-      first_dot == std::string_view::npos ? first_dot : assertion.find('.', first_dot + 1);
-  if (second_dot == std::string_view::npos ||
-      assertion.find('.', second_dot + 1) != std::string_view::npos) {
-    return malformed("the client assertion is not a signed JWT");
-  }
-  const auto header_text = Base64UrlDecode(assertion.substr(0, first_dot));
-  const auto claims_text =
-      Base64UrlDecode(assertion.substr(first_dot + 1, second_dot - first_dot - 1));
-  const auto signature = Base64UrlDecode(assertion.substr(second_dot + 1));
-  if (!header_text || !claims_text || !signature) return malformed("bad base64url");
-  const auto header = nlohmann::json::parse(*header_text, nullptr, false);
-  const auto claims = nlohmann::json::parse(*claims_text, nullptr, false);
-  if (!header.is_object() || !claims.is_object()) return malformed("bad JSON");
+  Jwt jwt;
+  if (auto failure = ParseJwt(assertion, jwt)) return failure;
+  const auto& header = jwt.header;
+  const auto& claims = jwt.claims;
 
   const std::string alg = header.value("alg", "");
   const bool pss = alg == "PS256";
@@ -117,52 +172,32 @@ std::optional<AssertionFailure> AssertionVerifier::Verify(std::string_view asser
         "application. [Reason - The key was not found., Thumbprint of key used by client: '" +
             used + "'.] " + kCertificateDocs};
   }
-  if (!VerifySignature(key_, pss, assertion.substr(0, second_dot), *signature)) {
+  if (!VerifySignature(key_, pss, jwt.signed_part, jwt.signature)) {
     return AssertionFailure{
         401, "invalid_client", 700027,
         "Client assertion failed signature validation. " + std::string(kCertificateDocs)};
   }
 
-  auto text_claim = [&](const char* name) {
-    return claims.contains(name) && claims[name].is_string() ? claims[name].get<std::string>()
-                                                             : std::string();
-  };
-  const std::string iss = text_claim("iss");
-  const std::string sub = text_claim("sub");
+  const std::string iss = TextClaim(claims, "iss");
+  const std::string sub = TextClaim(claims, "sub");
   if (!EqualsIgnoreCase(iss, client_id) || !EqualsIgnoreCase(sub, client_id)) {
     return AssertionFailure{401, "invalid_client", 700021,
                             "Client assertion application identifier doesn't match "
                             "'client_id' parameter. " +
                                 std::string(kCertificateDocs)};
   }
-  const std::string aud = text_claim("aud");
+  const std::string aud = TextClaim(claims, "aud");
   bool audience_ok = false;
   for (const std::string& audience : audiences) audience_ok |= EqualsIgnoreCase(aud, audience);
   if (!audience_ok) {
-    return malformed("unexpected audience '" + aud + "'; use the token endpoint's URL");
+    return Malformed("unexpected audience '" + aud + "'; use the token endpoint's URL");
   }
 
-  if (!claims.contains("exp") || !claims["exp"].is_number_integer()) {
-    return malformed("the client assertion has no exp claim");
-  }
+  if (auto failure = CheckValidity(claims, now, kCertificateDocs, true)) return failure;
   const std::int64_t exp = claims["exp"].get<std::int64_t>();
-  std::int64_t nbf = exp - kMaxLifetime;
-  for (const char* name : {"nbf", "iat"}) {
-    if (claims.contains(name) && claims[name].is_number_integer()) {
-      nbf = claims[name].get<std::int64_t>();
-      break;
-    }
-  }
-  if (now >= exp + kClockSkew || now + kClockSkew < nbf || exp - nbf > kMaxLifetime) {
-    return AssertionFailure{
-        401, "invalid_client", 700024,
-        fmt::format("Client assertion is not within its valid time range. Current time: {}, "
-                    "assertion valid from {}, expiry time of assertion {}. {}",
-                    EntraTime(now), EntraTime(nbf), EntraTime(exp), kCertificateDocs)};
-  }
 
-  const std::string jti = text_claim("jti");
-  if (jti.empty()) return malformed("the client assertion has no jti claim");
+  const std::string jti = TextClaim(claims, "jti");
+  if (jti.empty()) return Malformed("the client assertion has no jti claim");
   std::lock_guard lock(mutex_);
   std::erase_if(seen_jti_, [&](const auto& item) { return item.second < now; });
   if (!seen_jti_.emplace(jti, exp + kClockSkew).second) {
@@ -171,6 +206,77 @@ std::optional<AssertionFailure> AssertionVerifier::Verify(std::string_view asser
                                 "' was already used. Send a new jti with every assertion."};
   }
   return std::nullopt;
+}
+
+bool IsFederatedToken(std::string_view assertion) {
+  Jwt jwt;
+  return !ParseJwt(assertion, jwt) && !jwt.header.contains("x5t#S256") &&
+         !jwt.header.contains("x5t");
+}
+
+FederatedVerifier::FederatedVerifier(FederatedCredential credential)
+    : credential_(std::move(credential)) {
+  std::unique_ptr<BIO, decltype(&BIO_free)> bio(
+      BIO_new_mem_buf(credential_.issuer_key_pem.data(),
+                      static_cast<int>(credential_.issuer_key_pem.size())),
+      BIO_free);
+  if (bio) key_.reset(PEM_read_bio_PUBKEY(bio.get(), nullptr, nullptr, nullptr));
+  if (!key_) {
+    if (const auto certificate = ReadCertificate(credential_.issuer_key_pem)) {
+      key_.reset(X509_get_pubkey(certificate.get()));
+    }
+  }
+  if (!key_ || EVP_PKEY_base_id(key_.get()) != EVP_PKEY_RSA) {
+    throw std::runtime_error("the federated issuer key is not an RSA public key or certificate");
+  }
+}
+
+std::optional<AssertionFailure> FederatedVerifier::Verify(std::string_view token,
+                                                          std::int64_t now) const {
+  constexpr char kDocs[] =
+      "Review the documentation at "
+      "https://learn.microsoft.com/entra/workload-id/workload-identity-federation .";
+  Jwt jwt;
+  if (auto failure = ParseJwt(token, jwt)) return failure;
+  const std::string issuer = TextClaim(jwt.claims, "iss");
+  const std::string subject = TextClaim(jwt.claims, "sub");
+  if (jwt.header.value("alg", "") != "RS256") {
+    return Malformed("the federated token is not signed RS256");
+  }
+  if (issuer != credential_.issuer) {
+    return AssertionFailure{400, "invalid_request", 700211,
+                            "No matching federated identity record found for presented "
+                            "assertion issuer '" +
+                                issuer + "'. " + kDocs};
+  }
+  if (!VerifySignature(key_.get(), false, jwt.signed_part, jwt.signature)) {
+    return AssertionFailure{401, "invalid_client", 700027,
+                            "Client assertion failed signature validation: the federated token "
+                            "is not signed by its issuer's key. " +
+                                std::string(kDocs)};
+  }
+  // aud is a string or an array of strings.
+  const auto& aud = jwt.claims.contains("aud") ? jwt.claims["aud"] : nlohmann::json();
+  const bool audience_ok =
+      (aud.is_string() && aud == kFederatedAudience) ||
+      (aud.is_array() && std::find(aud.begin(), aud.end(), kFederatedAudience) != aud.end());
+  if (!audience_ok) {
+    return AssertionFailure{400, "invalid_request", 700212,
+                            "No matching federated identity record found for presented "
+                            "assertion audience '" +
+                                aud.dump() + "'. " + kDocs};
+  }
+  if (subject != credential_.subject) {
+    return AssertionFailure{400, "invalid_request", 700213,
+                            "No matching federated identity record found for presented "
+                            "assertion subject '" +
+                                subject +
+                                "'. Please check your federated identity credential "
+                                "Subject, Audience and Issuer against the presented "
+                                "assertion. " +
+                                kDocs};
+  }
+  return CheckValidity(jwt.claims, now, kDocs, false);
 }
 
 }  // namespace emulator

@@ -53,4 +53,36 @@ class AssertionVerifier {
   std::unordered_map<std::string, std::int64_t> seen_jti_;  // jti -> forget after
 };
 
+// The audience a federated token must carry (Entra's default for federated credentials).
+inline constexpr char kFederatedAudience[] = "api://AzureADTokenExchange";
+
+// A federated identity credential of the application (workload identity federation): a token of
+// an external issuer (a Kubernetes cluster's OIDC issuer, say) for one subject replaces the
+// client's own proof. The emulator holds the issuer's public key instead of fetching its JWKS.
+struct FederatedCredential {
+  std::string issuer;
+  std::string subject;
+  std::string issuer_key_pem;  // PEM public key or certificate of the issuer's RS256 key
+};
+
+// Whether a client assertion is a federated token rather than a certificate's assertion: the
+// latter always names its certificate (x5t#S256 or x5t) in the header.
+bool IsFederatedToken(std::string_view assertion);
+
+class FederatedVerifier {
+ public:
+  // Throws std::runtime_error when the key is neither a PEM public key nor a certificate.
+  explicit FederatedVerifier(FederatedCredential credential);
+
+  // Checks, in order: JWT syntax and alg RS256; iss is the credential's (700211); the signature
+  // with the issuer's key (700027, a best guess); aud holds api://AzureADTokenExchange (700212);
+  // sub is the credential's (700213); nbf/exp bracket `now` (700024). No jti check: the platform
+  // hands out one token for many sign-ins until it renews it.
+  std::optional<AssertionFailure> Verify(std::string_view token, std::int64_t now) const;
+
+ private:
+  FederatedCredential credential_;
+  std::unique_ptr<EVP_PKEY, PkeyDeleter> key_;
+};
+
 }  // namespace emulator

@@ -82,6 +82,33 @@ EntraService::EntraService(EntraSettings settings, TokenTable& tokens, Stats& st
   if (settings_.client_certificate) {
     assertions_ = std::make_unique<AssertionVerifier>(*settings_.client_certificate);
   }
+  if (settings_.federated) federated_ = std::make_unique<FederatedVerifier>(*settings_.federated);
+}
+
+std::optional<AssertionFailure> EntraService::VerifyAssertion(const httplib::Request& request,
+                                                              const std::string& assertion) {
+  const std::int64_t now = auditsync::NowUtc().time_since_epoch().count();
+  // A certificate's assertion names its certificate in the header; a federated token does not.
+  if (IsFederatedToken(assertion)) {
+    if (federated_) return federated_->Verify(assertion, now);
+    return AssertionFailure{400, "invalid_request", 700211,
+                            "No matching federated identity record found for presented "
+                            "assertion issuer: the application has no federated credential."};
+  }
+  if (!assertions_) {
+    return AssertionFailure{401, "invalid_client", 700027,
+                            "The certificate with identifier used to sign the client assertion "
+                            "is not registered on application. [Reason - The key was not found.]"};
+  }
+  // aud is the token endpoint: either version, the tenant as id or domain.
+  const std::string base = BaseUrl(request, settings_.port);
+  std::vector<std::string> audiences;
+  for (const std::string& name : {settings_.tenant_id, settings_.tenant_domain}) {
+    const std::string tenant_url = fmt::format("{}/{}/oauth2", base, name);
+    audiences.push_back(tenant_url + "/v2.0/token");
+    audiences.push_back(tenant_url + "/token");
+  }
+  return assertions_->Verify(assertion, settings_.client_id, audiences, now);
 }
 
 void EntraService::TokenV2(const httplib::Request& request, httplib::Response& response) {
@@ -158,22 +185,7 @@ void EntraService::Token(const httplib::Request& request, httplib::Response& res
                   "JWT token is invalid or malformed: unsupported client_assertion_type '" +
                       type->second + "'.");
     }
-    if (!assertions_) {
-      return fail(401, "invalid_client", 700027,
-                  "The certificate with identifier used to sign the client assertion is not "
-                  "registered on application. [Reason - The key was not found.]");
-    }
-    // aud is the token endpoint: either version, the tenant as id or domain.
-    const std::string base = BaseUrl(request, port);
-    std::vector<std::string> audiences;
-    for (const std::string& name : {settings_.tenant_id, settings_.tenant_domain}) {
-      const std::string tenant_url = fmt::format("{}/{}/oauth2", base, name);
-      audiences.push_back(tenant_url + "/v2.0/token");
-      audiences.push_back(tenant_url + "/token");
-    }
-    const std::int64_t now = auditsync::NowUtc().time_since_epoch().count();
-    if (const auto failure =
-            assertions_->Verify(assertion->second, settings_.client_id, audiences, now)) {
+    if (const auto failure = VerifyAssertion(request, assertion->second)) {
       return fail(failure->status, failure->error, failure->code, failure->message);
     }
   } else {

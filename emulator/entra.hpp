@@ -62,11 +62,15 @@ struct EntraSettings {
   std::optional<std::string> identity_header;  // never logged
   // PEM of the certificate whose key signs client assertions; without it none is accepted.
   std::optional<std::string> client_certificate;
+  // A federated identity credential: tokens of that issuer and subject are accepted as client
+  // assertions (workload identity). Without it, a federated token matches no record.
+  std::optional<FederatedCredential> federated;
 };
 
 class EntraService {
  public:
-  // Throws std::runtime_error when settings.client_certificate is not a PEM RSA certificate.
+  // Throws std::runtime_error when settings.client_certificate is not a PEM RSA certificate, or
+  // the federated issuer key is not an RSA key.
   EntraService(EntraSettings settings, TokenTable& tokens, Stats& stats);
 
   // Route handlers; request.matches[1] is the {tenant} path segment.
@@ -92,7 +96,12 @@ class EntraService {
   Issued Issue(const std::string& aud, Audience audience);
 
   EntraSettings settings_;
+  // Which AADSTS failure, if any, a client assertion meets.
+  std::optional<AssertionFailure> VerifyAssertion(const httplib::Request& request,
+                                                  const std::string& assertion);
+
   std::unique_ptr<AssertionVerifier> assertions_;  // null without a client certificate
+  std::unique_ptr<FederatedVerifier> federated_;   // null without a federated credential
   TokenTable& tokens_;
   Stats& stats_;
 };

@@ -114,6 +114,7 @@ int main(int argc, char** argv) {
   std::vector<std::string> vault_secret_specs;
   std::string identity_header_file;
   std::string client_certificate_file;
+  std::string federated_issuer_key_file;
 
   CLI::App* serve = app.add_subcommand("serve", "Run the HTTPS server until SIGINT/SIGTERM");
   AddTenantOptions(*serve, tenant);
@@ -191,6 +192,13 @@ int main(int argc, char** argv) {
                     "File holding the X-IDENTITY-HEADER value /msi/token requires");
   serve->add_option("--client-certificate", client_certificate_file,
                     "PEM certificate (RSA) whose key signs client assertions (RS256 or PS256)");
+  serve->add_option("--federated-issuer", serve_options.federated_issuer,
+                    "Issuer (iss) of the federated credential, e.g. a cluster's OIDC issuer URL");
+  serve->add_option("--federated-subject", serve_options.federated_subject,
+                    "Subject (sub) of the federated credential, e.g. "
+                    "system:serviceaccount:NAMESPACE:NAME");
+  serve->add_option("--federated-issuer-key", federated_issuer_key_file,
+                    "PEM public key (or certificate) of the issuer's RS256 signing key");
   serve->add_option("--log-level", log_level, "trace, debug, info, warn, error or off")
       ->capture_default_str();
 
@@ -290,6 +298,14 @@ int main(int argc, char** argv) {
     if (!serve_options.client_certificate) {
       std::cerr << "auditsync-emulator: cannot read --client-certificate "
                 << client_certificate_file << "\n";
+      return 2;
+    }
+  }
+  if (!federated_issuer_key_file.empty()) {
+    serve_options.federated_issuer_key = ReadSecretFile(federated_issuer_key_file);
+    if (!serve_options.federated_issuer_key) {
+      std::cerr << "auditsync-emulator: cannot read --federated-issuer-key "
+                << federated_issuer_key_file << "\n";
       return 2;
     }
   }

@@ -77,6 +77,12 @@ void ApplyLateFault(FaultKind fault, httplib::Response& response) {
   if (fault == FaultKind::kTruncate) TruncateBody(response);
 }
 
+std::optional<FederatedCredential> FederatedOf(const ServeOptions& options) {
+  if (!options.federated_issuer_key) return std::nullopt;
+  return FederatedCredential{options.federated_issuer, options.federated_subject,
+                             *options.federated_issuer_key};
+}
+
 bool VaultEnabled(const ServeOptions& options) {
   return !options.vault_secrets.empty() || options.vault_deny;
 }
@@ -101,6 +107,7 @@ class Emulator {
                 VaultEnabled(options),
                 options.identity_header,
                 options.client_certificate,
+                FederatedOf(options),
             },
             tokens_, stats_),
         vault_(
@@ -461,6 +468,19 @@ std::string ValidateServeOptions(const ServeOptions& options) {
       AssertionVerifier verifier(*options.client_certificate);
     } catch (const std::exception& e) {
       return std::string("--client-certificate: ") + e.what();
+    }
+  }
+  const int federated_parts = static_cast<int>(!options.federated_issuer.empty()) +
+                              static_cast<int>(!options.federated_subject.empty()) +
+                              static_cast<int>(options.federated_issuer_key.has_value());
+  if (federated_parts != 0 && federated_parts != 3) {
+    return "--federated-issuer, --federated-subject and --federated-issuer-key go together";
+  }
+  if (const auto federated = FederatedOf(options)) {
+    try {
+      FederatedVerifier verifier(*federated);
+    } catch (const std::exception& e) {
+      return std::string("--federated-issuer-key: ") + e.what();
     }
   }
   if (options.token_lifetime_seconds < 1) return "--token-lifetime must be at least 1";

@@ -40,6 +40,11 @@ struct ServeOptions {
   bool managed_identity = false;
   std::optional<std::string> identity_header;     // --identity-header-file; never logged
   std::optional<std::string> client_certificate;  // --client-certificate: PEM
+  // --federated-issuer, --federated-subject and --federated-issuer-key (PEM): a federated
+  // identity credential of the application; registered when the key is given.
+  std::string federated_issuer;
+  std::string federated_subject;
+  std::optional<std::string> federated_issuer_key;
 };
 
 // Empty when valid, else a message for the command line.

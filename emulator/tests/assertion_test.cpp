@@ -69,6 +69,13 @@ std::string Sign(EVP_PKEY* key, bool pss, const std::string& input) {
   return signature;
 }
 
+// header.claims.signature, signed PS256 or RS256 as the header's alg says.
+std::string SignedJwt(const nlohmann::json& header, const nlohmann::json& claims, EVP_PKEY* key) {
+  const std::string input = Base64UrlEncode(header.dump()) + "." + Base64UrlEncode(claims.dump());
+  const bool pss = header.value("alg", "") == "PS256";
+  return input + "." + Base64UrlEncode(Sign(key, pss, input));
+}
+
 class AssertionTest : public ::testing::Test {
  protected:
   // A valid PS256 assertion's parts, which each test bends.
@@ -81,9 +88,7 @@ class AssertionTest : public ::testing::Test {
   }
   std::string Jwt(const nlohmann::json& header, const nlohmann::json& claims,
                   EVP_PKEY* key = nullptr) const {
-    const std::string input = Base64UrlEncode(header.dump()) + "." + Base64UrlEncode(claims.dump());
-    const bool pss = header.value("alg", "") == "PS256";
-    return input + "." + Base64UrlEncode(Sign(key ? key : pair_.key.get(), pss, input));
+    return SignedJwt(header, claims, key ? key : pair_.key.get());
   }
   // The AADSTS code of the failure, or 0 when the assertion is accepted.
   int Code(const std::string& jwt, std::int64_t now = kNow) {
@@ -152,6 +157,61 @@ TEST_F(AssertionTest, ChecksTheValidityWindow) {
   claims = Claims();
   claims.erase("jti");
   EXPECT_EQ(Code(Jwt(Header(), claims)), 50027);
+}
+
+// Workload identity federation: a token of the cluster's issuer, signed with its key.
+class FederatedTest : public ::testing::Test {
+ protected:
+  static constexpr char kIssuer[] = "https://oidc.cluster.test/issuer";
+  static constexpr char kSubject[] = "system:serviceaccount:audit:auditsync";
+  static nlohmann::json Header() { return {{"alg", "RS256"}, {"kid", "k1"}, {"typ", "JWT"}}; }
+  static nlohmann::json Claims() {
+    return {{"iss", kIssuer},   {"sub", kSubject},  {"aud", {kFederatedAudience}},
+            {"nbf", kNow - 10}, {"iat", kNow - 10}, {"exp", kNow + 86400}};
+  }
+  std::string Jwt(const nlohmann::json& claims, EVP_PKEY* key = nullptr) const {
+    return SignedJwt(Header(), claims, key ? key : issuer_.key.get());
+  }
+  int Code(const std::string& jwt, std::int64_t now = kNow) const {
+    const auto failure = verifier_.Verify(jwt, now);
+    return failure ? failure->code : 0;
+  }
+
+  KeyPair issuer_ = MakeKeyPair();
+  FederatedVerifier verifier_{{kIssuer, kSubject, issuer_.certificate_pem}};
+};
+
+TEST_F(FederatedTest, AcceptsTheIssuersTokenForEverySignInOfItsLife) {
+  const auto token = Jwt(Claims());
+  EXPECT_EQ(Code(token), 0);
+  EXPECT_EQ(Code(token), 0);  // no jti replay check: the platform reuses the token
+  auto claims = Claims();
+  claims["aud"] = kFederatedAudience;  // a string works as well as an array
+  EXPECT_EQ(Code(Jwt(claims)), 0);
+  EXPECT_TRUE(IsFederatedToken(token));
+  EXPECT_FALSE(IsFederatedToken(
+      SignedJwt({{"alg", "PS256"}, {"x5t#S256", "x"}}, Claims(), issuer_.key.get())));
+  EXPECT_FALSE(IsFederatedToken("not-a-jwt"));
+}
+
+TEST_F(FederatedTest, RefusesOtherIssuersKeysAudiencesAndSubjects) {
+  auto claims = Claims();
+  claims["iss"] = "https://token.actions.githubusercontent.com";
+  EXPECT_EQ(Code(Jwt(claims)), 700211);
+  const KeyPair other = MakeKeyPair();
+  EXPECT_EQ(Code(Jwt(Claims(), other.key.get())), 700027);
+  claims = Claims();
+  claims["aud"] = "api://other";
+  EXPECT_EQ(Code(Jwt(claims)), 700212);
+  claims = Claims();
+  claims["sub"] = "system:serviceaccount:default:default";
+  EXPECT_EQ(Code(Jwt(claims)), 700213);
+  EXPECT_EQ(Code(Jwt(Claims()), kNow + 86400 + 301), 700024);  // expired
+  EXPECT_EQ(Code(SignedJwt({{"alg", "PS256"}}, Claims(), issuer_.key.get())), 50027);
+}
+
+TEST(FederatedVerifierTest, RejectsWhatIsNotAKey) {
+  EXPECT_THROW(FederatedVerifier({"i", "s", "not a key"}), std::runtime_error);
 }
 
 TEST(AssertionVerifierTest, RejectsWhatIsNotACertificate) {
