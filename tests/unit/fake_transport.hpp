@@ -2,6 +2,8 @@
 // errors) and records the requests it was sent.
 #pragma once
 
+#include <algorithm>
+#include <cctype>
 #include <deque>
 #include <functional>
 #include <variant>
@@ -45,6 +47,18 @@ class FakeTransport : public HttpTransport {
   std::deque<Answer> answers;
   std::vector<HttpRequest> requests;
 };
+
+// The value of a request's header (names compared without case); empty when absent.
+inline std::string HeaderOf(const HttpRequest& request, std::string_view name) {
+  for (const auto& [key, value] : request.headers) {
+    if (key.size() == name.size() &&
+        std::equal(key.begin(), key.end(), name.begin(),
+                   [](char a, char b) { return std::tolower(a) == std::tolower(b); })) {
+      return value;
+    }
+  }
+  return {};
+}
 
 // An HttpClient over a new FakeTransport (left in `transport`) that retries `attempts` times
 // without sleeping.

@@ -3,8 +3,12 @@
 // explanations of Entra's errors.
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <atomic>
 #include <condition_variable>
+#include <filesystem>
+#include <fstream>
 #include <thread>
 
 #include "auth/client_proof.hpp"
@@ -208,6 +212,50 @@ TEST_F(TokenTest, ExplainsEveryCommonAadstsError) {
       EXPECT_EQ(failure.Code(), ExitCode::kAuthentication);
     }
   }
+}
+
+}  // namespace
+}  // namespace auditsync
+
+namespace auditsync {
+namespace {
+
+TEST(AccessToken, ReadsEveryTokenResponseShape) {
+  const auto now = *ParseIso8601("2026-11-25T12:00:00Z");
+  // Entra v2: expires_in a number.
+  auto token =
+      ParseAccessToken(R"({"token_type":"Bearer","expires_in":3599,"access_token":"a"})", now);
+  ASSERT_TRUE(token);
+  EXPECT_EQ(token->value, "a");
+  EXPECT_EQ(token->expires_on, now + std::chrono::seconds(3599));
+  // v1 and IMDS: numbers as strings; expires_in wins, being immune to clock differences.
+  token = ParseAccessToken(R"({"access_token":"b","expires_in":"600","expires_on":"1"})", now);
+  EXPECT_EQ(token->expires_on, now + std::chrono::seconds(600));
+  // App Service: only the absolute expires_on.
+  token = ParseAccessToken(R"({"access_token":"c","expires_on":"1795000000"})", now);
+  EXPECT_EQ(token->expires_on, Instant(std::chrono::seconds(1795000000)));
+  for (const char* garbled :
+       {"", "{", "[]", R"({"expires_in":5})", R"({"access_token":""})", R"({"access_token":7})"}) {
+    EXPECT_FALSE(ParseAccessToken(garbled, now).has_value()) << garbled;
+  }
+  EXPECT_EQ(ScopeResource("https://vault.azure.net/.default"), "https://vault.azure.net");
+}
+
+TEST(ClientProof, AFederatedTokenIsReadAgainForEachSignIn) {
+  const auto path = std::filesystem::temp_directory_path() /
+                    ("auditsync-federated-" + std::to_string(::getpid()));
+  const auto proof = FederatedTokenProof(path.string());
+  std::ofstream(path) << "first.token.value\n";
+  auto fields = proof("https://login.example/t/oauth2/v2.0/token");
+  ASSERT_EQ(fields.size(), 2u);
+  EXPECT_EQ(fields[0].name, "client_assertion_type");
+  EXPECT_EQ(fields[0].value.Reveal(), kJwtBearerAssertionType);
+  EXPECT_EQ(fields[1].name, "client_assertion");
+  EXPECT_EQ(fields[1].value.Reveal(), "first.token.value");
+  std::ofstream(path) << "rotated.token.value";  // the platform renewed it
+  EXPECT_EQ(proof("u")[1].value.Reveal(), "rotated.token.value");
+  std::filesystem::remove(path);
+  EXPECT_THROW(proof("u"), ConfigError);
 }
 
 }  // namespace
