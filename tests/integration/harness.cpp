@@ -119,16 +119,50 @@ void Override(std::vector<std::string>& environment, const std::string& entry) {
   environment.push_back(entry);
 }
 
+namespace {
+
+// Starts `argv` with its output in NAME.out and NAME.err of the workspace.
+std::unique_ptr<Subprocess> StartInWorkspace(const Workspace& workspace,
+                                             const std::vector<std::string>& argv,
+                                             const std::vector<std::string>& environment,
+                                             const std::string& name) {
+  std::filesystem::remove(workspace.Path(name + ".out"));
+  std::filesystem::remove(workspace.Path(name + ".err"));
+  return std::make_unique<Subprocess>(argv, workspace.Path(name + ".out"),
+                                      workspace.Path(name + ".err"), environment);
+}
+
+RunResult WaitForAuditsync(const Workspace& workspace, Subprocess& process,
+                           std::chrono::seconds timeout) {
+  RunResult result;
+  result.exit_code = process.Wait(timeout).value_or(-1);
+  if (result.exit_code == -1) process.Terminate();
+  result.out = ReadFile(workspace.Path("auditsync.out"));
+  result.err = ReadFile(workspace.Path("auditsync.err"));
+  return result;
+}
+
+}  // namespace
+
 std::unique_ptr<Subprocess> StartAuditsync(const Workspace& workspace,
                                            const std::vector<std::string>& args,
                                            const std::vector<std::string>& environment,
                                            const std::string& name) {
   std::vector<std::string> argv = {AUDITSYNC_BINARY};
   argv.insert(argv.end(), args.begin(), args.end());
-  std::filesystem::remove(workspace.Path(name + ".out"));
-  std::filesystem::remove(workspace.Path(name + ".err"));
-  return std::make_unique<Subprocess>(argv, workspace.Path(name + ".out"),
-                                      workspace.Path(name + ".err"), environment);
+  return StartInWorkspace(workspace, argv, environment, name);
+}
+
+RunResult RunAuditsyncWithInput(const Workspace& workspace, const std::vector<std::string>& args,
+                                std::vector<std::string> environment,
+                                const std::string& input_path) {
+  // The shell only points standard input at the file, then becomes auditsync.
+  std::vector<std::string> argv = {"/bin/sh", "-c", R"(exec "$0" "$@" < "$AUDITSYNC_TEST_INPUT")",
+                                   AUDITSYNC_BINARY};
+  argv.insert(argv.end(), args.begin(), args.end());
+  environment.push_back("AUDITSYNC_TEST_INPUT=" + input_path);
+  const auto process = StartInWorkspace(workspace, argv, environment, "auditsync");
+  return WaitForAuditsync(workspace, *process, std::chrono::seconds(120));
 }
 
 void ExpectStoredCountsMatch(const std::string& database, const nlohmann::json& summary) {
@@ -149,13 +183,8 @@ nlohmann::json ReportApps(const Workspace& workspace, const std::vector<std::str
 
 RunResult RunAuditsync(const Workspace& workspace, const std::vector<std::string>& args,
                        const std::vector<std::string>& environment, std::chrono::seconds timeout) {
-  auto process = StartAuditsync(workspace, args, environment);
-  RunResult result;
-  result.exit_code = process->Wait(timeout).value_or(-1);
-  if (result.exit_code == -1) process->Terminate();
-  result.out = ReadFile(workspace.Path("auditsync.out"));
-  result.err = ReadFile(workspace.Path("auditsync.err"));
-  return result;
+  const auto process = StartAuditsync(workspace, args, environment);
+  return WaitForAuditsync(workspace, *process, timeout);
 }
 
 long long QueryCount(const std::string& database, const std::string& sql) {

@@ -70,6 +70,11 @@ RunResult RunAuditsync(const Workspace& workspace, const std::vector<std::string
                        const std::vector<std::string>& environment,
                        std::chrono::seconds timeout = std::chrono::seconds(120));
 
+// Runs auditsync like RunAuditsync, with standard input read from the file `input_path`.
+RunResult RunAuditsyncWithInput(const Workspace& workspace, const std::vector<std::string>& args,
+                                std::vector<std::string> environment,
+                                const std::string& input_path);
+
 // Starts auditsync without waiting, for tests that interrupt it. Its output goes to NAME.out
 // and NAME.err in the workspace.
 std::unique_ptr<Subprocess> StartAuditsync(const Workspace& workspace,
