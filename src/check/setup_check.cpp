@@ -146,7 +146,7 @@ CheckStep CheckKeyVault(Credentials& credentials) {
     reader.Get();
     return Pass("Key Vault", reader.Reference().Describe() + " read from " +
                                  reader.Reference().VaultUrl() + " as " + vault.identity +
-                                 ", signed in at " + vault.issuer);
+                                 ", with a token from " + vault.issuer);
   } catch (const Error& error) {
     return Fail("Key Vault", error.what(), error.Code());
   }

@@ -7,11 +7,35 @@
 #include <fstream>
 #include <regex>
 
-#include "integration/harness.hpp"
+#include "integration/identity_lab.hpp"
 #include "unit/golden.hpp"
 
 namespace auditsync::testing {
 namespace {
+
+// Runs check and compares its output, made stable, with tests/golden/NAME: the emulator's
+// address, the workspace, ids, thumbprints and dates become placeholders.
+void ExpectCheck(const Workspace& workspace, const Emulator& emulator,
+                 const std::vector<std::string>& environment, const std::string& golden,
+                 int exit_code, const std::string& format = "table") {
+  const auto result = RunAuditsync(workspace, {"check", "--format", format}, environment);
+  EXPECT_EQ(result.exit_code, exit_code) << result.out << result.err;
+  std::string out = result.out;
+  const auto replace_all = [&out](const std::string& what, const std::string& with) {
+    for (auto at = out.find(what); at != std::string::npos; at = out.find(what, at)) {
+      out.replace(at, what.size(), with);
+      at += with.size();
+    }
+  };
+  replace_all(emulator.BaseUrl(), "https://EMULATOR");
+  replace_all(emulator.BaseUrl().substr(emulator.BaseUrl().rfind(':')), ":PORT");
+  replace_all(workspace.Path(""), "WORKSPACE/");
+  out = std::regex_replace(out, std::regex("(correlation|request) id [0-9a-f-]+"), "$1 id ID");
+  out = std::regex_replace(out, std::regex("thumbprint [0-9A-F]{40}"), "thumbprint THUMBPRINT");
+  out =
+      std::regex_replace(out, std::regex("\\d{4}-\\d\\d-\\d\\d(T\\d\\d:\\d\\d:\\d\\dZ)?"), "DATE");
+  ExpectMatchesGolden(out, golden);
+}
 
 class CheckTest : public ::testing::Test {
  protected:
@@ -19,21 +43,8 @@ class CheckTest : public ::testing::Test {
     environment_ = ClientEnvironment(emulator_, workspace_.Path("audit.db"));
   }
 
-  // Runs check and compares its output, made stable, with tests/golden/NAME.
   void ExpectCheck(const std::string& golden, int exit_code, const std::string& format = "table") {
-    const auto result = RunAuditsync(workspace_, {"check", "--format", format}, environment_);
-    EXPECT_EQ(result.exit_code, exit_code) << result.out << result.err;
-    std::string out = result.out;
-    const auto replace_all = [&out](const std::string& what, const std::string& with) {
-      for (auto at = out.find(what); at != std::string::npos; at = out.find(what, at)) {
-        out.replace(at, what.size(), with);
-        at += with.size();
-      }
-    };
-    replace_all(emulator_.BaseUrl(), "https://EMULATOR");
-    replace_all(workspace_.Path(""), "WORKSPACE/");
-    out = std::regex_replace(out, std::regex("(correlation|request) id [0-9a-f-]+"), "$1 id ID");
-    ExpectMatchesGolden(out, golden);
+    testing::ExpectCheck(workspace_, emulator_, environment_, golden, exit_code, format);
   }
 
   Workspace workspace_;
@@ -74,6 +85,129 @@ TEST_F(CheckTest, AnUntrustedCertificatePointsAtTheCaBundle) {
 TEST_F(CheckTest, ADatabaseThatCannotBeWrittenIsNamed) {
   Override(environment_, "AUDITSYNC_DATABASE=" + workspace_.Path("missing/audit.db"));
   ExpectCheck("check-database.table", 7);
+}
+
+TEST_F(CheckTest, GraphIsRefusedInCloudsWithoutTheQueryApi) {
+  Override(environment_, "AUDITSYNC_CLOUD=gcchigh");
+  ExpectCheck("check-gcchigh.table", 3);
+}
+
+TEST_F(CheckTest, AMachineWithoutAManagedIdentityIsNamed) {
+  IdentityLab::DropSecret(environment_);
+  Override(environment_, "AUDITSYNC_CREDENTIAL=managed_identity");
+  Override(environment_, "AUDITSYNC_IMDS_ENDPOINT=" + emulator_.BaseUrl());
+  ExpectCheck("check-managed-identity-missing.table", 4);
+}
+
+// The steps of each credential kind, against an emulator that knows them all.
+class CheckCredentialsTest : public ::testing::Test {
+ protected:
+  CheckCredentialsTest()
+      : lab_(workspace_, {"--seed", "1", "--launches-per-hour", "1"}),
+        environment_(lab_.Environment()) {}
+
+  void ExpectCheck(const std::string& golden, int exit_code) {
+    testing::ExpectCheck(workspace_, lab_.Server(), environment_, golden, exit_code);
+  }
+  void UseCertificate(const std::string& path) {
+    IdentityLab::DropSecret(environment_);
+    lab_.UseCertificate(environment_, path);
+  }
+  void UseWorkloadIdentity() {
+    IdentityLab::DropSecret(environment_);
+    Override(environment_, "AUDITSYNC_CREDENTIAL=workload_identity");
+    lab_.UseWorkloadIdentity(environment_);
+  }
+
+  Workspace workspace_;
+  IdentityLab lab_;
+  std::vector<std::string> environment_;
+};
+
+TEST_F(CheckCredentialsTest, CertificatePasses) {
+  UseCertificate(lab_.PemPath());
+  ExpectCheck("check-certificate.table", 0);
+}
+
+TEST_F(CheckCredentialsTest, ACertificatePasswordThatDoesNotOpenItIsNamed) {
+  UseCertificate(lab_.Pkcs12Path());
+  Override(environment_, "AUDITSYNC_CERTIFICATE_PASSWORD_FILE=" +
+                             WritePrivateFile(workspace_.Path("wrong-password"), "wrong"));
+  ExpectCheck("check-certificate-password.table", 3);
+}
+
+TEST_F(CheckCredentialsTest, AnUnregisteredCertificateIsExplained) {
+  const auto other = MakeTestKeys("not-registered");
+  UseCertificate(
+      WritePrivateFile(workspace_.Path("other.pem"), other.key_pem + other.certificate_pem));
+  ExpectCheck("check-certificate-unregistered.table", 4);
+}
+
+TEST_F(CheckCredentialsTest, AnExpiredCertificateIsNamed) {
+  const auto expired = MakeTestKeys("expired", -std::chrono::hours(48), -std::chrono::hours(24));
+  UseCertificate(
+      WritePrivateFile(workspace_.Path("expired.pem"), expired.key_pem + expired.certificate_pem));
+  ExpectCheck("check-certificate-expired.table", 3);
+}
+
+TEST_F(CheckCredentialsTest, KeyVaultThroughImdsPasses) {
+  lab_.UseKeyVault(environment_, "managed_identity");
+  lab_.UseImds(environment_);
+  ExpectCheck("check-keyvault.table", 0);
+}
+
+TEST_F(CheckCredentialsTest, KeyVaultThroughACertificatePasses) {
+  lab_.UseKeyVault(environment_, "certificate");
+  lab_.UseCertificate(environment_, lab_.PemPath());
+  ExpectCheck("check-keyvault-certificate.table", 0);
+}
+
+TEST_F(CheckCredentialsTest, AMissingVaultSecretIsNamed) {
+  lab_.UseKeyVault(environment_, "managed_identity", "no-such-secret");
+  lab_.UseImds(environment_);
+  ExpectCheck("check-keyvault-missing-secret.table", 3);
+}
+
+TEST_F(CheckCredentialsTest, AVaultThatRefusesNamesTheRoleAndTheFirewall) {
+  Workspace workspace;
+  IdentityLab denying(workspace, {"--seed", "1", "--launches-per-hour", "1"}, {"--vault-deny"});
+  auto environment = denying.Environment();
+  denying.UseKeyVault(environment, "managed_identity");
+  denying.UseImds(environment);
+  testing::ExpectCheck(workspace, denying.Server(), environment, "check-keyvault-denied.table", 4);
+}
+
+TEST_F(CheckCredentialsTest, ManagedIdentityOnAppServicePasses) {
+  IdentityLab::DropSecret(environment_);
+  Override(environment_, "AUDITSYNC_CREDENTIAL=managed_identity");
+  lab_.UseAppService(environment_);
+  ExpectCheck("check-managed-identity.table", 0);
+}
+
+TEST_F(CheckCredentialsTest, AStaleIdentityHeaderIsExplained) {
+  IdentityLab::DropSecret(environment_);
+  Override(environment_, "AUDITSYNC_CREDENTIAL=managed_identity");
+  lab_.UseAppService(environment_);
+  Override(environment_, "IDENTITY_HEADER=stale");
+  ExpectCheck("check-identity-header.table", 4);
+}
+
+TEST_F(CheckCredentialsTest, WorkloadIdentityPasses) {
+  UseWorkloadIdentity();
+  ExpectCheck("check-workload-identity.table", 0);
+}
+
+TEST_F(CheckCredentialsTest, AFederatedTokenOfAnotherSubjectIsExplained) {
+  UseWorkloadIdentity();
+  lab_.WriteFederatedToken({{"sub", "system:serviceaccount:default:default"}});
+  ExpectCheck("check-federated-subject.table", 4);
+}
+
+TEST_F(CheckCredentialsTest, AnExpiredFederatedTokenIsNamed) {
+  UseWorkloadIdentity();
+  const auto long_ago = (NowUtc() - std::chrono::hours(3)).time_since_epoch().count();
+  lab_.WriteFederatedToken({{"iat", long_ago}, {"nbf", long_ago}, {"exp", long_ago + 3600}});
+  ExpectCheck("check-federated-expired.table", 3);
 }
 
 }  // namespace
