@@ -1,12 +1,13 @@
-// Secrets never leak: with debug logging on, a known client secret and the access tokens the
-// emulator issues appear in none of the outputs of sync, run, status, check and the error paths,
-// nor in the database.
+// Secrets never leak: with trace logging on, a known client secret, the secrets of every other
+// way of signing in (certificate password and private key, Key Vault secret, federated token,
+// App Service identity header) and the access tokens the emulator issues appear in none of the
+// outputs of sync, status, report, check and the error paths, nor in the database.
 #include <gtest/gtest.h>
 
 #include <filesystem>
 #include <fstream>
 
-#include "integration/harness.hpp"
+#include "integration/identity_lab.hpp"
 
 namespace auditsync::testing {
 namespace {
@@ -19,10 +20,25 @@ std::string ReadBytes(const std::string& path) {
   return {std::istreambuf_iterator<char>(file), std::istreambuf_iterator<char>()};
 }
 
-void ExpectClean(const std::string& where, const std::string& text, const std::string& secret) {
-  EXPECT_EQ(text.find(secret), std::string::npos) << where << " shows the client secret";
+void ExpectClean(const std::string& where, const std::string& text,
+                 const std::vector<std::string>& secrets) {
+  for (const auto& secret : secrets) {
+    EXPECT_EQ(text.find(secret), std::string::npos) << where << " shows a secret";
+  }
   EXPECT_EQ(text.find(kTokenPrefix), std::string::npos) << where << " shows an access token";
   EXPECT_EQ(text.find("Bearer "), std::string::npos) << where << " shows an Authorization header";
+}
+
+void ExpectClean(const std::string& where, const std::string& text, const std::string& secret) {
+  ExpectClean(where, text, std::vector<std::string>{secret});
+}
+
+void ExpectDatabaseClean(const std::string& database, const std::vector<std::string>& secrets) {
+  for (const char* suffix : {"", "-wal"}) {
+    if (std::filesystem::exists(database + suffix)) {
+      ExpectClean("the database", ReadBytes(database + suffix), secrets);
+    }
+  }
 }
 
 TEST(SecretHygiene, NoSecretOrTokenInAnyOutputOrTheDatabase) {
@@ -66,10 +82,76 @@ TEST(SecretHygiene, NoSecretOrTokenInAnyOutputOrTheDatabase) {
     }
   }
   // The database (and its WAL) holds records, never credentials.
-  for (const char* suffix : {"", "-wal"}) {
-    if (std::filesystem::exists(database + suffix)) {
-      ExpectClean("the database", ReadBytes(database + suffix), secret);
+  ExpectDatabaseClean(database, {secret});
+}
+
+TEST(SecretHygiene, NoSecretOfAnyCredentialKindInAnyOutputOrTheDatabase) {
+  Workspace workspace;
+  // Retries and renewals, but no revoked tokens: every run must succeed, proving that each secret
+  // was really used (the test above covers revocation).
+  IdentityLab lab(workspace, {"--seed", "2", "--launches-per-hour", "5"},
+                  {"--faults", "429=0.05,503=0.05", "--token-lifetime", "5"});
+  const auto federated_token = lab.WriteFederatedToken();
+  const auto& key_pem = lab.AppKeys().key_pem;
+  const std::vector<std::string> secrets = {
+      ReadBytes(lab.Server().SecretFile()).substr(0, 20),  // also the Key Vault secret
+      IdentityLab::kCertificatePassword,
+      IdentityLab::kIdentityHeader,
+      federated_token.substr(federated_token.rfind('.') + 1),  // its signature
+      key_pem.substr(key_pem.find('\n') + 1, 64),              // a line of the private key
+  };
+  auto base = lab.Environment();
+  Override(base, "AUDITSYNC_LOG_LEVEL=trace");
+  auto vault_imds = base, vault_app_service = base, vault_workload = base, pkcs12 = base,
+       workload = base;
+  lab.UseKeyVault(vault_imds, "managed_identity");
+  lab.UseImds(vault_imds);
+  lab.UseKeyVault(vault_app_service, "managed_identity");
+  lab.UseAppService(vault_app_service);
+  lab.UseKeyVault(vault_workload, "workload_identity");
+  lab.UseWorkloadIdentity(vault_workload);
+  IdentityLab::DropSecret(pkcs12);
+  lab.UseCertificate(pkcs12, lab.Pkcs12Path());
+  IdentityLab::DropSecret(workload);
+  Override(workload, "AUDITSYNC_CREDENTIAL=workload_identity");
+  lab.UseWorkloadIdentity(workload);
+  // Each way of signing in syncs into a database of its own, so that each really collects.
+  int scenario = 0;
+  for (auto* environment :
+       {&base, &vault_imds, &vault_app_service, &vault_workload, &pkcs12, &workload}) {
+    Override(*environment,
+             "AUDITSYNC_DATABASE=" + workspace.Path("audit-" + std::to_string(++scenario) + ".db"));
+    for (const auto& command : std::vector<std::vector<std::string>>{
+             {"sync", "--from", "2026-11-10", "--to", "2026-11-11"}, {"check"}}) {
+      const auto result = RunAuditsync(workspace, command, *environment);
+      EXPECT_EQ(result.exit_code, 0) << result.out << result.err;  // the secrets were used
+      ExpectClean(command[0] + " stdout", result.out, secrets);
+      ExpectClean(command[0] + " stderr", result.err, secrets);
     }
+  }
+  // Error paths: a password close to the right one, a stale identity header, a vault without the
+  // secret, a federated token of another subject.
+  auto wrong_password = pkcs12;
+  Override(wrong_password,
+           "AUDITSYNC_CERTIFICATE_PASSWORD_FILE=" +
+               WritePrivateFile(workspace.Path("wrong-password"),
+                                std::string(IdentityLab::kCertificatePassword) + "-old"));
+  auto stale_header = vault_app_service;
+  Override(stale_header, std::string("IDENTITY_HEADER=") + IdentityLab::kIdentityHeader + "-old");
+  auto missing_secret = vault_imds;
+  lab.UseKeyVault(missing_secret, "managed_identity", "no-such-secret");
+  for (const auto* failing : {&wrong_password, &stale_header, &missing_secret}) {
+    const auto result = RunAuditsync(workspace, {"check"}, *failing);
+    EXPECT_NE(result.exit_code, 0) << result.out;
+    ExpectClean("check error stdout", result.out, secrets);
+    ExpectClean("check error stderr", result.err, secrets);
+  }
+  lab.WriteFederatedToken({{"sub", "system:serviceaccount:other:other"}});
+  const auto refused = RunAuditsync(workspace, {"sync"}, workload);
+  EXPECT_EQ(refused.exit_code, 4) << refused.err;
+  ExpectClean("sync error stderr", refused.err, secrets);
+  for (int i = 1; i <= scenario; ++i) {
+    ExpectDatabaseClean(workspace.Path("audit-" + std::to_string(i) + ".db"), secrets);
   }
 }
 
