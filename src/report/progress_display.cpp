@@ -29,23 +29,33 @@ std::string DescribeProgress(const SyncProgress& progress) {
   return text;
 }
 
+ProgressDisplay::ProgressDisplay(bool terminal, ProgressOutput output)
+    : terminal_(terminal), output_(std::move(output)) {
+  if (!output_.draw) {
+    output_.draw = [](std::string_view text) {
+      std::fwrite(text.data(), 1, text.size(), stderr);
+      std::fflush(stderr);
+    };
+  }
+  if (!output_.log) output_.log = [](const std::string& line) { spdlog::info("{}", line); };
+}
+
 ProgressDisplay::~ProgressDisplay() {
-  if (drawn_) std::fputs("\n", stderr);
+  if (drawn_) output_.draw("\n");
 }
 
 void ProgressDisplay::Update(const SyncProgress& progress) {
   const bool last = progress.windows_done == progress.windows_total;
   const auto interval = terminal_ ? std::chrono::steady_clock::duration(kTerminalInterval)
                                   : std::chrono::steady_clock::duration(kLogInterval);
-  if (!last && progress.elapsed - last_shown_ < interval) return;
+  if (!last && last_shown_ && progress.elapsed - *last_shown_ < interval) return;
   last_shown_ = progress.elapsed;
   if (terminal_) {
     // Carriage return and erase-line redraw the line in place; log lines erase it first (log.cpp).
-    std::fprintf(stderr, "\r\033[K%s", DescribeProgress(progress).c_str());
-    std::fflush(stderr);
+    output_.draw("\r\033[K" + DescribeProgress(progress));
     drawn_ = true;
   } else if (!last) {
-    spdlog::info("progress: {}", DescribeProgress(progress));
+    output_.log("progress: " + DescribeProgress(progress));
   }
 }
 

@@ -3,7 +3,10 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
+#include <optional>
 #include <string>
+#include <string_view>
 
 #include "sync/sync_engine.hpp"
 
@@ -13,9 +16,18 @@ namespace auditsync {
 // the time per window so far; it is left out until a window is done.
 std::string DescribeProgress(const SyncProgress& progress);
 
+// Where the display writes: `draw` takes the bytes for the terminal, `log` one log line. Both
+// default to stderr (through the logger for `log`); tests capture them.
+struct ProgressOutput {
+  std::function<void(std::string_view)> draw;
+  std::function<void(const std::string&)> log;
+};
+
+// Shows the first update at once, then at most one every 250 ms on a terminal, every 30 s
+// otherwise (by the progress' own elapsed time), and always the last one on a terminal.
 class ProgressDisplay {
  public:
-  explicit ProgressDisplay(bool terminal) : terminal_(terminal) {}
+  explicit ProgressDisplay(bool terminal, ProgressOutput output = {});
   ~ProgressDisplay();  // ends the terminal line
   ProgressDisplay(const ProgressDisplay&) = delete;
   ProgressDisplay& operator=(const ProgressDisplay&) = delete;
@@ -24,8 +36,9 @@ class ProgressDisplay {
 
  private:
   bool terminal_;
+  ProgressOutput output_;
   bool drawn_ = false;
-  std::chrono::steady_clock::duration last_shown_ = std::chrono::steady_clock::duration::min();
+  std::optional<std::chrono::steady_clock::duration> last_shown_;  // nothing shown yet
 };
 
 }  // namespace auditsync

@@ -20,6 +20,8 @@ void RenderJson(const SyncStatus& status, std::ostream& out) {
                        {"end", FormatIso8601(window.end)},
                        {"kind", ScanKindName(window.kind)},
                        {"attempts", window.attempts},
+                       {"failures", window.failures},
+                       {"next_attempt", OptionalTime(window.retry_at)},
                        {"last_error", window.last_error},
                        {"request_id", window.last_request_id}});
   }
@@ -83,11 +85,13 @@ void RenderTable(const SyncStatus& status, std::ostream& out) {
   line("Records", std::to_string(status.records) + " stored, " +
                       std::to_string(status.quarantined) + " quarantined");
   if (status.failing.empty()) return;
-  out << "\nFailing windows (retried by the next sync)\n";
+  out << "\nFailing windows (retried by the next sync, or after the time given)\n";
   for (const auto& window : status.failing) {
     out << "  " << FormatIso8601(window.start) << ".." << FormatIso8601(window.end) << " "
         << ScanKindName(window.kind) << ", " << Plural(window.attempts, "attempt", "attempts")
-        << ": " << window.last_error;
+        << ", " << Plural(window.failures, "failure", "failures") << " in a row";
+    if (window.retry_at) out << ", next attempt after " << FormatIso8601(*window.retry_at);
+    out << ": " << window.last_error;
     if (!window.last_request_id.empty()) out << " [request id " << window.last_request_id << "]";
     out << '\n';
   }

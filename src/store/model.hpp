@@ -51,6 +51,10 @@ struct SyncWindow {
   int attempts = 0;
   std::string last_error;
   std::string last_request_id;
+  // Failures in a row since it last completed, and the time before which it gets no new query
+  // (a window that keeps failing backs off: sync/sync_engine.hpp, FailureBackoff).
+  int failures = 0;
+  std::optional<Instant> retry_at;
 };
 
 // An hour whose records are all stored, as far as they had been published by `scanned_at`.

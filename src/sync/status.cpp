@@ -1,11 +1,31 @@
 #include "sync/status.hpp"
 
+#include <algorithm>
+
 #include "sync/window_planner.hpp"
 
 namespace auditsync {
 namespace {
 constexpr std::chrono::seconds kHour = std::chrono::hours(1);
 constexpr std::chrono::hours kAllocationPeriod{24};
+
+// When the allocation lets the last of `backlog` queries go out, submitted as soon as it allows:
+// a submission holds its place for 24 hours, so each query goes out when the submission `budget`
+// places before it ages out (`submitted`: the times of the last 24 hours, oldest first).
+std::optional<Instant> BacklogDoneBy(std::vector<Instant> submitted, int64_t backlog, int budget,
+                                     Instant now) {
+  if (budget <= 0) return std::nullopt;
+  const auto places = static_cast<size_t>(budget);
+  Instant last = now;
+  for (int64_t query = 0; query < backlog; ++query) {
+    last = submitted.size() < places
+               ? now
+               : std::max(now, submitted[submitted.size() - places] + kAllocationPeriod);
+    submitted.push_back(last);
+  }
+  return last > now ? std::optional(last) : std::nullopt;
+}
+
 }  // namespace
 
 SyncStatus ReadSyncStatus(SqliteStore& store, const SyncOptions& options, Instant now) {
@@ -43,16 +63,12 @@ SyncStatus ReadSyncStatus(SqliteStore& store, const SyncOptions& options, Instan
     }
   }
 
-  status.queries_last_24h = store.SubmissionsSince(now - kAllocationPeriod);
+  auto submitted = store.SubmissionTimesSince(now - kAllocationPeriod);
+  status.queries_last_24h = static_cast<int64_t>(submitted.size());
   status.backlog_queries =
       status.windows_pending + status.windows_failing + status.settle_scans_due;
-  const int64_t left_now = std::max<int64_t>(0, options.query_budget - status.queries_last_24h);
-  if (status.backlog_queries > left_now) {
-    // The rest goes out a full allocation per period, as the earlier submissions age out.
-    const int64_t periods =
-        (status.backlog_queries - left_now + options.query_budget - 1) / options.query_budget;
-    status.backlog_done_by = now + periods * kAllocationPeriod;
-  }
+  status.backlog_done_by =
+      BacklogDoneBy(std::move(submitted), status.backlog_queries, options.query_budget, now);
   status.records = store.CountRecords();
   status.quarantined = store.CountQuarantined();
   return status;

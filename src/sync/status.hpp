@@ -27,14 +27,15 @@ struct SyncStatus {
   int64_t windows_running = 0;  // query submitted or pages being read
   int64_t windows_failing = 0;
   // Queries still to submit (pending and failing windows, settle scans due), and when the
-  // allocation allows the last of them: nullopt when it allows them all now.
+  // allocation allows the last of them, from the times of the submissions it still counts:
+  // nullopt when it allows them all now.
   int64_t backlog_queries = 0;
   std::optional<Instant> backlog_done_by;
   int64_t queries_last_24h = 0;
   int query_budget = 0;
   int64_t records = 0;
   int64_t quarantined = 0;
-  std::vector<SyncWindow> failing;  // oldest first
+  std::vector<SyncWindow> failing;  // oldest first; retry_at: when its next attempt is due
 };
 
 SyncStatus ReadSyncStatus(SqliteStore& store, const SyncOptions& options, Instant now);

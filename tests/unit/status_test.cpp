@@ -64,7 +64,9 @@ class StatusTest : public ::testing::Test {
     auto failing = store_->PlanWindow(ScanKind::kInitial, At("2026-11-19T06:00:00Z"),
                                       At("2026-11-19T07:00:00Z"), At("2026-11-19T07:00:00Z"));
     failing.state = WindowState::kFailed;
-    failing.attempts = 2;
+    failing.attempts = 6;
+    failing.failures = 3;  // backing off: its next query waits an hour after the last failure
+    failing.retry_at = kNow + 30min;
     failing.last_error = "Graph answered HTTP 503 (serviceNotAvailable) to creating a query";
     failing.last_request_id = "req-1";
     store_->SaveWindow(failing);
@@ -95,13 +97,37 @@ TEST_F(StatusTest, SaysWhatIsCoveredWhatWaitsAndWhenTheBacklogIsDone) {
   EXPECT_EQ(status.windows_pending, 1);
   EXPECT_EQ(status.windows_failing, 1);
   EXPECT_EQ(status.queries_last_24h, 3);
-  // Three queries to submit, none left in the allocation now, two per day after.
+  // Three queries to submit and none left in the allocation of two now: the three submissions of
+  // an hour ago age out in 23 hours, making room for two; the third goes out 24 hours later.
   EXPECT_EQ(status.backlog_queries, 3);
-  EXPECT_EQ(status.backlog_done_by, kNow + 48h);
+  EXPECT_EQ(status.backlog_done_by, kNow + 47h);
   EXPECT_EQ(status.records, 2);
   EXPECT_EQ(status.quarantined, 1);
   ASSERT_EQ(status.failing.size(), 1u);
   EXPECT_EQ(status.failing[0].last_request_id, "req-1");
+  EXPECT_EQ(status.failing[0].failures, 3);
+  EXPECT_EQ(status.failing[0].retry_at, kNow + 30min);
+}
+
+TEST_F(StatusTest, TheBacklogIsDoneWhenEnoughSubmissionsAgeOutOfTheRollingDay) {
+  // 199 pending windows, and three submissions made 23, 10 and 1 hour ago against 200 a day:
+  // 197 go out now, the 198th when the oldest submission ages out, in an hour, the 199th when
+  // the next does, in 14 hours. A whole day per allocation would say 24 hours.
+  for (int hour = 0; hour < 199; ++hour) {
+    const Instant start = At("2026-11-01") + std::chrono::hours(hour);
+    store_->PlanWindow(ScanKind::kInitial, start, start + 1h, start + 1h);
+  }
+  const auto any = store_->UnfinishedWindows().front();
+  for (const auto ago : {23h, 10h, 1h}) store_->RecordSubmission(any, kNow - ago);
+  SyncOptions options;
+  options.query_budget = 200;
+  auto status = ReadSyncStatus(*store_, options, kNow);
+  EXPECT_EQ(status.backlog_queries, 199);
+  EXPECT_EQ(status.queries_last_24h, 3);
+  EXPECT_EQ(status.backlog_done_by, kNow + 14h);
+  // What fits in the allocation now has no time to wait for.
+  options.query_budget = 202;
+  EXPECT_EQ(ReadSyncStatus(*store_, options, kNow).backlog_done_by, std::nullopt);
 }
 
 TEST_F(StatusTest, TableMatchesItsGoldenFile) {
@@ -138,6 +164,53 @@ TEST(Progress, SaysWindowsRecordsRateAndTimeLeft) {
             "0/12 windows, 0 records");
   EXPECT_EQ(DescribeProgress({12, 12, 9000, std::chrono::seconds(9)}),
             "12/12 windows, 9000 records, 1000 records/s");
+}
+
+// Updates at these elapsed times (ms) of a sync of `total` windows, the last one finishing it.
+std::vector<SyncProgress> Updates(const std::vector<int>& elapsed_ms, int total) {
+  std::vector<SyncProgress> updates;
+  for (size_t i = 0; i < elapsed_ms.size(); ++i) {
+    const int done = i + 1 == elapsed_ms.size() ? total : static_cast<int>(i) / 2;
+    updates.push_back(
+        {done, total, static_cast<int64_t>(i) * 100, std::chrono::milliseconds(elapsed_ms[i])});
+  }
+  return updates;
+}
+
+TEST(Progress, OnATerminalTheLineIsRedrawnInPlaceAtMostFourTimesASecond) {
+  std::string drawn;
+  std::vector<std::string> logged;
+  {
+    ProgressDisplay display(true, {[&](std::string_view text) { drawn += text; },
+                                   [&](const std::string& line) { logged.push_back(line); }});
+    for (const auto& update : Updates({0, 100, 249, 250, 400, 600, 650}, 4)) display.Update(update);
+  }
+  // Shown at 0 ms, 250 ms (a quarter second later) and 600 ms, and the last update always; the
+  // line ends when the display goes.
+  EXPECT_EQ(drawn,
+            "\r\033[K0/4 windows, 0 records"
+            "\r\033[K1/4 windows, 300 records, about 1s left"
+            "\r\033[K2/4 windows, 500 records, about 1s left"
+            "\r\033[K4/4 windows, 600 records\n");
+  EXPECT_TRUE(logged.empty());
+}
+
+TEST(Progress, ElsewhereALogLineEveryThirtySeconds) {
+  std::string drawn;
+  std::vector<std::string> logged;
+  {
+    ProgressDisplay display(false, {[&](std::string_view text) { drawn += text; },
+                                    [&](const std::string& line) { logged.push_back(line); }});
+    for (const auto& update : Updates({0, 10000, 29999, 30000, 45000, 61000, 62000}, 4)) {
+      display.Update(update);
+    }
+  }
+  // At 0 s, 30 s and 61 s; the last update is left to the sync's own summary line.
+  EXPECT_EQ(logged, (std::vector<std::string>{
+                        "progress: 0/4 windows, 0 records",
+                        "progress: 1/4 windows, 300 records, 10 records/s, about 1m30s left",
+                        "progress: 2/4 windows, 500 records, 8 records/s, about 1m1s left"}));
+  EXPECT_EQ(drawn, "");
 }
 
 }  // namespace

@@ -7,7 +7,7 @@
 
 namespace auditsync::sqlite {
 
-inline constexpr std::array<std::string_view, 3> kMigrations = {
+inline constexpr std::array<std::string_view, 4> kMigrations = {
     // 1: records, quarantine, apps ("update data"), sync windows.
     R"sql(
 CREATE TABLE audit_records (
@@ -157,6 +157,14 @@ CREATE TABLE query_submissions (
   window_id    INTEGER NOT NULL
 );
 CREATE INDEX query_submissions_time ON query_submissions(submitted_at);
+)sql",
+    // 4: a window that keeps failing waits longer and longer for its next query, so that a
+    // hopeless window cannot spend the tenant's query allocation: its failures in a row, and the
+    // time before which it is not submitted again. A window failing now has failed at least once.
+    R"sql(
+ALTER TABLE sync_windows ADD COLUMN failures INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE sync_windows ADD COLUMN retry_at INTEGER;
+UPDATE sync_windows SET failures = 1 WHERE state = 'failed';
 )sql",
 };
 

@@ -17,6 +17,9 @@ constexpr std::string_view kDelete = "DeletePowerApp";
 
 int64_t Seconds(Instant instant) { return instant.time_since_epoch().count(); }
 Instant FromSeconds(int64_t seconds) { return Instant(std::chrono::seconds(seconds)); }
+std::optional<int64_t> OptionalSeconds(const std::optional<Instant>& instant) {
+  return instant ? std::optional(Seconds(*instant)) : std::nullopt;
+}
 
 std::string Fingerprint(std::string_view text) {
   uint64_t hash = 1469598103934665603ULL;
@@ -127,6 +130,8 @@ SyncWindow ReadWindow(const sqlite::Statement& row) {
   window.root_id = row.Int(14);
   window.planned_at = FromSeconds(row.Int(15));
   if (!row.IsNull(16)) window.scanned_at = FromSeconds(row.Int(16));
+  window.failures = static_cast<int>(row.Int(17));
+  if (!row.IsNull(18)) window.retry_at = FromSeconds(row.Int(18));
   return window;
 }
 
@@ -140,7 +145,7 @@ constexpr size_t kRecordColumns = 14;
 constexpr std::string_view kWindowColumns =
     "window_id, start_at, end_at, state, query_id, query_name, next_link, record_count, "
     "quarantined_count, attempts, last_error, last_request_id, kind, parent_id, root_id, "
-    "planned_at, scanned_at";
+    "planned_at, scanned_at, failures, retry_at";
 
 }  // namespace
 
@@ -209,8 +214,8 @@ ON CONFLICT (app_id) DO UPDATE SET
         db,
         "UPDATE sync_windows SET state = ?2, query_id = ?3, query_name = ?4, next_link = ?5, "
         "record_count = ?6, quarantined_count = ?7, attempts = ?8, last_error = ?9, "
-        "last_request_id = ?10, updated_at = ?11, planned_at = ?12, scanned_at = ?13 "
-        "WHERE window_id = ?1");
+        "last_request_id = ?10, updated_at = ?11, planned_at = ?12, scanned_at = ?13, "
+        "failures = ?14, retry_at = ?15 WHERE window_id = ?1");
   }
 
   void Migrate() {
@@ -246,8 +251,9 @@ ON CONFLICT (app_id) DO UPDATE SET
         .Bind(10, window.last_request_id)
         .Bind(11, Seconds(NowUtc()))
         .Bind(12, Seconds(window.planned_at))
-        .BindOptional(13,
-                      window.scanned_at ? std::optional(Seconds(*window.scanned_at)) : std::nullopt)
+        .BindOptional(13, OptionalSeconds(window.scanned_at))
+        .Bind(14, static_cast<int64_t>(window.failures))
+        .BindOptional(15, OptionalSeconds(window.retry_at))
         .Run();
   }
 
@@ -398,6 +404,8 @@ bool SqliteStore::RestartWindow(SyncWindow& window, Instant now) {
   // earlier one's query.
   window.last_error.clear();
   window.last_request_id.clear();
+  window.failures = 0;  // a new scan starts with a clean record
+  window.retry_at.reset();
   impl_->Save(window);
   transaction.Commit();
   return true;
@@ -553,11 +561,17 @@ std::vector<CoveredHour> SqliteStore::Coverage(Instant from, Instant to) {
 }
 
 int64_t SqliteStore::SubmissionsSince(Instant since) {
+  return static_cast<int64_t>(SubmissionTimesSince(since).size());  // a day's: a few hundred
+}
+
+std::vector<Instant> SqliteStore::SubmissionTimesSince(Instant since) {
   sqlite::Statement query(impl_->db,
-                          "SELECT count(*) FROM query_submissions WHERE submitted_at >= ?1");
+                          "SELECT submitted_at FROM query_submissions WHERE submitted_at > ?1 "
+                          "ORDER BY submitted_at");
   query.Bind(1, Seconds(since));
-  query.Step();
-  return query.Int(0);
+  std::vector<Instant> times;
+  while (query.Step()) times.push_back(FromSeconds(query.Int(0)));
+  return times;
 }
 
 void SqliteStore::RecordSubmission(const SyncWindow& window, Instant at) {

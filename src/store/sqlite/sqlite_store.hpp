@@ -49,8 +49,10 @@ class SqliteStore {
   // Complete hours starting in [from, to).
   std::vector<CoveredHour> Coverage(Instant from, Instant to);
 
-  // Audit log queries submitted at or after `since` (the tenant allows a number per 24 hours).
+  // Audit log queries submitted after `since` (the tenant allows a number per 24 hours: a
+  // submission holds its place until 24 hours after it was made), and their times, oldest first.
   int64_t SubmissionsSince(Instant since);
+  std::vector<Instant> SubmissionTimesSince(Instant since);
   void RecordSubmission(const SyncWindow& window, Instant at);
 
   // Stores a page and saves `window` (its next_link/state as the caller set them) atomically.
