@@ -1,8 +1,6 @@
 #include "sync/sync_engine.hpp"
 
 #include <algorithm>
-#include <deque>
-#include <set>
 #include <thread>
 #include <tuple>
 
@@ -34,7 +32,43 @@ constexpr const char* kTruncated =
 // How many times a query that ended `failed` or `cancelled` is submitted again in one run.
 constexpr int kQueryResubmissions = 1;
 
+// Backoff of a window that keeps failing (FailureBackoff).
+constexpr int kFailuresRetriedAtOnce = 2;
+constexpr std::chrono::seconds kFirstBackoff = std::chrono::hours(1);
+constexpr std::chrono::seconds kLongestBackoff = std::chrono::hours(24);
+
+// The first wait between two status checks of a query; it doubles up to poll_interval.
+constexpr std::chrono::milliseconds kFirstPollDelay = std::chrono::seconds(5);
+
 }  // namespace
+
+std::chrono::seconds FailureBackoff(int failures) {
+  if (failures <= kFailuresRetriedAtOnce) return std::chrono::seconds(0);
+  auto delay = kFirstBackoff;
+  for (int failure = kFailuresRetriedAtOnce + 1; failure < failures && delay < kLongestBackoff;
+       ++failure) {
+    delay *= 2;
+  }
+  return std::min(delay, kLongestBackoff);
+}
+
+struct SyncEngine::Task {
+  explicit Task(SyncWindow w) : window(std::move(w)) {}
+
+  // Its query is submitted and not known to have finished: it holds a place in flight.
+  bool InFlight() const { return !window.query_id.empty() && window.next_link.empty(); }
+  bool NeedsQuery() const { return window.query_id.empty() && window.next_link.empty(); }
+  bool Paging() const { return !window.next_link.empty(); }
+
+  SyncWindow window;
+  int resubmissions = 0;  // of queries that ended failed or cancelled, in this run
+  // Polling of its current query: when it is due next (nullopt: at once, not polled yet), the
+  // wait after that, and when the query is given up as stuck.
+  std::optional<std::chrono::steady_clock::time_point> next_poll;
+  std::chrono::milliseconds poll_delay{};
+  std::chrono::steady_clock::time_point deadline{};
+  std::vector<SyncWindow> halves;  // when its query hit the record cap
+};
 
 SyncEngine::SyncEngine(SqliteStore& store, GraphAuditClient& graph, SyncOptions options,
                        SyncClock clock)
@@ -99,86 +133,93 @@ SyncSummary SyncEngine::Run(const SyncRequest& request) {
   std::stable_sort(pending.begin(), pending.end(), [&](const SyncWindow& a, const SyncWindow& b) {
     return std::make_tuple(rank(a), b.end, b.start) < std::make_tuple(rank(b), a.end, a.start);
   });
-  std::deque<SyncWindow> work(pending.begin(), pending.end());
+  Tasks tasks(pending.begin(), pending.end());
   started_ = clock_.steady();
-  progress_ = SyncProgress{0, static_cast<int>(work.size()), 0, {}};
-  std::set<int64_t> failed_this_run;
-  std::set<int64_t> deferred;
-  bool allocation_spent = false;  // Graph refused a submission with 429: no more this run
+  progress_ = SyncProgress{0, static_cast<int>(tasks.size()), 0, {}};
+  allocation_spent_ = false;
   spdlog::info("sync {}..{}: {} window(s) to collect ({} settle scan(s) planned)",
-               FormatIso8601(summary.from), FormatIso8601(summary.to), work.size(),
+               FormatIso8601(summary.from), FormatIso8601(summary.to), tasks.size(),
                summary.settle_scans);
 
-  while (!work.empty()) {
-    // Queries take minutes to hours server-side: keep the next few submitted while this one is
-    // awaited and paged, so that they run in parallel.
-    const size_t ahead = std::min(work.size(), static_cast<size_t>(options_.max_queries_in_flight));
-    for (size_t i = 0; i < ahead; ++i) {
-      auto& window = work[i];
-      if (!window.query_id.empty() || !window.next_link.empty()) continue;
-      if (failed_this_run.contains(window.id)) continue;  // once per run is enough
-      if (allocation_spent || BudgetLeft() <= 0) {
-        deferred.insert(window.id);
-        continue;
-      }
-      try {
-        Submit(window);
-        ++summary.submissions;
-      } catch (const QueryAllocationSpent& error) {
-        spdlog::warn("{}", error.what());
-        allocation_spent = true;
-        deferred.insert(window.id);
-        window.query_name.clear();  // refused: nothing to look for
-        store_.SaveWindow(window);
-      } catch (const AuthError&) {
-        throw;
-      } catch (const SignInUnavailable&) {
-        throw;
-      } catch (const ServiceError& error) {
-        Fail(window, error.what(), error.GetDetails().request_id);
-        failed_this_run.insert(window.id);
-      } catch (const TransportError& error) {
-        Fail(window, error.what(), "");
-        failed_this_run.insert(window.id);
-      }
-    }
+  for (;;) {
     if (clock_.stop_requested()) throw Interrupted();
-    SyncWindow window = std::move(work.front());
-    work.pop_front();
-    if (window.query_id.empty() && window.next_link.empty()) {
-      if (deferred.contains(window.id)) {
-        ++summary.windows_deferred;
-      } else {
-        ++summary.windows_failed;  // its submission failed just now
-      }
-      ++progress_.windows_done;
-      ReportProgress(summary);
+    // Queries take minutes to hours server-side: keep the next few submitted, so that they run
+    // in parallel while others are polled and paged.
+    SubmitAhead(tasks, summary);
+    // Paging is sequential: a query that has finished is read to its end before the next.
+    if (const auto paging = std::ranges::find_if(tasks, &Task::Paging); paging != tasks.end()) {
+      const auto outcome = Guarded(paging->window, [&] { return Page(paging->window, summary); });
+      if (outcome != Outcome::kGoesOn) Conclude(tasks, paging, outcome, summary);
       continue;
     }
-    const int64_t before = summary.inserted;
-    const auto halves = Collect(window, summary);
-    if (window.state == WindowState::kSplit) {
-      for (auto it = halves.rbegin(); it != halves.rend(); ++it) work.push_front(*it);
-      progress_.windows_total += static_cast<int>(halves.size()) - 1;
-      continue;
-    }
-    ++progress_.windows_done;
-    ReportProgress(summary);
-    if (window.state == WindowState::kComplete) {
-      ++summary.windows_complete;
-      spdlog::info("window {} complete: {} record(s) stored, {} new", Describe(window),
-                   window.record_count, summary.inserted - before);
-      if (window.quarantined_count > 0) {
-        spdlog::warn(
-            "window {}: {} record(s) could not be read; they are kept in the quarantine "
-            "table with the reason",
-            Describe(window), window.quarantined_count);
+    // Otherwise every query in flight is polled in turn, the one due first next, so that a slow
+    // or stuck query never holds back the others.
+    auto next = tasks.end();
+    for (auto it = tasks.begin(); it != tasks.end(); ++it) {
+      if (!it->InFlight()) continue;
+      if (!it->next_poll) {  // not polled yet: due at once
+        next = it;
+        break;
       }
-    } else {
-      ++summary.windows_failed;
+      if (next == tasks.end() || *it->next_poll < *next->next_poll) next = it;
     }
+    if (next == tasks.end()) break;  // nothing in flight, nothing to page: the run is over
+    if (next->next_poll) {
+      const auto wait =
+          std::chrono::ceil<std::chrono::milliseconds>(*next->next_poll - clock_.steady());
+      if (wait.count() > 0) clock_.sleep(wait);
+    }
+    const auto outcome = Guarded(next->window, [&] { return Poll(*next, summary); });
+    if (outcome != Outcome::kGoesOn) Conclude(tasks, next, outcome, summary);
   }
   return summary;
+}
+
+void SyncEngine::SubmitAhead(Tasks& tasks, SyncSummary& summary) {
+  auto in_flight = std::ranges::count_if(tasks, &Task::InFlight);
+  for (auto it = tasks.begin(); it != tasks.end();) {
+    if (!it->NeedsQuery()) {
+      ++it;
+      continue;
+    }
+    auto& window = it->window;
+    Outcome outcome = Outcome::kGoesOn;
+    if (window.retry_at && *window.retry_at > clock_.now()) {
+      // A window that keeps failing waits, so that it cannot spend the allocation of the others.
+      spdlog::warn("window {} failed {} times in a row ({}); its next attempt is after {}",
+                   Describe(window), window.failures, window.last_error,
+                   FormatIso8601(*window.retry_at));
+      ++summary.windows_waiting;
+      outcome = Outcome::kFailed;
+    } else if (in_flight >= options_.max_queries_in_flight) {
+      break;  // a place comes free when a query in flight finishes
+    } else if (allocation_spent_ || BudgetLeft() <= 0) {
+      outcome = Outcome::kDeferred;
+    } else {
+      outcome = Guarded(window, [&] { return SubmitQuery(*it); });
+      if (outcome == Outcome::kGoesOn) {
+        ++in_flight;
+        ++summary.submissions;
+        ++it;
+        continue;
+      }
+    }
+    it = Conclude(tasks, it, outcome, summary);
+  }
+}
+
+SyncEngine::Outcome SyncEngine::SubmitQuery(Task& task) {
+  try {
+    Submit(task.window);
+  } catch (const QueryAllocationSpent& error) {
+    spdlog::warn("{}", error.what());
+    allocation_spent_ = true;
+    task.window.query_name.clear();  // refused: nothing to look for
+    store_.SaveWindow(task.window);
+    return Outcome::kDeferred;
+  }
+  task.next_poll.reset();
+  return Outcome::kGoesOn;
 }
 
 void SyncEngine::Submit(SyncWindow& window) {
@@ -202,94 +243,123 @@ void SyncEngine::Submit(SyncWindow& window) {
   spdlog::debug("window {}: query {} submitted", Describe(window), window.query_id);
 }
 
-std::optional<QueryStatus> SyncEngine::Await(SyncWindow& window) {
-  const auto deadline = clock_.steady() + options_.query_timeout;
-  auto delay = std::min<std::chrono::milliseconds>(std::chrono::seconds(5), options_.poll_interval);
-  for (;;) {
-    auto status = graph_.GetQuery(window.query_id);
-    if (IsTerminal(status.status)) return status;
-    if (!IsWaiting(status.status)) {
-      status.status = "unexpected status `" + status.status + "`";
-      return status;
-    }
-    if (clock_.steady() + delay > deadline) return std::nullopt;
-    clock_.sleep(delay);
-    delay = std::min<std::chrono::milliseconds>(delay * 2, options_.poll_interval);
+SyncEngine::Outcome SyncEngine::Poll(Task& task, SyncSummary& summary) {
+  auto& window = task.window;
+  if (!task.next_poll) {
+    task.deadline = clock_.steady() + options_.query_timeout;
+    task.poll_delay = std::min<std::chrono::milliseconds>(kFirstPollDelay, options_.poll_interval);
   }
+  const auto status = graph_.GetQuery(window.query_id);
+  if (IsWaiting(status.status)) {
+    if (clock_.steady() + task.poll_delay > task.deadline) return GiveUpWaiting(window);
+    task.next_poll = clock_.steady() + task.poll_delay;
+    task.poll_delay =
+        std::min<std::chrono::milliseconds>(task.poll_delay * 2, options_.poll_interval);
+    return Outcome::kGoesOn;
+  }
+  if (status.status != "succeeded") {
+    const std::string outcome =
+        "query " + window.query_id + " ended " +
+        (IsTerminal(status.status) ? status.status
+                                   : "with unexpected status `" + status.status + "`");
+    window.query_id.clear();
+    window.query_name.clear();
+    if (task.resubmissions == kQueryResubmissions) {
+      return Fail(window, outcome + "; the next sync submits it again", "");
+    }
+    // Submitted again by SubmitAhead, like any window without a query: within the allocation,
+    // or deferred to a later sync when it is spent.
+    ++task.resubmissions;
+    spdlog::warn("window {}: {}; submitting it again", Describe(window), outcome);
+    window.state = WindowState::kPending;
+    store_.SaveWindow(window);
+    return Outcome::kGoesOn;
+  }
+  if (status.record_limit_exceeded) {
+    if (const auto halves = SplitWindow(window.start, window.end); !halves.empty()) {
+      spdlog::warn("window {}: the query hit its record cap; splitting the window in halves",
+                   Describe(window));
+      task.halves = store_.SplitWindow(window, halves);
+      return Outcome::kSplit;
+    }
+    // Its records are read all the same, and the window then fails (Page): part of that second
+    // is missing, which coverage and status must show.
+    spdlog::error("window {}: {}; storing the records it returned", Describe(window), kTruncated);
+    window.last_error = kTruncated;
+    ++summary.windows_truncated;
+  }
+  window.state = WindowState::kPaging;
+  window.next_link = graph_.FirstPageUrl(window.query_id);
+  store_.SaveWindow(window);
+  return Outcome::kGoesOn;
 }
 
-std::vector<SyncWindow> SyncEngine::Collect(SyncWindow& window, SyncSummary& summary) {
+SyncEngine::Outcome SyncEngine::GiveUpWaiting(SyncWindow& window) {
+  // A query that outlives two runs' query_timeout is presumed stuck server-side: the next run
+  // submits a new one instead of waiting on it forever.
+  const std::string unfinished = "query " + window.query_id + " still unfinished";
+  const bool second_time = window.last_error.starts_with(unfinished);
+  if (second_time) {
+    window.query_id.clear();
+    window.query_name.clear();
+  }
+  return Fail(window,
+              unfinished + " after the query_timeout; " +
+                  (second_time ? "the next sync submits a new query"
+                               : "the next sync waits for it once more"),
+              "");
+}
+
+SyncEngine::Outcome SyncEngine::Page(SyncWindow& window, SyncSummary& summary) {
+  int64_t inserted = 0;
+  while (!window.next_link.empty()) {
+    auto page = graph_.FetchPage(window.next_link);
+    if (page.next_link == window.next_link) {
+      throw ServiceError(
+          "Graph returned a page whose next link is the page itself; the window "
+          "is retried with a new query by the next sync",
+          {200, "RepeatingNextLink", "", RedactUrl(window.next_link)});
+    }
+    window.next_link = page.next_link;
+    const bool last = window.next_link.empty();
+    if (last && window.last_error == kTruncated) {
+      // Stored, but not every record of that second: the window fails rather than complete, so
+      // its hours are not marked covered and status lists it. (Its query is made again after
+      // the backoff; the records then stored are deduplicated.)
+      window.query_id.clear();
+      window.query_name.clear();
+      MarkFailed(window, kTruncated, "");
+    } else if (last) {
+      window.state = WindowState::kComplete;
+      window.last_error.clear();
+      window.last_request_id.clear();
+      window.failures = 0;
+      window.retry_at.reset();
+    }
+    const auto outcome = store_.CommitPage(window, page);
+    inserted += outcome.inserted;
+    summary.inserted += outcome.inserted;
+    summary.duplicates += outcome.duplicates;
+    summary.quarantined += outcome.quarantined;
+    ReportProgress(summary);
+    if (!last && clock_.stop_requested()) throw Interrupted();
+  }
+  if (window.state != WindowState::kComplete) return Outcome::kFailed;
+  spdlog::info("window {} complete: {} record(s) stored, {} new", Describe(window),
+               window.record_count, inserted);
+  if (window.quarantined_count > 0) {
+    spdlog::warn(
+        "window {}: {} record(s) could not be read; they are kept in the quarantine "
+        "table with the reason",
+        Describe(window), window.quarantined_count);
+  }
+  return Outcome::kComplete;
+}
+
+template <typename Step>
+SyncEngine::Outcome SyncEngine::Guarded(SyncWindow& window, Step step) {
   try {
-    if (window.next_link.empty()) {
-      std::optional<QueryStatus> status;
-      for (int resubmission = 0;; ++resubmission) {
-        status = Await(window);
-        if (!status) {
-          // A query that outlives two runs' query_timeout is presumed stuck server-side: the
-          // next run submits a new one instead of waiting on it forever.
-          const std::string unfinished = "query " + window.query_id + " still unfinished";
-          const bool second_time = window.last_error.starts_with(unfinished);
-          Fail(window,
-               unfinished + " after the query_timeout; " +
-                   (second_time ? "the next sync submits a new query"
-                                : "the next sync waits for it once more"),
-               "");
-          if (second_time) {
-            window.query_id.clear();
-            window.query_name.clear();
-            store_.SaveWindow(window);
-          }
-          return {};
-        }
-        if (status->status == "succeeded") break;
-        const std::string outcome = "query " + window.query_id + " ended " + status->status;
-        window.query_id.clear();
-        window.query_name.clear();
-        if (resubmission == kQueryResubmissions) {
-          Fail(window, outcome + "; the next sync submits it again", "");
-          return {};
-        }
-        spdlog::warn("window {}: {}; submitting it again", Describe(window), outcome);
-        Submit(window);
-      }
-      if (status->record_limit_exceeded) {
-        if (const auto halves = SplitWindow(window.start, window.end); !halves.empty()) {
-          spdlog::warn("window {}: the query hit its record cap; splitting the window in halves",
-                       Describe(window));
-          return store_.SplitWindow(window, halves);
-        }
-        spdlog::error("window {}: {}; storing the records it returned", Describe(window),
-                      kTruncated);
-        window.last_error = kTruncated;
-        ++summary.windows_truncated;
-      }
-      window.state = WindowState::kPaging;
-      window.next_link = graph_.FirstPageUrl(window.query_id);
-      store_.SaveWindow(window);
-    }
-    while (!window.next_link.empty()) {
-      auto page = graph_.FetchPage(window.next_link);
-      if (page.next_link == window.next_link) {
-        throw ServiceError(
-            "Graph returned a page whose next link is the page itself; the window "
-            "is retried with a new query by the next sync",
-            {200, "RepeatingNextLink", "", RedactUrl(window.next_link)});
-      }
-      window.next_link = page.next_link;
-      if (window.next_link.empty()) {
-        window.state = WindowState::kComplete;
-        if (window.last_error != kTruncated) {
-          window.last_error.clear();
-          window.last_request_id.clear();
-        }
-      }
-      const auto outcome = store_.CommitPage(window, page);
-      summary.inserted += outcome.inserted;
-      summary.duplicates += outcome.duplicates;
-      summary.quarantined += outcome.quarantined;
-      ReportProgress(summary);
-      if (clock_.stop_requested() && !window.next_link.empty()) throw Interrupted();
-    }
+    return step();
   } catch (const AuthError&) {
     throw;
   } catch (const SignInUnavailable&) {
@@ -303,11 +373,38 @@ std::vector<SyncWindow> SyncEngine::Collect(SyncWindow& window, SyncSummary& sum
       window.query_name.clear();
       window.next_link.clear();
     }
-    Fail(window, error.what(), error.GetDetails().request_id);
+    return Fail(window, error.what(), error.GetDetails().request_id);
   } catch (const TransportError& error) {
-    Fail(window, error.what(), "");
+    return Fail(window, error.what(), "");
   }
-  return {};
+}
+
+SyncEngine::Tasks::iterator SyncEngine::Conclude(Tasks& tasks, Tasks::iterator task,
+                                                 Outcome outcome, SyncSummary& summary) {
+  switch (outcome) {
+    case Outcome::kSplit: {
+      progress_.windows_total += static_cast<int>(task->halves.size()) - 1;
+      // The halves take the window's place: their queries come before those of later windows.
+      const auto next = std::next(task);
+      for (auto& half : task->halves) tasks.insert(next, Task(std::move(half)));
+      const auto first = tasks.erase(task);
+      return first;
+    }
+    case Outcome::kComplete:
+      ++summary.windows_complete;
+      break;
+    case Outcome::kFailed:
+      ++summary.windows_failed;
+      break;
+    case Outcome::kDeferred:
+      ++summary.windows_deferred;
+      break;
+    case Outcome::kGoesOn:
+      return std::next(task);
+  }
+  ++progress_.windows_done;
+  ReportProgress(summary);
+  return tasks.erase(task);
 }
 
 void SyncEngine::ReportProgress(const SyncSummary& summary) {
@@ -317,12 +414,22 @@ void SyncEngine::ReportProgress(const SyncSummary& summary) {
   on_progress_(progress_);
 }
 
-void SyncEngine::Fail(SyncWindow& window, const std::string& error, const std::string& request_id) {
+void SyncEngine::MarkFailed(SyncWindow& window, const std::string& error,
+                            const std::string& request_id) {
   window.state = WindowState::kFailed;
   window.last_error = error;
   window.last_request_id = request_id;
-  store_.SaveWindow(window);
+  ++window.failures;
+  const auto backoff = FailureBackoff(window.failures);
+  window.retry_at = backoff.count() > 0 ? std::optional(clock_.now() + backoff) : std::nullopt;
   spdlog::error("window {}: {}", Describe(window), error);
+}
+
+SyncEngine::Outcome SyncEngine::Fail(SyncWindow& window, const std::string& error,
+                                     const std::string& request_id) {
+  MarkFailed(window, error, request_id);
+  store_.SaveWindow(window);
+  return Outcome::kFailed;
 }
 
 }  // namespace auditsync

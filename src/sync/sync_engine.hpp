@@ -1,11 +1,12 @@
-// Collects every window of a time range: plans windows, submits their queries ahead so that the
-// service runs them in parallel, waits for each, pages its records into the store, and splits
-// windows whose query hit the record cap. Progress lives in the store (sync_windows), so an
-// interrupted sync resumes where it stopped.
+// Collects every window of a time range: plans windows, keeps up to max_queries_in_flight queries
+// submitted so that the service runs them in parallel, polls them all in turn, pages the records
+// of whichever finishes first into the store, and splits windows whose query hit the record cap.
+// Progress lives in the store (sync_windows), so an interrupted sync resumes where it stopped.
 #pragma once
 
 #include <chrono>
 #include <functional>
+#include <list>
 #include <optional>
 #include <vector>
 
@@ -36,8 +37,9 @@ struct SyncRequest {
 
 struct SyncSummary {
   int windows_complete = 0;
-  int windows_failed = 0;
-  int windows_truncated = 0;  // more records in one second than a query may return
+  int windows_failed = 0;     // failed in this run, or still waiting for their next attempt
+  int windows_waiting = 0;    // of those, failing windows whose next attempt is not due yet
+  int windows_truncated = 0;  // more records in one second than a query may return (failed)
   int windows_deferred = 0;   // left for a later run: the query allocation is spent
   int settle_scans = 0;       // settle scans planned by this run
   int64_t submissions = 0;    // queries submitted by this run
@@ -64,6 +66,13 @@ struct SyncClock {
   std::function<bool()> stop_requested = [] { return false; };
 };
 
+// How long a window that has failed `failures` times in a row waits before its next query
+// submission: nothing after its first two failures (most faults are transient, and the next sync
+// retries at once), then 1 hour, doubling up to a day. A window whose query always fails
+// (2 submissions per attempt) spends at most 14 of the tenant's daily allocation on its
+// first day and 2 a day after that.
+std::chrono::seconds FailureBackoff(int failures);
+
 class SyncEngine {
  public:
   SyncEngine(SqliteStore& store, GraphAuditClient& graph, SyncOptions options,
@@ -71,7 +80,9 @@ class SyncEngine {
 
   // Throws AuthError or SignInUnavailable at once (nothing can succeed without a token),
   // ConfigError for an impossible range, StorageError, and Interrupted on a stop request; a window
-  // that fails otherwise is recorded and counted, and the others go on.
+  // that fails otherwise is recorded and counted, and the others go on. At no moment are more
+  // than max_queries_in_flight queries submitted and not yet finished (as last polled), and no
+  // query is submitted past the allocation.
   SyncSummary Run(const SyncRequest& request);
 
   void OnProgress(std::function<void(const SyncProgress&)> listener) {
@@ -79,16 +90,37 @@ class SyncEngine {
   }
 
  private:
+  struct Task;  // one window's work in this run
+  using Tasks = std::list<Task>;
+  // Where a step leaves a window's work in this run.
+  enum class Outcome { kGoesOn, kComplete, kFailed, kDeferred, kSplit };
+
   // Plans the windows of the request and the settle scans now due; returns the range.
   std::pair<Instant, Instant> Plan(const SyncRequest& request, SyncSummary& summary);
   // Submissions left in the tenant's rolling 24-hour allocation.
   int64_t BudgetLeft();
+  // Submits queries for the windows that need one, in order, while fewer than
+  // max_queries_in_flight are unfinished; defers them when the allocation is spent.
+  void SubmitAhead(Tasks& tasks, SyncSummary& summary);
+  Outcome SubmitQuery(Task& task);
   void Submit(SyncWindow& window);
-  // Waits for the window's query; returns its final status, or nullopt when it timed out.
-  std::optional<QueryStatus> Await(SyncWindow& window);
-  // Collects one window. Returns the windows that replace it when it had to be split.
-  std::vector<SyncWindow> Collect(SyncWindow& window, SyncSummary& summary);
-  void Fail(SyncWindow& window, const std::string& error, const std::string& request_id);
+  // Reads the status of the task's query once: a finished query is split, paged next or
+  // submitted again; an unfinished one is polled again later (with backoff) until query_timeout.
+  Outcome Poll(Task& task, SyncSummary& summary);
+  Outcome GiveUpWaiting(SyncWindow& window);
+  // Pages the window's records into the store until the last page or a stop request.
+  Outcome Page(SyncWindow& window, SyncSummary& summary);
+  // Runs one step of a task; errors of the service or the network fail only its window.
+  template <typename Step>
+  Outcome Guarded(SyncWindow& window, Step step);
+  // Counts a task that is done for this run and removes it (splits replace it with their
+  // halves); returns the task after it.
+  Tasks::iterator Conclude(Tasks& tasks, Tasks::iterator task, Outcome outcome,
+                           SyncSummary& summary);
+  // Records a failure on the window (and when it may be retried) without saving it.
+  void MarkFailed(SyncWindow& window, const std::string& error, const std::string& request_id);
+  Outcome Fail(SyncWindow& window, const std::string& error, const std::string& request_id);
+  void ReportProgress(const SyncSummary& summary);
 
   SqliteStore& store_;
   GraphAuditClient& graph_;
@@ -97,7 +129,7 @@ class SyncEngine {
   std::function<void(const SyncProgress&)> on_progress_;
   SyncProgress progress_;
   std::chrono::steady_clock::time_point started_{};
-  void ReportProgress(const SyncSummary& summary);
+  bool allocation_spent_ = false;  // Graph refused a submission with 429: no more this run
 };
 
 }  // namespace auditsync

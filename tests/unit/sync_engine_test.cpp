@@ -6,9 +6,12 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <map>
 
 #include <nlohmann/json.hpp>
 
+#include "core/stop.hpp"
+#include "sync/status.hpp"
 #include "unit/fake_transport.hpp"
 
 namespace auditsync {
@@ -33,6 +36,76 @@ std::string Record(const std::string& id) {
          R"("userPrincipalName":"amy@contoso.com","auditData":{"RecordType":45,"AppName":"app-1"}})";
 }
 
+// A Graph whose queries meet the fate their window gives them. It counts the queries submitted
+// and not yet seen finished (by a status read), as Graph's limit of unfinished queries does, and
+// notes when each window's records were read.
+struct FakeGraph {
+  // kThrottled: every submission gets 429 with no Retry-After, and no query.
+  enum class Fate { kSucceeds, kFails, kNeverFinishes, kOverTheCap, kThrottled };
+  struct Query {
+    std::string window;  // "start..end"
+    int polls = 0;
+    bool finished = false;
+  };
+
+  HttpResponse Answer(const HttpRequest& request, std::chrono::milliseconds now) {
+    const std::string queries = kQueries;
+    if (request.method == "POST") {
+      const auto body = nlohmann::json::parse(request.body);
+      const auto window = body["filterStartDateTime"].get<std::string>() + ".." +
+                          body["filterEndDateTime"].get<std::string>();
+      if (fate(window) == Fate::kThrottled) {
+        return {429, {}, R"({"error":{"code":"TooManyRequests","message":"Slow down"}})"};
+      }
+      const std::string id = "q-" + std::to_string(this->queries.size() + 1);
+      this->queries[id] = {window};
+      max_outstanding = std::max(max_outstanding, ++outstanding);
+      return {201, {}, R"({"id":")" + id + R"(","status":"notStarted"})"};
+    }
+    const auto rest = request.url.substr(queries.size() + 1);
+    const auto id = rest.substr(0, rest.find_first_of("/?"));
+    auto& query = this->queries.at(id);
+    if (rest.find("/records") != std::string::npos) {
+      paged.emplace_back(query.window, now);
+      return {200, {}, R"({"value":[)" + Record("record-" + id) + "]}"};
+    }
+    const Fate fate = this->fate(query.window);
+    std::string status = "succeeded";
+    if (fate == Fate::kNeverFinishes || ++query.polls < 2) {
+      status = "running";
+    } else if (fate == Fate::kFails) {
+      status = "failed";
+    }
+    if (status != "running" && !query.finished) {
+      query.finished = true;
+      --outstanding;
+    }
+    return {200,
+            {},
+            R"({"id":")" + id + R"(","status":")" + status + R"(","isRecordCountLimitExceeded":)" +
+                (fate == Fate::kOverTheCap ? "true" : "false") + "}"};
+  }
+
+  // Every query of `window` meets `fate`; the others succeed.
+  void Only(const std::string& window, Fate fate_of_window) {
+    fate = [window, fate_of_window](const std::string& query_window) {
+      return query_window == window ? fate_of_window : Fate::kSucceeds;
+    };
+  }
+
+  std::function<Fate(const std::string& window)> fate = [](const std::string&) {
+    return Fate::kSucceeds;
+  };
+  std::map<std::string, Query> queries;
+  int outstanding = 0;
+  int max_outstanding = 0;
+  std::vector<std::pair<std::string, std::chrono::milliseconds>> paged;
+};
+
+std::string Window(Instant start, Instant end) {
+  return FormatIso8601(start) + ".." + FormatIso8601(end);
+}
+
 class SyncEngineTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -51,16 +124,25 @@ class SyncEngineTest : public ::testing::Test {
     for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path_ + suffix);
   }
 
-  SyncSummary Run(SyncRequest request = {kDay, kNextDay, false},
-                  Instant now = kNextDay + std::chrono::hours(48), int budget = 200) {
+  static SyncOptions Options(int budget = 200) {
     SyncOptions options;
     options.poll_interval = 1s;
     options.query_timeout = 10s;
     options.query_budget = budget;
+    return options;
+  }
+
+  SyncSummary Run(SyncRequest request = {kDay, kNextDay, false},
+                  Instant now = kNextDay + std::chrono::hours(48), int budget = 200) {
+    return RunWith(Options(budget), request, now);
+  }
+
+  SyncSummary RunWith(const SyncOptions& options, SyncRequest request, Instant now) {
     SyncClock clock;
     clock.now = [now] { return now; };
     clock.steady = [this] { return std::chrono::steady_clock::time_point(elapsed_); };
     clock.sleep = [this](std::chrono::milliseconds delay) { elapsed_ += delay; };
+    clock.stop_requested = [this] { return stop_; };
     SyncEngine engine(*store_, *graph_, options, clock);
     return engine.Run(request);
   }
@@ -82,6 +164,12 @@ class SyncEngineTest : public ::testing::Test {
     };
   }
 
+  void Serve(FakeGraph& graph) {
+    transport_->responder = [this, &graph](const HttpRequest& request) {
+      return graph.Answer(request, elapsed_);
+    };
+  }
+
   int Posts() const {
     int posts = 0;
     for (const auto& request : transport_->requests) posts += request.method == "POST";
@@ -95,6 +183,7 @@ class SyncEngineTest : public ::testing::Test {
   std::unique_ptr<HttpClient> http_;
   std::unique_ptr<GraphAuditClient> graph_;
   std::chrono::milliseconds elapsed_{0};
+  bool stop_ = false;
 };
 
 TEST_F(SyncEngineTest, AQueryWhoseNameWasSavedBeforeACrashIsFoundNotCreatedAgain) {
@@ -195,7 +284,8 @@ TEST_F(SyncEngineTest, WindowsAreScannedAgainOnTheSettleScheduleADayPerQuery) {
     day_scans += query == "2026-11-10T00:00:00Z..2026-11-11T00:00:00Z";
   }
   EXPECT_EQ(day_scans, 3);  // first scan, after 1 day, after 2 days
-  // A sync that comes back after a long pause scans once for every offset that passed.
+  // A sync that comes back after a long pause scans it once more, not once for every offset that
+  // passed meanwhile (the 7-day one).
   Run({}, day_end + std::chrono::days(30));
   day_scans = 0;
   for (const auto& query : queries) {
@@ -221,6 +311,176 @@ TEST_F(SyncEngineTest, WorkBeyondTheQueryAllocationWaitsForALaterRunNewestFirst)
   const auto later = Run({}, now + 24h, 200);
   EXPECT_EQ(later.windows_deferred, 0);
   EXPECT_EQ(store_->Coverage(kDay, kDay + 5h).size(), 5u);
+}
+
+TEST_F(SyncEngineTest, AResubmissionAfterAFailedQueryStaysWithinTheQueryBudget) {
+  FakeGraph graph;
+  graph.fate = [](const std::string&) { return FakeGraph::Fate::kFails; };
+  Serve(graph);
+  // Two hourly windows and an allocation of two: both first queries go out and fail; the
+  // resubmissions would be the third and fourth.
+  const Instant now = kDay + 2h + 30min;
+  const auto summary = Run({kDay, kDay + 2h, false}, now, /*budget=*/2);
+  EXPECT_EQ(Posts(), 2);
+  EXPECT_EQ(summary.submissions, 2);
+  EXPECT_EQ(store_->SubmissionsSince(now - 24h), 2);
+  EXPECT_EQ(summary.windows_deferred, 2);
+  EXPECT_EQ(summary.windows_failed, 0);
+  for (const auto& window : store_->UnfinishedWindows()) {
+    EXPECT_EQ(window.state, WindowState::kPending);
+    EXPECT_EQ(window.query_id, "");
+  }
+}
+
+TEST_F(SyncEngineTest, AResubmissionThatGraphRefusesWithA429IsDeferredNotFailed) {
+  int posts = 0;
+  transport_->responder = [&](const HttpRequest& request) -> HttpResponse {
+    if (request.method == "POST") {
+      if (++posts == 1) return {201, {}, R"({"id":"q-1","status":"notStarted"})"};
+      // The allocation is spent: Graph asks to wait an hour.
+      return {429,
+              {{"Retry-After", "3600"}},
+              R"({"error":{"code":"TooManyRequests","message":"Query budget exceeded"}})"};
+    }
+    return {200, {}, R"({"id":"q-1","status":"failed"})"};
+  };
+  const auto summary = Run({kDay, kDay + 1h, false}, kDay + 2h);
+  EXPECT_EQ(posts, 2);
+  EXPECT_EQ(summary.windows_deferred, 1);
+  EXPECT_EQ(summary.windows_failed, 0);
+  const auto windows = store_->UnfinishedWindows();
+  ASSERT_EQ(windows.size(), 1u);
+  EXPECT_EQ(windows[0].state, WindowState::kPending);
+  EXPECT_EQ(windows[0].query_name, "");  // refused: nothing to look for
+}
+
+TEST_F(SyncEngineTest, AThrottlingStormOnASubmissionFailsTheWindowInsteadOfEndingTheRun) {
+  // 429s with short waits through every attempt: throttling, not a spent allocation. The window
+  // fails (the next sync retries it), and the other windows are still submitted.
+  FakeGraph graph;
+  graph.Only(Window(kDay + 1h, kDay + 2h), FakeGraph::Fate::kThrottled);
+  Serve(graph);
+  const auto summary = Run({kDay, kDay + 2h, false}, kDay + 3h);
+  EXPECT_EQ(summary.windows_failed, 1);
+  EXPECT_EQ(summary.windows_deferred, 0);
+  EXPECT_EQ(summary.windows_complete, 1);
+  const auto windows = store_->UnfinishedWindows();
+  ASSERT_EQ(windows.size(), 1u);
+  EXPECT_EQ(windows[0].state, WindowState::kFailed);
+  EXPECT_NE(windows[0].last_error.find("HTTP 429"), std::string::npos) << windows[0].last_error;
+}
+
+TEST_F(SyncEngineTest, NeverMoreQueriesInFlightThanAllowedEvenAfterASplit) {
+  FakeGraph graph;
+  // The freshest hour is over the record cap: it is split while three older hours are in flight.
+  graph.Only(Window(kDay + 5h, kDay + 6h), FakeGraph::Fate::kOverTheCap);
+  Serve(graph);
+  const auto summary = Run({kDay, kDay + 6h, false}, kDay + 6h + 30min);
+  EXPECT_EQ(graph.max_outstanding, 4);  // max_queries_in_flight
+  EXPECT_EQ(graph.outstanding, 0);
+  EXPECT_EQ(summary.windows_complete, 5 + 2);
+  EXPECT_EQ(summary.submissions, 6 + 2);
+  EXPECT_EQ(summary.windows_failed, 0);
+}
+
+TEST_F(SyncEngineTest, AStuckQueryDoesNotHoldBackTheOthers) {
+  FakeGraph graph;
+  graph.Only(Window(kDay + 5h, kDay + 6h), FakeGraph::Fate::kNeverFinishes);
+  Serve(graph);
+  auto options = Options();
+  options.poll_interval = 60s;
+  options.query_timeout = 6h;
+  const auto summary = RunWith(options, {kDay, kDay + 6h, false}, kDay + 6h + 30min);
+  EXPECT_EQ(summary.windows_complete, 5);
+  EXPECT_EQ(summary.windows_failed, 1);
+  // The five others were paged within seconds, not after the stuck one's six hours.
+  ASSERT_EQ(graph.paged.size(), 5u);
+  for (const auto& [window, when] : graph.paged) EXPECT_LE(when, 30s) << window;
+  // The stuck one was given up after its query_timeout, once the others were long done.
+  EXPECT_GE(elapsed_, 6h - 60s);
+  EXPECT_LE(elapsed_, 6h);
+  EXPECT_EQ(graph.max_outstanding, 4);
+}
+
+TEST_F(SyncEngineTest, AOneSecondWindowOverTheCapFailsAndItsHourStaysUncovered) {
+  FakeGraph graph;
+  // Every window that holds 10:00:00 is over the cap, down to that very second.
+  const Instant crowded = kDay + 10h;
+  graph.fate = [crowded](const std::string& window) {
+    const auto start = *ParseIso8601(window.substr(0, window.find("..")));
+    const auto end = *ParseIso8601(window.substr(window.find("..") + 2));
+    return start <= crowded && crowded < end ? FakeGraph::Fate::kOverTheCap
+                                             : FakeGraph::Fate::kSucceeds;
+  };
+  Serve(graph);
+  const Instant now = kDay + 11h + 30min;
+  const auto summary = Run({kDay + 10h, kDay + 11h, false}, now);
+  EXPECT_EQ(summary.windows_truncated, 1);
+  EXPECT_EQ(summary.windows_failed, 1);
+  // Halving an hour down to one second takes 11 splits (3600, 1800, ... 7, 3, 1 s), and the
+  // other half of each split completes.
+  EXPECT_EQ(summary.windows_complete, 11);
+  EXPECT_EQ(summary.submissions, 1 + 2 * 11);
+  // What that second's query returned is stored all the same.
+  EXPECT_EQ(summary.inserted, 11 + 1);
+  EXPECT_TRUE(store_->Coverage(kDay, kNextDay).empty());
+  const auto status = ReadSyncStatus(*store_, Options(), now);
+  EXPECT_EQ(status.windows_failing, 1);
+  ASSERT_EQ(status.failing.size(), 1u);
+  EXPECT_EQ(status.failing[0].start, crowded);
+  EXPECT_EQ(status.failing[0].end, crowded + 1s);
+  EXPECT_NE(status.failing[0].last_error.find("record cap"), std::string::npos);
+  EXPECT_EQ(status.covered_hours, 0);
+}
+
+TEST_F(SyncEngineTest, AWindowThatKeepsFailingWaitsLongerAndLongerForItsNextQuery) {
+  EXPECT_EQ(FailureBackoff(1), 0s);
+  EXPECT_EQ(FailureBackoff(2), 0s);
+  EXPECT_EQ(FailureBackoff(3), 1h);
+  EXPECT_EQ(FailureBackoff(4), 2h);
+  EXPECT_EQ(FailureBackoff(7), 16h);
+  EXPECT_EQ(FailureBackoff(8), 24h);
+  EXPECT_EQ(FailureBackoff(40), 24h);
+
+  FakeGraph graph;
+  graph.fate = [](const std::string&) { return FakeGraph::Fate::kFails; };
+  Serve(graph);
+  const SyncRequest request{kDay, kDay + 1h, false};
+  const Instant now = kDay + 2h;
+  // Each attempt costs two submissions (the query and its resubmission). The first two failures
+  // are retried by the next sync at once.
+  EXPECT_EQ(Run(request, now).windows_failed, 1);
+  EXPECT_EQ(Run(request, now).windows_failed, 1);
+  EXPECT_EQ(Run(request, now).windows_failed, 1);
+  EXPECT_EQ(Posts(), 6);
+  // After the third, the window waits an hour: a sync meanwhile still reports it failing.
+  const auto waiting = Run(request, now + 59min);
+  EXPECT_EQ(waiting.windows_failed, 1);
+  EXPECT_EQ(waiting.windows_waiting, 1);
+  EXPECT_EQ(waiting.submissions, 0);
+  EXPECT_EQ(Posts(), 6);
+  auto windows = store_->UnfinishedWindows();
+  ASSERT_EQ(windows.size(), 1u);
+  EXPECT_EQ(windows[0].failures, 3);
+  EXPECT_EQ(windows[0].retry_at, now + 1h);
+  // Then two hours after the fourth failure.
+  EXPECT_EQ(Run(request, now + 1h).submissions, 2);
+  EXPECT_EQ(Run(request, now + 2h + 59min).submissions, 0);
+  EXPECT_EQ(Run(request, now + 3h).submissions, 2);
+  EXPECT_EQ(Posts(), 10);
+  // A window that completes starts with a clean record.
+  graph.fate = [](const std::string&) { return FakeGraph::Fate::kSucceeds; };
+  EXPECT_EQ(Run(request, now + 7h).windows_complete, 1);
+  EXPECT_TRUE(store_->UnfinishedWindows().empty());
+}
+
+TEST_F(SyncEngineTest, AStopRequestedBeforeTheFirstSubmissionSubmitsNothing) {
+  std::vector<std::string> queries;
+  AnswerEveryQuery(queries);
+  stop_ = true;
+  EXPECT_THROW(Run({kDay, kDay + 3h, false}, kDay + 4h), Interrupted);
+  EXPECT_EQ(Posts(), 0);
+  EXPECT_EQ(store_->SubmissionsSince(kDay), 0);
 }
 
 }  // namespace

@@ -44,6 +44,13 @@ GraphError ParseGraphError(const HttpResponse& response) {
   return parsed;
 }
 
+// A 429 to a query submission whose Retry-After is longer than a sync waits (see HttpClient's
+// longest_wait) says the tenant's allocation is spent, not that requests come too fast.
+bool IsAllocationSpent(const HttpResponse& response) {
+  const auto retry_after = ParseRetryAfter(response.Header("retry-after"), NowUtc());
+  return retry_after && *retry_after > kLongestCreateWait;
+}
+
 }  // namespace
 
 GraphAuditClient::GraphAuditClient(HttpClient& http, TokenCredential& credential,
@@ -177,7 +184,14 @@ std::string GraphAuditClient::CreateQuery(const std::string& display_name, Insta
     try {
       const auto response = Call(request, send);
       if (response.status == 201 || response.status == 200) return query_id;
+      // A 429 comes back here either at once, because Graph asks to wait longer than a sync
+      // should sleep (the allocation frees up in hours), or after every attempt's short wait was
+      // refused again (a throttling storm). Only the first means the allocation is spent; the
+      // second fails this window like any refusal that outlasts the retries, and the next sync
+      // retries it.
       if (response.status == 429) {
+        if (!IsAllocationSpent(response))
+          ThrowFor(request, response, "creating an audit log query");
         const auto error = ParseGraphError(response);
         const auto retry_after = response.Header("retry-after");
         throw QueryAllocationSpent(

@@ -44,7 +44,8 @@ class GraphAuditClient {
   // Creates a query named `display_name` for [start, end) and returns its id. The POST is never
   // replayed blindly: when its outcome is unknown (lost reply, 5xx), the query is looked for by
   // its display name, and created again only if it is not there. Throws QueryAllocationSpent
-  // when Graph keeps refusing with 429 or asks to wait minutes or more.
+  // when Graph refuses with 429 and asks to wait minutes or more; a 429 that short waits do not
+  // get past within the retries is throttling, a ServiceError like any other.
   std::string CreateQuery(const std::string& display_name, Instant start, Instant end);
 
   // The id of an existing query with this display name and window, if any.
