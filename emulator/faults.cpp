@@ -129,4 +129,42 @@ Fault FaultInjector::Decide(RouteClass route) {
   return {};
 }
 
+FaultKind CreateReplyFaults::Next() {
+  std::lock_guard lock(mutex_);
+  return next_ < script_.size() ? script_[next_++] : FaultKind::kNone;
+}
+
+std::optional<std::vector<FaultKind>> ParseCreateReplyFaults(std::string_view text,
+                                                             std::string& error) {
+  std::vector<FaultKind> script;
+  text = Trim(text);
+  while (!text.empty()) {
+    const auto comma = text.find(',');
+    const std::string_view item = Trim(text.substr(0, comma));
+    text = comma == std::string_view::npos ? std::string_view{} : text.substr(comma + 1);
+    if (item == "drop") {
+      script.push_back(FaultKind::kDrop);
+    } else if (item == "truncate") {
+      script.push_back(FaultKind::kTruncate);
+    } else if (item == "none") {
+      script.push_back(FaultKind::kNone);
+    } else {
+      error = fmt::format("create reply fault '{}' is none of drop, truncate, none", item);
+      return std::nullopt;
+    }
+  }
+  return script;
+}
+
+std::string_view CreateReplyFaultName(FaultKind kind) {
+  switch (kind) {
+    case FaultKind::kDrop:
+      return "create-drop";
+    case FaultKind::kTruncate:
+      return "create-truncate";
+    default:
+      return "none";
+  }
+}
+
 }  // namespace emulator

@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "ids.hpp"
 
@@ -72,5 +73,27 @@ class FaultInjector {
   int storm_left_ = 0;              // storm responses still to come
   bool storm_retry_after_ = false;  // whether the previous storm response had Retry-After
 };
+
+// The replies of successive successful query creations, faulted in a given order
+// (--create-reply-faults drop,truncate): a test can count on the client losing the reply of a
+// create, which drawn faults only hit now and then.
+class CreateReplyFaults {
+ public:
+  explicit CreateReplyFaults(std::vector<FaultKind> script = {}) : script_(std::move(script)) {}
+  // The fault of the next successful creation's reply: kNone once the script is used up.
+  FaultKind Next();
+
+ private:
+  std::mutex mutex_;
+  std::vector<FaultKind> script_;
+  std::size_t next_ = 0;
+};
+
+// Parses `drop,truncate,none,...` (empty: no faults). On failure returns nullopt and sets `error`.
+std::optional<std::vector<FaultKind>> ParseCreateReplyFaults(std::string_view text,
+                                                             std::string& error);
+
+// The stats and log name of a scripted fault on a create reply: "create-drop", "create-truncate".
+std::string_view CreateReplyFaultName(FaultKind kind);
 
 }  // namespace emulator

@@ -169,6 +169,9 @@ int main(int argc, char** argv) {
   serve->add_option("--faults", serve_options.faults,
                     "Fault spec, e.g. 429=0.05,503=0.03,drop=0.02,truncate=0.02,token-expiry=0.01,"
                     "storm=0.005");
+  serve->add_option("--create-reply-faults", serve_options.create_reply_faults,
+                    "Faults of the replies to the first successful query creations, in order "
+                    "(the query is created): e.g. drop,truncate,none,drop");
   serve->add_option("--fault-seed", serve_options.fault_seed, "Seed of the fault PRNG")
       ->capture_default_str();
   serve

@@ -83,6 +83,13 @@ std::optional<FederatedCredential> FederatedOf(const ServeOptions& options) {
                              *options.federated_issuer_key};
 }
 
+// The script of --create-reply-faults, which ValidateServeOptions has already checked.
+std::vector<FaultKind> CreateReplyScript(const ServeOptions& options) {
+  std::string error;
+  return ParseCreateReplyFaults(options.create_reply_faults, error)
+      .value_or(std::vector<FaultKind>{});
+}
+
 bool VaultEnabled(const ServeOptions& options) {
   return !options.vault_secrets.empty() || options.vault_deny;
 }
@@ -95,6 +102,7 @@ class Emulator {
       : tenant_(tenant_config),
         clock_(options.simulated_now),
         faults_(std::move(spec), options.fault_seed),
+        create_reply_faults_(CreateReplyScript(options)),
         entra_(
             EntraSettings{
                 tenant_config.tenant_id,
@@ -174,8 +182,8 @@ class Emulator {
     }
 
     constexpr char kQueries[] = R"(/(v1\.0|beta)/security/auditLog/queries)";
-    server.Post(kQueries,
-                GraphRoute("POST /{v}/security/auditLog/queries", &GraphService::CreateQuery));
+    server.Post(kQueries, GraphRoute("POST /{v}/security/auditLog/queries",
+                                     &GraphService::CreateQuery, &create_reply_faults_));
     server.Get(kQueries,
                GraphRoute("GET /{v}/security/auditLog/queries", &GraphService::ListQueries));
     server.Get(std::string(kQueries) + "/([^/]+)",
@@ -366,12 +374,15 @@ class Emulator {
     spdlog::debug("fault {} on {}", FaultName(fault), route);
   }
 
-  httplib::Server::Handler GraphRoute(std::string route, GraphMethod method) {
-    return [this, route, method](const httplib::Request& request, httplib::Response& response) {
+  // `scripted`: faults for the replies of successful calls, in order, on top of the drawn ones.
+  httplib::Server::Handler GraphRoute(std::string route, GraphMethod method,
+                                      CreateReplyFaults* scripted = nullptr) {
+    return [this, route, method, scripted](const httplib::Request& request,
+                                           httplib::Response& response) {
       stats_.CountRequest(route);
       const GraphCall call = NewCall(request);
       SetGraphHeaders(response, call);
-      const Fault fault = faults_.Decide(RouteClass::kGraph);
+      Fault fault = faults_.Decide(RouteClass::kGraph);
       NoteFault(route, fault.kind);
       if (fault.retry_after) response.set_header("Retry-After", retry_after_);
       switch (fault.kind) {
@@ -410,6 +421,13 @@ class Emulator {
                               "Lifetime validation failed, the token is expired.");
       }
       (graph_.*method)(request, response, call);
+      if (scripted != nullptr && fault.kind == FaultKind::kNone && response.status / 100 == 2) {
+        fault.kind = scripted->Next();
+        if (fault.kind != FaultKind::kNone) {
+          t_fault = CreateReplyFaultName(fault.kind);
+          stats_.CountFault(std::string(t_fault));
+        }
+      }
       ApplyLateFault(fault.kind, response);
     };
   }
@@ -446,6 +464,7 @@ class Emulator {
   Stats stats_;
   TokenTable tokens_;
   FaultInjector faults_;
+  CreateReplyFaults create_reply_faults_;
   EntraService entra_;
   KeyVaultService vault_;
   GraphService graph_;
@@ -501,6 +520,9 @@ std::string ValidateServeOptions(const ServeOptions& options) {
   if (options.threads < 1 || options.threads > 1024) return "--threads must be 1..1024";
   std::string error;
   if (!ParseFaultSpec(options.faults, error)) return "--faults: " + error;
+  if (!ParseCreateReplyFaults(options.create_reply_faults, error)) {
+    return "--create-reply-faults: " + error;
+  }
   return {};
 }
 

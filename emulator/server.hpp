@@ -32,6 +32,7 @@ struct ServeOptions {
   int max_unfinished = 50;
   std::optional<std::int64_t> simulated_now;  // --now, Unix seconds; else the real time
   std::string faults;
+  std::string create_reply_faults;  // e.g. "drop,truncate": the replies of the first creations
   std::uint64_t fault_seed = 7;
   double retry_after_seconds = 0.05;
   int threads = 32;

@@ -157,5 +157,21 @@ TEST(FaultInjector, ReplacingTheSpecEndsAStorm) {
   EXPECT_EQ(injector.Decide(RouteClass::kGraph).kind, FaultKind::kNone);
 }
 
+TEST(CreateReplyFaults, FaultTheRepliesOfSuccessiveCreationsInOrder) {
+  std::string error;
+  const auto script = ParseCreateReplyFaults(" drop, none,truncate ", error);
+  ASSERT_TRUE(script) << error;
+  CreateReplyFaults faults(*script);
+  EXPECT_EQ(faults.Next(), FaultKind::kDrop);
+  EXPECT_EQ(faults.Next(), FaultKind::kNone);
+  EXPECT_EQ(faults.Next(), FaultKind::kTruncate);
+  EXPECT_EQ(faults.Next(), FaultKind::kNone);  // the script is used up
+  EXPECT_EQ(CreateReplyFaultName(FaultKind::kDrop), "create-drop");
+  EXPECT_EQ(CreateReplyFaultName(FaultKind::kTruncate), "create-truncate");
+  EXPECT_TRUE(ParseCreateReplyFaults("", error)->empty());
+  EXPECT_FALSE(ParseCreateReplyFaults("drop,504", error));
+  EXPECT_NE(error.find("'504'"), std::string::npos) << error;
+}
+
 }  // namespace
 }  // namespace emulator
