@@ -165,10 +165,37 @@ RunResult RunAuditsyncWithInput(const Workspace& workspace, const std::vector<st
   return WaitForAuditsync(workspace, *process, std::chrono::seconds(120));
 }
 
+std::vector<RunResult> SyncUntilComplete(const Workspace& workspace,
+                                         std::vector<std::string> environment,
+                                         const std::string& from, const std::string& to,
+                                         int max_runs) {
+  std::vector<RunResult> runs;
+  const Instant start = NowUtc();
+  while (static_cast<int>(runs.size()) < max_runs) {
+    Override(environment,
+             "AUDITSYNC_TEST_NOW=" + FormatIso8601(start + std::chrono::days(runs.size())));
+    runs.push_back(RunAuditsync(workspace, {"sync", "--from", from, "--to", to}, environment));
+    const auto& result = runs.back();
+    EXPECT_TRUE(result.exit_code == 0 || result.exit_code == 5) << result.err;
+    if (result.exit_code != 5) break;
+  }
+  return runs;
+}
+
+long long SummaryFigure(const std::string& log, const std::string& name) {
+  const auto line = log.rfind(" finished: ");
+  const auto at = log.find(" " + name, line);
+  if (line == std::string::npos || at == std::string::npos) return -1;
+  const auto start = log.find_last_of(' ', at - 1) + 1;
+  return std::stoll(log.substr(start, at - start));
+}
+
+long long StorableRecords(const nlohmann::json& summary) {
+  return summary["launch_records"].get<long long>() + summary["delete_records"].get<long long>();
+}
+
 void ExpectStoredCountsMatch(const std::string& database, const nlohmann::json& summary) {
-  EXPECT_EQ(
-      QueryCount(database, "SELECT count(*) FROM audit_records"),
-      summary["launch_records"].get<long long>() + summary["delete_records"].get<long long>());
+  EXPECT_EQ(QueryCount(database, "SELECT count(*) FROM audit_records"), StorableRecords(summary));
   EXPECT_EQ(QueryCount(database, "SELECT count(*) FROM quarantine"),
             summary["malformed_records"].get<long long>());
 }

@@ -82,6 +82,21 @@ std::unique_ptr<Subprocess> StartAuditsync(const Workspace& workspace,
                                            const std::vector<std::string>& environment,
                                            const std::string& name = "auditsync");
 
+// Runs `sync --from from --to to` until it succeeds, at most `max_runs` times; every run must
+// succeed or say it was partial (exit 5). Each run is a day after the one before
+// (AUDITSYNC_TEST_NOW), as a daily schedule, so that a window that keeps failing is past its
+// backoff (at most a day) for the next. Returns every run's result, the last one last.
+std::vector<RunResult> SyncUntilComplete(const Workspace& workspace,
+                                         std::vector<std::string> environment,
+                                         const std::string& from, const std::string& to,
+                                         int max_runs = 20);
+
+// The figure of `name` in the summary line that ends a sync's log ("N already stored").
+long long SummaryFigure(const std::string& log, const std::string& name);
+
+// The records of the emulator's summary that a client stores (launches and deletions).
+long long StorableRecords(const nlohmann::json& summary);
+
 // Every record of the emulator's summary stored once, every malformed one quarantined once.
 void ExpectStoredCountsMatch(const std::string& database, const nlohmann::json& summary);
 

@@ -31,13 +31,19 @@ bool WaitUntil(Predicate predicate, std::chrono::milliseconds timeout = 60s) {
   return true;
 }
 
+// A service started just after [kFrom, kTo) closed, whose first sync collects just that.
+std::vector<std::string> ServiceEnvironment(const Emulator& emulator, const std::string& database) {
+  auto environment = ClientEnvironment(emulator, database);
+  Override(environment, "AUDITSYNC_TEST_NOW=2026-11-12T00:30:00Z");
+  Override(environment, "AUDITSYNC_INITIAL_LOOKBACK=2d");
+  return environment;
+}
+
 TEST(Run, SyncsOnStartHoldsTheDatabaseAndStopsCleanlyOnSigterm) {
   Workspace workspace;
   Emulator emulator(workspace, Tenant(20));
   const auto database = workspace.Path("audit.db");
-  auto environment = ClientEnvironment(emulator, database);
-  Override(environment, "AUDITSYNC_TEST_NOW=2026-11-12T00:30:00Z");
-  Override(environment, "AUDITSYNC_INITIAL_LOOKBACK=2d");
+  auto environment = ServiceEnvironment(emulator, database);
   auto service = StartAuditsync(workspace, {"run", "--every", "1h"}, environment, "service");
   ASSERT_TRUE(WaitUntil([&] {
     return ReadFile(workspace.Path("service.err")).find("next sync at") != std::string::npos;
@@ -55,6 +61,33 @@ TEST(Run, SyncsOnStartHoldsTheDatabaseAndStopsCleanlyOnSigterm) {
   EXPECT_EQ(service->Wait(10s), 0);
   EXPECT_NE(ReadFile(workspace.Path("service.err")).find("stopped"), std::string::npos);
   EXPECT_EQ(ReportApps(workspace, environment, kFrom, kTo), emulator.Truth(kFrom, kTo));
+}
+
+TEST(Run, SigintInTheMiddleOfASyncCycleStopsAtAPageAndTheNextSyncResumes) {
+  Workspace workspace;
+  Emulator emulator(workspace, Tenant(300));
+  const auto database = workspace.Path("audit.db");
+  auto environment = ServiceEnvironment(emulator, database);
+  Override(environment, "AUDITSYNC_PAGE_SIZE=10");
+  const auto summary = emulator.Summary(kFrom, kTo);
+  const long long total = StorableRecords(summary);
+  auto service = StartAuditsync(workspace, {"run", "--every", "1h"}, environment, "service");
+  // Its first cycle is under way: some records are stored, far from all.
+  ASSERT_TRUE(
+      WaitUntil([&] { return QueryCount(database, "SELECT count(*) FROM audit_records") > 100; }));
+  service->Signal(SIGINT);
+  EXPECT_EQ(service->Wait(10s), 0);  // a service stopped on request exits 0
+  const auto log = ReadFile(workspace.Path("service.err"));
+  EXPECT_NE(log.find("stopped; everything collected is stored"), std::string::npos) << log;
+  EXPECT_EQ(log.find("next sync at"), std::string::npos) << "the stop came after the cycle";
+  const long long stored = QueryCount(database, "SELECT count(*) FROM audit_records");
+  EXPECT_LT(stored, total);
+
+  // The lock went with the process, and a sync resumes where the cycle stopped.
+  const auto again = RunAuditsync(workspace, {"sync"}, environment);
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_EQ(ReportApps(workspace, environment, kFrom, kTo), emulator.Truth(kFrom, kTo));
+  ExpectStoredCountsMatch(database, summary);
 }
 
 TEST(ExitCodes, ADatabaseThatCannotBeWrittenIsAStorageError) {
