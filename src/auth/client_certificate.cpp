@@ -9,7 +9,7 @@
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
 
-#include <cstring>
+#include <algorithm>
 #include <ctime>
 #include <fstream>
 
@@ -55,7 +55,7 @@ class KeyFile {
 
   const std::string& Bytes() const { return bytes_; }
   Bio Open() const {
-    return Bio(BIO_new_mem_buf(bytes_.data(), static_cast<int>(bytes_.size())), BIO_free);
+    return {BIO_new_mem_buf(bytes_.data(), static_cast<int>(bytes_.size())), BIO_free};
   }
 
  private:
@@ -65,7 +65,7 @@ class KeyFile {
 int PemPassword(char* buffer, int size, int /*writing*/, void* user) {
   const auto& password = static_cast<const Secret*>(user)->Reveal();
   if (password.size() > static_cast<size_t>(size)) return -1;
-  std::memcpy(buffer, password.data(), password.size());
+  std::copy_n(password.data(), password.size(), buffer);  // OpenSSL wants no terminator
   return static_cast<int>(password.size());
 }
 

@@ -36,7 +36,7 @@ VaultError ParseVaultError(std::string_view body) {
 }  // namespace
 
 KeyVaultSecretReader::KeyVaultSecretReader(HttpClient& http, TokenCredential& credential,
-                                           KeyVaultReference reference, std::string resource,
+                                           KeyVaultReference reference, const std::string& resource,
                                            std::string signs_in_with)
     : http_(http),
       credential_(credential),

@@ -19,7 +19,7 @@ class KeyVaultSecretReader {
   // `resource` is the vault's token resource (https://vault.azure.net); `signs_in_with` says
   // which identity `credential` is, for the messages of a refusal.
   KeyVaultSecretReader(HttpClient& http, TokenCredential& credential, KeyVaultReference reference,
-                       std::string resource, std::string signs_in_with);
+                       const std::string& resource, std::string signs_in_with);
 
   // The secret, read on first use and then kept. Throws AuthError when the vault refuses (a 403
   // names the missing role and the firewall), ConfigError when the secret does not exist, and
