@@ -91,6 +91,19 @@ bool ReadVaultSecrets(const std::vector<std::string>& specs,
   return true;
 }
 
+// The content of the file option `flag` names, into `target` (untouched when `path` is empty);
+// false, with a message, when it cannot be read or is empty and `may_be_empty` is not set.
+bool ReadOptionFile(const char* flag, const std::string& path, std::optional<std::string>& target,
+                    bool may_be_empty) {
+  if (path.empty()) return true;
+  target = ReadSecretFile(path);
+  if (!target || (!may_be_empty && target->empty())) {
+    std::cerr << "auditsync-emulator: cannot read " << flag << " " << path << "\n";
+    return false;
+  }
+  return true;
+}
+
 std::optional<std::int64_t> ParseInstant(const std::string& text) {
   const auto instant = auditsync::ParseIso8601(text);
   if (!instant) return std::nullopt;
@@ -279,38 +292,18 @@ int main(int argc, char** argv) {
   } else if (const char* value = std::getenv(kSecretVariable)) {
     serve_options.client_secret = value;
   }
-  if (!expired_secret_file.empty()) {
-    serve_options.expired_secret = ReadSecretFile(expired_secret_file);
-    if (!serve_options.expired_secret || serve_options.expired_secret->empty()) {
-      std::cerr << "auditsync-emulator: cannot read --expired-secret-file " << expired_secret_file
-                << "\n";
-      return 2;
-    }
-  }
-  if (!ReadVaultSecrets(vault_secret_specs, serve_options.vault_secrets)) return 2;
-  if (!identity_header_file.empty()) {
-    serve_options.identity_header = ReadSecretFile(identity_header_file);
-    if (!serve_options.identity_header || serve_options.identity_header->empty()) {
-      std::cerr << "auditsync-emulator: cannot read --identity-header-file " << identity_header_file
-                << "\n";
-      return 2;
-    }
-  }
-  if (!client_certificate_file.empty()) {
-    serve_options.client_certificate = ReadSecretFile(client_certificate_file);
-    if (!serve_options.client_certificate) {
-      std::cerr << "auditsync-emulator: cannot read --client-certificate "
-                << client_certificate_file << "\n";
-      return 2;
-    }
-  }
-  if (!federated_issuer_key_file.empty()) {
-    serve_options.federated_issuer_key = ReadSecretFile(federated_issuer_key_file);
-    if (!serve_options.federated_issuer_key) {
-      std::cerr << "auditsync-emulator: cannot read --federated-issuer-key "
-                << federated_issuer_key_file << "\n";
-      return 2;
-    }
+  // An empty secret or header would match nothing, while an empty certificate or key is left
+  // for ValidateServeOptions to name.
+  if (!ReadOptionFile("--expired-secret-file", expired_secret_file, serve_options.expired_secret,
+                      false) ||
+      !ReadVaultSecrets(vault_secret_specs, serve_options.vault_secrets) ||
+      !ReadOptionFile("--identity-header-file", identity_header_file, serve_options.identity_header,
+                      false) ||
+      !ReadOptionFile("--client-certificate", client_certificate_file,
+                      serve_options.client_certificate, true) ||
+      !ReadOptionFile("--federated-issuer-key", federated_issuer_key_file,
+                      serve_options.federated_issuer_key, true)) {
+    return 2;
   }
   if (!now_text.empty()) {
     serve_options.simulated_now = ParseInstant(now_text);

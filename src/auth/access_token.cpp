@@ -4,6 +4,8 @@
 
 #include <charconv>
 
+#include "auth/token_credential.hpp"
+
 namespace auditsync {
 namespace {
 
@@ -39,6 +41,28 @@ std::optional<AccessToken> ParseAccessToken(std::string_view body, Instant now) 
     expires_on = Instant(std::chrono::seconds(*on));
   }
   return AccessToken{token->get<std::string>(), expires_on};
+}
+
+TokenReply RequestToken(HttpClient& http, const HttpRequest& request,
+                        const std::function<Instant()>& now, const std::string& endpoint,
+                        const std::string& hint) {
+  TokenReply reply;
+  SendOptions send;
+  send.accept = [&](const HttpResponse& response) {
+    reply.token = ParseAccessToken(response.body, now());
+    return reply.token.has_value();
+  };
+  try {
+    reply.response = http.Send(request, send);
+  } catch (const TransportError& error) {
+    throw SignInUnavailable(
+        "cannot reach " + endpoint + ": " + error.what() + (hint.empty() ? "" : " " + hint),
+        {0, error.TransportCode(), "", RedactUrl(request.url)});
+  } catch (const ServiceError& error) {
+    throw SignInUnavailable("sign-in failed: " + std::string(error.what()), error.GetDetails());
+  }
+  if (reply.response.status / 100 != 2) reply.token.reset();
+  return reply;
 }
 
 std::string ScopeResource(std::string_view scope) {

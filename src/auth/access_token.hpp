@@ -3,11 +3,13 @@
 // them a TokenCredential.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
 
 #include "core/time.hpp"
+#include "net/http_client.hpp"
 
 namespace auditsync {
 
@@ -28,6 +30,19 @@ class TokenSource {
 // (expires_in and expires_on as strings) or App Service (expires_on only). nullopt when the body
 // is not such a response (a garbled reply, retried like a dropped connection).
 std::optional<AccessToken> ParseAccessToken(std::string_view body, Instant now);
+
+// What a token endpoint answered: the token it issued, or the final response to explain.
+struct TokenReply {
+  std::optional<AccessToken> token;
+  HttpResponse response;
+};
+
+// Sends a token request through `http` (with its retries; a garbled 2xx answer is retried like a
+// dropped connection). When no usable answer comes at all, throws SignInUnavailable saying that
+// `endpoint` ("the sign-in endpoint") could not be reached, followed by `hint` when not empty.
+TokenReply RequestToken(HttpClient& http, const HttpRequest& request,
+                        const std::function<Instant()>& now, const std::string& endpoint,
+                        const std::string& hint = "");
 
 // The resource a `{resource}/.default` scope names: what the v1-style managed identity endpoints
 // take as `resource`.

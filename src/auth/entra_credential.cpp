@@ -140,22 +140,8 @@ AccessToken EntraTokenSource::Fetch(std::string_view scope) {
   for (const auto& field : proof_(token_url_)) {
     request.body += "&" + field.name + "=" + FormEncode(field.value.Reveal());
   }
-  std::optional<AccessToken> token;
-  SendOptions send;
-  send.accept = [&](const HttpResponse& response) {
-    token = ParseAccessToken(response.body, now_());
-    return token.has_value();
-  };
-  HttpResponse response;
-  try {
-    response = http_.Send(request, send);
-  } catch (const TransportError& error) {
-    throw SignInUnavailable("cannot reach the sign-in endpoint: " + std::string(error.what()),
-                            {0, error.TransportCode(), "", RedactUrl(request.url)});
-  } catch (const ServiceError& error) {
-    throw SignInUnavailable("sign-in failed: " + std::string(error.what()), error.GetDetails());
-  }
-  if (response.status / 100 == 2 && token) return std::move(*token);
+  auto [token, response] = RequestToken(http_, request, now_, "the sign-in endpoint");
+  if (token) return std::move(*token);
   const auto entra = ParseEntraError(response.body);
   const auto request_id = !entra.correlation_id.empty()
                               ? entra.correlation_id

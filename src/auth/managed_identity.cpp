@@ -78,26 +78,11 @@ AccessToken ManagedIdentitySource::Fetch(std::string_view scope) {
   } else {
     request.headers.emplace_back("Metadata", "true");
   }
-  std::optional<AccessToken> token;
-  SendOptions send;
-  send.accept = [&](const HttpResponse& response) {
-    token = ParseAccessToken(response.body, now_());
-    return token.has_value();
-  };
-  HttpResponse response;
-  try {
-    response = http_.Send(request, send);
-  } catch (const TransportError& error) {
-    throw SignInUnavailable(
-        "cannot reach " + DescribeManagedIdentity(config_) + ": " + error.what() +
-            " Managed identities exist only on Azure (a VM, App Service or Container App with an "
-            "identity turned on); elsewhere sign in with a certificate or a workload identity.",
-        {0, error.TransportCode(), "", RedactUrl(request.url)});
-  } catch (const ServiceError& error) {
-    throw SignInUnavailable("managed identity sign-in failed: " + std::string(error.what()),
-                            error.GetDetails());
-  }
-  if (response.status / 100 == 2 && token) return std::move(*token);
+  auto [token, response] = RequestToken(
+      http_, request, now_, DescribeManagedIdentity(config_),
+      "Managed identities exist only on Azure (a VM, App Service or Container App with an "
+      "identity turned on); elsewhere sign in with a certificate or a workload identity.");
+  if (token) return std::move(*token);
   const auto message = "managed identity sign-in failed: " +
                        Explain(config_, response.status, response.body, resource);
   ServiceError::Details details{

@@ -93,8 +93,7 @@ TEST_F(CheckTest, GraphIsRefusedInCloudsWithoutTheQueryApi) {
 }
 
 TEST_F(CheckTest, AMachineWithoutAManagedIdentityIsNamed) {
-  IdentityLab::DropSecret(environment_);
-  Override(environment_, "AUDITSYNC_CREDENTIAL=managed_identity");
+  IdentityLab::SignInAs(environment_, "managed_identity");
   Override(environment_, "AUDITSYNC_IMDS_ENDPOINT=" + emulator_.BaseUrl());
   ExpectCheck("check-managed-identity-missing.table", 4);
 }
@@ -114,8 +113,7 @@ class CheckCredentialsTest : public ::testing::Test {
     lab_.UseCertificate(environment_, path);
   }
   void UseWorkloadIdentity() {
-    IdentityLab::DropSecret(environment_);
-    Override(environment_, "AUDITSYNC_CREDENTIAL=workload_identity");
+    IdentityLab::SignInAs(environment_, "workload_identity");
     lab_.UseWorkloadIdentity(environment_);
   }
 
@@ -178,15 +176,13 @@ TEST_F(CheckCredentialsTest, AVaultThatRefusesNamesTheRoleAndTheFirewall) {
 }
 
 TEST_F(CheckCredentialsTest, ManagedIdentityOnAppServicePasses) {
-  IdentityLab::DropSecret(environment_);
-  Override(environment_, "AUDITSYNC_CREDENTIAL=managed_identity");
+  IdentityLab::SignInAs(environment_, "managed_identity");
   lab_.UseAppService(environment_);
   ExpectCheck("check-managed-identity.table", 0);
 }
 
 TEST_F(CheckCredentialsTest, AStaleIdentityHeaderIsExplained) {
-  IdentityLab::DropSecret(environment_);
-  Override(environment_, "AUDITSYNC_CREDENTIAL=managed_identity");
+  IdentityLab::SignInAs(environment_, "managed_identity");
   lab_.UseAppService(environment_);
   Override(environment_, "IDENTITY_HEADER=stale");
   ExpectCheck("check-identity-header.table", 4);

@@ -3,6 +3,8 @@
 // The emulator's request counters show which identity endpoints were really used.
 #include <gtest/gtest.h>
 
+#include <functional>
+
 #include "integration/identity_lab.hpp"
 
 namespace auditsync::testing {
@@ -28,6 +30,13 @@ class CredentialsTest : public ::testing::Test {
     EXPECT_EQ(result.exit_code, 0) << result.err;
     EXPECT_EQ(ReportApps(workspace_, environment_, kFrom, kTo), lab_.Server().Truth(kFrom, kTo));
     return lab_.Server().Stats()["requests"];
+  }
+
+  // Graph signs in as `credential`, set up by `use`; then as ExpectSyncMatchesTruth.
+  nlohmann::json SyncSignedInAs(const std::string& credential, const std::function<void()>& use) {
+    IdentityLab::SignInAs(environment_, credential);
+    use();
+    return ExpectSyncMatchesTruth();
   }
 
   // `check --format json`'s detail of a step.
@@ -125,28 +134,21 @@ TEST_F(CredentialsTest, ManagedIdentityForGraphOnAVm) {
   for (const char* unset : {"AUDITSYNC_TENANT_ID=", "AUDITSYNC_CLIENT_ID="}) {
     Override(environment_, unset);
   }
-  IdentityLab::DropSecret(environment_);
-  Override(environment_, "AUDITSYNC_CREDENTIAL=managed_identity");
-  lab_.UseImds(environment_);
-  const auto requests = ExpectSyncMatchesTruth();
+  const auto requests = SyncSignedInAs("managed_identity", [&] { lab_.UseImds(environment_); });
   EXPECT_EQ(Count(requests, kImdsRoute), 1);
   EXPECT_EQ(Count(requests, kTokenRoute), 0);
 }
 
 TEST_F(CredentialsTest, ManagedIdentityForGraphOnAppService) {
-  IdentityLab::DropSecret(environment_);
-  Override(environment_, "AUDITSYNC_CREDENTIAL=managed_identity");
-  lab_.UseAppService(environment_);
-  const auto requests = ExpectSyncMatchesTruth();
+  const auto requests =
+      SyncSignedInAs("managed_identity", [&] { lab_.UseAppService(environment_); });
   EXPECT_EQ(Count(requests, kAppServiceRoute), 1);
   EXPECT_EQ(Count(requests, kTokenRoute), 0);
 }
 
 TEST_F(CredentialsTest, WorkloadIdentityForGraph) {
-  IdentityLab::DropSecret(environment_);
-  Override(environment_, "AUDITSYNC_CREDENTIAL=workload_identity");
-  lab_.UseWorkloadIdentity(environment_);
-  const auto requests = ExpectSyncMatchesTruth();
+  const auto requests =
+      SyncSignedInAs("workload_identity", [&] { lab_.UseWorkloadIdentity(environment_); });
   EXPECT_EQ(Count(requests, kTokenRoute), 1);
 }
 

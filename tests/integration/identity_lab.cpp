@@ -39,6 +39,11 @@ void IdentityLab::DropSecret(std::vector<std::string>& environment) {
   Override(environment, "AUDITSYNC_CLIENT_SECRET_FILE=");
 }
 
+void IdentityLab::SignInAs(std::vector<std::string>& environment, const std::string& credential) {
+  DropSecret(environment);
+  Override(environment, "AUDITSYNC_CREDENTIAL=" + credential);
+}
+
 void IdentityLab::UseKeyVault(std::vector<std::string>& environment, const std::string& credential,
                               const std::string& secret) const {
   DropSecret(environment);

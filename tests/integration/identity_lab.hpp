@@ -36,6 +36,8 @@ class IdentityLab {
   void UseWorkloadIdentity(std::vector<std::string>& environment) const;
   // Graph signs in without a client secret.
   static void DropSecret(std::vector<std::string>& environment);
+  // Graph signs in as `credential` (managed_identity, workload_identity), without a secret.
+  static void SignInAs(std::vector<std::string>& environment, const std::string& credential);
 
   // The registered certificate with its key: PEM, and PKCS#12 with PasswordFile()'s password.
   const std::string& PemPath() const { return pem_path_; }

@@ -112,8 +112,7 @@ TEST(SecretHygiene, NoSecretOfAnyCredentialKindInAnyOutputOrTheDatabase) {
   lab.UseWorkloadIdentity(vault_workload);
   IdentityLab::DropSecret(pkcs12);
   lab.UseCertificate(pkcs12, lab.Pkcs12Path());
-  IdentityLab::DropSecret(workload);
-  Override(workload, "AUDITSYNC_CREDENTIAL=workload_identity");
+  IdentityLab::SignInAs(workload, "workload_identity");
   lab.UseWorkloadIdentity(workload);
   // Each way of signing in syncs into a database of its own, so that each really collects.
   int scenario = 0;

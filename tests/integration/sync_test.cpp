@@ -230,34 +230,6 @@ TEST(Sync, WithoutFlagsCollectsTheLastSevenDaysThenContinuesFromTheCheckpoint) {
             emulator.Truth(FormatIso8601(from), end));
 }
 
-TEST(Sync, GoesThroughTheProxyOfHttpsProxy) {
-  Workspace workspace;
-  Emulator emulator(workspace, Tenant(10));
-  const auto proxy_port = workspace.Path("proxy.port");
-  const auto proxy_log = workspace.Path("proxy.log");
-  Subprocess proxy({"/usr/bin/python3", CONNECT_PROXY_SCRIPT, proxy_port, proxy_log},
-                   workspace.Path("proxy.out"));
-  const auto port = WaitForFile(proxy_port, std::chrono::seconds(30));
-  ASSERT_TRUE(port.has_value());
-  const auto database = workspace.Path("audit.db");
-  auto environment = ClientEnvironment(emulator, database);
-  Override(environment, "HTTPS_PROXY=http://127.0.0.1:" + *port);
-  Override(environment, "NO_PROXY=");
-  const auto result = RunAuditsync(workspace, {"sync", "--from", kFrom, "--to", kTo}, environment);
-  ASSERT_EQ(result.exit_code, 0) << result.err;
-  EXPECT_EQ(Report(workspace, environment), emulator.Truth(kFrom, kTo));
-  // Every connection, token endpoint and Graph alike, went through the proxy.
-  const auto tunnels = ReadFile(proxy_log);
-  const auto target = emulator.BaseUrl().substr(std::string("https://").size());
-  EXPECT_NE(tunnels.find(target), std::string::npos) << tunnels;
-  // NO_PROXY exempts the host: a rescan goes direct, and the proxy sees no new tunnel.
-  Override(environment, "NO_PROXY=127.0.0.1");
-  const auto direct =
-      RunAuditsync(workspace, {"sync", "--from", kFrom, "--to", kTo, "--rescan"}, environment);
-  ASSERT_EQ(direct.exit_code, 0) << direct.err;
-  EXPECT_EQ(ReadFile(proxy_log), tunnels);
-}
-
 TEST(Sync, RescanCollectsCompleteWindowsAgain) {
   Workspace workspace;
   Emulator emulator(workspace, Tenant(10));
