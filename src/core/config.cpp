@@ -632,7 +632,8 @@ void LoadTomlFile(const std::string& path, RawSettings& raw) {
     if (spec->secret && OthersCanAccess(path)) {
       spdlog::warn(
           "configuration file {} holds `{}` and can be read by other users of this machine; run "
-          "chmod 600 {}, or move the secret to client_secret_file",
+          "chmod 600 {}, or move the secret to a file of its own (client_secret_file, "
+          "certificate_password_file)",
           path, spec->key, path);
     }
     raw.Set(spec->key, std::move(text), SettingSource::kFile);
