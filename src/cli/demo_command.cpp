@@ -99,7 +99,7 @@ ExitCode RunDemo(const DemoOptions& options, const std::string& log_level) {
   emulator.Terminate();
 
   SqliteStore store(config.database);
-  const auto rows = store.QueryAppUsage(Instant::min(), Instant::max());
+  const auto rows = store.QueryAppUsage({});
   std::cout << "\nPower Apps launches and unique users per app, last 7 days:\n\n";
   RenderAppsReport(rows, ReportFormat::kTable, std::cout);
   std::cout << "\n"

@@ -41,7 +41,7 @@ void SetupReportCommand(CLI::App& app, GlobalFlags& flags, CommandAction& action
       const Instant to =
           options->to.empty() ? Instant::max() : ParseTimeFlag("--to", options->to, now);
       SqliteStore store(config.database);
-      RenderAppsReport(store.QueryAppUsage(from, to), *ParseReportFormat(options->format),
+      RenderAppsReport(store.QueryAppUsage({.from = from, .to = to}), *ParseReportFormat(options->format),
                        std::cout);
       return ExitCode::kSuccess;
     };

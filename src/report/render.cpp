@@ -18,8 +18,8 @@ std::vector<std::string> AppCells(const AppUsage& row) {
           row.environment_name.value_or(""),
           std::to_string(row.launches),
           std::to_string(row.unique_users),
-          FormatIso8601(row.last_launched_on),
-          row.last_launched_by};
+          row.last_launched_on ? FormatIso8601(*row.last_launched_on) : "",
+          row.last_launched_by.value_or("")};
 }
 
 // Terminal columns taken by one code point: 0 for combining marks, 2 for East Asian wide and
@@ -141,14 +141,17 @@ void RenderAppsReport(const std::vector<AppUsage>& rows, ReportFormat format, st
   if (format == ReportFormat::kJson) {
     auto array = nlohmann::ordered_json::array();
     for (const auto& row : rows) {
-      array.push_back({{"app_id", row.app_id},
-                       {"app_name", OptionalJson(row.app_name)},
-                       {"environment_id", OptionalJson(row.environment_id)},
-                       {"environment_name", OptionalJson(row.environment_name)},
-                       {"launches", row.launches},
-                       {"unique_users", row.unique_users},
-                       {"last_launched_on", FormatIso8601(row.last_launched_on)},
-                       {"last_launched_by", row.last_launched_by}});
+      array.push_back(
+          {{"app_id", row.app_id},
+           {"app_name", OptionalJson(row.app_name)},
+           {"environment_id", OptionalJson(row.environment_id)},
+           {"environment_name", OptionalJson(row.environment_name)},
+           {"launches", row.launches},
+           {"unique_users", row.unique_users},
+           {"last_launched_on", row.last_launched_on
+                                    ? nlohmann::ordered_json(FormatIso8601(*row.last_launched_on))
+                                    : nlohmann::ordered_json(nullptr)},
+           {"last_launched_by", OptionalJson(row.last_launched_by)}});
     }
     // Invalid UTF-8 from the service is replaced rather than allowed to break the document.
     out << array.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) << '\n';

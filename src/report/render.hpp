@@ -7,7 +7,7 @@
 #include <string_view>
 #include <vector>
 
-#include "store/model.hpp"
+#include "store/usage.hpp"
 
 namespace auditsync {
 

@@ -70,16 +70,4 @@ struct PageOutcome {
   int64_t quarantined = 0;  // records that could not be read
 };
 
-// One row of the apps report.
-struct AppUsage {
-  std::string app_id;
-  std::optional<std::string> app_name;
-  std::optional<std::string> environment_id;
-  std::optional<std::string> environment_name;
-  int64_t launches = 0;
-  int64_t unique_users = 0;
-  Instant last_launched_on{};
-  std::string last_launched_by;
-};
-
 }  // namespace auditsync

@@ -7,7 +7,7 @@
 
 namespace auditsync::sqlite {
 
-inline constexpr std::array<std::string_view, 4> kMigrations = {
+inline constexpr std::array<std::string_view, 5> kMigrations = {
     // 1: records, quarantine, apps ("update data"), sync windows.
     R"sql(
 CREATE TABLE audit_records (
@@ -165,6 +165,114 @@ CREATE INDEX query_submissions_time ON query_submissions(submitted_at);
 ALTER TABLE sync_windows ADD COLUMN failures INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE sync_windows ADD COLUMN retry_at INTEGER;
 UPDATE sync_windows SET failures = 1 WHERE state = 'failed';
+)sql",
+    // 5: usage reports. Apps and users get small integer keys; records carry them and an explicit
+    // storage sequence (`seq`: VACUUM may renumber an implicit rowid, and the rollups count the
+    // launches up to a `seq`); launches are rolled up per day and per month, app and user
+    // (launch_rollup.hpp); apps can come from an imported inventory. The rollups are filled by
+    // the next write (FoldLaunches), and until then reports read the records instead.
+    R"sql(
+CREATE TABLE users (
+  user_key     INTEGER PRIMARY KEY,
+  upn          TEXT NOT NULL UNIQUE,  -- lowercase
+  -- From Microsoft Graph /users when enrich_users is on; enriched_at says when.
+  display_name TEXT,
+  department   TEXT,
+  job_title    TEXT,
+  city         TEXT,
+  country      TEXT,
+  user_type    TEXT,                  -- Member or Guest
+  enriched_at  INTEGER
+);
+INSERT INTO users (upn) SELECT DISTINCT user_upn FROM audit_records WHERE user_upn <> ''
+  ORDER BY user_upn;
+
+CREATE TABLE apps_v4 (
+  app_key               INTEGER PRIMARY KEY,
+  app_id                TEXT NOT NULL UNIQUE,
+  display_name          TEXT,
+  name_seen_at          INTEGER,
+  environment_id        TEXT,
+  environment_name      TEXT,
+  environment_seen_at   INTEGER,
+  first_seen            INTEGER,    -- NULL for an inventory app no record has named yet
+  last_launched_on      INTEGER,
+  last_launched_by      TEXT,
+  last_launch_record_id TEXT,
+  deleted_on            INTEGER,
+  owner                 TEXT,       -- from an imported inventory
+  created_on            INTEGER,    -- from an imported inventory
+  inventory_at          INTEGER     -- when an imported inventory last listed the app
+);
+INSERT INTO apps_v4 (app_id, display_name, name_seen_at, environment_id, environment_name,
+                     environment_seen_at, first_seen, last_launched_on, last_launched_by,
+                     last_launch_record_id, deleted_on)
+  SELECT app_id, display_name, name_seen_at, environment_id, environment_name,
+         environment_seen_at, first_seen, last_launched_on, last_launched_by,
+         last_launch_record_id, deleted_on
+  FROM apps ORDER BY app_id;
+DROP TABLE apps;
+ALTER TABLE apps_v4 RENAME TO apps;
+-- Every record's app has a row (update data made one for each), but a key must exist regardless.
+INSERT OR IGNORE INTO apps (app_id, first_seen)
+  SELECT app_id, min(created_at) FROM audit_records GROUP BY app_id;
+
+CREATE TABLE audit_records_v4 (
+  seq              INTEGER PRIMARY KEY,  -- order of storage
+  record_id        TEXT NOT NULL,
+  record_key       BLOB NOT NULL,        -- see migration 2
+  created_at       INTEGER NOT NULL,
+  operation        TEXT NOT NULL,
+  record_type      INTEGER NOT NULL,
+  workload         TEXT,
+  app_id           TEXT NOT NULL,
+  app_key          INTEGER NOT NULL,     -- apps.app_key
+  app_name         TEXT,
+  environment_id   TEXT,
+  environment_name TEXT,
+  user_upn         TEXT NOT NULL,
+  user_key         INTEGER NOT NULL,     -- users.user_key; 0 when the record names no user
+  window_id        INTEGER,
+  stored_at        INTEGER NOT NULL,
+  raw              TEXT NOT NULL         -- last: the narrow columns come first in each row
+);
+INSERT INTO audit_records_v4 (seq, record_id, record_key, created_at, operation, record_type,
+                              workload, app_id, app_key, app_name, environment_id,
+                              environment_name, user_upn, user_key, window_id, stored_at, raw)
+  SELECT r.rowid, r.record_id, r.record_key, r.created_at, r.operation, r.record_type, r.workload,
+         r.app_id, a.app_key, r.app_name, r.environment_id, r.environment_name, r.user_upn,
+         coalesce(u.user_key, 0), r.window_id, r.stored_at, r.raw
+  FROM audit_records r JOIN apps a ON a.app_id = r.app_id
+  LEFT JOIN users u ON u.upn = r.user_upn
+  ORDER BY r.rowid;
+DROP TABLE audit_records;
+ALTER TABLE audit_records_v4 RENAME TO audit_records;
+CREATE UNIQUE INDEX audit_records_identity ON audit_records(created_at, record_key);
+
+-- Launches per UTC day (launch_days) and calendar month (launch_months), app and user, of the
+-- records up to meta 'rollup_seq'. last_record is the record key of the last launch: ties on
+-- last_at go to the greater key, as in the records.
+CREATE TABLE launch_days (
+  day         INTEGER NOT NULL,     -- Unix seconds of 00:00 UTC
+  app_key     INTEGER NOT NULL,
+  user_key    INTEGER NOT NULL,
+  launches    INTEGER NOT NULL,
+  first_at    INTEGER NOT NULL,
+  last_at     INTEGER NOT NULL,
+  last_record BLOB NOT NULL,
+  PRIMARY KEY (day, app_key, user_key)
+) WITHOUT ROWID;
+CREATE TABLE launch_months (
+  month       INTEGER NOT NULL,     -- Unix seconds of the 1st, 00:00 UTC
+  app_key     INTEGER NOT NULL,
+  user_key    INTEGER NOT NULL,
+  launches    INTEGER NOT NULL,
+  first_at    INTEGER NOT NULL,
+  last_at     INTEGER NOT NULL,
+  last_record BLOB NOT NULL,
+  PRIMARY KEY (month, app_key, user_key)
+) WITHOUT ROWID;
+INSERT INTO meta (key, value) VALUES ('rollup_seq', '0');
 )sql",
 };
 

@@ -175,6 +175,16 @@ std::optional<std::string> Statement::OptionalText(int column) const {
   return Text(column);
 }
 
+int Statement::Type(int column) const { return sqlite3_column_type(statement_, column); }
+
+std::string_view Statement::Bytes(int column) const {
+  const void* bytes = sqlite3_column_blob(statement_, column);
+  return bytes == nullptr
+             ? std::string_view()
+             : std::string_view(static_cast<const char*>(bytes),
+                                static_cast<size_t>(sqlite3_column_bytes(statement_, column)));
+}
+
 Transaction::Transaction(Database& db) : db_(db) { db_.Execute("BEGIN IMMEDIATE"); }
 
 Transaction::~Transaction() {
@@ -189,6 +199,17 @@ Transaction::~Transaction() {
 void Transaction::Commit() {
   db_.Execute("COMMIT");
   done_ = true;
+}
+
+ReadSnapshot::ReadSnapshot(Database& db) : db_(db) { db_.Execute("BEGIN DEFERRED"); }
+
+ReadSnapshot::~ReadSnapshot() {
+  // Ending a read-only transaction cannot lose anything; a failure only leaves a log line.
+  char* error = nullptr;
+  if (sqlite3_exec(db_.Handle(), "COMMIT", nullptr, nullptr, &error) != SQLITE_OK) {
+    spdlog::warn("database {}: ending a read failed: {}", db_.Path(), error ? error : "?");
+  }
+  sqlite3_free(error);
 }
 
 }  // namespace auditsync::sqlite

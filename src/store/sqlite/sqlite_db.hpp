@@ -56,6 +56,9 @@ class Statement {
   int64_t Int(int column) const;
   std::string Text(int column) const;
   std::optional<std::string> OptionalText(int column) const;
+  int Type(int column) const;  // SQLITE_INTEGER, SQLITE_TEXT, SQLITE_BLOB, SQLITE_NULL, ...
+  // The bytes of a TEXT or BLOB column, valid until the next Step or Reset.
+  std::string_view Bytes(int column) const;
 
  private:
   Database& db_;
@@ -75,6 +78,19 @@ class Transaction {
  private:
   Database& db_;
   bool done_ = false;
+};
+
+// A read snapshot (STYLE.md habit 8): every query inside sees the database as of its first read,
+// even while another process commits, so that a report's parts add up.
+class ReadSnapshot {
+ public:
+  explicit ReadSnapshot(Database& db);
+  ~ReadSnapshot();
+  ReadSnapshot(const ReadSnapshot&) = delete;
+  ReadSnapshot& operator=(const ReadSnapshot&) = delete;
+
+ private:
+  Database& db_;
 };
 
 }  // namespace auditsync::sqlite

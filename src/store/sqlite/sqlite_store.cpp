@@ -2,12 +2,15 @@
 
 #include <map>
 #include <random>
+#include <unordered_map>
 
 #include "core/error.hpp"
 #include "core/guid.hpp"
 #include "core/log.hpp"
+#include "store/sqlite/launch_rollup.hpp"
 #include "store/sqlite/schema.hpp"
 #include "store/sqlite/sqlite_db.hpp"
+#include "store/sqlite/usage_queries.hpp"
 
 namespace auditsync {
 namespace {
@@ -140,7 +143,15 @@ constexpr int64_t kHour = 3600;
 // Records are inserted kInsertBatch rows per statement: SQLite's fixed cost per statement
 // execution is larger than the cost of one more row.
 constexpr size_t kInsertBatch = 50;
-constexpr size_t kRecordColumns = 14;
+constexpr size_t kRecordColumns = 16;
+
+// Launches are folded into the rollups once this many records are unfolded (and when a window
+// completes): in batches the rollup rows of a day are rewritten once per batch instead of once
+// per page, and the records of a batch (about 20 MB) are still in SQLite's page cache.
+constexpr int64_t kFoldBatch = 10000;
+
+// The UPN -> user key cache is dropped when it grows past this (a tenant's users, not records).
+constexpr size_t kMaxCachedUsers = 500000;
 
 constexpr std::string_view kWindowColumns =
     "window_id, start_at, end_at, state, query_id, query_name, next_link, record_count, "
@@ -196,7 +207,7 @@ ON CONFLICT (app_id) DO UPDATE SET
                           ELSE environment_name END,
   environment_seen_at = max(coalesce(environment_seen_at, excluded.environment_seen_at),
                             coalesce(excluded.environment_seen_at, environment_seen_at)),
-  first_seen = min(first_seen, excluded.first_seen),
+  first_seen = min(coalesce(first_seen, excluded.first_seen), excluded.first_seen),
   last_launched_by = CASE WHEN excluded.last_launched_on IS NOT NULL AND
         (last_launched_on IS NULL OR (excluded.last_launched_on, excluded.last_launch_record_id)
                                       > (last_launched_on, last_launch_record_id))
@@ -209,7 +220,12 @@ ON CONFLICT (app_id) DO UPDATE SET
                          coalesce(excluded.last_launched_on, last_launched_on)),
   deleted_on = max(coalesce(deleted_on, excluded.deleted_on),
                    coalesce(excluded.deleted_on, deleted_on))
+RETURNING app_key
 )sql");
+    find_user =
+        std::make_unique<sqlite::Statement>(db, "SELECT user_key FROM users WHERE upn = ?1");
+    insert_user = std::make_unique<sqlite::Statement>(
+        db, "INSERT INTO users (upn) VALUES (?1) RETURNING user_key");
     save_window = std::make_unique<sqlite::Statement>(
         db,
         "UPDATE sync_windows SET state = ?2, query_id = ?3, query_name = ?4, next_link = ?5, "
@@ -294,9 +310,8 @@ ON CONFLICT (hour_start) DO UPDATE SET scanned_at = max(scanned_at, excluded.sca
     if (!statement) {
       std::string sql =
           "INSERT OR IGNORE INTO audit_records (record_id, created_at, operation, record_type, "
-          "workload, "
-          "app_id, app_name, environment_id, environment_name, user_upn, window_id, stored_at, "
-          "raw, record_key) VALUES ";
+          "workload, app_id, app_name, environment_id, environment_name, user_upn, window_id, "
+          "stored_at, raw, record_key, app_key, user_key) VALUES ";
       for (size_t row = 0; row < rows; ++row) {
         sql += row == 0 ? "(" : ",(";
         for (size_t column = 0; column < kRecordColumns; ++column) sql += column == 0 ? "?" : ",?";
@@ -308,6 +323,35 @@ ON CONFLICT (hour_start) DO UPDATE SET scanned_at = max(scanned_at, excluded.sca
   }
   std::unique_ptr<sqlite::Statement> insert_quarantine;
   std::unique_ptr<sqlite::Statement> upsert_app;
+  std::unique_ptr<sqlite::Statement> find_user;
+  std::unique_ptr<sqlite::Statement> insert_user;
+  // users.user_key by UPN. Only keys of committed transactions are kept: the users a rolled-back
+  // page added never existed, and their keys will be given to others.
+  std::unordered_map<std::string, int64_t> user_keys;
+
+  // The key of `upn` (0 for none), added to the users table if new; new keys go to `fresh` until
+  // their transaction commits.
+  int64_t UserKey(const std::string& upn, std::unordered_map<std::string, int64_t>& fresh) {
+    if (upn.empty()) return 0;
+    if (const auto it = user_keys.find(upn); it != user_keys.end()) return it->second;
+    if (const auto it = fresh.find(upn); it != fresh.end()) return it->second;
+    int64_t key = 0;
+    if (find_user->Bind(1, std::string_view(upn)).Step()) {
+      key = find_user->Int(0);
+    } else {
+      insert_user->Bind(1, std::string_view(upn)).Step();
+      key = insert_user->Int(0);
+      insert_user->Reset();
+    }
+    find_user->Reset();
+    fresh.emplace(upn, key);
+    return key;
+  }
+
+  void KeepUserKeys(std::unordered_map<std::string, int64_t>&& fresh) {
+    if (user_keys.size() + fresh.size() > kMaxCachedUsers) user_keys.clear();
+    user_keys.merge(fresh);
+  }
   std::unique_ptr<sqlite::Statement> save_window;
 
   // The window of `kind` under `parent_id` over [start, end), added as pending if new. A planned
@@ -438,6 +482,27 @@ PageOutcome SqliteStore::CommitPage(SyncWindow& window, const RecordPage& page) 
   const int64_t now = Seconds(NowUtc());
   sqlite::Transaction transaction(impl_->db);
   const auto& records = page.records;
+  // The apps first: records carry their keys.
+  std::unordered_map<std::string, int64_t> app_keys;
+  auto& upsert = *impl_->upsert_app;
+  for (const auto& [app_id, facts] : FoldApps(records)) {
+    upsert.Bind(1, app_id)
+        .BindOptional(2, facts.name)
+        .BindOptional(3, facts.name_seen_at)
+        .BindOptional(4, facts.environment_id)
+        .BindOptional(5, facts.environment_name)
+        .BindOptional(6, facts.environment_seen_at)
+        .Bind(7, facts.first_seen)
+        .BindOptional(8, facts.last_launch)
+        .Bind(9, facts.last_launch_by)
+        .Bind(10, facts.last_launch_id)
+        .BindOptional(11, facts.deleted_on);
+    if (!facts.last_launch) upsert.BindNull(9).BindNull(10);
+    upsert.Step();
+    app_keys.emplace(app_id, upsert.Int(0));
+    upsert.Reset();
+  }
+  std::unordered_map<std::string, int64_t> fresh_users;
   std::vector<std::optional<GuidBytes>> keys(std::min(kInsertBatch, records.size()));
   for (size_t first = 0; first < records.size(); first += kInsertBatch) {
     const size_t rows = std::min(kInsertBatch, records.size() - first);
@@ -459,7 +524,9 @@ PageOutcome SqliteStore::CommitPage(SyncWindow& window, const RecordPage& page) 
           .BindView(base + 10, record.user_upn)
           .Bind(base + 11, window.id)
           .Bind(base + 12, now)
-          .BindView(base + 13, record.raw);
+          .BindView(base + 13, record.raw)
+          .Bind(base + 15, app_keys.at(record.app_id))
+          .Bind(base + 16, impl_->UserKey(record.user_upn, fresh_users));
       BindRecordKey(insert, base + 14, record.id, keys[row]);
     }
     insert.Run();
@@ -482,66 +549,46 @@ PageOutcome SqliteStore::CommitPage(SyncWindow& window, const RecordPage& page) 
         .Run();
     if (sqlite3_changes(impl_->db.Handle()) > 0) ++outcome.quarantined;
   }
-  auto& upsert = *impl_->upsert_app;
-  for (const auto& [app_id, facts] : FoldApps(page.records)) {
-    upsert.Bind(1, app_id)
-        .BindOptional(2, facts.name)
-        .BindOptional(3, facts.name_seen_at)
-        .BindOptional(4, facts.environment_id)
-        .BindOptional(5, facts.environment_name)
-        .BindOptional(6, facts.environment_seen_at)
-        .Bind(7, facts.first_seen)
-        .BindOptional(8, facts.last_launch)
-        .Bind(9, facts.last_launch_by)
-        .Bind(10, facts.last_launch_id)
-        .BindOptional(11, facts.deleted_on);
-    if (!facts.last_launch) upsert.BindNull(9).BindNull(10);
-    upsert.Run();
-  }
   window.record_count += outcome.inserted;
   window.quarantined_count += outcome.quarantined;
   if (window.state == WindowState::kComplete) impl_->CompleteWindow(window);
+  if (window.state == WindowState::kComplete || sqlite::UnfoldedRecords(impl_->db) >= kFoldBatch) {
+    sqlite::FoldLaunches(impl_->db);
+  }
   impl_->Save(window);
   transaction.Commit();
+  impl_->KeepUserKeys(std::move(fresh_users));
   return outcome;
 }
 
-std::vector<AppUsage> SqliteStore::QueryAppUsage(Instant from, Instant to) {
-  sqlite::Statement query(impl_->db, R"sql(
-WITH launches AS (
-  SELECT app_id, created_at, record_id, record_key, user_upn FROM audit_records
-  WHERE operation = 'LaunchPowerApp' AND created_at >= ?1 AND created_at < ?2
-), totals AS (
-  SELECT app_id, count(DISTINCT record_key) AS launches,
-         count(DISTINCT nullif(user_upn, '')) AS users
-  FROM launches GROUP BY app_id
-), latest AS (
-  SELECT app_id, created_at, user_upn,
-         row_number() OVER (PARTITION BY app_id ORDER BY created_at DESC, record_id DESC) AS rank
-  FROM launches
-)
-SELECT totals.app_id, apps.display_name, apps.environment_id, apps.environment_name,
-       totals.launches, totals.users, latest.created_at, latest.user_upn
-FROM totals
-JOIN latest ON latest.app_id = totals.app_id AND latest.rank = 1
-LEFT JOIN apps ON apps.app_id = totals.app_id
-ORDER BY totals.launches DESC, totals.app_id
-)sql");
-  query.Bind(1, Seconds(from)).Bind(2, Seconds(to));
-  std::vector<AppUsage> rows;
-  while (query.Step()) {
-    AppUsage row;
-    row.app_id = query.Text(0);
-    row.app_name = query.OptionalText(1);
-    row.environment_id = query.OptionalText(2);
-    row.environment_name = query.OptionalText(3);
-    row.launches = query.Int(4);
-    row.unique_users = query.Int(5);
-    row.last_launched_on = FromSeconds(query.Int(6));
-    row.last_launched_by = query.Text(7);
-    rows.push_back(std::move(row));
-  }
-  return rows;
+void SqliteStore::FoldLaunches() {
+  sqlite::Transaction transaction(impl_->db);
+  sqlite::FoldLaunches(impl_->db);
+  transaction.Commit();
+}
+
+std::vector<AppUsage> SqliteStore::QueryAppUsage(const UsageFilter& filter) {
+  sqlite::ReadSnapshot snapshot(impl_->db);
+  return sqlite::QueryApps(impl_->db, filter, use_rollups_);
+}
+
+std::vector<UsagePoint> SqliteStore::QueryUsage(const UsageFilter& filter, UsagePeriod period) {
+  sqlite::ReadSnapshot snapshot(impl_->db);
+  return sqlite::QueryUsage(impl_->db, filter, period, use_rollups_);
+}
+
+std::vector<UserUsage> SqliteStore::QueryUserUsage(const UsageFilter& filter) {
+  sqlite::ReadSnapshot snapshot(impl_->db);
+  return sqlite::QueryUsers(impl_->db, filter, use_rollups_);
+}
+
+UsageSummary SqliteStore::QuerySummary(const UsageFilter& filter) {
+  sqlite::ReadSnapshot snapshot(impl_->db);
+  return sqlite::QuerySummary(impl_->db, filter, use_rollups_);
+}
+
+std::vector<UnusedApp> SqliteStore::QueryUnusedApps(Instant since, const UsageFilter& filter) {
+  return sqlite::QueryUnused(impl_->db, since, filter);
 }
 
 std::vector<CoveredHour> SqliteStore::UnsettledHours(std::chrono::seconds settled_after) {

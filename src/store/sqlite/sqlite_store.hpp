@@ -12,6 +12,7 @@
 
 #include "record/audit_record.hpp"
 #include "store/model.hpp"
+#include "store/usage.hpp"
 
 namespace auditsync {
 
@@ -61,8 +62,19 @@ class SqliteStore {
   // marked complete as of its plan time, in the same transaction.
   PageOutcome CommitPage(SyncWindow& window, const RecordPage& page);
 
-  // Launch figures per app over records created in [from, to).
-  std::vector<AppUsage> QueryAppUsage(Instant from, Instant to);
+  // The usage reports (store/usage.hpp) over launches created in the filter's window, read from
+  // the launch rollups and the records they do not cover (partial days, records not folded yet).
+  std::vector<AppUsage> QueryAppUsage(const UsageFilter& filter);
+  std::vector<UsagePoint> QueryUsage(const UsageFilter& filter, UsagePeriod period);
+  std::vector<UserUsage> QueryUserUsage(const UsageFilter& filter);
+  UsageSummary QuerySummary(const UsageFilter& filter);
+  std::vector<UnusedApp> QueryUnusedApps(Instant since, const UsageFilter& filter);
+  // Reports read every launch from the records, ignoring the rollups: the reference the rollups
+  // are checked against, and a way to tell whether a wrong figure comes from them.
+  void ReadUsageFromRecordsOnly(bool records_only) { use_rollups_ = !records_only; }
+  // Folds the launches stored since the last fold into the rollups. CommitPage does this as
+  // records accumulate and when a window completes; a report never needs it.
+  void FoldLaunches();
 
   int64_t CountRecords();
   int64_t CountQuarantined();
@@ -70,6 +82,7 @@ class SqliteStore {
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;
+  bool use_rollups_ = true;
 };
 
 }  // namespace auditsync

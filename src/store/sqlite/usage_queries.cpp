@@ -1,0 +1,287 @@
+#include "store/sqlite/usage_queries.hpp"
+
+#include <algorithm>
+#include <climits>
+#include <map>
+#include <optional>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "store/sqlite/launch_rollup.hpp"
+
+namespace auditsync::sqlite {
+namespace {
+
+int64_t Seconds(Instant instant) { return instant.time_since_epoch().count(); }
+Instant FromSeconds(int64_t seconds) { return Instant(std::chrono::seconds(seconds)); }
+
+// An app as the apps table knows it.
+struct AppRow {
+  std::string app_id;
+  std::optional<std::string> name;
+  std::optional<std::string> environment_id;
+  std::optional<std::string> environment_name;
+  bool never_launched_inventory = false;  // listed by an inventory, never launched, not deleted
+};
+
+// Every known app by key (apps number in the thousands, not the millions), and the apps a filter
+// admits: all of them when it names neither an app nor an environment.
+class AppDirectory {
+ public:
+  AppDirectory(Database& db, const UsageFilter& filter) {
+    Statement query(db, R"sql(
+SELECT app_key, app_id, display_name, environment_id, environment_name,
+       last_launched_on IS NULL AND inventory_at IS NOT NULL AND deleted_on IS NULL
+FROM apps)sql");
+    filtered_ = filter.app_id || filter.environment_id;
+    while (query.Step()) {
+      const int64_t key = query.Int(0);
+      AppRow row{query.Text(1), query.OptionalText(2), query.OptionalText(3), query.OptionalText(4),
+                 query.Int(5) != 0};
+      if (filtered_ && (!filter.app_id || row.app_id == *filter.app_id) &&
+          (!filter.environment_id || row.environment_id == filter.environment_id)) {
+        admitted_.insert(key);
+      }
+      apps_.emplace(key, std::move(row));
+    }
+  }
+
+  bool Admits(int64_t app_key) const { return !filtered_ || admitted_.contains(app_key); }
+  const AppRow& Get(int64_t app_key) const { return apps_.at(app_key); }
+  const std::unordered_map<int64_t, AppRow>& All() const { return apps_; }
+
+ private:
+  std::unordered_map<int64_t, AppRow> apps_;
+  bool filtered_ = false;
+  std::unordered_set<int64_t> admitted_;
+};
+
+// Users by key, read as needed.
+class UserDirectory {
+ public:
+  explicit UserDirectory(Database& db)
+      : query_(db, "SELECT upn, display_name, department FROM users WHERE user_key = ?1") {}
+
+  struct User {
+    std::string upn;
+    std::optional<std::string> display_name;
+    std::optional<std::string> department;
+  };
+
+  // Key 0 (launches that named no user) is the empty UPN.
+  User Get(int64_t user_key) {
+    User user;
+    query_.Bind(1, user_key);
+    if (query_.Step()) user = {query_.Text(0), query_.OptionalText(1), query_.OptionalText(2)};
+    query_.Reset();
+    return user;
+  }
+
+ private:
+  Statement query_;
+};
+
+// The latest launch of a set of groups: ties on time go to the greater record key.
+struct Latest {
+  int64_t at = INT64_MIN;
+  std::string record;
+  int64_t other_key = 0;  // the user (per app) or the app (per user) of that launch
+
+  void Offer(const LaunchGroup& group, int64_t key) {
+    if (at == INT64_MIN || IsLater(group.last_at, group.last_record, at, record)) {
+      at = group.last_at;
+      record = group.last_record;
+      other_key = key;
+    }
+  }
+};
+
+// Calls `visit` for the launch groups of the filter's window and apps.
+void ForEachAdmitted(Database& db, const UsageFilter& filter, const AppDirectory& apps,
+                     LaunchGrain grain, bool use_rollups,
+                     const std::function<void(const LaunchGroup&)>& visit) {
+  ForEachLaunchGroup(db, Seconds(filter.from), Seconds(filter.to), grain, use_rollups,
+                     [&](const LaunchGroup& group) {
+                       if (apps.Admits(group.app_key)) visit(group);
+                     });
+}
+
+}  // namespace
+
+std::vector<AppUsage> QueryApps(Database& db, const UsageFilter& filter, bool use_rollups) {
+  const AppDirectory apps(db, filter);
+  struct Totals {
+    int64_t launches = 0;
+    std::unordered_set<int64_t> users;
+    Latest latest;
+  };
+  std::unordered_map<int64_t, Totals> totals;
+  ForEachAdmitted(db, filter, apps, LaunchGrain::kMonth, use_rollups,
+                  [&](const LaunchGroup& group) {
+                    auto& app = totals[group.app_key];
+                    app.launches += group.launches;
+                    if (group.user_key != 0) app.users.insert(group.user_key);
+                    app.latest.Offer(group, group.user_key);
+                  });
+  UserDirectory users(db);
+  std::vector<AppUsage> rows;
+  for (const auto& [app_key, app] : totals) {
+    const auto& known = apps.Get(app_key);
+    rows.push_back({known.app_id, known.name, known.environment_id, known.environment_name,
+                    app.launches, static_cast<int64_t>(app.users.size()),
+                    FromSeconds(app.latest.at), users.Get(app.latest.other_key).upn});
+  }
+  // Apps of an imported inventory that no record ever launched are listed as unused.
+  for (const auto& [app_key, known] : apps.All()) {
+    if (known.never_launched_inventory && apps.Admits(app_key) && !totals.contains(app_key)) {
+      rows.push_back({known.app_id, known.name, known.environment_id, known.environment_name, 0, 0,
+                      std::nullopt, std::nullopt});
+    }
+  }
+  std::sort(rows.begin(), rows.end(), [](const AppUsage& a, const AppUsage& b) {
+    return a.launches != b.launches ? a.launches > b.launches : a.app_id < b.app_id;
+  });
+  return rows;
+}
+
+std::vector<UsagePoint> QueryUsage(Database& db, const UsageFilter& filter, UsagePeriod period,
+                                   bool use_rollups) {
+  const AppDirectory apps(db, filter);
+  struct Totals {
+    int64_t launches = 0;
+    std::unordered_set<int64_t> users;
+  };
+  std::map<Instant, Totals> periods;
+  const auto grain = period == UsagePeriod::kMonth ? LaunchGrain::kMonth : LaunchGrain::kDay;
+  ForEachAdmitted(db, filter, apps, grain, use_rollups, [&](const LaunchGroup& group) {
+    auto& totals = periods[PeriodStart(period, FromSeconds(group.start))];
+    totals.launches += group.launches;
+    if (group.user_key != 0) totals.users.insert(group.user_key);
+  });
+  // Every period from the window's first to its last, with zeros where nothing was launched; an
+  // open end of the window ends at the launches.
+  const bool open_start = filter.from == Instant::min();
+  const bool open_end = filter.to == Instant::max();
+  if (periods.empty() && (open_start || open_end)) return {};
+  const Instant first = open_start ? periods.begin()->first : PeriodStart(period, filter.from);
+  const Instant last =
+      open_end ? periods.rbegin()->first : PeriodStart(period, filter.to - std::chrono::seconds(1));
+  std::vector<UsagePoint> points;
+  for (Instant start = first; start <= last; start = NextPeriodStart(period, start)) {
+    const auto it = periods.find(start);
+    if (it == periods.end()) {
+      points.push_back({start, 0, 0});
+    } else {
+      points.push_back({start, it->second.launches, static_cast<int64_t>(it->second.users.size())});
+    }
+  }
+  return points;
+}
+
+std::vector<UserUsage> QueryUsers(Database& db, const UsageFilter& filter, bool use_rollups) {
+  const AppDirectory apps(db, filter);
+  struct Totals {
+    int64_t launches = 0;
+    std::unordered_set<int64_t> apps;
+    Latest latest;
+  };
+  std::unordered_map<int64_t, Totals> totals;
+  ForEachAdmitted(db, filter, apps, LaunchGrain::kMonth, use_rollups,
+                  [&](const LaunchGroup& group) {
+                    if (group.user_key == 0) return;  // launches that named no user
+                    auto& user = totals[group.user_key];
+                    user.launches += group.launches;
+                    user.apps.insert(group.app_key);
+                    user.latest.Offer(group, group.app_key);
+                  });
+  UserDirectory users(db);
+  std::vector<UserUsage> rows;
+  rows.reserve(totals.size());
+  for (const auto& [user_key, user] : totals) {
+    auto known = users.Get(user_key);
+    rows.push_back({std::move(known.upn), user.launches, static_cast<int64_t>(user.apps.size()),
+                    FromSeconds(user.latest.at), apps.Get(user.latest.other_key).app_id,
+                    std::move(known.display_name), std::move(known.department)});
+  }
+  std::sort(rows.begin(), rows.end(), [](const UserUsage& a, const UserUsage& b) {
+    return a.launches != b.launches ? a.launches > b.launches : a.user_upn < b.user_upn;
+  });
+  return rows;
+}
+
+UsageSummary QuerySummary(Database& db, const UsageFilter& filter, bool use_rollups) {
+  const AppDirectory apps(db, filter);
+  UsageSummary summary;
+  std::unordered_set<int64_t> users;
+  std::unordered_set<int64_t> active_apps;
+  struct MonthTotals {
+    int64_t launches = 0;
+    std::unordered_set<int64_t> users;
+  };
+  std::map<std::pair<int64_t, int64_t>, MonthTotals> months;  // (month, app_key)
+  int64_t first = INT64_MAX;
+  int64_t last = INT64_MIN;
+  ForEachAdmitted(db, filter, apps, LaunchGrain::kMonth, use_rollups,
+                  [&](const LaunchGroup& group) {
+                    summary.launches += group.launches;
+                    if (group.user_key != 0) users.insert(group.user_key);
+                    active_apps.insert(group.app_key);
+                    first = std::min(first, group.first_at);
+                    last = std::max(last, group.last_at);
+                    auto& month = months[{MonthStart(group.start), group.app_key}];
+                    month.launches += group.launches;
+                    if (group.user_key != 0) month.users.insert(group.user_key);
+                  });
+  summary.unique_users = static_cast<int64_t>(users.size());
+  summary.active_apps = static_cast<int64_t>(active_apps.size());
+  std::unordered_set<std::string> environments;
+  for (const auto app_key : active_apps) {
+    if (const auto& environment = apps.Get(app_key).environment_id) {
+      environments.insert(*environment);
+    }
+  }
+  summary.active_environments = static_cast<int64_t>(environments.size());
+  if (summary.launches > 0) {
+    summary.first_launch = FromSeconds(first);
+    summary.last_launch = FromSeconds(last);
+  }
+  // The CoE's rule: 50 or more launches, or launches by 5 or more unique users, in a month.
+  for (const auto& [key, month] : months) {
+    const auto unique_users = static_cast<int64_t>(month.users.size());
+    if (month.launches < 50 && unique_users < 5) continue;
+    const auto& app = apps.Get(key.second);
+    summary.production_apps.push_back(
+        {app.app_id, app.name, FromSeconds(key.first), month.launches, unique_users});
+  }
+  std::sort(summary.production_apps.begin(), summary.production_apps.end(),
+            [](const ProductionApp& a, const ProductionApp& b) {
+              return std::tie(a.month, a.app_id) < std::tie(b.month, b.app_id);
+            });
+  return summary;
+}
+
+std::vector<UnusedApp> QueryUnused(Database& db, Instant since, const UsageFilter& filter) {
+  Statement query(db, R"sql(
+SELECT app_id, display_name, environment_id, environment_name, last_launched_on,
+       last_launched_by
+FROM apps
+WHERE deleted_on IS NULL AND (last_launched_on IS NULL OR last_launched_on < ?1)
+  AND (?2 IS NULL OR app_id = ?2) AND (?3 IS NULL OR environment_id = ?3)
+ORDER BY last_launched_on IS NOT NULL, last_launched_on, app_id)sql");
+  query.Bind(1, Seconds(since))
+      .BindOptional(2, filter.app_id)
+      .BindOptional(3, filter.environment_id);
+  std::vector<UnusedApp> rows;
+  while (query.Step()) {
+    rows.push_back({.app_id = query.Text(0),
+                    .app_name = query.OptionalText(1),
+                    .environment_id = query.OptionalText(2),
+                    .environment_name = query.OptionalText(3),
+                    .last_launched_on =
+                        query.IsNull(4) ? std::nullopt : std::optional(FromSeconds(query.Int(4))),
+                    .last_launched_by = query.OptionalText(5)});
+  }
+  return rows;
+}
+
+}  // namespace auditsync::sqlite
