@@ -107,8 +107,8 @@ class UsageRollupTest : public ::testing::Test {
     for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path_ + suffix);
   }
 
-  // Stores the records in pages of 100, folding after the first two thirds, so that the rollups
-  // hold most launches and the rest wait in the records.
+  // Stores the records in pages of 100, restarting after a third and folding after two thirds, so
+  // that the rollups hold most launches and the rest wait in the records.
   void Store(const Generated& generated) {
     auto window = store_->PlanWindow(ScanKind::kInitial, At("2026-09-01"), At("2026-12-31"),
                                      At("2027-01-01"));
@@ -120,6 +120,10 @@ class UsageRollupTest : public ::testing::Test {
           records.begin() + static_cast<ptrdiff_t>(std::min(first + 100, records.size())));
       store_->CommitPage(window, page);
       if (first == records.size() * 2 / 3 / 100 * 100) store_->FoldLaunches();
+      if (first == records.size() / 3 / 100 * 100) {
+        // A restart: the launches not folded yet are read back from the records.
+        store_ = std::make_unique<SqliteStore>(path_);
+      }
     }
   }
 

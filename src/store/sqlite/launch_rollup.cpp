@@ -15,15 +15,8 @@ constexpr int64_t kLatest = 253402214400;
 
 constexpr std::string_view kLaunch = "LaunchPowerApp";
 
-// A record key (the `record_key` column: a GUID's 16 bytes as a BLOB, any other id as TEXT) as
-// bytes that order as SQLite orders the column: every TEXT before every BLOB, each by its bytes.
-std::string RecordOrder(const Statement& row, int column) {
-  const auto bytes = row.Bytes(column);
-  std::string order;
-  order.reserve(bytes.size() + 1);
-  order += row.Type(column) == SQLITE_BLOB ? '\x02' : '\x01';
-  order.append(bytes);
-  return order;
+std::string RecordOrderOf(const Statement& row, int column) {
+  return RecordOrder(row.Bytes(column), row.Type(column) == SQLITE_BLOB);
 }
 
 int64_t ReadRollupSeq(Database& db) {
@@ -31,33 +24,11 @@ int64_t ReadRollupSeq(Database& db) {
   return query.Step() ? query.Int(0) : 0;
 }
 
-int64_t MaxSeq(Database& db) {
-  Statement query(db, "SELECT coalesce(max(seq), 0) FROM audit_records");
-  query.Step();
-  return query.Int(0);
-}
-
-struct GroupKey {
-  int64_t start;
-  int64_t app_key;
-  int64_t user_key;
-  bool operator==(const GroupKey&) const = default;
-};
-
-struct GroupKeyHash {
-  size_t operator()(const GroupKey& key) const {
-    uint64_t hash = static_cast<uint64_t>(key.start) * 0x9E3779B97F4A7C15ULL;
-    hash ^= static_cast<uint64_t>(key.app_key) + 0x7F4A7C159E3779B9ULL + (hash << 6) + (hash >> 2);
-    hash ^= static_cast<uint64_t>(key.user_key) + 0x94D049BB133111EBULL + (hash << 6) + (hash >> 2);
-    return static_cast<size_t>(hash);
-  }
-};
-
-using Groups = std::unordered_map<GroupKey, LaunchGroup, GroupKeyHash>;
+using Groups = LaunchBatch::Groups;
 
 void AddLaunch(Groups& groups, int64_t start, int64_t app_key, int64_t user_key, int64_t at,
                const std::string& record) {
-  auto [it, inserted] = groups.try_emplace(GroupKey{start, app_key, user_key});
+  auto [it, inserted] = groups.try_emplace(LaunchBatch::Key{start, app_key, user_key});
   auto& group = it->second;
   if (inserted) {
     group = LaunchGroup{start, app_key, user_key, 1, at, at, record};
@@ -68,6 +39,20 @@ void AddLaunch(Groups& groups, int64_t start, int64_t app_key, int64_t user_key,
   if (IsLater(at, record, group.last_at, group.last_record)) {
     group.last_at = at;
     group.last_record = record;
+  }
+}
+
+void MergeGroups(Groups& into, const Groups& from) {
+  for (const auto& [key, group] : from) {
+    auto [it, inserted] = into.try_emplace(key, group);
+    if (inserted) continue;
+    auto& merged = it->second;
+    merged.launches += group.launches;
+    merged.first_at = std::min(merged.first_at, group.first_at);
+    if (IsLater(group.last_at, group.last_record, merged.last_at, merged.last_record)) {
+      merged.last_at = group.last_at;
+      merged.last_record = group.last_record;
+    }
   }
 }
 
@@ -103,7 +88,7 @@ void VisitRecords(Statement& query, const std::function<void(const LaunchGroup&)
     group.start = group.first_at = group.last_at = query.Int(0);
     group.app_key = query.Int(1);
     group.user_key = query.Int(2);
-    group.last_record = RecordOrder(query, 3);
+    group.last_record = RecordOrderOf(query, 3);
     visit(group);
   }
 }
@@ -160,31 +145,71 @@ int64_t NextMonthStart(int64_t month_start) {
   return sys_seconds(sys_days(next / 1)).time_since_epoch().count();
 }
 
+std::string RecordOrder(std::string_view key, bool is_blob) {
+  std::string order;
+  order.reserve(key.size() + 1);
+  order += is_blob ? '\x02' : '\x01';
+  order.append(key);
+  return order;
+}
+
+size_t LaunchBatch::KeyHash::operator()(const Key& key) const {
+  uint64_t hash = static_cast<uint64_t>(key.start) * 0x9E3779B97F4A7C15ULL;
+  hash ^= static_cast<uint64_t>(key.app_key) + 0x7F4A7C159E3779B9ULL + (hash << 6) + (hash >> 2);
+  hash ^= static_cast<uint64_t>(key.user_key) + 0x94D049BB133111EBULL + (hash << 6) + (hash >> 2);
+  return static_cast<size_t>(hash);
+}
+
+void LaunchBatch::Add(int64_t at, int64_t app_key, int64_t user_key,
+                      const std::string& record_order) {
+  AddLaunch(days_, AlignDownToDay(at), app_key, user_key, at, record_order);
+  AddLaunch(months_, MonthStart(at), app_key, user_key, at, record_order);
+}
+
+void LaunchBatch::Merge(const LaunchBatch& other) {
+  MergeGroups(days_, other.days_);
+  MergeGroups(months_, other.months_);
+  records_ += other.records_;
+}
+
+void LaunchBatch::Clear() {
+  days_.clear();
+  months_.clear();
+  records_ = 0;
+}
+
+int64_t MaxSeq(Database& db) {
+  Statement query(db, "SELECT coalesce(max(seq), 0) FROM audit_records");
+  query.Step();
+  return query.Int(0);
+}
+
 int64_t UnfoldedRecords(Database& db) { return MaxSeq(db) - ReadRollupSeq(db); }
 
-void FoldLaunches(Database& db) {
-  const int64_t from_seq = ReadRollupSeq(db);
-  const int64_t to_seq = MaxSeq(db);
-  if (to_seq <= from_seq) return;
-  Groups days;
-  Groups months;
+LaunchBatch ReadLaunchesAfter(Database& db, int64_t seq) {
+  LaunchBatch batch;
   Statement query(db, R"sql(
 SELECT created_at, app_key, user_key, record_key FROM audit_records
-WHERE seq > ?1 AND seq <= ?2 AND operation = ?3)sql");
-  query.Bind(1, from_seq).Bind(2, to_seq).BindView(3, kLaunch);
+WHERE seq > ?1 AND operation = ?2)sql");
+  query.Bind(1, seq).BindView(2, kLaunch);
   while (query.Step()) {
-    const int64_t at = query.Int(0);
-    const int64_t app_key = query.Int(1);
-    const int64_t user_key = query.Int(2);
-    const std::string record = RecordOrder(query, 3);
-    AddLaunch(days, AlignDownToDay(at), app_key, user_key, at, record);
-    AddLaunch(months, MonthStart(at), app_key, user_key, at, record);
+    batch.Add(query.Int(0), query.Int(1), query.Int(2), RecordOrderOf(query, 3));
   }
-  query.Reset();
-  Upsert(db, "launch_days", "day", days);
-  Upsert(db, "launch_months", "month", months);
+  return batch;
+}
+
+LaunchBatch ReadUnfolded(Database& db) {
+  const int64_t from_seq = ReadRollupSeq(db);
+  LaunchBatch batch = ReadLaunchesAfter(db, from_seq);
+  batch.CountRecords(MaxSeq(db) - from_seq);
+  return batch;
+}
+
+void WriteFold(Database& db, const LaunchBatch& batch, int64_t through_seq) {
+  Upsert(db, "launch_days", "day", batch.Days());
+  Upsert(db, "launch_months", "month", batch.Months());
   Statement advance(db, "UPDATE meta SET value = ?1 WHERE key = 'rollup_seq'");
-  advance.Bind(1, std::to_string(to_seq)).Run();
+  advance.Bind(1, std::to_string(through_seq)).Run();
 }
 
 void ForEachLaunchGroup(Database& db, int64_t from, int64_t to, LaunchGrain coarsest,

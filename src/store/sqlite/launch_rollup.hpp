@@ -8,17 +8,12 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <string_view>
+#include <unordered_map>
 
 #include "store/sqlite/sqlite_db.hpp"
 
 namespace auditsync::sqlite {
-
-// Records stored but not folded into the rollups yet.
-int64_t UnfoldedRecords(Database& db);
-
-// Folds the launches of the records not folded yet into the rollups and advances 'rollup_seq'.
-// Runs inside the caller's write transaction, so the rollups never disagree with the records.
-void FoldLaunches(Database& db);
 
 // Launches of one app by one user: a rollup row (a month or a day), or a single record.
 struct LaunchGroup {
@@ -30,6 +25,58 @@ struct LaunchGroup {
   int64_t last_at = 0;
   std::string last_record;  // the last launch's record key, in RecordOrder form
 };
+
+// A record key (the `record_key` column: a GUID's 16 bytes as a BLOB, any other id as TEXT) as
+// bytes that order as SQLite orders the column: every TEXT before every BLOB, each by its bytes.
+std::string RecordOrder(std::string_view key, bool is_blob);
+
+// Launches grouped as the rollups hold them (per day and per month, app and user), not written
+// yet: the launches of records stored since the last fold.
+class LaunchBatch {
+ public:
+  void Add(int64_t at, int64_t app_key, int64_t user_key, const std::string& record_order);
+  void Merge(const LaunchBatch& other);
+  void Clear();
+  int64_t Records() const { return records_; }  // records of any operation the batch stands for
+  void CountRecords(int64_t records) { records_ += records; }
+
+  struct Key {
+    int64_t start;
+    int64_t app_key;
+    int64_t user_key;
+    bool operator==(const Key&) const = default;
+  };
+  struct KeyHash {
+    size_t operator()(const Key& key) const;
+  };
+  using Groups = std::unordered_map<Key, LaunchGroup, KeyHash>;
+  const Groups& Days() const { return days_; }
+  const Groups& Months() const { return months_; }
+
+ private:
+  Groups days_;
+  Groups months_;
+  int64_t records_ = 0;
+};
+
+// The launches of the records stored after meta 'rollup_seq' (after a restart, the batch that was
+// in memory).
+LaunchBatch ReadUnfolded(Database& db);
+
+// The launches of the records stored after `seq` (in the caller's transaction: what a page
+// inserted, when some of its records were duplicates).
+LaunchBatch ReadLaunchesAfter(Database& db, int64_t seq);
+
+// Stored records beyond 'rollup_seq'.
+int64_t UnfoldedRecords(Database& db);
+
+// Adds `batch` (the launches of every record up to `through_seq` not folded yet) to the rollups and
+// advances 'rollup_seq' to `through_seq`, in the caller's write transaction, so that the rollups
+// never disagree with the records.
+void WriteFold(Database& db, const LaunchBatch& batch, int64_t through_seq);
+
+// The greatest seq stored (0 for none).
+int64_t MaxSeq(Database& db);
 
 // The coarsest rollup a report can read: a report per day cannot use a month's row.
 enum class LaunchGrain { kDay, kMonth };

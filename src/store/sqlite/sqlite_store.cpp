@@ -87,6 +87,13 @@ std::map<std::string, AppFacts> FoldApps(const std::vector<AuditRecord>& records
 // audit record ids are; otherwise the id's text, which never equals a BLOB.
 std::optional<GuidBytes> RecordKeyBytes(std::string_view record_id) { return ParseGuid(record_id); }
 
+// A record's key in the rollups' order form (launch_rollup.hpp).
+std::string RecordOrder(std::string_view record_id, const std::optional<GuidBytes>& bytes) {
+  return bytes ? sqlite::RecordOrder({reinterpret_cast<const char*>(bytes->data()), bytes->size()},
+                                     true)
+               : sqlite::RecordOrder(record_id, false);
+}
+
 void BindRecordKey(sqlite::Statement& statement, int index, std::string_view record_id,
                    const std::optional<GuidBytes>& bytes) {
   if (bytes) {
@@ -348,6 +355,18 @@ ON CONFLICT (hour_start) DO UPDATE SET scanned_at = max(scanned_at, excluded.sca
     return key;
   }
 
+  // The launches of the records stored after the rollups' 'rollup_seq': read from the database
+  // once (after a restart they are there, not in memory), then kept up to date with each commit.
+  // The lock file makes this process the only writer, so memory and database cannot drift apart;
+  // should the counts ever disagree, the batch is read again rather than trusted.
+  std::optional<sqlite::LaunchBatch> unfolded;
+  sqlite::LaunchBatch& Unfolded() {
+    if (!unfolded || unfolded->Records() != sqlite::UnfoldedRecords(db)) {
+      unfolded = sqlite::ReadUnfolded(db);
+    }
+    return *unfolded;
+  }
+
   void KeepUserKeys(std::unordered_map<std::string, int64_t>&& fresh) {
     if (user_keys.size() + fresh.size() > kMaxCachedUsers) user_keys.clear();
     user_keys.merge(fresh);
@@ -481,6 +500,7 @@ PageOutcome SqliteStore::CommitPage(SyncWindow& window, const RecordPage& page) 
   PageOutcome outcome;
   const int64_t now = Seconds(NowUtc());
   sqlite::Transaction transaction(impl_->db);
+  auto& unfolded = impl_->Unfolded();  // before this page's records are added
   const auto& records = page.records;
   // The apps first: records carry their keys.
   std::unordered_map<std::string, int64_t> app_keys;
@@ -504,6 +524,10 @@ PageOutcome SqliteStore::CommitPage(SyncWindow& window, const RecordPage& page) 
   }
   std::unordered_map<std::string, int64_t> fresh_users;
   std::vector<std::optional<GuidBytes>> keys(std::min(kInsertBatch, records.size()));
+  std::vector<int64_t> user_keys(keys.size());
+  // The launches this page adds, for the rollups. Records get consecutive seqs after the greatest.
+  sqlite::LaunchBatch page_launches;
+  int64_t max_seq = sqlite::MaxSeq(impl_->db);
   for (size_t first = 0; first < records.size(); first += kInsertBatch) {
     const size_t rows = std::min(kInsertBatch, records.size() - first);
     auto& insert = impl_->InsertRecords(rows);
@@ -526,7 +550,7 @@ PageOutcome SqliteStore::CommitPage(SyncWindow& window, const RecordPage& page) 
           .Bind(base + 12, now)
           .BindView(base + 13, record.raw)
           .Bind(base + 15, app_keys.at(record.app_id))
-          .Bind(base + 16, impl_->UserKey(record.user_upn, fresh_users));
+          .Bind(base + 16, user_keys[row] = impl_->UserKey(record.user_upn, fresh_users));
       BindRecordKey(insert, base + 14, record.id, keys[row]);
     }
     insert.Run();
@@ -537,6 +561,19 @@ PageOutcome SqliteStore::CommitPage(SyncWindow& window, const RecordPage& page) 
     const auto inserted = static_cast<int64_t>(sqlite3_changes(impl_->db.Handle()));
     outcome.inserted += inserted;
     outcome.duplicates += static_cast<int64_t>(rows) - inserted;
+    if (inserted == static_cast<int64_t>(rows)) {
+      // Every record was new (the usual case): their launches are known without reading back.
+      for (size_t row = 0; row < rows; ++row) {
+        const auto& record = records[first + row];
+        if (record.operation != kLaunch) continue;
+        page_launches.Add(Seconds(record.created), app_keys.at(record.app_id), user_keys[row],
+                          RecordOrder(record.id, keys[row]));
+      }
+    } else if (inserted > 0) {
+      page_launches.Merge(sqlite::ReadLaunchesAfter(impl_->db, max_seq));
+    }
+    page_launches.CountRecords(inserted);
+    max_seq += inserted;
   }
   auto& quarantine = *impl_->insert_quarantine;
   for (const auto& bad : page.quarantined) {
@@ -552,19 +589,31 @@ PageOutcome SqliteStore::CommitPage(SyncWindow& window, const RecordPage& page) 
   window.record_count += outcome.inserted;
   window.quarantined_count += outcome.quarantined;
   if (window.state == WindowState::kComplete) impl_->CompleteWindow(window);
-  if (window.state == WindowState::kComplete || sqlite::UnfoldedRecords(impl_->db) >= kFoldBatch) {
-    sqlite::FoldLaunches(impl_->db);
+  // The launches wait in memory (`unfolded`) and are written to the rollups in batches: a day's
+  // rollup rows are then rewritten once per batch instead of once per page.
+  const bool fold = window.state == WindowState::kComplete ||
+                    unfolded.Records() + page_launches.Records() >= kFoldBatch;
+  if (fold) {
+    page_launches.Merge(unfolded);
+    sqlite::WriteFold(impl_->db, page_launches, max_seq);
   }
   impl_->Save(window);
   transaction.Commit();
+  // Only what is committed is remembered: a page rolled back added no users and no launches.
   impl_->KeepUserKeys(std::move(fresh_users));
+  if (fold) {
+    unfolded.Clear();
+  } else {
+    unfolded.Merge(page_launches);
+  }
   return outcome;
 }
 
 void SqliteStore::FoldLaunches() {
   sqlite::Transaction transaction(impl_->db);
-  sqlite::FoldLaunches(impl_->db);
+  sqlite::WriteFold(impl_->db, impl_->Unfolded(), sqlite::MaxSeq(impl_->db));
   transaction.Commit();
+  impl_->Unfolded().Clear();
 }
 
 std::vector<AppUsage> SqliteStore::QueryAppUsage(const UsageFilter& filter) {
