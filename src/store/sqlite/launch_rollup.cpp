@@ -15,7 +15,7 @@ constexpr int64_t kLatest = 253402214400;
 
 constexpr std::string_view kLaunch = "LaunchPowerApp";
 
-std::string RecordOrderOf(const Statement& row, int column) {
+RecordOrder RecordOrderOf(const Statement& row, int column) {
   return RecordOrder(row.Bytes(column), row.Type(column) == SQLITE_BLOB);
 }
 
@@ -27,11 +27,11 @@ int64_t ReadRollupSeq(Database& db) {
 using Groups = LaunchBatch::Groups;
 
 void AddLaunch(Groups& groups, int64_t start, int64_t app_key, int64_t user_key, int64_t at,
-               const std::string& record) {
+               std::string_view record) {
   auto [it, inserted] = groups.try_emplace(LaunchBatch::Key{start, app_key, user_key});
   auto& group = it->second;
   if (inserted) {
-    group = LaunchGroup{start, app_key, user_key, 1, at, at, record};
+    group = LaunchGroup{start, app_key, user_key, 1, at, at, std::string(record)};
     return;
   }
   ++group.launches;
@@ -39,20 +39,6 @@ void AddLaunch(Groups& groups, int64_t start, int64_t app_key, int64_t user_key,
   if (IsLater(at, record, group.last_at, group.last_record)) {
     group.last_at = at;
     group.last_record = record;
-  }
-}
-
-void MergeGroups(Groups& into, const Groups& from) {
-  for (const auto& [key, group] : from) {
-    auto [it, inserted] = into.try_emplace(key, group);
-    if (inserted) continue;
-    auto& merged = it->second;
-    merged.launches += group.launches;
-    merged.first_at = std::min(merged.first_at, group.first_at);
-    if (IsLater(group.last_at, group.last_record, merged.last_at, merged.last_record)) {
-      merged.last_at = group.last_at;
-      merged.last_record = group.last_record;
-    }
   }
 }
 
@@ -88,7 +74,7 @@ void VisitRecords(Statement& query, const std::function<void(const LaunchGroup&)
     group.start = group.first_at = group.last_at = query.Int(0);
     group.app_key = query.Int(1);
     group.user_key = query.Int(2);
-    group.last_record = RecordOrderOf(query, 3);
+    group.last_record = RecordOrderOf(query, 3).View();
     visit(group);
   }
 }
@@ -145,12 +131,17 @@ int64_t NextMonthStart(int64_t month_start) {
   return sys_seconds(sys_days(next / 1)).time_since_epoch().count();
 }
 
-std::string RecordOrder(std::string_view key, bool is_blob) {
-  std::string order;
-  order.reserve(key.size() + 1);
-  order += is_blob ? '\x02' : '\x01';
-  order.append(key);
-  return order;
+RecordOrder::RecordOrder(std::string_view key, bool is_blob) {
+  const char kind = is_blob ? '\x02' : '\x01';
+  if (key.size() + 1 <= inline_.size()) {
+    inline_[0] = kind;
+    std::copy(key.begin(), key.end(), inline_.begin() + 1);
+    size_ = key.size() + 1;
+  } else {
+    long_.reserve(key.size() + 1);
+    long_ += kind;
+    long_.append(key);
+  }
 }
 
 size_t LaunchBatch::KeyHash::operator()(const Key& key) const {
@@ -161,15 +152,9 @@ size_t LaunchBatch::KeyHash::operator()(const Key& key) const {
 }
 
 void LaunchBatch::Add(int64_t at, int64_t app_key, int64_t user_key,
-                      const std::string& record_order) {
+                      std::string_view record_order) {
   AddLaunch(days_, AlignDownToDay(at), app_key, user_key, at, record_order);
   AddLaunch(months_, MonthStart(at), app_key, user_key, at, record_order);
-}
-
-void LaunchBatch::Merge(const LaunchBatch& other) {
-  MergeGroups(days_, other.days_);
-  MergeGroups(months_, other.months_);
-  records_ += other.records_;
 }
 
 void LaunchBatch::Clear() {
@@ -179,28 +164,29 @@ void LaunchBatch::Clear() {
 }
 
 int64_t MaxSeq(Database& db) {
-  Statement query(db, "SELECT coalesce(max(seq), 0) FROM audit_records");
+  // Plain max(seq), not wrapped in coalesce(): only then does SQLite read it off the end of the
+  // table instead of scanning every record. No records: NULL, which reads as 0.
+  Statement query(db, "SELECT max(seq) FROM audit_records");
   query.Step();
   return query.Int(0);
 }
 
 int64_t UnfoldedRecords(Database& db) { return MaxSeq(db) - ReadRollupSeq(db); }
 
-LaunchBatch ReadLaunchesAfter(Database& db, int64_t seq) {
-  LaunchBatch batch;
+void AddLaunchesAfter(Database& db, int64_t seq, LaunchBatch& batch) {
   Statement query(db, R"sql(
 SELECT created_at, app_key, user_key, record_key FROM audit_records
 WHERE seq > ?1 AND operation = ?2)sql");
   query.Bind(1, seq).BindView(2, kLaunch);
   while (query.Step()) {
-    batch.Add(query.Int(0), query.Int(1), query.Int(2), RecordOrderOf(query, 3));
+    batch.Add(query.Int(0), query.Int(1), query.Int(2), RecordOrderOf(query, 3).View());
   }
-  return batch;
 }
 
 LaunchBatch ReadUnfolded(Database& db) {
   const int64_t from_seq = ReadRollupSeq(db);
-  LaunchBatch batch = ReadLaunchesAfter(db, from_seq);
+  LaunchBatch batch;
+  AddLaunchesAfter(db, from_seq, batch);
   batch.CountRecords(MaxSeq(db) - from_seq);
   return batch;
 }

@@ -5,6 +5,7 @@
 // alone at every moment. Private to the store module.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -28,14 +29,25 @@ struct LaunchGroup {
 
 // A record key (the `record_key` column: a GUID's 16 bytes as a BLOB, any other id as TEXT) as
 // bytes that order as SQLite orders the column: every TEXT before every BLOB, each by its bytes.
-std::string RecordOrder(std::string_view key, bool is_blob);
+// Held inline for the usual GUID keys, so that a launch costs no allocation.
+class RecordOrder {
+ public:
+  RecordOrder(std::string_view key, bool is_blob);
+  std::string_view View() const {
+    return long_.empty() ? std::string_view(inline_.data(), size_) : std::string_view(long_);
+  }
+
+ private:
+  std::array<char, 40> inline_{};
+  size_t size_ = 0;
+  std::string long_;
+};
 
 // Launches grouped as the rollups hold them (per day and per month, app and user), not written
 // yet: the launches of records stored since the last fold.
 class LaunchBatch {
  public:
-  void Add(int64_t at, int64_t app_key, int64_t user_key, const std::string& record_order);
-  void Merge(const LaunchBatch& other);
+  void Add(int64_t at, int64_t app_key, int64_t user_key, std::string_view record_order);
   void Clear();
   int64_t Records() const { return records_; }  // records of any operation the batch stands for
   void CountRecords(int64_t records) { records_ += records; }
@@ -63,9 +75,9 @@ class LaunchBatch {
 // in memory).
 LaunchBatch ReadUnfolded(Database& db);
 
-// The launches of the records stored after `seq` (in the caller's transaction: what a page
-// inserted, when some of its records were duplicates).
-LaunchBatch ReadLaunchesAfter(Database& db, int64_t seq);
+// Adds the launches of the records stored after `seq` to `batch` (in the caller's transaction:
+// what a page inserted, when some of its records were duplicates).
+void AddLaunchesAfter(Database& db, int64_t seq, LaunchBatch& batch);
 
 // Stored records beyond 'rollup_seq'.
 int64_t UnfoldedRecords(Database& db);
@@ -91,8 +103,8 @@ void ForEachLaunchGroup(Database& db, int64_t from, int64_t to, LaunchGrain coar
 
 // Whether (at, record) is later than (other_at, other_record): launches at the same second are
 // ordered by record key, greater last.
-inline bool IsLater(int64_t at, const std::string& record, int64_t other_at,
-                    const std::string& other_record) {
+inline bool IsLater(int64_t at, std::string_view record, int64_t other_at,
+                    std::string_view other_record) {
   return at != other_at ? at > other_at : record > other_record;
 }
 

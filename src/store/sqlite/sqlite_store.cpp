@@ -1,5 +1,6 @@
 #include "store/sqlite/sqlite_store.hpp"
 
+#include <functional>
 #include <map>
 #include <random>
 #include <unordered_map>
@@ -7,6 +8,7 @@
 #include "core/error.hpp"
 #include "core/guid.hpp"
 #include "core/log.hpp"
+#include "store/sqlite/key_directory.hpp"
 #include "store/sqlite/launch_rollup.hpp"
 #include "store/sqlite/schema.hpp"
 #include "store/sqlite/sqlite_db.hpp"
@@ -87,8 +89,24 @@ std::map<std::string, AppFacts> FoldApps(const std::vector<AuditRecord>& records
 // audit record ids are; otherwise the id's text, which never equals a BLOB.
 std::optional<GuidBytes> RecordKeyBytes(std::string_view record_id) { return ParseGuid(record_id); }
 
+// Runs an action at scope exit unless committed: undoes in-memory state that mirrored a
+// transaction that did not commit.
+class OnRollback {
+ public:
+  explicit OnRollback(std::function<void()> undo) : undo_(std::move(undo)) {}
+  ~OnRollback() {
+    if (undo_) undo_();
+  }
+  OnRollback(const OnRollback&) = delete;
+  OnRollback& operator=(const OnRollback&) = delete;
+  void Commit() { undo_ = nullptr; }
+
+ private:
+  std::function<void()> undo_;
+};
+
 // A record's key in the rollups' order form (launch_rollup.hpp).
-std::string RecordOrder(std::string_view record_id, const std::optional<GuidBytes>& bytes) {
+sqlite::RecordOrder OrderOf(std::string_view record_id, const std::optional<GuidBytes>& bytes) {
   return bytes ? sqlite::RecordOrder({reinterpret_cast<const char*>(bytes->data()), bytes->size()},
                                      true)
                : sqlite::RecordOrder(record_id, false);
@@ -154,11 +172,8 @@ constexpr size_t kRecordColumns = 16;
 
 // Launches are folded into the rollups once this many records are unfolded (and when a window
 // completes): in batches the rollup rows of a day are rewritten once per batch instead of once
-// per page, and the records of a batch (about 20 MB) are still in SQLite's page cache.
-constexpr int64_t kFoldBatch = 10000;
-
-// The UPN -> user key cache is dropped when it grows past this (a tenant's users, not records).
-constexpr size_t kMaxCachedUsers = 500000;
+// per page.
+constexpr int64_t kFoldBatch = 32768;
 
 constexpr std::string_view kWindowColumns =
     "window_id, start_at, end_at, state, query_id, query_name, next_link, record_count, "
@@ -227,12 +242,12 @@ ON CONFLICT (app_id) DO UPDATE SET
                          coalesce(excluded.last_launched_on, last_launched_on)),
   deleted_on = max(coalesce(deleted_on, excluded.deleted_on),
                    coalesce(excluded.deleted_on, deleted_on))
-RETURNING app_key
 )sql");
-    find_user =
-        std::make_unique<sqlite::Statement>(db, "SELECT user_key FROM users WHERE upn = ?1");
-    insert_user = std::make_unique<sqlite::Statement>(
-        db, "INSERT INTO users (upn) VALUES (?1) RETURNING user_key");
+    users = std::make_unique<sqlite::KeyDirectory>(
+        db, "SELECT user_key FROM users WHERE upn = ?1",
+        "INSERT INTO users (upn) VALUES (?1) RETURNING user_key");
+    apps = std::make_unique<sqlite::KeyDirectory>(db, "SELECT app_key FROM apps WHERE app_id = ?1",
+                                                  "");
     save_window = std::make_unique<sqlite::Statement>(
         db,
         "UPDATE sync_windows SET state = ?2, query_id = ?3, query_name = ?4, next_link = ?5, "
@@ -330,30 +345,9 @@ ON CONFLICT (hour_start) DO UPDATE SET scanned_at = max(scanned_at, excluded.sca
   }
   std::unique_ptr<sqlite::Statement> insert_quarantine;
   std::unique_ptr<sqlite::Statement> upsert_app;
-  std::unique_ptr<sqlite::Statement> find_user;
-  std::unique_ptr<sqlite::Statement> insert_user;
-  // users.user_key by UPN. Only keys of committed transactions are kept: the users a rolled-back
-  // page added never existed, and their keys will be given to others.
-  std::unordered_map<std::string, int64_t> user_keys;
-
-  // The key of `upn` (0 for none), added to the users table if new; new keys go to `fresh` until
-  // their transaction commits.
-  int64_t UserKey(const std::string& upn, std::unordered_map<std::string, int64_t>& fresh) {
-    if (upn.empty()) return 0;
-    if (const auto it = user_keys.find(upn); it != user_keys.end()) return it->second;
-    if (const auto it = fresh.find(upn); it != fresh.end()) return it->second;
-    int64_t key = 0;
-    if (find_user->Bind(1, std::string_view(upn)).Step()) {
-      key = find_user->Int(0);
-    } else {
-      insert_user->Bind(1, std::string_view(upn)).Step();
-      key = insert_user->Int(0);
-      insert_user->Reset();
-    }
-    find_user->Reset();
-    fresh.emplace(upn, key);
-    return key;
-  }
+  // Keys of users (by UPN) and apps (by app id); records carry them.
+  std::unique_ptr<sqlite::KeyDirectory> users;
+  std::unique_ptr<sqlite::KeyDirectory> apps;
 
   // The launches of the records stored after the rollups' 'rollup_seq': read from the database
   // once (after a restart they are there, not in memory), then kept up to date with each commit.
@@ -367,10 +361,6 @@ ON CONFLICT (hour_start) DO UPDATE SET scanned_at = max(scanned_at, excluded.sca
     return *unfolded;
   }
 
-  void KeepUserKeys(std::unordered_map<std::string, int64_t>&& fresh) {
-    if (user_keys.size() + fresh.size() > kMaxCachedUsers) user_keys.clear();
-    user_keys.merge(fresh);
-  }
   std::unique_ptr<sqlite::Statement> save_window;
 
   // The window of `kind` under `parent_id` over [start, end), added as pending if new. A planned
@@ -500,10 +490,16 @@ PageOutcome SqliteStore::CommitPage(SyncWindow& window, const RecordPage& page) 
   PageOutcome outcome;
   const int64_t now = Seconds(NowUtc());
   sqlite::Transaction transaction(impl_->db);
+  // The launches this page adds go straight into the in-memory batch; should the transaction not
+  // commit, the batch is dropped and read again from the database when next needed.
   auto& unfolded = impl_->Unfolded();  // before this page's records are added
+  OnRollback unfolded_mirrors_database([this] {
+    impl_->unfolded.reset();
+    impl_->users->Rollback();
+    impl_->apps->Rollback();
+  });
   const auto& records = page.records;
   // The apps first: records carry their keys.
-  std::unordered_map<std::string, int64_t> app_keys;
   auto& upsert = *impl_->upsert_app;
   for (const auto& [app_id, facts] : FoldApps(records)) {
     upsert.Bind(1, app_id)
@@ -518,15 +514,12 @@ PageOutcome SqliteStore::CommitPage(SyncWindow& window, const RecordPage& page) 
         .Bind(10, facts.last_launch_id)
         .BindOptional(11, facts.deleted_on);
     if (!facts.last_launch) upsert.BindNull(9).BindNull(10);
-    upsert.Step();
-    app_keys.emplace(app_id, upsert.Int(0));
-    upsert.Reset();
+    upsert.Run();
   }
-  std::unordered_map<std::string, int64_t> fresh_users;
   std::vector<std::optional<GuidBytes>> keys(std::min(kInsertBatch, records.size()));
+  std::vector<int64_t> app_keys(keys.size());
   std::vector<int64_t> user_keys(keys.size());
-  // The launches this page adds, for the rollups. Records get consecutive seqs after the greatest.
-  sqlite::LaunchBatch page_launches;
+  // Records get consecutive seqs after the greatest.
   int64_t max_seq = sqlite::MaxSeq(impl_->db);
   for (size_t first = 0; first < records.size(); first += kInsertBatch) {
     const size_t rows = std::min(kInsertBatch, records.size() - first);
@@ -549,8 +542,9 @@ PageOutcome SqliteStore::CommitPage(SyncWindow& window, const RecordPage& page) 
           .Bind(base + 11, window.id)
           .Bind(base + 12, now)
           .BindView(base + 13, record.raw)
-          .Bind(base + 15, app_keys.at(record.app_id))
-          .Bind(base + 16, user_keys[row] = impl_->UserKey(record.user_upn, fresh_users));
+          .Bind(base + 15, app_keys[row] = impl_->apps->Key(record.app_id))
+          .Bind(base + 16,
+                user_keys[row] = record.user_upn.empty() ? 0 : impl_->users->Key(record.user_upn));
       BindRecordKey(insert, base + 14, record.id, keys[row]);
     }
     insert.Run();
@@ -566,13 +560,13 @@ PageOutcome SqliteStore::CommitPage(SyncWindow& window, const RecordPage& page) 
       for (size_t row = 0; row < rows; ++row) {
         const auto& record = records[first + row];
         if (record.operation != kLaunch) continue;
-        page_launches.Add(Seconds(record.created), app_keys.at(record.app_id), user_keys[row],
-                          RecordOrder(record.id, keys[row]));
+        unfolded.Add(Seconds(record.created), app_keys[row], user_keys[row],
+                     OrderOf(record.id, keys[row]).View());
       }
     } else if (inserted > 0) {
-      page_launches.Merge(sqlite::ReadLaunchesAfter(impl_->db, max_seq));
+      sqlite::AddLaunchesAfter(impl_->db, max_seq, unfolded);
     }
-    page_launches.CountRecords(inserted);
+    unfolded.CountRecords(inserted);
     max_seq += inserted;
   }
   auto& quarantine = *impl_->insert_quarantine;
@@ -591,21 +585,14 @@ PageOutcome SqliteStore::CommitPage(SyncWindow& window, const RecordPage& page) 
   if (window.state == WindowState::kComplete) impl_->CompleteWindow(window);
   // The launches wait in memory (`unfolded`) and are written to the rollups in batches: a day's
   // rollup rows are then rewritten once per batch instead of once per page.
-  const bool fold = window.state == WindowState::kComplete ||
-                    unfolded.Records() + page_launches.Records() >= kFoldBatch;
-  if (fold) {
-    page_launches.Merge(unfolded);
-    sqlite::WriteFold(impl_->db, page_launches, max_seq);
-  }
+  const bool fold = window.state == WindowState::kComplete || unfolded.Records() >= kFoldBatch;
+  if (fold) sqlite::WriteFold(impl_->db, unfolded, max_seq);
   impl_->Save(window);
   transaction.Commit();
-  // Only what is committed is remembered: a page rolled back added no users and no launches.
-  impl_->KeepUserKeys(std::move(fresh_users));
-  if (fold) {
-    unfolded.Clear();
-  } else {
-    unfolded.Merge(page_launches);
-  }
+  unfolded_mirrors_database.Commit();
+  impl_->users->Commit();
+  impl_->apps->Commit();
+  if (fold) unfolded.Clear();
   return outcome;
 }
 
