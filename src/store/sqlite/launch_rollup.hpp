@@ -1,4 +1,4 @@
-// The launch rollups (schema migration 4): launches per UTC day and per calendar month, app and
+// The launch rollups (schema migration 5): launches per UTC day and per calendar month, app and
 // user, of every record up to meta 'rollup_seq'. Ingest folds new records into them in batches;
 // a report reads whole days and months from them and the rest (partial days at the window's edges,
 // and the records not folded yet) from the records, so its figures equal those of the records
