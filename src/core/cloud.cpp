@@ -75,6 +75,10 @@ std::optional<CloudEndpoints> CloudOfGraph(std::string_view graph_url) {
   return FirstCloudWhere(&CloudEndpoints::graph_url, graph_url);
 }
 
+std::optional<CloudEndpoints> CloudOfManagement(std::string_view management_url) {
+  return FirstCloudWhere(&CloudEndpoints::management_url, management_url);
+}
+
 bool IsCloudKeyVaultSuffix(std::string_view suffix) {
   return std::any_of(kClouds.begin(), kClouds.end(), [suffix](const CloudEndpoints& cloud) {
     return EqualsIgnoreCase(suffix, cloud.keyvault_suffix);

@@ -38,6 +38,7 @@ std::string CanonicalAuthority(std::string_view authority);
 // endpoints, and DoD the GCC High authority, so only the endpoints themselves are meaningful.
 std::optional<CloudEndpoints> CloudOfAuthority(std::string_view authority);
 std::optional<CloudEndpoints> CloudOfGraph(std::string_view graph_url);
+std::optional<CloudEndpoints> CloudOfManagement(std::string_view management_url);
 
 // Whether `suffix` is the Key Vault host suffix of an Azure cloud (vault.azure.net,
 // vault.usgovcloudapi.net), compared without case.

@@ -13,6 +13,7 @@
 #include "core/cloud.hpp"
 #include "core/error.hpp"
 #include "core/file_access.hpp"
+#include "core/guid.hpp"
 #include "core/log.hpp"
 #include "core/text.hpp"
 #include "core/time.hpp"
@@ -20,7 +21,7 @@
 namespace auditsync {
 namespace {
 
-constexpr std::array<SettingSpec, 43> kSettingTable = {{
+constexpr std::array<SettingSpec, 47> kSettingTable = {{
     {"tenant_id", "AUDITSYNC_TENANT_ID", "--tenant-id", "", "Tenant GUID or verified domain",
      "TenantID", false},
     {"client_id", "AUDITSYNC_CLIENT_ID", "--client-id", "", "App registration (client) id",
@@ -95,7 +96,7 @@ constexpr std::array<SettingSpec, 43> kSettingTable = {{
      "Graph URL Environment Variable; Audit Logs - Audience (Graph)", false},
     {"management_url", "AUDITSYNC_MANAGEMENT_URL", "--management-url", "",
      "Office 365 Management Activity API root, e.g. https://manage.office.com (default: from "
-     "cloud; for the Management Activity API, which this version does not use yet)",
+     "cloud); with use_graph_api = no, tokens are for {management_url}/.default",
      "Audit Logs - Audience", false},
     {"keyvault_suffix", "AUDITSYNC_KEYVAULT_SUFFIX", "--keyvault-suffix", "",
      "Key Vault host suffix, e.g. vault.azure.net: a vault is https://{vault}.{suffix} (default: "
@@ -103,6 +104,24 @@ constexpr std::array<SettingSpec, 43> kSettingTable = {{
      "", false},
     {"graph_api_version", "AUDITSYNC_GRAPH_API_VERSION", "--graph-api-version", "v1.0",
      "Graph version segment: v1.0 or beta", "", false},
+    {"use_graph_api", "AUDITSYNC_USE_GRAPH_API", "--use-graph-api", "yes",
+     "yes: read audit logs through the Microsoft Graph audit log query API (filtered by the "
+     "service); no: through the Office 365 Management Activity API, which delivers every "
+     "Audit.General record to filter here (the only way in GCC High and DoD)",
+     "Audit Logs - Use Graph API", false},
+    {"publisher_identifier", "AUDITSYNC_PUBLISHER_IDENTIFIER", "--publisher-identifier", "",
+     "PublisherIdentifier sent on every Management Activity API call: a tenant GUID that gives "
+     "the calls a throttling pool of their own (default: tenant_id)",
+     "", false},
+    {"blob_concurrency", "AUDITSYNC_BLOB_CONCURRENCY", "--blob-concurrency", "8",
+     "Management Activity API content blobs downloaded at once (1: one at a time, as the CoE "
+     "flow does)",
+     "", false},
+    {"management_requests_per_minute", "AUDITSYNC_MANAGEMENT_REQUESTS_PER_MINUTE",
+     "--management-requests-per-minute", "1800",
+     "Most requests per minute sent to the Management Activity API (a tenant may send 2,000, all "
+     "its tools together, and is throttled with AF429 beyond)",
+     "", false},
     {"database", "AUDITSYNC_DATABASE", "--database", "./auditsync.db", "SQLite database file", "",
      false},
     {"ca_bundle", "AUDITSYNC_CA_BUNDLE", "--ca-bundle", "",
@@ -232,6 +251,14 @@ class Resolver {
     return value;
   }
 
+  // yes/no (also true/false, on/off, 1/0, in any case).
+  bool YesNo(std::string_view key) const {
+    const auto text = Lowercase(Text(key));
+    if (text == "yes" || text == "true" || text == "on" || text == "1") return true;
+    if (text == "no" || text == "false" || text == "off" || text == "0") return false;
+    Fail(key, "is `" + text + "`", "Write yes or no.");
+  }
+
   // An https:// root without trailing slashes; `fallback` (the cloud's) when unset.
   std::string HttpsUrl(std::string_view key, std::string_view fallback) const {
     auto url = TrimTrailingSlashes(Text(key));
@@ -323,16 +350,20 @@ void ResolveEndpoints(const Resolver& resolve, const CloudEndpoints& cloud, Conf
     resolve.Fail("keyvault_suffix", "is `" + config.keyvault_suffix + "`, not a host suffix",
                  "Give the part after the vault name, e.g. vault.azure.net.");
   }
-  // Sign-in and Graph of two clouds can never work together: tokens are not interchangeable.
+  // Sign-in and an API of two clouds can never work together: tokens are not interchangeable.
   const auto signs_in_at = CloudOfAuthority(config.authority);
-  const auto graph_of = CloudOfGraph(config.graph_url);
-  if (signs_in_at && graph_of && signs_in_at->authority != graph_of->authority) {
-    resolve.Fail("graph_url",
-                 "is " + config.graph_url + ", the Microsoft Graph of the " +
-                     std::string(graph_of->name) + " cloud, but authority " + config.authority +
+  const auto refuse_mix = [&](std::string_view key, const std::string& url,
+                              const std::optional<CloudEndpoints>& api_of, std::string_view api) {
+    if (!signs_in_at || !api_of || signs_in_at->authority == api_of->authority) return;
+    resolve.Fail(key,
+                 "is " + url + ", the " + std::string(api) + " of the " +
+                     std::string(api_of->name) + " cloud, but authority " + config.authority +
                      " signs in to the " + std::string(signs_in_at->name) + " cloud",
                  "Set `cloud` to the tenant's cloud instead of overriding the URLs one by one.");
-  }
+  };
+  refuse_mix("graph_url", config.graph_url, CloudOfGraph(config.graph_url), "Microsoft Graph");
+  refuse_mix("management_url", config.management_url, CloudOfManagement(config.management_url),
+             "Management Activity API");
 }
 
 // The client secret from whichever one source is set; the Key Vault reference is only parsed
@@ -443,6 +474,26 @@ void RequireWorkloadIdentity(const Resolver& resolve, const Config& config) {
     resolve.Fail("workload_tenant_id", "is missing",
                  "Set AZURE_TENANT_ID (or tenant_id) to the tenant of that identity.");
   }
+}
+
+// The Management Activity API addresses the tenant by its GUID in every URL (AF20013 otherwise),
+// and PublisherIdentifier is a tenant GUID too.
+void ResolvePublisher(const Resolver& resolve, bool need_credentials, Config& config) {
+  config.publisher_identifier = resolve.Text("publisher_identifier");
+  if (!config.publisher_identifier.empty() && !ParseGuid(config.publisher_identifier)) {
+    resolve.Fail("publisher_identifier", "is `" + config.publisher_identifier + "`, not a GUID",
+                 "Give the tenant GUID of whoever runs auditsync, or leave it unset for tenant_id.");
+  }
+  if (!need_credentials || config.use_graph_api) return;
+  if (!ParseGuid(config.tenant_id)) {
+    resolve.Fail("tenant_id",
+                 config.tenant_id.empty() ? std::string("is missing")
+                                          : "is `" + config.tenant_id + "`, not a GUID",
+                 "With use_graph_api = no, the Office 365 Management Activity API addresses the "
+                 "tenant by its GUID: give the Directory (tenant) ID from the app registration's "
+                 "Overview page.");
+  }
+  if (config.publisher_identifier.empty()) config.publisher_identifier = config.tenant_id;
 }
 
 void RequireKind(CredentialKind kind, const Resolver& resolve, const RawSettings& raw,
@@ -740,7 +791,11 @@ Config ResolveConfig(const RawSettings& raw, bool need_credentials) {
   config.retry_max_delay = resolve.Duration("retry_max_delay", std::chrono::milliseconds(1));
   config.log_level = resolve.Text("log_level");
 
-  if (need_credentials && !cloud->graph_audit_queries) {
+  config.use_graph_api = resolve.YesNo("use_graph_api");
+  config.blob_concurrency = static_cast<int>(resolve.Integer("blob_concurrency", 1, 64));
+  config.management_requests_per_minute =
+      static_cast<int>(resolve.Integer("management_requests_per_minute", 1, 100000));
+  if (need_credentials && config.use_graph_api && !cloud->graph_audit_queries) {
     resolve.Fail("cloud",
                  "is " + config.cloud +
                      ", where Microsoft Graph has no audit log query API (it exists only in the "
@@ -748,10 +803,11 @@ Config ResolveConfig(const RawSettings& raw, bool need_credentials) {
                  "GCC High and DoD audit logs come from the Office 365 Management Activity API "
                  "(" +
                      config.management_url +
-                     "); switching to it with `use_graph_api = no` comes in a later version of "
-                     "auditsync, and this one cannot collect from these clouds yet.");
+                     "): set `use_graph_api = no` (AUDITSYNC_USE_GRAPH_API=no) to collect from "
+                     "it.");
   }
   ResolveCredentials(resolve, raw, *cloud, need_credentials, config);
+  ResolvePublisher(resolve, need_credentials, config);
   return config;
 }
 

@@ -111,6 +111,11 @@ struct Config {
   std::string management_url;  // without trailing slash
   std::string keyvault_suffix;
   std::string graph_api_version;
+  // true: the Graph audit log query API; false: the Office 365 Management Activity API.
+  bool use_graph_api = true;
+  std::string publisher_identifier;  // a tenant GUID; tenant_id when unset
+  int blob_concurrency = 0;
+  int management_requests_per_minute = 0;
   std::string database;
   std::string ca_bundle;
   std::string proxy;  // empty: HTTPS_PROXY, if set
@@ -136,7 +141,8 @@ struct Config {
 };
 
 // Types and validates every setting. Credentials (and that the cloud serves the Graph audit log
-// query API) are checked and secret files read only when `need_credentials`: a report reads the
+// query API, or, with use_graph_api = no, that tenant_id is a GUID) are checked and secret files
+// read only when `need_credentials`: a report reads the
 // database and needs no tenant. Throws ConfigError naming the setting, where it came from, and
 // the fix.
 Config ResolveConfig(const RawSettings& raw, bool need_credentials);

@@ -64,9 +64,26 @@ CURLcode InstallTrustStore(CURL*, void* ssl_context, void* user) {
   return CURLE_OK;
 }
 
+// Where one transfer's response goes: headers and status into `response`, and the body either
+// into response.body or, for a 2xx response with a stream, piece by piece into the stream.
+struct Receiver {
+  HttpResponse response;
+  BodyStream* stream = nullptr;
+  CURL* curl = nullptr;
+  long status = 0;  // read once the first body bytes arrive (the headers are complete then)
+};
+
 size_t WriteBody(char* data, size_t size, size_t count, void* user) {
-  auto* body = static_cast<std::string*>(user);
+  auto* receiver = static_cast<Receiver*>(user);
   const size_t bytes = size * count;
+  if (receiver->stream != nullptr) {
+    if (receiver->status == 0) curl_easy_getinfo(receiver->curl, CURLINFO_RESPONSE_CODE, &receiver->status);
+    if (receiver->status >= 200 && receiver->status < 300) {
+      // Anything but `bytes` makes libcurl abandon the transfer (CURLE_WRITE_ERROR).
+      return receiver->stream->Append(std::string_view(data, bytes)) ? bytes : 0;
+    }
+  }
+  auto* body = &receiver->response.body;
   if (body->capacity() < body->size() + bytes + kBodySlack) {
     // Grow geometrically, keeping the slack, so that appends stay amortised O(1).
     body->reserve(std::max(body->capacity() * 2, body->size() + bytes + kBodySlack));
@@ -76,10 +93,12 @@ size_t WriteBody(char* data, size_t size, size_t count, void* user) {
 }
 
 size_t WriteHeader(char* data, size_t size, size_t count, void* user) {
-  auto* response = static_cast<HttpResponse*>(user);
+  auto* receiver = static_cast<Receiver*>(user);
+  auto* response = &receiver->response;
   std::string_view line(data, size * count);
   if (line.starts_with("HTTP/")) {
     response->headers.clear();  // a new status line (after a 100 Continue or a proxy CONNECT)
+    receiver->status = 0;
     return size * count;
   }
   const auto colon = line.find(':');
@@ -87,8 +106,9 @@ size_t WriteHeader(char* data, size_t size, size_t count, void* user) {
     const auto name = line.substr(0, colon);
     const auto value = Trim(line.substr(colon + 1));
     response->headers.emplace_back(std::string(name), std::string(value));
-    // Knowing the size up front, the body is received into one buffer with no regrowth.
-    if (EqualsIgnoreCase(name, "content-length")) {
+    // Knowing the size up front, the body is received into one buffer with no regrowth (unless
+    // it is streamed, which is for bodies too large to hold).
+    if (EqualsIgnoreCase(name, "content-length") && receiver->stream == nullptr) {
       const auto length = std::strtoull(std::string(value).c_str(), nullptr, 10);
       if (length > 0 && length < (1ULL << 31)) response->body.reserve(length + kBodySlack);
     }
@@ -119,11 +139,20 @@ CurlTransport::CurlTransport(CurlOptions options)
 
 CurlTransport::~CurlTransport() { curl_easy_cleanup(state_->handle); }
 
-HttpResponse CurlTransport::Send(const HttpRequest& request) {
+HttpResponse CurlTransport::Send(const HttpRequest& request) { return Perform(request, nullptr); }
+
+HttpResponse CurlTransport::SendStreaming(const HttpRequest& request, BodyStream& stream) {
+  return Perform(request, &stream);
+}
+
+HttpResponse CurlTransport::Perform(const HttpRequest& request, BodyStream* stream) {
   CURL* curl = state_->handle;
   // Reset keeps the connection cache, so consecutive pages reuse one TLS connection.
   curl_easy_reset(curl);
-  HttpResponse response;
+  Receiver receiver;
+  receiver.stream = stream;
+  receiver.curl = curl;
+  HttpResponse& response = receiver.response;
   curl_easy_setopt(curl, CURLOPT_URL, request.url.c_str());
   curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(state_->options.timeout.count()));
@@ -146,9 +175,9 @@ HttpResponse CurlTransport::Send(const HttpRequest& request) {
   curl_easy_setopt(curl, CURLOPT_SSL_CTX_FUNCTION, InstallTrustStore);
   curl_easy_setopt(curl, CURLOPT_SSL_CTX_DATA, &state_->trust);
   curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, WriteBody);
-  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &response.body);
+  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &receiver);
   curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, WriteHeader);
-  curl_easy_setopt(curl, CURLOPT_HEADERDATA, &response);
+  curl_easy_setopt(curl, CURLOPT_HEADERDATA, &receiver);
 
   curl_slist* headers = nullptr;
   for (const auto& [name, value] : request.headers) {
@@ -176,6 +205,9 @@ HttpResponse CurlTransport::Send(const HttpRequest& request) {
   if (code != CURLE_OK) {
     const std::string detail = error_buffer[0] != '\0' ? error_buffer : curl_easy_strerror(code);
     std::string hint;
+    if (code == CURLE_WRITE_ERROR && stream != nullptr) {
+      hint = " The response body was refused as garbled (not the JSON expected).";
+    }
     const bool untrusted =
         code == CURLE_PEER_FAILED_VERIFICATION || code == CURLE_SSL_CACERT_BADFILE;
     if (untrusted) {
@@ -188,7 +220,7 @@ HttpResponse CurlTransport::Send(const HttpRequest& request) {
         curl_easy_strerror(code), /*retryable=*/!untrusted);
   }
   curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &response.status);
-  return response;
+  return std::move(response);
 }
 
 }  // namespace auditsync

@@ -35,8 +35,10 @@ class CurlTransport : public HttpTransport {
   CurlTransport& operator=(const CurlTransport&) = delete;
 
   HttpResponse Send(const HttpRequest& request) override;
+  HttpResponse SendStreaming(const HttpRequest& request, BodyStream& stream) override;
 
  private:
+  HttpResponse Perform(const HttpRequest& request, BodyStream* stream);
   struct State;
   std::unique_ptr<State> state_;
 };

@@ -47,11 +47,27 @@ class TransportError : public Error {
   bool retryable_;
 };
 
+// Receives the body of a 2xx response piece by piece as it arrives, instead of HttpResponse::body,
+// so that a large body (a Management Activity API content blob) is never held whole.
+class BodyStream {
+ public:
+  virtual ~BodyStream() = default;
+  // A new attempt starts: what an earlier one delivered is to be forgotten.
+  virtual void Restart() = 0;
+  // The next piece of the body. False when it cannot be the body expected (not JSON, say): the
+  // transfer is abandoned as if the connection had dropped.
+  virtual bool Append(std::string_view bytes) = 0;
+};
+
 // Sends one request, once. Throws TransportError when there is no response.
 class HttpTransport {
  public:
   virtual ~HttpTransport() = default;
   virtual HttpResponse Send(const HttpRequest& request) = 0;
+  // Like Send, but the body of a 2xx response goes to `stream` as it arrives (the response's
+  // own body stays empty); other responses keep theirs. This default receives the body whole
+  // and then hands it over, which only transports that can do better override.
+  virtual HttpResponse SendStreaming(const HttpRequest& request, BodyStream& stream);
 };
 
 // The URL without its query string: what logs and errors may show (a query string can carry

@@ -31,7 +31,10 @@ HttpResponse HttpClient::Send(const HttpRequest& request, const SendOptions& opt
     std::optional<std::chrono::milliseconds> retry_after;
     std::string reason;
     try {
-      HttpResponse response = transport_->Send(request);
+      if (options.stream != nullptr) options.stream->Restart();
+      HttpResponse response = options.stream != nullptr
+                                  ? transport_->SendStreaming(request, *options.stream)
+                                  : transport_->Send(request);
       if (response.status >= 200 && response.status < 300) {
         if (!options.accept || options.accept(response)) return response;
         // A garbled answer to a request that must not be replayed still means it was acted on
@@ -44,8 +47,11 @@ HttpResponse HttpClient::Send(const HttpRequest& request, const SendOptions& opt
         }
         reason = "a garbled response";
       } else {
-        const bool retry = options.replayable ? IsRetryableStatus(response.status)
-                                              : IsRefusalStatus(response.status);
+        // A throttling answer was refused, not acted on: even a request that must not be
+        // replayed blindly may be sent again.
+        const bool throttled = options.throttled && options.throttled(response);
+        const bool retry = throttled || (options.replayable ? IsRetryableStatus(response.status)
+                                                            : IsRefusalStatus(response.status));
         if (!retry || last_attempt) return response;
         retry_after = ParseRetryAfter(response.Header("retry-after"), environment_.now());
         if (retry_after && options.longest_wait && *retry_after > *options.longest_wait) {

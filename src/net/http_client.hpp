@@ -24,6 +24,12 @@ struct SendOptions {
   // Checks a 2xx response's body. A false answer marks the response garbled (truncated JSON,
   // say), retried like a dropped connection.
   std::function<bool(const HttpResponse&)> accept;
+  // Recognises a response that means "too many requests" whatever its status, as the Management
+  // Activity API's AF429 comes with HTTP 403: such a response is retried like a 429.
+  std::function<bool(const HttpResponse&)> throttled;
+  // When set, the bodies of 2xx responses go here as they arrive (see BodyStream), restarted for
+  // each attempt; `accept` then judges the response once the whole body has been streamed.
+  BodyStream* stream = nullptr;
   // A Retry-After longer than this is not waited for: the response goes back to the caller, who
   // has better things to do than sleep (a query allocation that frees up in hours).
   std::optional<std::chrono::milliseconds> longest_wait;

@@ -3,6 +3,7 @@
 #include <simdjson.h>
 
 #include <algorithm>
+#include <functional>
 
 #include "core/text.hpp"
 #include "net/http.hpp"
@@ -204,6 +205,8 @@ std::string NormalizeAppId(std::string_view value) {
 struct RecordParser::Parsers {
   od::parser page;
   od::parser additional_info;
+  od::parser record;       // one Management Activity API record at a time
+  std::string padded_record;  // its text, with simdjson's padding after it
 };
 
 RecordParser::RecordParser() : parsers_(std::make_unique<Parsers>()) {}
@@ -239,6 +242,53 @@ std::string_view ValueText(const char* start, const char* buffer_end) {
   return {start, 0};
 }
 
+// What a Graph auditLogRecord says around its auditData; empty for a Management Activity API
+// record, which is the auditData object itself. Views into the page parser's string buffer.
+struct EnvelopeFields {
+  std::string_view id;
+  std::string_view created;
+  std::string_view operation;
+  std::string_view upn;
+  std::string_view user_id;
+};
+
+// Keeps a record that cannot be used, with the reason and its text as received.
+using Quarantine = std::function<void(std::string_view id, std::string reason)>;
+
+// Builds the record from its envelope (which wins where it has a value) and its auditData
+// fields, or quarantines it when it lacks what a record needs. `audit_text` is the auditData
+// JSON, kept as the record's raw text.
+void CompleteRecord(const EnvelopeFields& envelope, AuditDataFields& fields,
+                    std::string_view audit_text, od::parser& info_parser,
+                    const Quarantine& quarantine, RecordPage& page) {
+  ReadAdditionalInfo(info_parser, fields);
+  AuditRecord record;
+  record.id = !envelope.id.empty() ? envelope.id : fields.id;
+  if (record.id.empty()) return quarantine("", "the record has no id");
+  const auto time =
+      ParseIso8601(!envelope.created.empty() ? envelope.created : fields.creation_time);
+  if (!time) {
+    return quarantine(record.id, "the record has no valid createdDateTime (or CreationTime)");
+  }
+  record.created = *time;
+  record.operation = !envelope.operation.empty() ? envelope.operation : fields.operation;
+  if (record.operation.empty()) return quarantine(record.id, "the record has no operation");
+  record.app_id = NormalizeAppId(fields.app_id);
+  if (record.app_id.empty()) {
+    return quarantine(record.id, "the record names no app (no power_app.id and no AppName)");
+  }
+  record.record_type = fields.record_type;
+  record.workload = fields.workload;
+  record.app_name = fields.app_name;
+  record.environment_id = Lowercase(fields.environment_id);
+  record.environment_name = fields.environment_name;
+  record.user_upn = Lowercase(!envelope.upn.empty()       ? envelope.upn
+                              : !fields.user_id.empty()   ? fields.user_id
+                                                          : envelope.user_id);
+  record.raw = audit_text;
+  page.records.push_back(std::move(record));
+}
+
 // Reads one auditLogRecord, auditData included, where it stands in the page document. Returns false
 // when the page document itself is broken (truncated or not JSON): then no record of it can be
 // trusted, and the whole page must be fetched again. A record that is well-formed JSON but unusable
@@ -247,18 +297,18 @@ bool ParseRecord(od::value record_value, od::parser& info_parser, const char* bu
                  RecordPage& page) {
   const char* start = nullptr;
   if (record_value.current_location().get(start) != simdjson::SUCCESS) start = nullptr;
-  auto quarantine = [&](std::string_view id, std::string reason) {
+  const Quarantine quarantine = [&](std::string_view id, std::string reason) {
     page.quarantined.push_back({std::string(id), std::move(reason),
                                 std::string(start ? ValueText(start, buffer_end) : "")});
-    return true;
   };
   od::object object;
   if (const auto error = record_value.get_object().get(object); error != simdjson::SUCCESS) {
     if (error != simdjson::INCORRECT_TYPE) return false;
-    return quarantine("", "the record is not a JSON object");
+    quarantine("", "the record is not a JSON object");
+    return true;
   }
   // Views into the page parser's string buffer, valid for the whole page.
-  std::string_view id, created, operation, upn, user_id;
+  EnvelopeFields envelope;
   std::string_view audit_text;
   AuditDataFields fields;
   for (auto field : object) {
@@ -269,15 +319,15 @@ bool ParseRecord(od::value record_value, od::parser& info_parser, const char* bu
       return false;
     }
     if (key == "id") {
-      id = StringOf(value);
+      envelope.id = StringOf(value);
     } else if (key == "createdDateTime") {
-      created = StringOf(value);
+      envelope.created = StringOf(value);
     } else if (key == "operation") {
-      operation = StringOf(value);
+      envelope.operation = StringOf(value);
     } else if (key == "userPrincipalName") {
-      upn = StringOf(value);
+      envelope.upn = StringOf(value);
     } else if (key == "userId") {
-      user_id = StringOf(value);
+      envelope.user_id = StringOf(value);
     } else if (key == "auditData") {
       od::object audit_object;
       if (const auto error = value.get_object().get(audit_object); error != simdjson::SUCCESS) {
@@ -294,32 +344,10 @@ bool ParseRecord(od::value record_value, od::parser& info_parser, const char* bu
     }
   }
   if (audit_text.empty()) {
-    return quarantine(id, "auditData is missing or not an object");
+    quarantine(envelope.id, "auditData is missing or not an object");
+    return true;
   }
-  ReadAdditionalInfo(info_parser, fields);
-
-  AuditRecord record;
-  record.id = !id.empty() ? id : fields.id;
-  if (record.id.empty()) return quarantine("", "the record has no id");
-  const auto time = ParseIso8601(!created.empty() ? created : fields.creation_time);
-  if (!time) return quarantine(record.id, "the record has no valid createdDateTime");
-  record.created = *time;
-  record.operation = !operation.empty() ? operation : fields.operation;
-  if (record.operation.empty()) return quarantine(record.id, "the record has no operation");
-  record.app_id = NormalizeAppId(fields.app_id);
-  if (record.app_id.empty()) {
-    return quarantine(record.id, "the record names no app (no power_app.id and no AppName)");
-  }
-  record.record_type = fields.record_type;
-  record.workload = fields.workload;
-  record.app_name = fields.app_name;
-  record.environment_id = Lowercase(fields.environment_id);
-  record.environment_name = fields.environment_name;
-  record.user_upn = Lowercase(!upn.empty()              ? upn
-                              : !fields.user_id.empty() ? fields.user_id
-                                                        : user_id);
-  record.raw = audit_text;
-  page.records.push_back(std::move(record));
+  CompleteRecord(envelope, fields, audit_text, info_parser, quarantine, page);
   return true;
 }
 
@@ -388,6 +416,38 @@ std::optional<RecordPage> RecordParser::ParsePadded(simdjson::padded_string_view
   // document still alive after its root object was read to the end is complete.
   if (!has_value || !doc.is_alive()) return std::nullopt;
   return page;
+}
+
+void RecordParser::ParseManagementRecord(std::string_view text, RecordPage& page) {
+  text = Trim(text);
+  const Quarantine quarantine = [&](std::string_view id, std::string reason) {
+    page.quarantined.push_back({std::string(id), std::move(reason), std::string(text)});
+  };
+  // A record of a blob is a slice of the blob's text: it is copied once into a buffer with the
+  // padding simdjson reads past the end (only the few records of the wanted operations are).
+  auto& buffer = parsers_->padded_record;
+  buffer.assign(text);
+  buffer.reserve(text.size() + simdjson::SIMDJSON_PADDING);
+  if (!simdjson::validate_utf8(buffer.data(), buffer.size())) {
+    // As for a Graph page: the service would send the same bytes again, so they are replaced.
+    buffer = ReplaceInvalidUtf8(buffer);
+    buffer.reserve(buffer.size() + simdjson::SIMDJSON_PADDING);
+  }
+  od::document doc;
+  od::object object;
+  if (parsers_->record.iterate(buffer.data(), buffer.size(), buffer.capacity()).get(doc) !=
+      simdjson::SUCCESS) {
+    return quarantine("", "the record is not valid JSON");
+  }
+  if (const auto error = doc.get_object().get(object); error != simdjson::SUCCESS) {
+    return quarantine("", error == simdjson::INCORRECT_TYPE ? "the record is not a JSON object"
+                                                              : "the record is not valid JSON");
+  }
+  AuditDataFields fields;
+  if (!ReadAuditData(object, fields) || !doc.is_alive()) {
+    return quarantine("", "the record is not valid JSON");
+  }
+  CompleteRecord(EnvelopeFields{}, fields, buffer, parsers_->additional_info, quarantine, page);
 }
 
 }  // namespace auditsync

@@ -1,5 +1,7 @@
-// Reads Microsoft Graph audit log record pages (auditLogRecord envelope + auditData) into
-// AuditRecords, for both Power Apps shapes:
+// Reads audit records into AuditRecords: Microsoft Graph audit log record pages (auditLogRecord
+// envelope + auditData), and the records of Office 365 Management Activity API content blobs
+// (the auditData object alone, no envelope). The same field extraction serves both, for both
+// Power Apps shapes:
 //   RecordType 256, Workload PowerPlatform: app and environment in PropertyCollection
 //     (Name matched case-insensitively), environment id also top-level EnvironmentId;
 //   RecordType 45, Workload PowerApps: AppName = app id, EnvironmentName = environment id,
@@ -32,6 +34,12 @@ class RecordParser {
   // `body` is read in place when its spare capacity holds simdjson's padding (see kBodySlack in
   // net/http.hpp), and copied otherwise.
   std::optional<RecordPage> ParseGraphPage(const std::string& body);
+
+  // Parses one record of a Management Activity API content blob (microsoft-apis.md §5.8-5.9):
+  // the record as the unified audit log writes it, what Graph calls auditData. Appends it to
+  // `page.records`, or to `page.quarantined` with the reason when it cannot be used (not JSON,
+  // no id, no valid CreationTime, no app). `record` need not outlive the call.
+  void ParseManagementRecord(std::string_view record, RecordPage& page);
 
  private:
   std::optional<RecordPage> ParsePadded(simdjson::padded_string_view padded);

@@ -70,4 +70,29 @@ struct PageOutcome {
   int64_t quarantined = 0;  // records that could not be read
 };
 
+// A content blob of the Office 365 Management Activity API (use_graph_api = no) whose records are
+// all stored, or that expired (AF20051) before it could be read: never fetched again.
+struct StoredBlob {
+  std::string content_id;
+  Instant content_created{};
+  int64_t records = 0;  // records of the blob read, of every operation
+  bool expired = false;
+};
+
+// Content that could no longer be read from the Management Activity API (it keeps 7 days): the
+// records published in [start, end) are missing unless backfilled another way.
+struct ContentGap {
+  Instant start{};
+  Instant end{};
+  Instant found_at{};
+};
+
+// The content blobs the store remembers (the last 8 days of them).
+struct ContentTally {
+  int64_t stored = 0;
+  int64_t expired = 0;
+  int64_t records_read = 0;      // records in the stored blobs, of every operation
+  std::optional<Instant> newest;  // content_created of the newest blob
+};
+
 }  // namespace auditsync

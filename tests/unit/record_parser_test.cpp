@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "core/text.hpp"
+
 namespace auditsync {
 namespace {
 
@@ -160,6 +162,70 @@ TEST(RecordParser, NormalisesAppIds) {
   EXPECT_EQ(NormalizeAppId("/providers/Microsoft.PowerApps/apps/ABC-1/"), "abc-1");
   EXPECT_EQ(NormalizeAppId("ABC-2"), "abc-2");
   EXPECT_EQ(NormalizeAppId(""), "");
+}
+
+TEST(RecordParser, ReadsManagementActivityRecordsWithTheSameFieldsAsGraph) {
+  // A Management Activity API record is what Graph wraps as auditData: parsed from it alone, it
+  // gives the record Graph gives for the same event.
+  RecordParser parser;
+  for (const char* graph : {kCurrentShape, kLegacyShape}) {
+    const auto from_graph = parser.ParseGraphPage(Page({graph}));
+    ASSERT_TRUE(from_graph && from_graph->records.size() == 1u);
+    const auto& expected = from_graph->records[0];
+    // The legacy sample leaves its time to the envelope; a Management record always has it.
+    std::string raw = expected.raw;
+    if (raw.find("CreationTime") == std::string::npos) {
+      raw.insert(1, "\"CreationTime\": \"" + FormatIso8601(expected.created).substr(0, 19) + "\",");
+    }
+    RecordPage page;
+    parser.ParseManagementRecord(raw, page);
+    ASSERT_EQ(page.records.size(), 1u) << raw;
+    const auto& record = page.records[0];
+    EXPECT_EQ(record.id, expected.id);
+    EXPECT_EQ(record.created, expected.created);
+    EXPECT_EQ(record.operation, expected.operation);
+    EXPECT_EQ(record.record_type, expected.record_type);
+    EXPECT_EQ(record.workload, expected.workload);
+    EXPECT_EQ(record.app_id, expected.app_id);
+    EXPECT_EQ(record.app_name, expected.app_name);
+    EXPECT_EQ(record.environment_id, expected.environment_id);
+    EXPECT_EQ(record.environment_name, expected.environment_name);
+    EXPECT_EQ(record.raw, Trim(raw));
+  }
+  // Without the envelope the UPN comes from UserId.
+  RecordPage page;
+  parser.ParseManagementRecord(
+      R"({"Id":"x1","CreationTime":"2025-06-01T13:17:34","Operation":"LaunchPowerApp",)"
+      R"("UserId":"Amber@Contoso.onmicrosoft.com","AppName":"A1"})",
+      page);
+  ASSERT_EQ(page.records.size(), 1u);
+  EXPECT_EQ(page.records[0].user_upn, "amber@contoso.onmicrosoft.com");
+  EXPECT_EQ(FormatIso8601(page.records[0].created), "2025-06-01T13:17:34Z");
+}
+
+TEST(RecordParser, QuarantinesUnusableManagementRecords) {
+  const std::vector<std::pair<std::string, std::string>> bad = {
+      {R"({"CreationTime":"2025-06-01T10:00:00","Operation":"LaunchPowerApp","AppName":"x"})",
+       "no id"},
+      {R"({"Id":"m2","CreationTime":"0000-00-00T00:00:00","Operation":"LaunchPowerApp","AppName":"x"})",
+       "CreationTime"},
+      {R"({"Id":"m3","CreationTime":"2025-06-01T10:00:00","AppName":"x"})", "no operation"},
+      {R"({"Id":"m4","CreationTime":"2025-06-01T10:00:00","Operation":"LaunchPowerApp",)"
+       R"("PropertyCollection":[]})",
+       "names no app"},
+      {R"({"Id":"m5","Operation":"LaunchPowerApp", nope})", "not valid JSON"},
+      {R"(["LaunchPowerApp"])", "not a JSON object"},
+  };
+  RecordParser parser;
+  for (const auto& [text, reason] : bad) {
+    RecordPage page;
+    parser.ParseManagementRecord(text, page);
+    EXPECT_TRUE(page.records.empty()) << text;
+    ASSERT_EQ(page.quarantined.size(), 1u) << text;
+    EXPECT_NE(page.quarantined[0].reason.find(reason), std::string::npos)
+        << page.quarantined[0].reason;
+    EXPECT_EQ(page.quarantined[0].raw, text);
+  }
 }
 
 }  // namespace

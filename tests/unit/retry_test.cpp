@@ -135,5 +135,57 @@ TEST_F(HttpClientTest, NeverReplaysARequestWhoseOutcomeIsUnknown) {
   EXPECT_EQ(transport_->requests.size(), 5u);
 }
 
+TEST_F(HttpClientTest, RetriesAThrottlingAnswerWhateverItsStatus) {
+  auto client = MakeClient();
+  // The Management Activity API's AF429 comes as HTTP 403: a 403 like any other is final...
+  transport_->Queue(403, R"({"error":{"code":"AF10001"}})");
+  SendOptions options;
+  options.throttled = [](const HttpResponse& response) {
+    return response.body.find("AF429") != std::string::npos;
+  };
+  EXPECT_EQ(client.Send(HttpRequest{"GET", "https://x", {}, ""}, options).status, 403);
+  EXPECT_TRUE(sleeps_.empty());
+  // ...but one that says it is throttling is waited for and sent again.
+  transport_->Queue(403, R"({"error":{"code":"AF429","message":"Too many requests."}})");
+  transport_->Queue(403, R"({"error":{"code":"AF429"}})", {{"Retry-After", "2"}});
+  transport_->Queue(200, "[]");
+  EXPECT_EQ(client.Send(HttpRequest{"GET", "https://x", {}, ""}, options).status, 200);
+  EXPECT_EQ(sleeps_, (std::vector<std::chrono::milliseconds>{100ms, 2000ms}));
+}
+
+// Collects a streamed body, attempt by attempt.
+struct RecordingStream : BodyStream {
+  void Restart() override {
+    ++restarts;
+    body.clear();
+  }
+  bool Append(std::string_view bytes) override {
+    body.append(bytes);
+    return body.front() == '[';
+  }
+  int restarts = 0;
+  std::string body;
+};
+
+TEST_F(HttpClientTest, StreamsSuccessfulBodiesAndRestartsTheStreamForEachAttempt) {
+  auto client = MakeClient();
+  RecordingStream stream;
+  SendOptions options;
+  options.stream = &stream;
+  options.accept = [&stream](const HttpResponse& response) {
+    return response.body.empty() && stream.body.back() == ']';
+  };
+  transport_->Queue(503, "busy");               // an error body stays in the response
+  transport_->Queue(200, "[1,2");               // cut short: refused by `accept`
+  transport_->Queue(200, "<html>oops</html>");  // refused by the stream itself
+  transport_->Queue(200, "[1,2,3]");
+  const auto response = client.Send(HttpRequest{"GET", "https://x", {}, ""}, options);
+  EXPECT_EQ(response.status, 200);
+  EXPECT_TRUE(response.body.empty());
+  EXPECT_EQ(stream.body, "[1,2,3]");
+  EXPECT_EQ(stream.restarts, 4);
+  EXPECT_EQ(transport_->requests.size(), 4u);
+}
+
 }  // namespace
 }  // namespace auditsync

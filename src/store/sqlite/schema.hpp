@@ -7,7 +7,7 @@
 
 namespace auditsync::sqlite {
 
-inline constexpr std::array<std::string_view, 5> kMigrations = {
+inline constexpr std::array<std::string_view, 6> kMigrations = {
     // 1: records, quarantine, apps ("update data"), sync windows.
     R"sql(
 CREATE TABLE audit_records (
@@ -273,6 +273,29 @@ CREATE TABLE launch_months (
   PRIMARY KEY (month, app_key, user_key)
 ) WITHOUT ROWID;
 INSERT INTO meta (key, value) VALUES ('rollup_seq', '0');
+)sql",
+    // 6: the Office 365 Management Activity API path (use_graph_api = no). Its checkpoint is the
+    // content cursor (meta 'content_cursor', Unix seconds: every blob listed with a contentCreated
+    // before it is stored) and the blobs finished, committed in the transaction of their records,
+    // so that a restart neither fetches a finished blob again nor skips an unfinished one. A blob
+    // that expired before it could be read (AF20051) is finished too, as lost. Ranges of content
+    // that could no longer be read (the API keeps it 7 days) are kept for `status`.
+    R"sql(
+CREATE TABLE content_blobs (
+  content_id      TEXT PRIMARY KEY,
+  content_created INTEGER NOT NULL,  -- Unix seconds
+  state           TEXT NOT NULL,     -- 'stored' or 'expired'
+  records         INTEGER NOT NULL,  -- records of the blob read, of every operation
+  stored_at       INTEGER NOT NULL
+);
+CREATE INDEX content_blobs_created ON content_blobs(content_created);
+
+CREATE TABLE content_gaps (
+  start_at INTEGER NOT NULL,
+  end_at   INTEGER NOT NULL,
+  found_at INTEGER NOT NULL,
+  PRIMARY KEY (start_at, end_at)
+);
 )sql",
 };
 

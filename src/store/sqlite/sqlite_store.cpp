@@ -4,6 +4,7 @@
 #include <map>
 #include <random>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "core/error.hpp"
 #include "core/guid.hpp"
@@ -361,6 +362,126 @@ ON CONFLICT (hour_start) DO UPDATE SET scanned_at = max(scanned_at, excluded.sca
     return *unfolded;
   }
 
+  // Stores a page's records (50 per INSERT OR IGNORE on the unique key) and quarantined records,
+  // and applies the "update data" step to the apps table, in the caller's transaction. The
+  // launches of new records go into `launches`; `max_seq` ends as the greatest seq stored.
+  PageOutcome StoreRecords(const RecordPage& page, std::optional<int64_t> window_id,
+                           sqlite::LaunchBatch& launches, int64_t& max_seq) {
+    PageOutcome outcome;
+    const int64_t now = Seconds(NowUtc());
+    const auto& records = page.records;
+    // The apps first: records carry their keys.
+    auto& upsert = *upsert_app;
+    for (const auto& [app_id, facts] : FoldApps(records)) {
+      upsert.Bind(1, app_id)
+          .BindOptional(2, facts.name)
+          .BindOptional(3, facts.name_seen_at)
+          .BindOptional(4, facts.environment_id)
+          .BindOptional(5, facts.environment_name)
+          .BindOptional(6, facts.environment_seen_at)
+          .Bind(7, facts.first_seen)
+          .BindOptional(8, facts.last_launch)
+          .Bind(9, facts.last_launch_by)
+          .Bind(10, facts.last_launch_id)
+          .BindOptional(11, facts.deleted_on);
+      if (!facts.last_launch) upsert.BindNull(9).BindNull(10);
+      upsert.Run();
+    }
+    std::vector<std::optional<GuidBytes>> keys(std::min(kInsertBatch, records.size()));
+    std::vector<int64_t> app_keys(keys.size());
+    std::vector<int64_t> user_keys(keys.size());
+    // Records get consecutive seqs after the greatest.
+    max_seq = sqlite::MaxSeq(db);
+    for (size_t first = 0; first < records.size(); first += kInsertBatch) {
+      const size_t rows = std::min(kInsertBatch, records.size() - first);
+      auto& insert = InsertRecords(rows);
+      for (size_t row = 0; row < rows; ++row) {
+        const auto& record = records[first + row];
+        const int base = static_cast<int>(row * kRecordColumns);
+        keys[row] = RecordKeyBytes(record.id);
+        // The page outlives the statement, so its strings are bound without copies.
+        insert.BindView(base + 1, record.id)
+            .Bind(base + 2, Seconds(record.created))
+            .BindView(base + 3, record.operation)
+            .Bind(base + 4, static_cast<int64_t>(record.record_type))
+            .BindView(base + 5, record.workload)
+            .BindView(base + 6, record.app_id)
+            .BindView(base + 7, record.app_name)
+            .BindView(base + 8, record.environment_id)
+            .BindView(base + 9, record.environment_name)
+            .BindView(base + 10, record.user_upn)
+            .BindOptional(base + 11, window_id)
+            .Bind(base + 12, now)
+            .BindView(base + 13, record.raw)
+            .Bind(base + 15, app_keys[row] = apps->Key(record.app_id))
+            .Bind(base + 16,
+                  user_keys[row] = record.user_upn.empty() ? 0 : users->Key(record.user_upn));
+        BindRecordKey(insert, base + 14, record.id, keys[row]);
+      }
+      insert.Run();
+      // Duplicates within the batch or of stored records are skipped by OR IGNORE (which, unlike
+      // ON CONFLICT DO NOTHING, spares a multi-row statement its statement journal); what was new
+      // is what the statement changed. OR IGNORE would also skip a NOT NULL violation, but the
+      // parser only produces records whose NOT NULL columns are set.
+      const auto inserted = static_cast<int64_t>(sqlite3_changes(db.Handle()));
+      outcome.inserted += inserted;
+      outcome.duplicates += static_cast<int64_t>(rows) - inserted;
+      if (inserted == static_cast<int64_t>(rows)) {
+        // Every record was new (the usual case): their launches are known without reading back.
+        for (size_t row = 0; row < rows; ++row) {
+          const auto& record = records[first + row];
+          if (record.operation != kLaunch) continue;
+          launches.Add(Seconds(record.created), app_keys[row], user_keys[row],
+                       OrderOf(record.id, keys[row]).View());
+        }
+      } else if (inserted > 0) {
+        sqlite::AddLaunchesAfter(db, max_seq, launches);
+      }
+      launches.CountRecords(inserted);
+      max_seq += inserted;
+    }
+    auto& quarantine = *insert_quarantine;
+    for (const auto& bad : page.quarantined) {
+      quarantine.Bind(1, Fingerprint(bad.raw))
+          .Bind(2, bad.record_id)
+          .Bind(3, bad.reason)
+          .BindOptional(4, window_id)
+          .Bind(5, now)
+          .Bind(6, bad.raw)
+          .Run();
+      if (sqlite3_changes(db.Handle()) > 0) ++outcome.quarantined;
+    }
+    return outcome;
+  }
+
+  // Stores a page (StoreRecords) and then runs `checkpoint(outcome)`, which saves where
+  // collection stands and answers whether to fold the launches into the rollups now, all in one
+  // transaction. Launches otherwise wait in memory (`unfolded`) and are folded in batches of
+  // kFoldBatch records: a day's rollup rows are then rewritten once per batch, not per page.
+  template <typename Checkpoint>
+  PageOutcome Commit(const RecordPage& page, std::optional<int64_t> window_id,
+                     Checkpoint checkpoint) {
+    sqlite::Transaction transaction(db);
+    // The launches this page adds go straight into the in-memory batch; should the transaction
+    // not commit, the batch is dropped and read again from the database when next needed.
+    auto& batch = Unfolded();  // before this page's records are added
+    OnRollback unfolded_mirrors_database([this] {
+      unfolded.reset();
+      users->Rollback();
+      apps->Rollback();
+    });
+    int64_t max_seq = 0;
+    const auto outcome = StoreRecords(page, window_id, batch, max_seq);
+    const bool fold = checkpoint(outcome) || batch.Records() >= kFoldBatch;
+    if (fold) sqlite::WriteFold(db, batch, max_seq);
+    transaction.Commit();
+    unfolded_mirrors_database.Commit();
+    users->Commit();
+    apps->Commit();
+    if (fold) batch.Clear();
+    return outcome;
+  }
+
   std::unique_ptr<sqlite::Statement> save_window;
 
   // The window of `kind` under `parent_id` over [start, end), added as pending if new. A planned
@@ -487,113 +608,92 @@ std::optional<Instant> SqliteStore::Frontier() {
 }
 
 PageOutcome SqliteStore::CommitPage(SyncWindow& window, const RecordPage& page) {
-  PageOutcome outcome;
-  const int64_t now = Seconds(NowUtc());
-  sqlite::Transaction transaction(impl_->db);
-  // The launches this page adds go straight into the in-memory batch; should the transaction not
-  // commit, the batch is dropped and read again from the database when next needed.
-  auto& unfolded = impl_->Unfolded();  // before this page's records are added
-  OnRollback unfolded_mirrors_database([this] {
-    impl_->unfolded.reset();
-    impl_->users->Rollback();
-    impl_->apps->Rollback();
+  return impl_->Commit(page, window.id, [&](const PageOutcome& outcome) {
+    window.record_count += outcome.inserted;
+    window.quarantined_count += outcome.quarantined;
+    const bool complete = window.state == WindowState::kComplete;
+    if (complete) impl_->CompleteWindow(window);
+    impl_->Save(window);
+    // A complete window's launches are folded at once: its days are then read from the rollups.
+    return complete;
   });
-  const auto& records = page.records;
-  // The apps first: records carry their keys.
-  auto& upsert = *impl_->upsert_app;
-  for (const auto& [app_id, facts] : FoldApps(records)) {
-    upsert.Bind(1, app_id)
-        .BindOptional(2, facts.name)
-        .BindOptional(3, facts.name_seen_at)
-        .BindOptional(4, facts.environment_id)
-        .BindOptional(5, facts.environment_name)
-        .BindOptional(6, facts.environment_seen_at)
-        .Bind(7, facts.first_seen)
-        .BindOptional(8, facts.last_launch)
-        .Bind(9, facts.last_launch_by)
-        .Bind(10, facts.last_launch_id)
-        .BindOptional(11, facts.deleted_on);
-    if (!facts.last_launch) upsert.BindNull(9).BindNull(10);
-    upsert.Run();
-  }
-  std::vector<std::optional<GuidBytes>> keys(std::min(kInsertBatch, records.size()));
-  std::vector<int64_t> app_keys(keys.size());
-  std::vector<int64_t> user_keys(keys.size());
-  // Records get consecutive seqs after the greatest.
-  int64_t max_seq = sqlite::MaxSeq(impl_->db);
-  for (size_t first = 0; first < records.size(); first += kInsertBatch) {
-    const size_t rows = std::min(kInsertBatch, records.size() - first);
-    auto& insert = impl_->InsertRecords(rows);
-    for (size_t row = 0; row < rows; ++row) {
-      const auto& record = records[first + row];
-      const int base = static_cast<int>(row * kRecordColumns);
-      keys[row] = RecordKeyBytes(record.id);
-      // The page outlives the statement, so its strings are bound without copies.
-      insert.BindView(base + 1, record.id)
-          .Bind(base + 2, Seconds(record.created))
-          .BindView(base + 3, record.operation)
-          .Bind(base + 4, static_cast<int64_t>(record.record_type))
-          .BindView(base + 5, record.workload)
-          .BindView(base + 6, record.app_id)
-          .BindView(base + 7, record.app_name)
-          .BindView(base + 8, record.environment_id)
-          .BindView(base + 9, record.environment_name)
-          .BindView(base + 10, record.user_upn)
-          .Bind(base + 11, window.id)
-          .Bind(base + 12, now)
-          .BindView(base + 13, record.raw)
-          .Bind(base + 15, app_keys[row] = impl_->apps->Key(record.app_id))
-          .Bind(base + 16,
-                user_keys[row] = record.user_upn.empty() ? 0 : impl_->users->Key(record.user_upn));
-      BindRecordKey(insert, base + 14, record.id, keys[row]);
+}
+
+PageOutcome SqliteStore::CommitBlobs(const RecordPage& page, const std::vector<StoredBlob>& blobs,
+                                     std::optional<Instant> cursor) {
+  return impl_->Commit(page, std::nullopt, [&](const PageOutcome&) {
+    const int64_t now = Seconds(NowUtc());
+    sqlite::Statement mark(impl_->db, R"sql(
+INSERT INTO content_blobs (content_id, content_created, state, records, stored_at)
+VALUES (?1, ?2, ?3, ?4, ?5)
+ON CONFLICT (content_id) DO UPDATE SET state = excluded.state, records = excluded.records,
+                                       stored_at = excluded.stored_at)sql");
+    for (const auto& blob : blobs) {
+      mark.Bind(1, blob.content_id)
+          .Bind(2, Seconds(blob.content_created))
+          .Bind(3, std::string_view(blob.expired ? "expired" : "stored"))
+          .Bind(4, blob.records)
+          .Bind(5, now)
+          .Run();
     }
-    insert.Run();
-    // Duplicates within the batch or of stored records are skipped by OR IGNORE (which, unlike
-    // ON CONFLICT DO NOTHING, spares a multi-row statement its statement journal); what was new is
-    // what the statement changed. OR IGNORE would also skip a NOT NULL violation, but the parser
-    // only produces records whose NOT NULL columns are set.
-    const auto inserted = static_cast<int64_t>(sqlite3_changes(impl_->db.Handle()));
-    outcome.inserted += inserted;
-    outcome.duplicates += static_cast<int64_t>(rows) - inserted;
-    if (inserted == static_cast<int64_t>(rows)) {
-      // Every record was new (the usual case): their launches are known without reading back.
-      for (size_t row = 0; row < rows; ++row) {
-        const auto& record = records[first + row];
-        if (record.operation != kLaunch) continue;
-        unfolded.Add(Seconds(record.created), app_keys[row], user_keys[row],
-                     OrderOf(record.id, keys[row]).View());
-      }
-    } else if (inserted > 0) {
-      sqlite::AddLaunchesAfter(impl_->db, max_seq, unfolded);
-    }
-    unfolded.CountRecords(inserted);
-    max_seq += inserted;
+    if (!cursor) return false;
+    sqlite::Statement save(impl_->db,
+                           "INSERT INTO meta (key, value) VALUES ('content_cursor', ?1) "
+                           "ON CONFLICT (key) DO UPDATE SET value = excluded.value");
+    save.Bind(1, std::to_string(Seconds(*cursor))).Run();
+    // Blobs older than the API lists (7 days) cannot come back in a listing: forgotten a day
+    // after that.
+    sqlite::Statement prune(impl_->db, "DELETE FROM content_blobs WHERE content_created < ?1");
+    prune.Bind(1, Seconds(*cursor - std::chrono::days(8))).Run();
+    // The cursor moves when a listing window is done: its launches are folded at once.
+    return true;
+  });
+}
+
+std::optional<Instant> SqliteStore::ContentCursor() {
+  sqlite::Statement query(impl_->db, "SELECT value FROM meta WHERE key = 'content_cursor'");
+  if (!query.Step()) return std::nullopt;
+  return FromSeconds(std::stoll(query.Text(0)));
+}
+
+std::unordered_set<std::string> SqliteStore::BlobsSince(Instant since) {
+  sqlite::Statement query(impl_->db,
+                          "SELECT content_id FROM content_blobs WHERE content_created >= ?1");
+  query.Bind(1, Seconds(since));
+  std::unordered_set<std::string> ids;
+  while (query.Step()) ids.insert(query.Text(0));
+  return ids;
+}
+
+void SqliteStore::RecordContentGap(const ContentGap& gap) {
+  sqlite::Statement insert(impl_->db, R"sql(
+INSERT INTO content_gaps (start_at, end_at, found_at) VALUES (?1, ?2, ?3)
+ON CONFLICT (start_at, end_at) DO NOTHING)sql");
+  insert.Bind(1, Seconds(gap.start)).Bind(2, Seconds(gap.end)).Bind(3, Seconds(gap.found_at)).Run();
+}
+
+std::vector<ContentGap> SqliteStore::ContentGaps() {
+  sqlite::Statement query(impl_->db,
+                          "SELECT start_at, end_at, found_at FROM content_gaps ORDER BY start_at");
+  std::vector<ContentGap> gaps;
+  while (query.Step()) {
+    gaps.push_back({FromSeconds(query.Int(0)), FromSeconds(query.Int(1)), FromSeconds(query.Int(2))});
   }
-  auto& quarantine = *impl_->insert_quarantine;
-  for (const auto& bad : page.quarantined) {
-    quarantine.Bind(1, Fingerprint(bad.raw))
-        .Bind(2, bad.record_id)
-        .Bind(3, bad.reason)
-        .Bind(4, window.id)
-        .Bind(5, now)
-        .Bind(6, bad.raw)
-        .Run();
-    if (sqlite3_changes(impl_->db.Handle()) > 0) ++outcome.quarantined;
-  }
-  window.record_count += outcome.inserted;
-  window.quarantined_count += outcome.quarantined;
-  if (window.state == WindowState::kComplete) impl_->CompleteWindow(window);
-  // The launches wait in memory (`unfolded`) and are written to the rollups in batches: a day's
-  // rollup rows are then rewritten once per batch instead of once per page.
-  const bool fold = window.state == WindowState::kComplete || unfolded.Records() >= kFoldBatch;
-  if (fold) sqlite::WriteFold(impl_->db, unfolded, max_seq);
-  impl_->Save(window);
-  transaction.Commit();
-  unfolded_mirrors_database.Commit();
-  impl_->users->Commit();
-  impl_->apps->Commit();
-  if (fold) unfolded.Clear();
-  return outcome;
+  return gaps;
+}
+
+ContentTally SqliteStore::CountBlobs() {
+  sqlite::Statement query(impl_->db,
+                          "SELECT count(*) FILTER (WHERE state = 'stored'), "
+                          "count(*) FILTER (WHERE state = 'expired'), coalesce(sum(records), 0), "
+                          "max(content_created) FROM content_blobs");
+  query.Step();
+  ContentTally tally;
+  tally.stored = query.Int(0);
+  tally.expired = query.Int(1);
+  tally.records_read = query.Int(2);
+  if (!query.IsNull(3)) tally.newest = FromSeconds(query.Int(3));
+  return tally;
 }
 
 void SqliteStore::FoldLaunches() {

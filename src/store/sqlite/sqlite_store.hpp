@@ -8,6 +8,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 #include "record/audit_record.hpp"
@@ -61,6 +62,24 @@ class SqliteStore {
   // completes the last unfinished part of a planned window, the planned window's whole hours are
   // marked complete as of its plan time, in the same transaction.
   PageOutcome CommitPage(SyncWindow& window, const RecordPage& page);
+
+  // The Management Activity API path (use_graph_api = no). Its checkpoint is the content cursor
+  // (every blob listed with a contentCreated before it is stored) and the ids of the blobs
+  // stored, so that a restart neither fetches a finished blob again nor skips an unfinished one.
+  //
+  // Stores records read from content blobs, marks `blobs` finished and, when given, moves the
+  // cursor, in one transaction. The records go through the same steps as a Graph page: dedupe on
+  // their id, the "update data" step and the launch rollups.
+  PageOutcome CommitBlobs(const RecordPage& page, const std::vector<StoredBlob>& blobs,
+                          std::optional<Instant> cursor);
+  // nullopt until a listing first completed.
+  std::optional<Instant> ContentCursor();
+  // The ids of the finished blobs (stored or expired) created at or after `since`.
+  std::unordered_set<std::string> BlobsSince(Instant since);
+  ContentTally CountBlobs();
+  // Content that can no longer be read, kept for `status` (a gap already known is not repeated).
+  void RecordContentGap(const ContentGap& gap);
+  std::vector<ContentGap> ContentGaps();
 
   // The usage reports (store/usage.hpp) over launches created in the filter's window, read from
   // the launch rollups and the records they do not cover (partial days, records not folded yet).
