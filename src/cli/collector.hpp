@@ -5,18 +5,23 @@
 #include "core/config.hpp"
 #include "core/error.hpp"
 #include "core/file_lock.hpp"
+#include "sync/content_sync.hpp"
 #include "sync/sync_engine.hpp"
 
 namespace auditsync {
 
 SyncOptions SyncOptionsFrom(const Config& config);
+ContentSyncOptions ContentSyncOptionsFrom(const Config& config);
 
 // The lock that keeps one collecting process per database. Throws Error(kLocked).
 FileLock LockDatabase(const Config& config);
 
-// Runs one sync and logs its summary. Returns kSuccess, or kPartial when a window failed. Throws
+// Runs one sync, through the Graph audit log query API or, with use_graph_api = no, the Office
+// 365 Management Activity API (CollectContent), and logs its summary. Returns kSuccess, or
+// kPartial when a window, listing or blob failed, or content could no longer be read. Throws
 // Interrupted when a stop is requested (core/stop.hpp). The caller holds LockDatabase.
 ExitCode Collect(const Config& config, const SyncRequest& request);
+ExitCode CollectContent(const Config& config, const SyncRequest& request);
 
 // Collect under LockDatabase.
 ExitCode CollectOnce(const Config& config, const SyncRequest& request);

@@ -20,6 +20,7 @@ void SetupDemoCommand(CLI::App& app, GlobalFlags& flags, CommandAction& action);
 void SetupStatusCommand(CLI::App& app, GlobalFlags& flags, CommandAction& action);
 void SetupRunCommand(CLI::App& app, GlobalFlags& flags, CommandAction& action);
 void SetupCheckCommand(CLI::App& app, GlobalFlags& flags, CommandAction& action);
+void SetupSubscriptionCommand(CLI::App& app, GlobalFlags& flags, CommandAction& action);
 
 // The time a command runs as: now, or AUDITSYNC_TEST_NOW (ISO 8601), which lets tests run
 // scheduled syncs over simulated days against an emulator whose clock they also set.

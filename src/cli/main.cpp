@@ -11,7 +11,8 @@ int main(int argc, char** argv) {
   auditsync::InitLogging("info");
   CLI::App app{
       "auditsync: collects Power Apps audit records from Microsoft 365 (Graph audit log "
-      "queries) into a database and reports launches and unique users per app."};
+      "queries, or the Office 365 Management Activity API) into a database and reports launches "
+      "and unique users per app."};
   app.require_subcommand(1);
   app.fallthrough();  // settings flags may follow the command name
   auditsync::GlobalFlags flags;
@@ -22,6 +23,7 @@ int main(int argc, char** argv) {
   auditsync::SetupRunCommand(app, flags, action);
   auditsync::SetupCheckCommand(app, flags, action);
   auditsync::SetupStatusCommand(app, flags, action);
+  auditsync::SetupSubscriptionCommand(app, flags, action);
   auditsync::SetupDemoCommand(app, flags, action);
   try {
     app.parse(argc, argv);

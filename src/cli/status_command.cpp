@@ -25,8 +25,10 @@ void SetupStatusCommand(CLI::App& app, GlobalFlags& flags, CommandAction& action
                           ". Run `auditsync sync` first, or set `database` to its path.");
       }
       SqliteStore store(config.database);
-      RenderStatus(ReadSyncStatus(store, SyncOptionsFrom(config), CommandNow()),
-                   *ParseReportFormat(*format), std::cout);
+      const Instant now = CommandNow();
+      auto status = ReadSyncStatus(store, SyncOptionsFrom(config), now);
+      if (!config.use_graph_api) status.content = ReadContentStatus(store, now);
+      RenderStatus(status, *ParseReportFormat(*format), std::cout);
       return ExitCode::kSuccess;
     };
   });

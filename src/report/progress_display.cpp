@@ -13,7 +13,7 @@ constexpr std::chrono::seconds kLogInterval{30};
 std::string DescribeProgress(const SyncProgress& progress) {
   const double seconds = std::chrono::duration<double>(progress.elapsed).count();
   std::string text = std::to_string(progress.windows_done) + "/" +
-                     std::to_string(progress.windows_total) + " windows, " +
+                     std::to_string(progress.windows_total) + " " + std::string(progress.unit) + ", " +
                      std::to_string(progress.records) + " records";
   if (seconds >= 1) {
     text += ", " +

@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "sync/content_planner.hpp"
+
 namespace auditsync {
 namespace {
 
@@ -11,6 +13,30 @@ nlohmann::json OptionalTime(const std::optional<Instant>& instant) {
 
 std::string Plural(int64_t count, const std::string& one, const std::string& many) {
   return std::to_string(count) + " " + (count == 1 ? one : many);
+}
+
+nlohmann::ordered_json GapJson(const ContentGap& gap) {
+  return {{"start", FormatIso8601(gap.start)},
+          {"end", FormatIso8601(gap.end)},
+          {"found_at", FormatIso8601(gap.found_at)}};
+}
+
+nlohmann::ordered_json ContentJson(const ContentStatus& content, Instant now) {
+  nlohmann::ordered_json gaps = nlohmann::ordered_json::array();
+  for (const auto& gap : content.gaps) gaps.push_back(GapJson(gap));
+  return {
+      {"cursor", OptionalTime(content.cursor)},
+      {"cursor_age_seconds", content.cursor ? nlohmann::ordered_json((now - *content.cursor).count())
+                                            : nlohmann::ordered_json(nullptr)},
+      {"readable_from", FormatIso8601(content.readable_from)},
+      {"blobs",
+       {{"stored", content.blobs.stored},
+        {"expired", content.blobs.expired},
+        {"records_read", content.blobs.records_read}}},
+      {"gaps", gaps},
+      {"unreadable",
+       content.unreadable ? GapJson(*content.unreadable) : nlohmann::ordered_json(nullptr)},
+  };
 }
 
 void RenderJson(const SyncStatus& status, std::ostream& out) {
@@ -48,15 +74,52 @@ void RenderJson(const SyncStatus& status, std::ostream& out) {
        {{"used_last_24h", status.queries_last_24h}, {"per_24h", status.query_budget}}},
       {"records", {{"stored", status.records}, {"quarantined", status.quarantined}}},
       {"failing", failing},
+      {"source", status.content ? "management" : "graph"},
+      {"management", status.content ? ContentJson(*status.content, status.now)
+                                    : nlohmann::ordered_json(nullptr)},
   };
   out << json.dump(2) << '\n';
 }
 
+void Line(std::ostream& out, std::string_view label, const std::string& text) {
+  out << label << std::string(14 - label.size(), ' ') << text << '\n';
+}
+
+// The Management Activity API path: its checkpoint, blobs and gaps instead of query windows.
+void RenderContentTable(const SyncStatus& status, std::ostream& out) {
+  const auto& content = *status.content;
+  Line(out, "Source", "Office 365 Management Activity API (use_graph_api = no)");
+  if (content.cursor) {
+    Line(out, "Checkpoint",
+         "content published before " + FormatIso8601(*content.cursor) + " is stored (" +
+             FormatDuration(status.now - *content.cursor) + " ago)");
+  } else {
+    Line(out, "Checkpoint", "nothing collected yet: run `auditsync sync`");
+  }
+  Line(out, "Blobs",
+       Plural(content.blobs.stored, "blob", "blobs") + " stored (" +
+           std::to_string(content.blobs.records_read) + " records of every workload read), " +
+           std::to_string(content.blobs.expired) +
+           " expired unread, in the last 8 days; the API lists content back to " +
+           FormatIso8601(content.readable_from));
+  Line(out, "Records", std::to_string(status.records) + " stored, " +
+                           std::to_string(status.quarantined) + " quarantined");
+  if (content.unreadable) {
+    out << "\nGAP AHEAD     the checkpoint is older than the API reaches: "
+        << DescribeContentGap(*content.unreadable) << ".\n";
+  }
+  if (content.gaps.empty()) return;
+  out << "\nGAPS: content that could no longer be read (found by a sync)\n";
+  for (const auto& gap : content.gaps) {
+    out << "  " << FormatIso8601(gap.start) << ".." << FormatIso8601(gap.end) << " (found "
+        << FormatIso8601(gap.found_at) << "): " << DescribeContentGap(gap) << ".\n";
+  }
+}
+
 void RenderTable(const SyncStatus& status, std::ostream& out) {
-  const auto line = [&out](const char* label, const std::string& text) {
-    out << label << std::string(14 - std::string_view(label).size(), ' ') << text << '\n';
-  };
+  const auto line = [&out](const char* label, const std::string& text) { Line(out, label, text); };
   out << "auditsync status at " << FormatIso8601(status.now) << "\n\n";
+  if (status.content) return RenderContentTable(status, out);
   if (status.covered_from) {
     line("Coverage", FormatIso8601(*status.covered_from) + " .. " +
                          FormatIso8601(*status.covered_until) + " (" +

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "sync/content_planner.hpp"
 #include "sync/window_planner.hpp"
 
 namespace auditsync {
@@ -71,6 +72,17 @@ SyncStatus ReadSyncStatus(SqliteStore& store, const SyncOptions& options, Instan
       BacklogDoneBy(std::move(submitted), status.backlog_queries, options.query_budget, now);
   status.records = store.CountRecords();
   status.quarantined = store.CountQuarantined();
+  return status;
+}
+
+ContentStatus ReadContentStatus(SqliteStore& store, Instant now) {
+  ContentStatus status;
+  status.cursor = store.ContentCursor();
+  const auto plan = PlanContent({now, status.cursor, std::nullopt, std::nullopt, kContentRetention});
+  status.readable_from = plan.readable_from;
+  if (status.cursor) status.unreadable = plan.gap;
+  status.blobs = store.CountBlobs();
+  status.gaps = store.ContentGaps();
   return status;
 }
 

@@ -10,6 +10,15 @@
 
 namespace auditsync {
 
+struct ContentStatus {
+  std::optional<Instant> cursor;  // content created before it is stored; nullopt: nothing yet
+  Instant readable_from{};        // the oldest content the API still lists
+  ContentTally blobs;             // the blobs the store remembers (the last 8 days)
+  std::vector<ContentGap> gaps;   // content syncs found they could no longer read
+  // The cursor is older than the API reaches: the next sync cannot read this either.
+  std::optional<ContentGap> unreadable;
+};
+
 struct SyncStatus {
   Instant now{};
   // Hours whose records are stored: the first, the end of the newest, how many, and how many
@@ -36,8 +45,13 @@ struct SyncStatus {
   int64_t records = 0;
   int64_t quarantined = 0;
   std::vector<SyncWindow> failing;  // oldest first; retry_at: when its next attempt is due
+  // The Management Activity API path (use_graph_api = no), instead of the query windows above.
+  std::optional<ContentStatus> content;
 };
 
 SyncStatus ReadSyncStatus(SqliteStore& store, const SyncOptions& options, Instant now);
+
+// Where the Management Activity API path stands.
+ContentStatus ReadContentStatus(SqliteStore& store, Instant now);
 
 }  // namespace auditsync

@@ -135,7 +135,7 @@ SyncSummary SyncEngine::Run(const SyncRequest& request) {
   });
   Tasks tasks(pending.begin(), pending.end());
   started_ = clock_.steady();
-  progress_ = SyncProgress{0, static_cast<int>(tasks.size()), 0, {}};
+  progress_ = SyncProgress{0, static_cast<int>(tasks.size()), 0, {}, "windows"};
   allocation_spent_ = false;
   spdlog::info("sync {}..{}: {} window(s) to collect ({} settle scan(s) planned)",
                FormatIso8601(summary.from), FormatIso8601(summary.to), tasks.size(),

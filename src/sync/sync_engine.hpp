@@ -8,6 +8,7 @@
 #include <functional>
 #include <list>
 #include <optional>
+#include <string_view>
 #include <vector>
 
 #include "source/graph/graph_audit_client.hpp"
@@ -56,6 +57,9 @@ struct SyncProgress {
   int windows_total = 0;  // grows when a window is split in two
   int64_t records = 0;    // read from Graph (new and already stored)
   std::chrono::steady_clock::duration elapsed{};
+  // What is counted as done and total: query windows, or the Management Activity API's content
+  // blobs (whose records are then every record of the blob, of every operation).
+  std::string_view unit = "windows";
 };
 
 struct SyncClock {

@@ -55,10 +55,8 @@ bool IsAllocationSpent(const HttpResponse& response) {
 
 GraphAuditClient::GraphAuditClient(HttpClient& http, TokenCredential& credential,
                                    GraphOptions options)
-    : http_(http),
-      credential_(credential),
-      options_(std::move(options)),
-      scope_(options_.graph_url + "/.default") {}
+    : bearer_(http, credential, BearerService{options.graph_url, "graph_url", "Graph"}),
+      options_(std::move(options)) {}
 
 std::string GraphAuditClient::QueriesUrl() const {
   return options_.graph_url + "/" + options_.api_version + "/security/auditLog/queries";
@@ -69,25 +67,10 @@ std::string GraphAuditClient::FirstPageUrl(const std::string& query_id) const {
 }
 
 HttpResponse GraphAuditClient::Call(HttpRequest request, SendOptions send) {
-  // Links come from the server (@odata.nextLink); the token goes only to the configured Graph.
-  if (!request.url.starts_with(options_.graph_url + "/")) {
-    throw ServiceError("Graph returned a link outside graph_url (" + RedactUrl(request.url) +
-                           "); auditsync does not send its token there. Check graph_url.",
-                       {0, "ForeignLink", "", RedactUrl(request.url)});
-  }
   request.headers.emplace_back("Accept", "application/json");
   // Evolvable enums: ask Graph for record types newer than this client's metadata.
   request.headers.emplace_back("Prefer", "include-unknown-enum-members");
-  const auto authorization_index = request.headers.size();
-  request.headers.emplace_back("Authorization", "");
-  // A 401 means the token expired or was revoked: sign in again once, then give up.
-  for (int attempt = 0;; ++attempt) {
-    request.headers[authorization_index].second = "Bearer " + credential_.GetToken(scope_);
-    auto response = http_.Send(request, send);
-    if (response.status != 401 || attempt == 1) return response;
-    spdlog::debug("{} answered 401; signing in again", RedactUrl(request.url));
-    credential_.Invalidate(scope_);
-  }
+  return bearer_.Send(std::move(request), send);
 }
 
 void GraphAuditClient::ThrowFor(const HttpRequest& request, const HttpResponse& response,

@@ -9,13 +9,9 @@
 #include "core/config.hpp"
 #include "net/http_client.hpp"
 #include "source/graph/graph_audit_client.hpp"
+#include "source/service_http.hpp"
 
 namespace auditsync {
-
-struct ConnectionHooks {
-  std::function<bool()> cancelled;                       // polled during transfers
-  std::function<void(std::chrono::milliseconds)> sleep;  // retry waits
-};
 
 class GraphConnection {
  public:

@@ -1,0 +1,33 @@
+#include "source/bearer_client.hpp"
+
+#include "core/cloud.hpp"
+#include "core/log.hpp"
+
+namespace auditsync {
+
+BearerClient::BearerClient(HttpClient& http, TokenCredential& credential, BearerService service)
+    : http_(http),
+      credential_(credential),
+      service_(std::move(service)),
+      scope_(DefaultScope(service_.root)) {}
+
+HttpResponse BearerClient::Send(HttpRequest request, const SendOptions& send) {
+  if (!request.url.starts_with(service_.root + "/")) {
+    throw ServiceError(service_.name + " returned a link outside " + service_.setting + " (" +
+                           RedactUrl(request.url) + "); auditsync does not send its token there. " +
+                           "Check " + service_.setting + ".",
+                       {0, "ForeignLink", "", RedactUrl(request.url)});
+  }
+  const auto authorization_index = request.headers.size();
+  request.headers.emplace_back("Authorization", "");
+  // A 401 means the token expired or was revoked: sign in again once, then give up.
+  for (int attempt = 0;; ++attempt) {
+    request.headers[authorization_index].second = "Bearer " + credential_.GetToken(scope_);
+    auto response = http_.Send(request, send);
+    if (response.status != 401 || attempt == 1) return response;
+    spdlog::debug("{} answered 401; signing in again", RedactUrl(request.url));
+    credential_.Invalidate(scope_);
+  }
+}
+
+}  // namespace auditsync

@@ -1,0 +1,41 @@
+// Everything that talks to the Office 365 Management Activity API for one configuration, wired
+// once: the credentials (their own HTTP client), the request pacer that keeps every call under
+// management_requests_per_minute, the client for listings and subscriptions, and a client of its
+// own for each thread that downloads blobs. Shared by `sync`, `run`, `subscription` and `check`.
+#pragma once
+
+#include <memory>
+
+#include "auth/credentials.hpp"
+#include "core/config.hpp"
+#include "net/request_pacer.hpp"
+#include "source/management/management_client.hpp"
+#include "source/service_http.hpp"
+
+namespace auditsync {
+
+ManagementOptions ManagementOptionsFrom(const Config& config);
+
+class ManagementConnection {
+ public:
+  // Throws ConfigError when a credential cannot be built (an unreadable certificate).
+  explicit ManagementConnection(const Config& config, ConnectionHooks hooks = {});
+
+  Credentials& SignIn() { return credentials_; }
+  TokenCredential& Credential() { return credentials_.Graph(); }
+  ManagementClient& Client() { return *client_; }
+
+  // A client with connections of its own (one libcurl handle per thread), sharing the
+  // credential and the request budget. `cancelled` also abandons its transfers (Interrupted).
+  std::unique_ptr<ManagementClient> NewClient(std::function<bool()> cancelled);
+
+ private:
+  const Config& config_;
+  ConnectionHooks hooks_;
+  std::unique_ptr<HttpClient> sign_in_http_;  // Entra and Key Vault: not paced
+  Credentials credentials_;
+  RequestPacer pacer_;
+  std::unique_ptr<ManagementClient> client_;
+};
+
+}  // namespace auditsync
