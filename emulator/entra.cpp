@@ -9,6 +9,7 @@
 #include "core/time.hpp"
 #include "http_util.hpp"
 #include "ids.hpp"
+#include "management.hpp"
 
 namespace emulator {
 namespace {
@@ -237,6 +238,9 @@ void EntraService::Token(const httplib::Request& request, httplib::Response& res
     } else if (settings_.vault && ScopeMatches(scope->second, kVaultResource)) {
       audience = Audience::kVault;
       aud = kVaultResource;
+    } else if (ScopeMatches(scope->second, ManagementResource(port))) {
+      audience = Audience::kManagement;
+      aud = ManagementResource(port);
     } else {
       return fail(400, "invalid_scope", 70011,
                   "The provided request must include a 'scope' input parameter. The provided "
@@ -281,6 +285,7 @@ std::optional<Audience> EntraService::ResourceAudience(std::string_view resource
                                                        const std::string& base) const {
   if (ResourceMatches(resource, base)) return Audience::kGraph;
   if (settings_.vault && ResourceMatches(resource, kVaultResource)) return Audience::kVault;
+  if (ResourceMatches(resource, ManagementResource(settings_.port))) return Audience::kManagement;
   return std::nullopt;
 }
 
@@ -305,6 +310,10 @@ EntraService::Issued EntraService::Issue(const std::string& aud, Audience audien
   };
   // Key Vault authorizes by role assignment, not by an app role in the token.
   if (audience == Audience::kGraph) claims["roles"] = {"AuditLogsQuery.Read.All"};
+  if (audience == Audience::kManagement) {
+    claims["roles"] = settings_.activity_feed_read ? nlohmann::json{"ActivityFeed.Read"}
+                                                   : nlohmann::json::array();
+  }
   issued.token = Base64UrlEncode(R"({"alg":"none","typ":"JWT"})") + "." +
                  Base64UrlEncode(claims.dump()) + "." + RandomBase64Url(32);
   tokens_.Add(issued.token, std::chrono::steady_clock::now() + lifetime, audience);

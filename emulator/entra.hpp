@@ -18,8 +18,9 @@
 
 namespace emulator {
 
-// The resources an emulator token can be for: Graph (the emulator's own base URL) or Key Vault.
-enum class Audience { kGraph, kVault };
+// The resources an emulator token can be for: Graph (the emulator's own base URL), Key Vault, or
+// the Management Activity API (https://manage.localhost:PORT, management.hpp).
+enum class Audience { kGraph, kVault, kManagement };
 
 // Key Vault's token resource (v1 `resource`, v2 scope without `/.default`, and the `aud`).
 inline constexpr char kVaultResource[] = "https://vault.azure.net";
@@ -65,6 +66,8 @@ struct EntraSettings {
   // A federated identity credential: tokens of that issuer and subject are accepted as client
   // assertions (workload identity). Without it, a federated token matches no record.
   std::optional<FederatedCredential> federated;
+  // Management Activity API tokens carry the ActivityFeed.Read role (without it: AF10001).
+  bool activity_feed_read = true;
 };
 
 class EntraService {

@@ -44,6 +44,15 @@ void AddTenantOptions(CLI::App& command, emulator::TenantConfig& tenant) {
       .add_option("--boundary-rate", tenant.boundary_rate,
                   "Records created exactly on the hour, where windows meet")
       ->capture_default_str();
+  command
+      .add_option("--general-noise", tenant.general_noise,
+                  "Management Activity API: Audit.General records of other workloads per Power "
+                  "Apps record")
+      ->capture_default_str();
+  command
+      .add_option("--blob-records", tenant.blob_records,
+                  "Management Activity API: records per content blob")
+      ->capture_default_str();
   command.add_option("--tenant-id", tenant.tenant_id, "Tenant GUID")->capture_default_str();
   command.add_option("--tenant-domain", tenant.tenant_domain, "Tenant domain")
       ->capture_default_str();
@@ -215,6 +224,38 @@ int main(int argc, char** argv) {
                     "system:serviceaccount:NAMESPACE:NAME");
   serve->add_option("--federated-issuer-key", federated_issuer_key_file,
                     "PEM public key (or certificate) of the issuer's RS256 signing key");
+  std::string subscription = "enabled";
+  serve
+      ->add_option("--subscription", subscription,
+                   "Management Activity API: the Audit.General subscription at start (enabled, "
+                   "none: AF20022 until a client starts it, disabled: AF20023)")
+      ->check(CLI::IsMember({"enabled", "none", "disabled"}))
+      ->capture_default_str();
+  serve
+      ->add_option("--first-content-delay", serve_options.first_content_delay,
+                   "Seconds (emulator time) after a subscription starts before its content is "
+                   "listed")
+      ->capture_default_str();
+  serve
+      ->add_option("--content-page-size", serve_options.content_page_size,
+                   "Blobs per content listing page")
+      ->capture_default_str();
+  serve
+      ->add_option("--expired-blobs", serve_options.expired_blobs,
+                   "Fraction of blobs that answer AF20051 (expired) whatever their age")
+      ->capture_default_str();
+  serve
+      ->add_option("--management-rate", serve_options.management_rate,
+                   "Management Activity API requests per minute per tenant (AF429 beyond; 0: no "
+                   "limit)")
+      ->capture_default_str();
+  serve
+      ->add_option("--next-page-header", serve_options.next_page_header,
+                   "Name of the listing's next-page header: NextPageUri or NextPageUrl")
+      ->capture_default_str();
+  bool without_activity_feed_read = false;
+  serve->add_flag("--without-activity-feed-read", without_activity_feed_read,
+                  "Management Activity API tokens lack ActivityFeed.Read (AF10001)");
   serve->add_option("--log-level", log_level, "trace, debug, info, warn, error or off")
       ->capture_default_str();
 
@@ -227,6 +268,10 @@ int main(int argc, char** argv) {
   truth->add_option("--from", from_text, "Window start (ISO 8601, inclusive)")->required();
   truth->add_option("--to", to_text, "Window end (ISO 8601, exclusive)")->required();
   truth->add_flag("--summary", summary, "Print record counts instead of the apps report");
+  bool content = false;
+  truth->add_flag("--content", content,
+                  "With --summary: also the Management Activity API's Audit.General content of "
+                  "the hours of the window (blobs, and records of every workload)");
   std::string as_of_text;
   truth->add_option("--as-of", as_of_text,
                     "Count only records a query created at this time sees (default: all records "
@@ -262,9 +307,12 @@ int main(int argc, char** argv) {
       snapshot = emulator::Snapshot::At(*as_of);
     }
     const emulator::Tenant model(tenant);
-    const nlohmann::json out =
+    nlohmann::json out =
         summary ? emulator::SummaryToJson(emulator::ComputeSummary(model, *from, *to, snapshot))
                 : emulator::TruthToJson(emulator::ComputeTruth(model, *from, *to, snapshot));
+    if (summary && content) {
+      out["content"] = emulator::ContentSummaryToJson(emulator::ComputeContentSummary(model, *from, *to));
+    }
     std::cout << out.dump(2) << "\n";
     return 0;
   }
@@ -305,6 +353,10 @@ int main(int argc, char** argv) {
                       serve_options.federated_issuer_key, true)) {
     return 2;
   }
+  serve_options.subscription = subscription == "none"       ? emulator::SubscriptionState::kNone
+                               : subscription == "disabled" ? emulator::SubscriptionState::kDisabled
+                                                            : emulator::SubscriptionState::kEnabled;
+  serve_options.activity_feed_read = !without_activity_feed_read;
   if (!now_text.empty()) {
     serve_options.simulated_now = ParseInstant(now_text);
     if (!serve_options.simulated_now) {

@@ -119,16 +119,23 @@ void BeginEnvelope(Context& c, JsonWriter& w) {
   w.Member("service", c.tenant.Service(slot));
 }
 
-void CommonAuditData(Context& c, JsonWriter& w) {
+// The unified audit log's common schema. Graph adds its @odata.type; the Management Activity API
+// serves the record as it is.
+void CommonAuditData(Context& c, JsonWriter& w, bool graph) {
   const Slot& slot = c.slot;
-  w.Member("@odata.type", "#microsoft.graph.security.defaultAuditData");
+  if (graph) w.Member("@odata.type", "#microsoft.graph.security.defaultAuditData");
   if (slot.malformed != Malformed::kNoId) {
     w.Member("Id", c.id);
   } else if ((slot.detail & 1) == 0) {
     w.Member("Id", "");
   }
   w.MemberInt("RecordType", c.tenant.RecordTypeNumber(slot));
-  w.Member("CreationTime", c.creation_time);
+  if (!graph && slot.malformed == Malformed::kAuditDataNumber) {
+    // Without an envelope there is no auditData to be a number: the time is, instead.
+    w.MemberInt("CreationTime", static_cast<std::int64_t>(slot.detail % 100000));
+  } else {
+    w.Member("CreationTime", c.creation_time);
+  }
   w.Member("Operation", c.tenant.Operation(slot));
   w.Member("OrganizationId", c.tenant.config().tenant_id);
   w.MemberInt("UserType", 0);
@@ -266,9 +273,11 @@ void NoiseAuditData(Context& c, JsonWriter& w) {
   }
 }
 
-}  // namespace
 
-void AppendRecord(const Tenant& tenant, const Slot& slot, std::string& out) {
+// Renders the record (through Context) with its variations: they are drawn in the same order
+// for both APIs, so a record is the same event in both.
+template <typename Render>
+void WithContext(const Tenant& tenant, const Slot& slot, Render render) {
   Stream variation(slot.detail);
   const User& user = tenant.users()[slot.user];
   const double top_case = variation.Unit();
@@ -293,37 +302,12 @@ void AppendRecord(const Tenant& tenant, const Slot& slot, std::string& out) {
     c.created = auditsync::FormatIso8601(auditsync::Instant{std::chrono::seconds{slot.time}});
     c.creation_time = c.created.substr(0, c.created.size() - 1);
   }
+  render(c);
+}
 
-  const bool copilot = slot.kind == Kind::kNoise &&
-                       kNoiseOperations[slot.noise_op].operation == "CopilotInteraction";
-  JsonWriter w(out);
-  BeginEnvelope(c, w);
-  w.Key("objectId");
-  w.Null();
-  w.Member("userPrincipalName", c.top_upn);
-  w.Key("clientIp");
-  if (copilot) {
-    w.Null();
-  } else {
-    w.String(c.ip);
-  }
-  w.Key("administrativeUnits");
-  w.BeginArray();
-  if (copilot) w.String("");
-  w.EndArray();
-
-  if (slot.malformed == Malformed::kNoAuditData) {
-    w.EndObject();
-    return;
-  }
-  w.Key("auditData");
-  if (slot.malformed == Malformed::kAuditDataNumber) {
-    w.Int(static_cast<std::int64_t>(slot.detail % 100000));
-    w.EndObject();
-    return;
-  }
-  w.BeginObject();
-  CommonAuditData(c, w);
+// The workload's part of the record, after the common schema.
+void Payload(Context& c, JsonWriter& w) {
+  const Slot& slot = c.slot;
   if (slot.kind == Kind::kNoise) {
     const NoiseOperation& op = kNoiseOperations[slot.noise_op];
     if (op.record_type_number == 256) {
@@ -332,12 +316,62 @@ void AppendRecord(const Tenant& tenant, const Slot& slot, std::string& out) {
       NoiseAuditData(c, w);
     }
   } else if (slot.shape == Shape::kCurrent) {
-    PowerPlatformAuditData(c, w, tenant.Operation(slot));
+    PowerPlatformAuditData(c, w, c.tenant.Operation(slot));
   } else {
     LegacyAuditData(c, w);
   }
-  w.EndObject();
-  w.EndObject();
+}
+
+}  // namespace
+
+void AppendRecord(const Tenant& tenant, const Slot& slot, std::string& out) {
+  WithContext(tenant, slot, [&](Context& c) {
+    const bool copilot = slot.kind == Kind::kNoise &&
+                         kNoiseOperations[slot.noise_op].operation == "CopilotInteraction";
+    JsonWriter w(out);
+    BeginEnvelope(c, w);
+    w.Key("objectId");
+    w.Null();
+    w.Member("userPrincipalName", c.top_upn);
+    w.Key("clientIp");
+    if (copilot) {
+      w.Null();
+    } else {
+      w.String(c.ip);
+    }
+    w.Key("administrativeUnits");
+    w.BeginArray();
+    if (copilot) w.String("");
+    w.EndArray();
+
+    if (slot.malformed == Malformed::kNoAuditData) {
+      w.EndObject();
+      return;
+    }
+    w.Key("auditData");
+    if (slot.malformed == Malformed::kAuditDataNumber) {
+      w.Int(static_cast<std::int64_t>(slot.detail % 100000));
+      w.EndObject();
+      return;
+    }
+    w.BeginObject();
+    CommonAuditData(c, w, /*graph=*/true);
+    Payload(c, w);
+    w.EndObject();
+    w.EndObject();
+  });
+}
+
+void AppendAuditRecord(const Tenant& tenant, const Slot& slot, std::string& out) {
+  WithContext(tenant, slot, [&](Context& c) {
+    JsonWriter w(out);
+    w.BeginObject();
+    CommonAuditData(c, w, /*graph=*/false);
+    // The Graph variant without auditData has no counterpart here: it is a record with the
+    // common schema only, which names no app.
+    if (slot.malformed != Malformed::kNoAuditData) Payload(c, w);
+    w.EndObject();
+  });
 }
 
 }  // namespace emulator

@@ -14,4 +14,10 @@ namespace emulator {
 // `copy`), so a duplicate delivery is byte-identical to the first.
 void AppendRecord(const Tenant& tenant, const Slot& slot, std::string& out);
 
+// Appends the record as the Office 365 Management Activity API serves it in a content blob
+// (reference §5.8-5.9): the unified audit log record itself, what Graph wraps as auditData. A
+// malformed record stays unusable: no id, a CreationTime that is no date (a number, for Graph's
+// auditData that is a number), or no app.
+void AppendAuditRecord(const Tenant& tenant, const Slot& slot, std::string& out);
+
 }  // namespace emulator

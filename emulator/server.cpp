@@ -25,6 +25,7 @@
 #include "http_util.hpp"
 #include "ids.hpp"
 #include "keyvault.hpp"
+#include "management.hpp"
 #include "stats.hpp"
 #include "tls.hpp"
 
@@ -116,6 +117,7 @@ class Emulator {
                 options.identity_header,
                 options.client_certificate,
                 FederatedOf(options),
+                options.activity_feed_read,
             },
             tokens_, stats_),
         vault_(
@@ -143,6 +145,19 @@ class Emulator {
                    port,
                },
                stats_, clock_),
+        content_(tenant_),
+        management_(tenant_, content_,
+                    ManagementSettings{
+                        options.subscription,
+                        options.first_content_delay,
+                        static_cast<std::size_t>(options.content_page_size),
+                        options.expired_blobs,
+                        options.management_rate,
+                        options.next_page_header,
+                        port,
+                    },
+                    stats_, clock_),
+        activity_feed_read_(options.activity_feed_read),
         retry_after_(FormatRetryAfter(options.retry_after_seconds)),
         port_(port),
         vault_enabled_(VaultEnabled(options)),
@@ -191,6 +206,23 @@ class Emulator {
     server.Get(
         std::string(kQueries) + "/([^/]+)/records",
         GraphRoute("GET /{v}/security/auditLog/queries/{id}/records", &GraphService::ListRecords));
+
+    constexpr char kFeed[] = R"(/api/v1\.0/([^/]+)/activity/feed)";
+    server.Post(std::string(kFeed) + "/subscriptions/start",
+                ManagementRoute("POST /api/v1.0/{tenant}/activity/feed/subscriptions/start",
+                                "StartSubscription", &ManagementService::Start));
+    server.Post(std::string(kFeed) + "/subscriptions/stop",
+                ManagementRoute("POST /api/v1.0/{tenant}/activity/feed/subscriptions/stop",
+                                "StopSubscription", &ManagementService::Stop));
+    server.Get(std::string(kFeed) + "/subscriptions/list",
+               ManagementRoute("GET /api/v1.0/{tenant}/activity/feed/subscriptions/list",
+                               "ListSubscriptions", &ManagementService::List));
+    server.Get(std::string(kFeed) + "/subscriptions/content",
+               ManagementRoute("GET /api/v1.0/{tenant}/activity/feed/subscriptions/content",
+                               "ListContent", &ManagementService::Content));
+    server.Get(std::string(kFeed) + "/audit/([^/]+)",
+               ManagementRoute("GET /api/v1.0/{tenant}/activity/feed/audit/{contentId}",
+                               "GetBlob", &ManagementService::Blob));
 
     // Control routes for tests: no auth and never any fault.
     server.Post(
@@ -432,6 +464,66 @@ class Emulator {
     };
   }
 
+  using ManagementMethod = void (ManagementService::*)(const httplib::Request&,
+                                                      httplib::Response&);
+
+  // A Management Activity API route: its faults answer in that API's shape (AF429 with HTTP 429,
+  // or with HTTP 403 as the troubleshooting doc shows it, AF50000), then the token (for the
+  // Management audience, with ActivityFeed.Read), the tenant and the request rate are checked.
+  httplib::Server::Handler ManagementRoute(std::string route, std::string call,
+                                           ManagementMethod method) {
+    return [this, route, call, method](const httplib::Request& request,
+                                       httplib::Response& response) {
+      stats_.CountRequest(route);
+      const Fault fault = faults_.Decide(RouteClass::kGraph);
+      NoteFault(route, fault.kind);
+      if (fault.retry_after) response.set_header("Retry-After", retry_after_);
+      const std::string throttled =
+          fmt::format("Too many requests. Method={}, PublisherId={}", call,
+                      request.get_param_value("PublisherIdentifier"));
+      switch (fault.kind) {
+        case FaultKind::k429:
+          return SendAfError(response, 429, "AF429", throttled);
+        case FaultKind::k429NoRetryAfter:
+          return SendAfError(response, 403, "AF429", throttled);
+        case FaultKind::kStorm:
+          return SendAfError(response, fault.retry_after ? 429 : 403, "AF429", throttled);
+        case FaultKind::k503:
+          return SendAfError(response, 503, "AF50000",
+                             "An internal error occurred. Retry the request.");
+        case FaultKind::k504:
+          response.status = 504;
+          response.set_content("Gateway Timeout", "text/plain");
+          return;
+        case FaultKind::kTokenExpiry:
+          tokens_.Revoke(BearerToken(request));
+          return ManagementUnauthorized(response);
+        default:
+          break;
+      }
+      if (tokens_.Check(BearerToken(request), Audience::kManagement) != TokenState::kValid) {
+        return ManagementUnauthorized(response);
+      }
+      if (!activity_feed_read_) {
+        return SendAfError(response, 401, "AF10001",
+                           "The permission set () sent in the request did not include the "
+                           "expected permission ActivityFeed.Read.");
+      }
+      if (!management_.Admit(request, response, call)) return;
+      (management_.*method)(request, response);
+      ApplyLateFault(fault.kind, response);
+    };
+  }
+
+  // What ASP.NET answers for a missing, expired or foreign token (the API's front end).
+  static void ManagementUnauthorized(httplib::Response& response) {
+    response.status = 401;
+    response.set_header("WWW-Authenticate", "Bearer");
+    response.set_content(
+        nlohmann::json{{"Message", "Authorization has been denied for this request."}}.dump(),
+        kEntraContentType);
+  }
+
   using EntraMethod = void (EntraService::*)(const httplib::Request&, httplib::Response&);
 
   httplib::Server::Handler TokenRoute(std::string route, EntraMethod method) {
@@ -468,6 +560,9 @@ class Emulator {
   EntraService entra_;
   KeyVaultService vault_;
   GraphService graph_;
+  ContentModel content_;
+  ManagementService management_;
+  bool activity_feed_read_;
   std::string retry_after_;
   int port_;
   bool vault_enabled_;
@@ -515,6 +610,15 @@ std::string ValidateServeOptions(const ServeOptions& options) {
     return "--stuck-queries must be between 0 and 1";
   }
   if (options.query_budget < 1) return "--query-budget must be at least 1";
+  if (options.first_content_delay < 0) return "--first-content-delay must not be negative";
+  if (options.content_page_size < 1) return "--content-page-size must be at least 1";
+  if (!(options.expired_blobs >= 0 && options.expired_blobs <= 1)) {
+    return "--expired-blobs must be between 0 and 1";
+  }
+  if (options.management_rate < 0) return "--management-rate must not be negative";
+  if (options.next_page_header != "NextPageUri" && options.next_page_header != "NextPageUrl") {
+    return "--next-page-header must be NextPageUri or NextPageUrl";
+  }
   if (options.max_unfinished < 1) return "--max-unfinished must be at least 1";
   if (!(options.retry_after_seconds >= 0)) return "--retry-after must not be negative";
   if (options.threads < 1 || options.threads > 1024) return "--threads must be 1..1024";

@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 
+#include "management.hpp"
 #include "tenant.hpp"
 
 namespace emulator {
@@ -46,6 +47,14 @@ struct ServeOptions {
   std::string federated_issuer;
   std::string federated_subject;
   std::optional<std::string> federated_issuer_key;
+  // The Management Activity API (management.hpp).
+  SubscriptionState subscription = SubscriptionState::kEnabled;
+  std::int64_t first_content_delay = 0;  // seconds
+  int content_page_size = 100;
+  double expired_blobs = 0;
+  int management_rate = 2000;  // requests per minute; 0: no limit
+  std::string next_page_header = "NextPageUri";
+  bool activity_feed_read = true;
 };
 
 // Empty when valid, else a message for the command line.

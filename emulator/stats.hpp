@@ -20,6 +20,11 @@ class Stats {
   // A submission refused by a tenant limit ("budget" or "unfinished").
   void CountQueryRejected(const std::string& limit) { Add(rejected_, limit); }
   void CountTokenIssued() { Add(events_, "tokens_issued"); }
+  // Management Activity API events (blobs served, listings, subscriptions started, ...).
+  void CountEvent(const std::string& name, std::uint64_t count = 1) {
+    std::lock_guard lock(mutex_);
+    management_[name] += count;
+  }
   void CountRecordsServed(std::uint64_t records) {
     std::lock_guard lock(mutex_);
     events_["pages_served"] += 1;
@@ -41,6 +46,7 @@ class Stats {
         {"pages_served", event("pages_served")},
         {"records_served", event("records_served")},
         {"queries_rejected", rejected_},
+        {"management", management_},
     };
   }
 
@@ -55,6 +61,7 @@ class Stats {
   std::map<std::string, std::uint64_t> responses_;  // by HTTP status
   std::map<std::string, std::uint64_t> faults_;     // by fault kind
   std::map<std::string, std::uint64_t> events_;
+  std::map<std::string, std::uint64_t> management_;
   // By limit; both keys present from the start, so a test can read them before any refusal.
   std::map<std::string, std::uint64_t> rejected_ = {{"budget", 0}, {"unfinished", 0}};
 };

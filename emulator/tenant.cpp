@@ -30,6 +30,8 @@ enum Tag : std::uint64_t {
   kTagPublication,
   kTagCopyPublication,
   kTagDeletionPublication,
+  kTagGeneralNoise,
+  kTagGeneralNoiseId,
 };
 
 constexpr std::string_view kAppNames[] = {
@@ -110,6 +112,12 @@ std::string ValidateTenantConfig(const TenantConfig& config) {
   for (const double rate : {config.duplicate_rate, config.malformed_rate, config.noise_rate,
                             config.delete_rate, config.boundary_rate}) {
     if (!(rate >= 0.0 && rate <= 1.0)) return "rates must be between 0 and 1";
+  }
+  if (!(config.general_noise >= 0.0 && config.general_noise <= 1000.0)) {
+    return "--general-noise must be between 0 and 1000";
+  }
+  if (config.blob_records < 1 || config.blob_records > 10'000'000) {
+    return "--blob-records must be between 1 and 10000000";
   }
   if (config.noise_rate + config.delete_rate > 1.0) {
     return "--noise-rate plus --delete-rate must not exceed 1";
@@ -297,6 +305,22 @@ std::vector<Slot> Tenant::AppDeletions(std::int64_t hour) const {
   return deletions;
 }
 
+Slot Tenant::DecodeGeneralNoise(std::int64_t hour, std::uint32_t index) const {
+  Stream stream(Hash(config_.seed, kTagGeneralNoise, U(hour), index));
+  Slot slot;
+  slot.hour = hour;
+  slot.index = index;
+  slot.origin = Origin::kGeneralNoise;
+  slot.kind = Kind::kNoise;
+  slot.time = hour * 3600 + static_cast<std::int64_t>(stream.Below(3600));
+  slot.user = static_cast<std::uint32_t>(stream.Below(users_.size()));
+  slot.noise_op = kGeneralNoiseOperations[stream.Below(std::size(kGeneralNoiseOperations))];
+  slot.app = PickZipf(app_weights_, stream.Unit());
+  slot.incarnation = IncarnationAt(catalog_[slot.app], hour);
+  slot.detail = stream.Next();
+  return slot;
+}
+
 Tenant::HourExtras Tenant::Extras(std::int64_t hour) const {
   HourExtras extras;
   extras.deletions = AppDeletions(hour);
@@ -330,6 +354,9 @@ AppInfo Tenant::AppOf(const Slot& slot) const {
 }
 
 std::string Tenant::RecordId(const Slot& slot) const {
+  if (slot.origin == Origin::kGeneralNoise) {
+    return GuidFromHash(Hash(config_.seed, kTagGeneralNoiseId, U(slot.hour), slot.index));
+  }
   if (slot.origin == Origin::kAppDeletion) {
     return GuidFromHash(Hash(config_.seed, kTagDeletionId, slot.app, U(slot.incarnation)));
   }

@@ -36,6 +36,11 @@ struct TenantConfig {
   // Fraction of base slots created exactly on the hour (minute 0, second 0), where two adjacent
   // windows meet.
   double boundary_rate = 0;
+  // The Office 365 Management Activity API's Audit.General content (content.hpp): records of
+  // other workloads per Power Apps record served (9: nine records in ten are noise), and records
+  // per content blob.
+  double general_noise = 9;
+  int blob_records = 1000;
   std::string tenant_id = "11111111-2222-3333-4444-555555555555";
   std::string tenant_domain = "contoso.onmicrosoft.com";
   std::string client_id = "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee";
@@ -58,7 +63,9 @@ enum class Malformed : std::uint8_t {
 };
 inline constexpr int kMalformedVariants = 5;
 
-enum class Origin : std::uint8_t { kBase, kAppDeletion };
+// kGeneralNoise: a record of another workload that only the Management Activity API's
+// Audit.General content carries (content.hpp); Graph queries never see it.
+enum class Origin : std::uint8_t { kBase, kAppDeletion, kGeneralNoise };
 
 // Publication delay of late records, as measured for Power Platform: `share` of all deliveries
 // are published within `up_to` seconds of their creation. A delay is drawn uniformly within its
@@ -91,6 +98,8 @@ inline constexpr NoiseOperation kNoiseOperations[] = {
     {"PowerAppPermissionEdited", "PowerPlatform", "PowerPlatformAdministratorActivity", 256},
 };
 inline constexpr int kNoiseOperationCount = 6;
+// The noise operations that belong to Audit.General (not SharePoint's or Exchange's content).
+inline constexpr std::uint8_t kGeneralNoiseOperations[] = {1, 3, 4, 5};
 
 // One served record, decoded to numbers only (strings are made when rendering).
 struct Slot {
@@ -146,6 +155,8 @@ class Tenant {
   Slot DecodeBase(std::int64_t hour, std::uint32_t index) const;
   // Deletion events of catalog apps whose incarnation ends in this hour (at second 3599).
   std::vector<Slot> AppDeletions(std::int64_t hour) const;
+  // Record `index` of the hour's Audit.General noise (Origin::kGeneralNoise), in O(1).
+  Slot DecodeGeneralNoise(std::int64_t hour, std::uint32_t index) const;
 
   // Seconds from creation until this delivery can be seen by a query: 0 without late
   // publication, else in (0, 7 days]. A second copy has its own delay.

@@ -96,9 +96,10 @@ TlsMaterial GenerateTlsMaterial() {
   AddExtension(server, ca, NID_key_usage, "critical,digitalSignature");
   AddExtension(server, ca, NID_ext_key_usage, "serverAuth");
   // *.vault.localhost: a client addresses the vault as https://{vault}.vault.localhost:PORT, the
-  // way it builds https://{vault}.vault.azure.net (curl resolves *.localhost to the loopback).
+  // way it builds https://{vault}.vault.azure.net (curl resolves *.localhost to the loopback);
+  // manage.localhost is the Management Activity API's host.
   AddExtension(server, ca, NID_subject_alt_name,
-               "DNS:localhost,DNS:*.vault.localhost,IP:127.0.0.1,IP:::1");
+               "DNS:localhost,DNS:*.vault.localhost,DNS:manage.localhost,IP:127.0.0.1,IP:::1");
   AddExtension(server, ca, NID_subject_key_identifier, "hash");
   AddExtension(server, ca, NID_authority_key_identifier, "keyid:always");
   Check(X509_sign(server, tls.ca_key.get(), EVP_sha256()), "X509_sign server");

@@ -7,6 +7,7 @@
 #include <set>
 
 #include "core/time.hpp"
+#include "content.hpp"
 #include "query.hpp"
 
 namespace emulator {
@@ -145,6 +146,21 @@ nlohmann::json SummaryToJson(const TruthSummary& summary) {
       {"noise_records", summary.noise_records},
       {"total_served", summary.total_served},
   };
+}
+
+ContentSummary ComputeContentSummary(const Tenant& tenant, std::int64_t from, std::int64_t to) {
+  // Counted by the serving code itself, so that the figures are what `serve` really delivers.
+  const ContentModel content(tenant);
+  ContentSummary summary;
+  for (std::int64_t hour = FloorHour(from + 3599); hour * 3600 < to; ++hour) {
+    summary.blobs += content.BlobCount(hour);
+    summary.records += content.RecordCount(hour);
+  }
+  return summary;
+}
+
+nlohmann::json ContentSummaryToJson(const ContentSummary& summary) {
+  return {{"blobs", summary.blobs}, {"records", summary.records}};
 }
 
 }  // namespace emulator

@@ -47,4 +47,13 @@ TruthSummary ComputeSummary(const Tenant& tenant, std::int64_t from, std::int64_
                             const Snapshot& snapshot);
 nlohmann::json SummaryToJson(const TruthSummary& summary);
 
+// The Management Activity API's Audit.General content of the hours starting in [from, to): the
+// blobs, and the records they hold (every workload, second copies included).
+struct ContentSummary {
+  std::uint64_t blobs = 0;
+  std::uint64_t records = 0;
+};
+ContentSummary ComputeContentSummary(const Tenant& tenant, std::int64_t from, std::int64_t to);
+nlohmann::json ContentSummaryToJson(const ContentSummary& summary);
+
 }  // namespace emulator
