@@ -125,6 +125,60 @@ TEST_F(ConfigTest, TheGraphQueryApiIsRefusedWhereItDoesNotExist) {
   EXPECT_NO_THROW(Load(std::string(kMinimal) + "cloud = \"gcc\"\n"));
 }
 
+constexpr const char* kManagement = R"(
+tenant_id = "11111111-2222-3333-4444-555555555555"
+client_id = "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"
+client_secret = "from-file"
+use_graph_api = false
+)";
+
+TEST_F(ConfigTest, UseGraphApiNoTakesTheManagementActivityApiWhereGraphHasNoQueries) {
+  for (const char* cloud : {"gcchigh", "dod"}) {
+    const auto config = Load(std::string(kManagement) + "cloud = \"" + cloud + "\"\n");
+    EXPECT_FALSE(config.use_graph_api);
+    EXPECT_EQ(config.management_url, std::string(cloud) == "dod"
+                                         ? "https://manage.protection.apps.mil"
+                                         : "https://manage.office365.us");
+  }
+  // yes/no in any of their usual forms, from the file, the environment or a flag.
+  EXPECT_TRUE(Load(kMinimal).use_graph_api);
+  for (const char* no : {"no", "No", "false", "off", "0"}) {
+    environment_["AUDITSYNC_USE_GRAPH_API"] = no;
+    EXPECT_FALSE(Load(std::string(kManagement)).use_graph_api) << no;
+  }
+  environment_["AUDITSYNC_USE_GRAPH_API"] = "maybe";
+  ExpectConfigErrorParts([&] { Load(kMinimal); },
+                         {"setting `use_graph_api`", "AUDITSYNC_USE_GRAPH_API", "yes or no"});
+}
+
+TEST_F(ConfigTest, TheManagementPathNeedsTheTenantGuidAndSendsItAsPublisherByDefault) {
+  auto config = Load(kManagement);
+  EXPECT_EQ(config.publisher_identifier, "11111111-2222-3333-4444-555555555555");
+  EXPECT_EQ(config.blob_concurrency, 8);
+  EXPECT_EQ(config.management_requests_per_minute, 1800);
+  flags_["publisher_identifier"] = "99999999-8888-7777-6666-555555555555";
+  flags_["blob_concurrency"] = "1";
+  config = Load(kManagement);
+  EXPECT_EQ(config.publisher_identifier, "99999999-8888-7777-6666-555555555555");
+  EXPECT_EQ(config.blob_concurrency, 1);
+  flags_["publisher_identifier"] = "contoso";
+  ExpectConfigErrorParts([&] { Load(kManagement); },
+                         {"setting `publisher_identifier`", "not a GUID"});
+  flags_.clear();
+  // A domain is a tenant for Entra and Graph, not for the Management Activity API's URLs.
+  ExpectConfigErrorParts(
+      [&] { Load(std::string(kMinimal) + "use_graph_api = \"no\"\n"); },
+      {"setting `tenant_id`", "contoso.onmicrosoft.com", "GUID", "Directory (tenant) ID"});
+  EXPECT_NO_THROW(Load(std::string(kMinimal) + "use_graph_api = \"no\"\n", false));
+  // Sign-in and a Management Activity API of two clouds never work together.
+  ExpectConfigErrorParts(
+      [&] { Load(std::string(kManagement) + "management_url = \"https://manage.office365.us\"\n"); },
+      {"setting `management_url`", "gcchigh", "commercial"});
+  // GCC signs in worldwide and has a Management Activity API host of its own: consistent.
+  EXPECT_EQ(Load(std::string(kManagement) + "cloud = \"gcc\"\n").management_url,
+            "https://manage-gcc.office.com");
+}
+
 TEST_F(ConfigTest, TheLegacyAuthorityIsAnAlias) {
   for (const char* alias :
        {"https://login.windows.net", "https://login.windows.net/", "https://LOGIN.windows.NET"}) {

@@ -9,6 +9,7 @@
 #include <variant>
 #include <vector>
 
+#include "auth/token_credential.hpp"
 #include "net/http.hpp"
 #include "net/http_client.hpp"
 
@@ -42,8 +43,23 @@ class FakeTransport : public HttpTransport {
     return std::get<HttpResponse>(std::move(answer));
   }
 
+  // A streamed 2xx body arrives in pieces of this many bytes, as from a network (0: whole).
+  HttpResponse SendStreaming(const HttpRequest& request, BodyStream& stream) override {
+    if (piece == 0) return HttpTransport::SendStreaming(request, stream);
+    auto response = Send(request);
+    if (response.status / 100 != 2) return response;
+    for (size_t at = 0; at < response.body.size(); at += piece) {
+      if (!stream.Append(std::string_view(response.body).substr(at, piece))) {
+        throw TransportError("body refused", "CURLE_WRITE_ERROR");
+      }
+    }
+    response.body.clear();
+    return response;
+  }
+
   // When set, answers every request instead of the queue (for conversations routed by URL).
   std::function<HttpResponse(const HttpRequest&)> responder;
+  size_t piece = 0;
   std::deque<Answer> answers;
   std::vector<HttpRequest> requests;
 };
@@ -59,6 +75,15 @@ inline std::string HeaderOf(const HttpRequest& request, std::string_view name) {
   }
   return {};
 }
+
+// Hands out numbered tokens ("token-1", then "token-2" after an invalidation) and counts the
+// invalidations (each is a sign-in again after a 401).
+class NumberedCredential : public TokenCredential {
+ public:
+  std::string GetToken(std::string_view) override { return "token-" + std::to_string(issued); }
+  void Invalidate(std::string_view) override { ++issued; }
+  int issued = 1;
+};
 
 // An HttpClient over a new FakeTransport (left in `transport`) that retries `attempts` times
 // without sleeping.

@@ -10,14 +10,6 @@ namespace {
 using namespace std::chrono_literals;
 using testing::FakeTransport;
 
-// Hands out numbered tokens and records invalidations.
-class FakeCredential : public TokenCredential {
- public:
-  std::string GetToken(std::string_view) override { return "token-" + std::to_string(issued); }
-  void Invalidate(std::string_view) override { ++issued; }
-  int issued = 1;
-};
-
 const Instant kStart = *ParseIso8601("2026-11-10T00:00:00Z");
 const Instant kEnd = *ParseIso8601("2026-11-11T00:00:00Z");
 
@@ -36,7 +28,7 @@ class GraphClientTest : public ::testing::Test {
   }
 
   FakeTransport* transport_ = nullptr;
-  FakeCredential credential_;
+  testing::NumberedCredential credential_;
   std::unique_ptr<HttpClient> http_;
   std::unique_ptr<GraphAuditClient> client_;
 };

@@ -316,5 +316,41 @@ TEST_F(StoreTest, RefusesADatabaseFromANewerVersion) {
   EXPECT_THROW(SqliteStore{path_}, StorageError);
 }
 
+TEST_F(StoreTest, BlobsAreFinishedWithTheirRecordsAndTheCursorMovesOnlyWhenGiven) {
+  RecordPage page;
+  page.records = {Launch("r1", "2026-11-01T10:00:00Z", "app-a", "amy"),
+                  Launch("r2", "2026-11-01T11:00:00Z", "app-a", "bob")};
+  auto outcome = store_->CommitBlobs(
+      page, {{"blob-1", At("2026-11-01T12:05:00Z"), 40, false}}, std::nullopt);
+  EXPECT_EQ(outcome.inserted, 2);
+  EXPECT_FALSE(store_->ContentCursor());
+  EXPECT_EQ(store_->BlobsSince(At("2026-11-01")), (std::unordered_set<std::string>{"blob-1"}));
+  // The same records again from another blob (the API duplicates them), with an expired blob.
+  outcome = store_->CommitBlobs(page,
+                                {{"blob-2", At("2026-11-01T12:15:00Z"), 40, false},
+                                 {"blob-3", At("2026-11-01T12:25:00Z"), 0, true}},
+                                At("2026-11-01T13:00:00Z"));
+  EXPECT_EQ(outcome.inserted, 0);
+  EXPECT_EQ(outcome.duplicates, 2);
+  EXPECT_EQ(store_->ContentCursor(), At("2026-11-01T13:00:00Z"));
+  const auto tally = store_->CountBlobs();
+  EXPECT_EQ(tally.stored, 2);
+  EXPECT_EQ(tally.expired, 1);
+  EXPECT_EQ(tally.records_read, 80);
+  EXPECT_EQ(tally.newest, At("2026-11-01T12:25:00Z"));
+  // Records from blobs reach the apps table (the update step) and reports like Graph's.
+  const auto apps = store_->QueryAppUsage(UsageFilter{});
+  ASSERT_EQ(apps.size(), 1u);
+  EXPECT_EQ(apps[0].launches, 2);
+  EXPECT_EQ(apps[0].unique_users, 2);
+  // Blobs older than the API can list are forgotten once the cursor is 8 days past them.
+  store_->CommitBlobs({}, {}, At("2026-11-09T13:00:00Z"));
+  EXPECT_TRUE(store_->BlobsSince(At("2026-10-01")).empty());
+  store_->RecordContentGap({At("2026-10-01"), At("2026-10-05"), At("2026-10-12")});
+  store_->RecordContentGap({At("2026-10-01"), At("2026-10-05"), At("2026-10-13")});  // known
+  ASSERT_EQ(store_->ContentGaps().size(), 1u);
+  EXPECT_EQ(store_->ContentGaps()[0].found_at, At("2026-10-12"));
+}
+
 }  // namespace
 }  // namespace auditsync

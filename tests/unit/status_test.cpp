@@ -142,6 +142,46 @@ TEST_F(StatusTest, JsonMatchesItsGoldenFile) {
   testing::ExpectMatchesGolden(out.str(), "status.json");
 }
 
+// The Management Activity API path: a cursor 8 days old (its content since then can no longer be
+// read), 3 blobs stored and one expired, and a gap a sync found earlier.
+SyncStatus ContentScenario(SqliteStore& store, Instant now) {
+  RecordPage page;
+  page.records = {Launch("r1", "2026-11-12T01:00:00Z"), Launch("r2", "2026-11-12T01:30:00Z")};
+  page.quarantined = {{"r3", "no app id", "{\"Id\":\"r3\"}"}};
+  store.CommitBlobs(page,
+                    {{"blob-1", At("2026-11-12T02:05:00Z"), 1000, false},
+                     {"blob-2", At("2026-11-12T02:15:00Z"), 1000, false},
+                     {"blob-3", At("2026-11-12T02:25:00Z"), 400, false},
+                     {"blob-4", At("2026-11-12T02:35:00Z"), 0, true}},
+                    At("2026-11-12T03:00:00Z"));
+  store.RecordContentGap({At("2026-11-01T00:00:00Z"), At("2026-11-03T06:00:00Z"),
+                          At("2026-11-10T06:00:00Z")});
+  SyncOptions options;
+  auto status = ReadSyncStatus(store, options, now);
+  status.content = ReadContentStatus(store, now);
+  return status;
+}
+
+TEST_F(StatusTest, TheManagementPathShowsItsCheckpointBlobsAndGapsLoudly) {
+  const auto status = ContentScenario(*store_, kNow);
+  ASSERT_TRUE(status.content);
+  EXPECT_EQ(status.content->cursor, At("2026-11-12T03:00:00Z"));
+  EXPECT_EQ(status.content->blobs.stored, 3);
+  EXPECT_EQ(status.content->blobs.expired, 1);
+  EXPECT_EQ(status.content->blobs.records_read, 2400);
+  ASSERT_EQ(status.content->gaps.size(), 1u);
+  ASSERT_TRUE(status.content->unreadable);  // the cursor is 8 days old
+  EXPECT_EQ(status.content->unreadable->start, At("2026-11-12T03:00:00Z"));
+  EXPECT_EQ(status.content->unreadable->end, At("2026-11-13T10:31:00Z"));
+  EXPECT_EQ(status.records, 2);
+  std::ostringstream table;
+  RenderStatus(status, ReportFormat::kTable, table);
+  testing::ExpectMatchesGolden(table.str(), "status-management.table");
+  std::ostringstream json;
+  RenderStatus(status, ReportFormat::kJson, json);
+  testing::ExpectMatchesGolden(json.str(), "status-management.json");
+}
+
 TEST_F(StatusTest, AnEmptyDatabaseSaysToSync) {
   std::ostringstream out;
   RenderStatus(ReadSyncStatus(*store_, SyncOptions{}, kNow), ReportFormat::kTable, out);
