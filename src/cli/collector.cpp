@@ -54,8 +54,8 @@ ExitCode CollectContent(const Config& config, const SyncRequest& request) {
     engine.OnProgress(nullptr);
   }
   spdlog::info(
-      "sync of content created {}..{} finished: {} blob(s) stored ({} records of every workload "
-      "read), {} already stored, {} failed, {} expired; {} new record(s), {} already stored, {} "
+      "sync of content created {}..{} finished: {} blob(s) read ({} records of every workload), "
+      "{} read before, {} failed, {} expired; {} new record(s), {} already stored, {} "
       "quarantined",
       FormatIso8601(summary.from), FormatIso8601(summary.to), summary.blobs_stored,
       summary.records_read, summary.blobs_skipped, summary.blobs_failed, summary.blobs_expired,

@@ -98,6 +98,10 @@ nlohmann::json Emulator::Summary(const std::string& from, const std::string& to)
   return RunTruth({"--summary", "--from", from, "--to", to});
 }
 
+nlohmann::json Emulator::ContentSummary(const std::string& from, const std::string& to) const {
+  return RunTruth({"--summary", "--content", "--from", from, "--to", to})["content"];
+}
+
 std::vector<std::string> ClientEnvironment(const Emulator& emulator, const std::string& database) {
   return {"AUDITSYNC_TENANT_ID=11111111-2222-3333-4444-555555555555",
           "AUDITSYNC_CLIENT_ID=aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee",
@@ -111,6 +115,20 @@ std::vector<std::string> ClientEnvironment(const Emulator& emulator, const std::
           "AUDITSYNC_RETRY_MAX_DELAY=200ms",
           "AUDITSYNC_HTTP_TIMEOUT=20s",
           "AUDITSYNC_LOG_LEVEL=info"};
+}
+
+std::string Emulator::ManagementUrl() const {
+  return "https://manage.localhost:" + base_url_.substr(base_url_.rfind(':') + 1);
+}
+
+std::vector<std::string> ManagementEnvironment(const Emulator& emulator,
+                                               const std::string& database,
+                                               const std::string& now) {
+  auto environment = ClientEnvironment(emulator, database);
+  environment.push_back("AUDITSYNC_USE_GRAPH_API=no");
+  environment.push_back("AUDITSYNC_MANAGEMENT_URL=" + emulator.ManagementUrl());
+  environment.push_back("AUDITSYNC_TEST_NOW=" + now);
+  return environment;
 }
 
 void Override(std::vector<std::string>& environment, const std::string& entry) {

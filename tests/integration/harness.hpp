@@ -34,6 +34,9 @@ class Emulator {
   ~Emulator();
 
   const std::string& BaseUrl() const { return base_url_; }
+  // The Management Activity API's root: the same server under the name manage.localhost, so
+  // that its tokens are for an audience of their own.
+  std::string ManagementUrl() const;
   const std::string& CaFile() const { return ca_file_; }
   const std::string& SecretFile() const { return secret_file_; }
 
@@ -41,6 +44,8 @@ class Emulator {
   // GET /_emulator/stats: requests, faults injected, queries created, tokens issued.
   nlohmann::json Stats() const;
   nlohmann::json Summary(const std::string& from, const std::string& to) const;
+  // The Management Activity API content of the hours in [from, to): {"blobs", "records"}.
+  nlohmann::json ContentSummary(const std::string& from, const std::string& to) const;
   // POST /_emulator/clock: the emulator's time becomes `now` (frozen until set again).
   void SetClock(Instant now) const;
 
@@ -61,6 +66,11 @@ struct RunResult {
 
 // The environment that points auditsync at the emulator, with short delays for tests.
 std::vector<std::string> ClientEnvironment(const Emulator& emulator, const std::string& database);
+
+// ClientEnvironment for the Management Activity API path (use_graph_api = no), running as if it
+// were `now` (the emulator's clock must say the same: `serve --now` or SetClock).
+std::vector<std::string> ManagementEnvironment(const Emulator& emulator,
+                                               const std::string& database, const std::string& now);
 
 // Replaces (or adds) one NAME=value entry of an environment.
 void Override(std::vector<std::string>& environment, const std::string& entry);
