@@ -12,12 +12,25 @@
 #include "core/file_access.hpp"
 #include "core/json_fields.hpp"
 #include "source/graph/graph_connection.hpp"
+#include "source/management/management_connection.hpp"
 #include "store/sqlite/sqlite_store.hpp"
 
 namespace auditsync {
 namespace {
 
-constexpr const char* kQueryPermission = "AuditLogsQuery.Read.All";
+// The API that collects, as `check` names and probes it.
+struct CollectingApi {
+  std::string step;        // the name of the step that probes it
+  std::string permission;  // the application permission its tokens must carry
+  std::string owner;       // whose permission that is, as the portal lists it
+};
+
+CollectingApi ApiOf(const Config& config) {
+  if (config.use_graph_api) {
+    return {"audit log query API", "AuditLogsQuery.Read.All", "Microsoft Graph"};
+  }
+  return {"Management Activity API", "ActivityFeed.Read", "Office 365 Management APIs"};
+}
 
 CheckStep Pass(std::string name, std::string detail) {
   return {std::move(name), CheckResult::kPass, std::move(detail), ExitCode::kSuccess};
@@ -152,26 +165,25 @@ CheckStep CheckKeyVault(Credentials& credentials) {
   }
 }
 
-CheckStep CheckPermission(const std::string& token) {
+CheckStep CheckPermission(const std::string& token, const CollectingApi& api) {
   const std::string name = "permission";
   const auto roles = TokenRoles(token);
-  if (std::find(roles.begin(), roles.end(), kQueryPermission) != roles.end()) {
-    return Pass(name,
-                std::string("the token carries the application permission ") + kQueryPermission);
+  if (std::find(roles.begin(), roles.end(), api.permission) != roles.end()) {
+    return Pass(name, "the token carries the application permission " + api.permission);
   }
   if (roles.empty()) {
     return Fail(name,
-                std::string("the token carries no application permission. Fix: give the app "
-                            "registration the Microsoft Graph application permission ") +
-                    kQueryPermission + " and grant admin consent",
+                "the token carries no application permission. Fix: give the app registration "
+                "the " +
+                    api.owner + " application permission " + api.permission +
+                    " and grant admin consent",
                 ExitCode::kAuthentication);
   }
   std::string listed;
   for (const auto& role : roles) listed += (listed.empty() ? "" : ", ") + role;
   return Fail(name,
-              "the token carries " + listed + " but not " + kQueryPermission +
-                  ". Fix: add that Microsoft Graph application permission and grant admin "
-                  "consent",
+              "the token carries " + listed + " but not " + api.permission + ". Fix: add that " +
+                  api.owner + " application permission and grant admin consent",
               ExitCode::kAuthentication);
 }
 
@@ -179,17 +191,22 @@ std::string DescribeConfig(const Config& config) {
   std::string text;
   if (!config.tenant_id.empty()) text += "tenant " + config.tenant_id + ", ";
   if (!config.client_id.empty()) text += "client " + config.client_id + ", ";
-  return text + "credential " + std::string(CredentialName(config.credential)) + ", " +
-         config.cloud + " cloud, Graph " + config.graph_url + "/" + config.graph_api_version;
+  text += "credential " + std::string(CredentialName(config.credential)) + ", " + config.cloud +
+          " cloud, ";
+  if (!config.use_graph_api) {
+    return text + "Office 365 Management Activity API " + config.management_url +
+           " (use_graph_api = no), PublisherIdentifier " + config.publisher_identifier;
+  }
+  return text + "Graph " + config.graph_url + "/" + config.graph_api_version;
 }
 
-// Signs in to Graph; returns the token, or nothing when the sign-in failed.
-std::string CheckSignIn(GraphConnection& connection, std::vector<CheckStep>& steps) {
+// Signs in for `scope`; returns the token, or nothing when the sign-in failed.
+std::string CheckSignIn(Credentials& credentials, const std::string& scope,
+                        std::vector<CheckStep>& steps) {
   try {
-    auto token = connection.Credential().GetToken(connection.Graph().Scope());
-    const auto& how = connection.SignIn().Description();
-    steps.push_back(Pass("sign-in", how.issuer + " issued a token for " +
-                                        connection.Graph().Scope() +
+    auto token = credentials.Graph().GetToken(scope);
+    const auto& how = credentials.Description();
+    steps.push_back(Pass("sign-in", how.issuer + " issued a token for " + scope +
                                         (how.proof.empty() ? "" : " (" + how.proof + ")")));
     return token;
   } catch (const Error& error) {
@@ -208,6 +225,32 @@ CheckStep CheckQueryApi(const Config& config, GraphConnection& connection) {
                                            " queries listed; none submitted)");
   } catch (const Error& error) {
     return Fail("audit log query API", error.what(), error.Code());
+  }
+}
+
+// Lists the subscriptions, which proves the API answers and the tenant is set up for it, without
+// changing anything.
+CheckStep CheckActivityFeed(const Config& config, ManagementConnection& connection) {
+  const std::string name = "Management Activity API";
+  try {
+    const auto subscriptions = connection.Client().ListSubscriptions();
+    const auto general = std::find_if(subscriptions.begin(), subscriptions.end(),
+                                      [](const Subscription& subscription) {
+                                        return subscription.content_type == "Audit.General";
+                                      });
+    std::string detail = "answers at " + config.management_url + "/api/v1.0/" + config.tenant_id +
+                         "/activity/feed; ";
+    if (general != subscriptions.end() && general->status == "enabled") {
+      detail += "the Audit.General subscription is enabled";
+    } else {
+      detail += "the Audit.General subscription is " +
+                std::string(general == subscriptions.end() ? "not started" : general->status) +
+                ": `auditsync sync` (or `auditsync subscription start`) starts it, and the first "
+                "content takes up to 12 hours";
+    }
+    return Pass(name, detail);
+  } catch (const Error& error) {
+    return Fail(name, error.what(), error.Code());
   }
 }
 
@@ -255,17 +298,28 @@ CheckReport CheckSetup(const std::function<Config()>& load_config) {
     skip({"sign-in", "permission", "audit log query API", "database"});
     return report;
   }
+  const auto api = ApiOf(config);
   bool can_sign_in = true;
   for (auto& material : CheckMaterial(config)) {
     can_sign_in = can_sign_in && !material.blocks_sign_in;
     steps.push_back(std::move(material.step));
   }
-  std::optional<GraphConnection> connection;
+  // The connection of the API that collects: Graph's, or the Management Activity API's.
+  std::optional<GraphConnection> graph;
+  std::optional<ManagementConnection> management;
+  Credentials* credentials = nullptr;
+  std::string scope;
   if (can_sign_in) {
     try {
-      connection.emplace(config);
-      if (connection->SignIn().KeyVault() != nullptr) {
-        steps.push_back(CheckKeyVault(connection->SignIn()));
+      if (config.use_graph_api) {
+        credentials = &graph.emplace(config).SignIn();
+        scope = graph->Graph().Scope();
+      } else {
+        credentials = &management.emplace(config).SignIn();
+        scope = management->Client().Scope();
+      }
+      if (credentials->KeyVault() != nullptr) {
+        steps.push_back(CheckKeyVault(*credentials));
         can_sign_in = steps.back().result == CheckResult::kPass;
       }
     } catch (const Error& error) {
@@ -273,12 +327,12 @@ CheckReport CheckSetup(const std::function<Config()>& load_config) {
       can_sign_in = false;
     }
   }
-  const auto token = can_sign_in ? CheckSignIn(*connection, steps) : std::string();
+  const auto token = can_sign_in ? CheckSignIn(*credentials, scope, steps) : std::string();
   if (!token.empty()) {
-    steps.push_back(CheckPermission(token));
-    steps.push_back(CheckQueryApi(config, *connection));
+    steps.push_back(CheckPermission(token, api));
+    steps.push_back(graph ? CheckQueryApi(config, *graph) : CheckActivityFeed(config, *management));
   } else {
-    skip({can_sign_in ? "" : "sign-in", "permission", "audit log query API"});
+    skip({can_sign_in ? "" : "sign-in", "permission", api.step});
   }
   try {
     SqliteStore store(config.database);

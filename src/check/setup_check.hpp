@@ -31,7 +31,9 @@ struct CheckReport {
 };
 
 // `load_config` resolves the configuration (throws ConfigError). Nothing is submitted to Graph:
-// the query API is probed by listing queries. The database is created if missing.
+// the query API is probed by listing queries; with use_graph_api = no, the Management Activity
+// API by listing subscriptions (its token must carry ActivityFeed.Read). The database is created
+// if missing.
 CheckReport CheckSetup(const std::function<Config()>& load_config);
 
 // kTable: a line per step (✓, ✗, –); kJson: {"passed": bool, "steps": [{"step", "result",

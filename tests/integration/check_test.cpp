@@ -92,6 +92,28 @@ TEST_F(CheckTest, GraphIsRefusedInCloudsWithoutTheQueryApi) {
   ExpectCheck("check-gcchigh.table", 3);
 }
 
+// With use_graph_api = no, check signs in for the Management Activity API, wants ActivityFeed.Read
+// and lists the subscriptions (changing nothing).
+TEST(CheckManagement, TheManagementPathIsCheckedWithItsOwnPermissionAndApi) {
+  Workspace workspace;
+  Emulator emulator(workspace, {"--seed", "1", "--launches-per-hour", "1"},
+                    {"--subscription", "none"});
+  auto environment = ManagementEnvironment(emulator, workspace.Path("audit.db"),
+                                           FormatIso8601(NowUtc()));
+  Override(environment, "AUDITSYNC_CLOUD=gcchigh");  // where only this API exists
+  ExpectCheck(workspace, emulator, environment, "check-management.table", 0);
+  EXPECT_EQ(emulator.Stats()["management"].value("subscriptions_started", 0), 0);
+}
+
+TEST(CheckManagement, ATokenWithoutActivityFeedReadIsExplained) {
+  Workspace workspace;
+  Emulator emulator(workspace, {"--seed", "1", "--launches-per-hour", "1"},
+                    {"--without-activity-feed-read"});
+  const auto environment = ManagementEnvironment(emulator, workspace.Path("audit.db"),
+                                                 FormatIso8601(NowUtc()));
+  ExpectCheck(workspace, emulator, environment, "check-management-permission.table", 4);
+}
+
 TEST_F(CheckTest, AMachineWithoutAManagedIdentityIsNamed) {
   IdentityLab::SignInAs(environment_, "managed_identity");
   Override(environment_, "AUDITSYNC_IMDS_ENDPOINT=" + emulator_.BaseUrl());
