@@ -41,9 +41,9 @@ std::shared_ptr<const ContentModel::Hour> ContentModel::HourOf(std::int64_t hour
   info->extras = tenant_.Extras(hour);
   info->power_apps =
       tenant_.BaseCount(hour) + info->extras.deletions.size() + info->extras.duplicates.size();
-  info->total = info->power_apps + static_cast<std::uint64_t>(static_cast<double>(info->power_apps) *
-                                                                  tenant_.config().general_noise +
-                                                              0.5);
+  info->total = info->power_apps +
+                static_cast<std::uint64_t>(
+                    static_cast<double>(info->power_apps) * tenant_.config().general_noise + 0.5);
   if (info->total > 1) {
     Stream order(Hash(tenant_.config().seed, HashString("audit-general-blob-order"),
                       static_cast<std::uint64_t>(hour)));
@@ -81,7 +81,8 @@ std::uint32_t ContentModel::BlobCount(std::int64_t hour) const {
 
 std::int64_t ContentModel::Created(const BlobRef& blob) const {
   const auto count = static_cast<std::int64_t>(std::max<std::uint32_t>(BlobCount(blob.hour), 1));
-  return (blob.hour + 1) * 3600 + kFirstBlobDelay + static_cast<std::int64_t>(blob.index) * kBlobSpread / count;
+  return (blob.hour + 1) * 3600 + kFirstBlobDelay +
+         static_cast<std::int64_t>(blob.index) * kBlobSpread / count;
 }
 
 std::uint32_t ContentModel::RecordsIn(const BlobRef& blob) const {
@@ -107,7 +108,8 @@ std::string ContentModel::Render(const BlobRef& blob) const {
 
 std::string ContentModel::ContentId(const BlobRef& blob) const {
   std::string digits;
-  for (const char c : auditsync::FormatIso8601(auditsync::Instant{std::chrono::seconds{Created(blob)}})) {
+  for (const char c :
+       auditsync::FormatIso8601(auditsync::Instant{std::chrono::seconds{Created(blob)}})) {
     if (c >= '0' && c <= '9') digits += c;
   }
   return fmt::format("{}000${}${}$audit_general$Audit_General$emu0001", digits, blob.hour,

@@ -59,8 +59,7 @@ class ContentModel {
   // blob exists for the caller (subscription, clock).
   template <typename Visible>
   std::vector<BlobRef> List(std::int64_t start, std::int64_t end, std::optional<BlobRef> from,
-                            std::size_t limit, Visible visible,
-                            std::optional<BlobRef>& next) const;
+                            std::size_t limit, Visible visible, std::optional<BlobRef>& next) const;
 
   // The hours whose blobs may be created in [start, end).
   static std::int64_t FirstHourCreatedFrom(std::int64_t start);
@@ -71,7 +70,7 @@ class ContentModel {
     Tenant::HourExtras extras;
     std::uint64_t power_apps = 0;  // base slots, deletions and second copies
     std::uint64_t total = 0;       // power_apps plus general noise
-    std::uint64_t stride = 1;      // the shuffle: position k holds record (k * stride + offset) % total
+    std::uint64_t stride = 1;  // the shuffle: position k holds record (k * stride + offset) % total
     std::uint64_t offset = 0;
   };
   std::shared_ptr<const Hour> HourOf(std::int64_t hour) const;

@@ -311,7 +311,8 @@ int main(int argc, char** argv) {
         summary ? emulator::SummaryToJson(emulator::ComputeSummary(model, *from, *to, snapshot))
                 : emulator::TruthToJson(emulator::ComputeTruth(model, *from, *to, snapshot));
     if (summary && content) {
-      out["content"] = emulator::ContentSummaryToJson(emulator::ComputeContentSummary(model, *from, *to));
+      out["content"] =
+          emulator::ContentSummaryToJson(emulator::ComputeContentSummary(model, *from, *to));
     }
     std::cout << out.dump(2) << "\n";
     return 0;

@@ -79,8 +79,9 @@ std::string ManagementResource(int port) {
 void SendAfError(httplib::Response& response, int status, std::string_view code,
                  std::string_view message) {
   response.status = status;
-  response.set_content(nlohmann::ordered_json{{"error", {{"code", code}, {"message", message}}}}.dump(),
-                       kContentType);
+  response.set_content(
+      nlohmann::ordered_json{{"error", {{"code", code}, {"message", message}}}}.dump(),
+      kContentType);
 }
 
 bool ManagementService::Admit(const httplib::Request& request, httplib::Response& response,
@@ -109,9 +110,10 @@ bool ManagementService::Admit(const httplib::Request& request, httplib::Response
     // Throttled calls count against the tenant too (§6.1): they are not recorded here, so a
     // client that waits gets in again.
     stats_.CountEvent("management_throttled");
-    SendAfError(response, 403, "AF429",
-                fmt::format("Too many requests. Method={}, PublisherId={}", method,
-                            publisher.empty() ? "00000000-0000-0000-0000-000000000000" : publisher));
+    SendAfError(
+        response, 403, "AF429",
+        fmt::format("Too many requests. Method={}, PublisherId={}", method,
+                    publisher.empty() ? "00000000-0000-0000-0000-000000000000" : publisher));
     return false;
   }
   recent_.push_back(now);
@@ -136,8 +138,7 @@ bool ManagementService::Subscribed(httplib::Response& response) const {
     return false;
   }
   if (!Enabled()) {
-    SendAfError(response, 400, "AF20022",
-                "No subscription found for the specified content type.");
+    SendAfError(response, 400, "AF20022", "No subscription found for the specified content type.");
     return false;
   }
   return true;
@@ -204,8 +205,8 @@ void ManagementService::Content(const httplib::Request& request, httplib::Respon
     start = ListingTime(request.get_param_value("startTime"));
     end = ListingTime(request.get_param_value("endTime"));
   }
-  if (has_start != has_end || !start || !end || *start >= *end ||
-      *end - *start > kLongestListing || *start < now - kContentLifetime) {
+  if (has_start != has_end || !start || !end || *start >= *end || *end - *start > kLongestListing ||
+      *start < now - kContentLifetime) {
     return SendAfError(response, 400, "AF20055",
                        "Start time and end time must both be specified (or both omitted) and must "
                        "be less than or equal to 24 hours apart, with the start time prior to end "

@@ -36,8 +36,8 @@ struct ManagementSettings {
   SubscriptionState subscription = SubscriptionState::kEnabled;
   // After a start, content is listed only once this many seconds (emulator time) have passed.
   std::int64_t first_content_delay = 0;
-  std::size_t page_size = 100;  // blobs per listing page
-  double expired_blobs = 0;     // fraction of blobs that answer AF20051 whatever their age
+  std::size_t page_size = 100;     // blobs per listing page
+  double expired_blobs = 0;        // fraction of blobs that answer AF20051 whatever their age
   int requests_per_minute = 2000;  // per tenant, real time; AF429 beyond (0: no limit)
   std::string next_page_header = "NextPageUri";
   int port = 0;
@@ -51,15 +51,17 @@ class ManagementService {
  public:
   ManagementService(const Tenant& tenant, const ContentModel& content, ManagementSettings settings,
                     Stats& stats, const Clock& clock)
-      : tenant_(tenant), content_(content), settings_(std::move(settings)), stats_(stats),
+      : tenant_(tenant),
+        content_(content),
+        settings_(std::move(settings)),
+        stats_(stats),
         clock_(clock) {
     if (settings_.subscription != SubscriptionState::kNone) enabled_.push_back({kNever, kForever});
   }
 
   // Before every route: the tenant of the path (AF20013, AF20010) and the tenant's request rate
   // (AF429). `method` names the call in AF429's message. False after answering.
-  bool Admit(const httplib::Request& request, httplib::Response& response,
-             std::string_view method);
+  bool Admit(const httplib::Request& request, httplib::Response& response, std::string_view method);
 
   // request.matches[1] is the tenant; for Blob, matches[2] is the content id.
   void Start(const httplib::Request& request, httplib::Response& response);

@@ -273,7 +273,6 @@ void NoiseAuditData(Context& c, JsonWriter& w) {
   }
 }
 
-
 // Renders the record (through Context) with its variations: they are drawn in the same order
 // for both APIs, so a record is the same event in both.
 template <typename Render>

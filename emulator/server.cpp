@@ -221,8 +221,8 @@ class Emulator {
                ManagementRoute("GET /api/v1.0/{tenant}/activity/feed/subscriptions/content",
                                "ListContent", &ManagementService::Content));
     server.Get(std::string(kFeed) + "/audit/([^/]+)",
-               ManagementRoute("GET /api/v1.0/{tenant}/activity/feed/audit/{contentId}",
-                               "GetBlob", &ManagementService::Blob));
+               ManagementRoute("GET /api/v1.0/{tenant}/activity/feed/audit/{contentId}", "GetBlob",
+                               &ManagementService::Blob));
 
     // Control routes for tests: no auth and never any fault.
     server.Post(
@@ -464,55 +464,54 @@ class Emulator {
     };
   }
 
-  using ManagementMethod = void (ManagementService::*)(const httplib::Request&,
-                                                      httplib::Response&);
+  using ManagementMethod = void (ManagementService::*)(const httplib::Request&, httplib::Response&);
 
   // A Management Activity API route: its faults answer in that API's shape (AF429 with HTTP 429,
   // or with HTTP 403 as the troubleshooting doc shows it, AF50000), then the token (for the
   // Management audience, with ActivityFeed.Read), the tenant and the request rate are checked.
   httplib::Server::Handler ManagementRoute(std::string route, std::string call,
                                            ManagementMethod method) {
-    return [this, route, call, method](const httplib::Request& request,
-                                       httplib::Response& response) {
-      stats_.CountRequest(route);
-      const Fault fault = faults_.Decide(RouteClass::kGraph);
-      NoteFault(route, fault.kind);
-      if (fault.retry_after) response.set_header("Retry-After", retry_after_);
-      const std::string throttled =
-          fmt::format("Too many requests. Method={}, PublisherId={}", call,
-                      request.get_param_value("PublisherIdentifier"));
-      switch (fault.kind) {
-        case FaultKind::k429:
-          return SendAfError(response, 429, "AF429", throttled);
-        case FaultKind::k429NoRetryAfter:
-          return SendAfError(response, 403, "AF429", throttled);
-        case FaultKind::kStorm:
-          return SendAfError(response, fault.retry_after ? 429 : 403, "AF429", throttled);
-        case FaultKind::k503:
-          return SendAfError(response, 503, "AF50000",
-                             "An internal error occurred. Retry the request.");
-        case FaultKind::k504:
-          response.status = 504;
-          response.set_content("Gateway Timeout", "text/plain");
-          return;
-        case FaultKind::kTokenExpiry:
-          tokens_.Revoke(BearerToken(request));
-          return ManagementUnauthorized(response);
-        default:
-          break;
-      }
-      if (tokens_.Check(BearerToken(request), Audience::kManagement) != TokenState::kValid) {
-        return ManagementUnauthorized(response);
-      }
-      if (!activity_feed_read_) {
-        return SendAfError(response, 401, "AF10001",
-                           "The permission set () sent in the request did not include the "
-                           "expected permission ActivityFeed.Read.");
-      }
-      if (!management_.Admit(request, response, call)) return;
-      (management_.*method)(request, response);
-      ApplyLateFault(fault.kind, response);
-    };
+    return
+        [this, route, call, method](const httplib::Request& request, httplib::Response& response) {
+          stats_.CountRequest(route);
+          const Fault fault = faults_.Decide(RouteClass::kGraph);
+          NoteFault(route, fault.kind);
+          if (fault.retry_after) response.set_header("Retry-After", retry_after_);
+          const std::string throttled =
+              fmt::format("Too many requests. Method={}, PublisherId={}", call,
+                          request.get_param_value("PublisherIdentifier"));
+          switch (fault.kind) {
+            case FaultKind::k429:
+              return SendAfError(response, 429, "AF429", throttled);
+            case FaultKind::k429NoRetryAfter:
+              return SendAfError(response, 403, "AF429", throttled);
+            case FaultKind::kStorm:
+              return SendAfError(response, fault.retry_after ? 429 : 403, "AF429", throttled);
+            case FaultKind::k503:
+              return SendAfError(response, 503, "AF50000",
+                                 "An internal error occurred. Retry the request.");
+            case FaultKind::k504:
+              response.status = 504;
+              response.set_content("Gateway Timeout", "text/plain");
+              return;
+            case FaultKind::kTokenExpiry:
+              tokens_.Revoke(BearerToken(request));
+              return ManagementUnauthorized(response);
+            default:
+              break;
+          }
+          if (tokens_.Check(BearerToken(request), Audience::kManagement) != TokenState::kValid) {
+            return ManagementUnauthorized(response);
+          }
+          if (!activity_feed_read_) {
+            return SendAfError(response, 401, "AF10001",
+                               "The permission set () sent in the request did not include the "
+                               "expected permission ActivityFeed.Read.");
+          }
+          if (!management_.Admit(request, response, call)) return;
+          (management_.*method)(request, response);
+          ApplyLateFault(fault.kind, response);
+        };
   }
 
   // What ASP.NET answers for a missing, expired or foreign token (the API's front end).

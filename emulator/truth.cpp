@@ -6,8 +6,8 @@
 #include <map>
 #include <set>
 
-#include "core/time.hpp"
 #include "content.hpp"
+#include "core/time.hpp"
 #include "query.hpp"
 
 namespace emulator {

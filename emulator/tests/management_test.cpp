@@ -139,7 +139,9 @@ struct Exchange {
 
 struct Api {
   explicit Api(ManagementSettings settings = {}, std::int64_t now = kStart + 10 * kDay)
-      : tenant(SmallTenant()), content(tenant), clock(now),
+      : tenant(SmallTenant()),
+        content(tenant),
+        clock(now),
         service(tenant, content, std::move(settings), stats, clock) {}
 
   // Calls a route through Admit, as the server does.
@@ -155,9 +157,8 @@ struct Api {
   }
   std::unique_ptr<Exchange> List(std::int64_t start, std::int64_t end,
                                  const std::string& next = "") {
-    httplib::Params params = {{"contentType", "Audit.General"},
-                              {"startTime", Listing(start)},
-                              {"endTime", Listing(end)}};
+    httplib::Params params = {
+        {"contentType", "Audit.General"}, {"startTime", Listing(start)}, {"endTime", Listing(end)}};
     if (!next.empty()) params.emplace("nextPage", next);
     return Call(&ManagementService::Content, kFeed + "/subscriptions/content", params);
   }
@@ -211,7 +212,8 @@ TEST(ManagementApi, ListsEveryBlobOfAWindowOnceAcrossPages) {
   // Each item says where to fetch it and when it expires.
   const auto first = api.List(start, start + kDay)->Body()[0];
   EXPECT_EQ(first["contentType"], "Audit.General");
-  EXPECT_NE(first["contentUri"].get<std::string>().find("/audit/" + first["contentId"].get<std::string>()),
+  EXPECT_NE(first["contentUri"].get<std::string>().find("/audit/" +
+                                                        first["contentId"].get<std::string>()),
             std::string::npos);
   EXPECT_EQ(auditsync::ParseIso8601(first["contentExpiration"].get<std::string>()).value() -
                 auditsync::ParseIso8601(first["contentCreated"].get<std::string>()).value(),
@@ -221,7 +223,7 @@ TEST(ManagementApi, ListsEveryBlobOfAWindowOnceAcrossPages) {
 TEST(ManagementApi, RefusesWindowsOverADayOrMoreThanSevenDaysBack) {
   Api api;
   const std::int64_t now = api.clock.Now();
-  EXPECT_EQ(api.List(now - kDay - 1, now)->Code(), "AF20055");  // over 24 hours
+  EXPECT_EQ(api.List(now - kDay - 1, now)->Code(), "AF20055");                  // over 24 hours
   EXPECT_EQ(api.List(now - 7 * kDay - 60, now - 6 * kDay)->Code(), "AF20055");  // too far back
   EXPECT_EQ(api.List(now - 3600, now - 3600)->Code(), "AF20055");  // start not before end
   const auto only_start =
@@ -252,7 +254,7 @@ TEST(ManagementApi, ASubscriptionStartedLateListsOnlyNewContentAfterItsDelay) {
   EXPECT_EQ(api.Call(&ManagementService::Start, kFeed + "/subscriptions/start",
                      {{"contentType", "Audit.General"}})
                 ->Code(),
-            "AF20024");  // already enabled
+            "AF20024");               // already enabled
   api.clock.Set(started + 6 * 3600);  // content exists, but not yet listed
   EXPECT_TRUE(api.ListAll(started - 18 * 3600, started + 6 * 3600).empty());
   api.clock.Set(started + 13 * 3600);
@@ -309,7 +311,8 @@ TEST(ManagementApi, TheTenantOfThePathAndTheRequestRateAreChecked) {
   ManagementSettings settings;
   settings.requests_per_minute = 3;
   Api api(settings);
-  auto exchange = std::make_unique<Exchange>("GET", "/api/v1.0/contoso.com/activity/feed/subscriptions/list");
+  auto exchange =
+      std::make_unique<Exchange>("GET", "/api/v1.0/contoso.com/activity/feed/subscriptions/list");
   EXPECT_FALSE(api.service.Admit(exchange->request, exchange->response, "ListSubscriptions"));
   EXPECT_EQ(exchange->Code(), "AF20013");
   exchange = std::make_unique<Exchange>(
@@ -323,7 +326,8 @@ TEST(ManagementApi, TheTenantOfThePathAndTheRequestRateAreChecked) {
   const auto throttled = api.Call(&ManagementService::List, kFeed + "/subscriptions/list");
   EXPECT_EQ(throttled->response.status, 403);
   EXPECT_EQ(throttled->Code(), "AF429");
-  EXPECT_NE(throttled->response.body.find(std::string("PublisherId=") + kTenant), std::string::npos);
+  EXPECT_NE(throttled->response.body.find(std::string("PublisherId=") + kTenant),
+            std::string::npos);
   // Calls without PublisherIdentifier are counted (the client must send it on every call).
   auto bare = std::make_unique<Exchange>("GET", kFeed + "/subscriptions/list");
   api.service.Admit(bare->request, bare->response, "ListSubscriptions");

@@ -22,6 +22,16 @@ SyncOptions SyncOptionsFrom(const Config& config) {
 
 namespace {
 
+// Runs a sync engine with its progress shown on the terminal, or logged.
+template <typename Engine>
+auto RunShowingProgress(Engine& engine, const SyncRequest& request) {
+  ProgressDisplay progress(::isatty(STDERR_FILENO) != 0);
+  engine.OnProgress([&progress](const SyncProgress& update) { progress.Update(update); });
+  auto summary = engine.Run(request);
+  engine.OnProgress(nullptr);
+  return summary;
+}
+
 // Waits that a stop request cuts short, ending the work with Interrupted.
 void SleepOrStop(std::chrono::milliseconds delay) {
   if (!SleepUnlessStopped(delay)) throw Interrupted();
@@ -46,13 +56,7 @@ ExitCode CollectContent(const Config& config, const SyncRequest& request) {
       },
       config.operations, ContentSyncOptionsFrom(config),
       SyncClock{.now = CommandNow, .sleep = SleepOrStop, .stop_requested = StopRequested});
-  ContentSyncSummary summary;
-  {
-    ProgressDisplay progress(::isatty(STDERR_FILENO) != 0);
-    engine.OnProgress([&progress](const SyncProgress& update) { progress.Update(update); });
-    summary = engine.Run(request);
-    engine.OnProgress(nullptr);
-  }
+  const auto summary = RunShowingProgress(engine, request);
   spdlog::info(
       "sync of content created {}..{} finished: {} blob(s) read ({} records of every workload), "
       "{} read before, {} failed, {} expired; {} new record(s), {} already stored, {} "
@@ -97,13 +101,7 @@ ExitCode Collect(const Config& config, const SyncRequest& request) {
   SyncEngine engine(
       store, connection.Graph(), SyncOptionsFrom(config),
       SyncClock{.now = CommandNow, .sleep = SleepOrStop, .stop_requested = StopRequested});
-  SyncSummary summary;
-  {
-    ProgressDisplay progress(::isatty(STDERR_FILENO) != 0);
-    engine.OnProgress([&progress](const SyncProgress& update) { progress.Update(update); });
-    summary = engine.Run(request);
-    engine.OnProgress(nullptr);
-  }
+  const auto summary = RunShowingProgress(engine, request);
   spdlog::info(
       "sync {}..{} finished: {} window(s) complete, {} failed; {} new record(s), {} already "
       "stored, {} quarantined",

@@ -56,8 +56,9 @@ void SetupSubscriptionCommand(CLI::App& app, GlobalFlags& flags, CommandAction& 
         const auto config = LoadConfig(app, flags, /*need_credentials=*/true);
         InitLogging(config.log_level);
         if (config.use_graph_api) {
-          spdlog::warn("use_graph_api is yes: syncs read the Graph audit log query API and do not "
-                       "need this subscription");
+          spdlog::warn(
+              "use_graph_api is yes: syncs read the Graph audit log query API and do not "
+              "need this subscription");
         }
         ManagementConnection connection(config);
         auto& client = connection.Client();

@@ -481,8 +481,9 @@ void RequireWorkloadIdentity(const Resolver& resolve, const Config& config) {
 void ResolvePublisher(const Resolver& resolve, bool need_credentials, Config& config) {
   config.publisher_identifier = resolve.Text("publisher_identifier");
   if (!config.publisher_identifier.empty() && !ParseGuid(config.publisher_identifier)) {
-    resolve.Fail("publisher_identifier", "is `" + config.publisher_identifier + "`, not a GUID",
-                 "Give the tenant GUID of whoever runs auditsync, or leave it unset for tenant_id.");
+    resolve.Fail(
+        "publisher_identifier", "is `" + config.publisher_identifier + "`, not a GUID",
+        "Give the tenant GUID of whoever runs auditsync, or leave it unset for tenant_id.");
   }
   if (!need_credentials || config.use_graph_api) return;
   if (!ParseGuid(config.tenant_id)) {

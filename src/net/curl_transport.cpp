@@ -77,7 +77,8 @@ size_t WriteBody(char* data, size_t size, size_t count, void* user) {
   auto* receiver = static_cast<Receiver*>(user);
   const size_t bytes = size * count;
   if (receiver->stream != nullptr) {
-    if (receiver->status == 0) curl_easy_getinfo(receiver->curl, CURLINFO_RESPONSE_CODE, &receiver->status);
+    if (receiver->status == 0)
+      curl_easy_getinfo(receiver->curl, CURLINFO_RESPONSE_CODE, &receiver->status);
     if (receiver->status >= 200 && receiver->status < 300) {
       // Anything but `bytes` makes libcurl abandon the transfer (CURLE_WRITE_ERROR).
       return receiver->stream->Append(std::string_view(data, bytes)) ? bytes : 0;

@@ -143,11 +143,10 @@ void BlobReader::EndValue(size_t end) {
 }
 
 bool BlobReader::Wanted(std::string_view value) const {
-  return std::any_of(quoted_operations_.begin(), quoted_operations_.end(),
-                     [value](const std::string& quoted) {
-                       return memmem(value.data(), value.size(), quoted.data(), quoted.size()) !=
-                              nullptr;
-                     });
+  return std::any_of(
+      quoted_operations_.begin(), quoted_operations_.end(), [value](const std::string& quoted) {
+        return memmem(value.data(), value.size(), quoted.data(), quoted.size()) != nullptr;
+      });
 }
 
 void BlobReader::Process(std::string_view value) {

@@ -40,8 +40,16 @@ class BlobReader {
   int64_t RecordsRead() const { return records_read_; }
 
  private:
-  enum class State { kStart, kFirstElement, kElement, kInValue, kScalar, kAfterElement, kDone,
-                     kFailed };
+  enum class State {
+    kStart,
+    kFirstElement,
+    kElement,
+    kInValue,
+    kScalar,
+    kAfterElement,
+    kDone,
+    kFailed
+  };
   // Scans pending_ from scan_, completing the records that end in it.
   void Scan();
   void EndValue(size_t end);
@@ -55,10 +63,10 @@ class BlobReader {
   int64_t records_read_ = 0;
 
   State state_ = State::kStart;
-  std::string pending_;    // bytes from the start of the value being read (or unscanned)
-  size_t scan_ = 0;        // next byte of pending_ to scan
+  std::string pending_;     // bytes from the start of the value being read (or unscanned)
+  size_t scan_ = 0;         // next byte of pending_ to scan
   size_t value_start_ = 0;  // where the value being read starts in pending_
-  int depth_ = 0;          // brackets open in that value
+  int depth_ = 0;           // brackets open in that value
   bool in_string_ = false;
   bool escaped_ = false;  // the previous byte was a backslash inside a string
 };

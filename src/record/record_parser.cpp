@@ -205,7 +205,7 @@ std::string NormalizeAppId(std::string_view value) {
 struct RecordParser::Parsers {
   od::parser page;
   od::parser additional_info;
-  od::parser record;       // one Management Activity API record at a time
+  od::parser record;          // one Management Activity API record at a time
   std::string padded_record;  // its text, with simdjson's padding after it
 };
 
@@ -282,9 +282,9 @@ void CompleteRecord(const EnvelopeFields& envelope, AuditDataFields& fields,
   record.app_name = fields.app_name;
   record.environment_id = Lowercase(fields.environment_id);
   record.environment_name = fields.environment_name;
-  record.user_upn = Lowercase(!envelope.upn.empty()       ? envelope.upn
-                              : !fields.user_id.empty()   ? fields.user_id
-                                                          : envelope.user_id);
+  record.user_upn = Lowercase(!envelope.upn.empty()     ? envelope.upn
+                              : !fields.user_id.empty() ? fields.user_id
+                                                        : envelope.user_id);
   record.raw = audit_text;
   page.records.push_back(std::move(record));
 }
@@ -441,7 +441,7 @@ void RecordParser::ParseManagementRecord(std::string_view text, RecordPage& page
   }
   if (const auto error = doc.get_object().get(object); error != simdjson::SUCCESS) {
     return quarantine("", error == simdjson::INCORRECT_TYPE ? "the record is not a JSON object"
-                                                              : "the record is not valid JSON");
+                                                            : "the record is not valid JSON");
   }
   AuditDataFields fields;
   if (!ReadAuditData(object, fields) || !doc.is_alive()) {

@@ -13,8 +13,8 @@ constexpr std::chrono::seconds kLogInterval{30};
 std::string DescribeProgress(const SyncProgress& progress) {
   const double seconds = std::chrono::duration<double>(progress.elapsed).count();
   std::string text = std::to_string(progress.windows_done) + "/" +
-                     std::to_string(progress.windows_total) + " " + std::string(progress.unit) + ", " +
-                     std::to_string(progress.records) + " records";
+                     std::to_string(progress.windows_total) + " " + std::string(progress.unit) +
+                     ", " + std::to_string(progress.records) + " records";
   if (seconds >= 1) {
     text += ", " +
             std::to_string(static_cast<int64_t>(static_cast<double>(progress.records) / seconds)) +

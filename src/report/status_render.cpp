@@ -26,8 +26,9 @@ nlohmann::ordered_json ContentJson(const ContentStatus& content, Instant now) {
   for (const auto& gap : content.gaps) gaps.push_back(GapJson(gap));
   return {
       {"cursor", OptionalTime(content.cursor)},
-      {"cursor_age_seconds", content.cursor ? nlohmann::ordered_json((now - *content.cursor).count())
-                                            : nlohmann::ordered_json(nullptr)},
+      {"cursor_age_seconds", content.cursor
+                                 ? nlohmann::ordered_json((now - *content.cursor).count())
+                                 : nlohmann::ordered_json(nullptr)},
       {"readable_from", FormatIso8601(content.readable_from)},
       {"blobs",
        {{"stored", content.blobs.stored},
@@ -75,8 +76,8 @@ void RenderJson(const SyncStatus& status, std::ostream& out) {
       {"records", {{"stored", status.records}, {"quarantined", status.quarantined}}},
       {"failing", failing},
       {"source", status.content ? "management" : "graph"},
-      {"management", status.content ? ContentJson(*status.content, status.now)
-                                    : nlohmann::ordered_json(nullptr)},
+      {"management",
+       status.content ? ContentJson(*status.content, status.now) : nlohmann::ordered_json(nullptr)},
   };
   out << json.dump(2) << '\n';
 }
@@ -102,8 +103,9 @@ void RenderContentTable(const SyncStatus& status, std::ostream& out) {
            std::to_string(content.blobs.expired) +
            " expired unread, in the last 8 days; the API lists content back to " +
            FormatIso8601(content.readable_from));
-  Line(out, "Records", std::to_string(status.records) + " stored, " +
-                           std::to_string(status.quarantined) + " quarantined");
+  Line(out, "Records",
+       std::to_string(status.records) + " stored, " + std::to_string(status.quarantined) +
+           " quarantined");
   if (content.unreadable) {
     out << "\nGAP AHEAD     the checkpoint is older than the API reaches: "
         << DescribeContentGap(*content.unreadable) << ".\n";

@@ -5,6 +5,15 @@
 
 namespace auditsync {
 
+std::string FailureText(const std::string& action, long status, const std::string& code,
+                        const std::string& message, const std::string& request_id) {
+  std::string text = action + " failed: HTTP " + std::to_string(status) +
+                     (code.empty() ? "" : " " + code) +
+                     (message.empty() ? "" : " (" + message + ")");
+  if (!request_id.empty()) text += ", request id " + request_id;
+  return text;
+}
+
 BearerClient::BearerClient(HttpClient& http, TokenCredential& credential, BearerService service)
     : http_(http),
       credential_(credential),

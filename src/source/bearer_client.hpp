@@ -17,6 +17,11 @@ struct BearerService {
   std::string name;     // for messages: "Graph", "the Management Activity API"
 };
 
+// "{action} failed: HTTP {status} {code} ({message}), request id {id}": how both clients start the
+// message of a failed call (the parts that are empty are left out).
+std::string FailureText(const std::string& action, long status, const std::string& code,
+                        const std::string& message, const std::string& request_id);
+
 class BearerClient {
  public:
   // The tokens are for `{root}/.default`.

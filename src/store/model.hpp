@@ -91,7 +91,7 @@ struct ContentGap {
 struct ContentTally {
   int64_t stored = 0;
   int64_t expired = 0;
-  int64_t records_read = 0;      // records in the stored blobs, of every operation
+  int64_t records_read = 0;       // records in the stored blobs, of every operation
   std::optional<Instant> newest;  // content_created of the newest blob
 };
 

@@ -27,9 +27,9 @@ inline constexpr std::chrono::seconds kRelistOverlap = std::chrono::hours(1);
 
 struct ContentPlanInput {
   Instant now{};
-  std::optional<Instant> cursor;    // the store's content cursor
-  std::optional<Instant> from;      // sync --from
-  std::optional<Instant> to;        // sync --to
+  std::optional<Instant> cursor;  // the store's content cursor
+  std::optional<Instant> from;    // sync --from
+  std::optional<Instant> to;      // sync --to
   std::chrono::seconds initial_lookback{std::chrono::days(7)};
 };
 

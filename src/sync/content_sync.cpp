@@ -31,8 +31,7 @@ constexpr std::chrono::milliseconds kDeliveryWait{200};
 void Append(RecordPage& into, RecordPage&& from) {
   into.records.insert(into.records.end(), std::make_move_iterator(from.records.begin()),
                       std::make_move_iterator(from.records.end()));
-  into.quarantined.insert(into.quarantined.end(),
-                          std::make_move_iterator(from.quarantined.begin()),
+  into.quarantined.insert(into.quarantined.end(), std::make_move_iterator(from.quarantined.begin()),
                           std::make_move_iterator(from.quarantined.end()));
 }
 
@@ -134,9 +133,8 @@ ContentSyncSummary ContentSyncEngine::Run(const SyncRequest& request) {
     spdlog::error("{}.", DescribeContentGap(*plan.gap));
   }
   // Blobs already stored are skipped (all of them with --rescan, which reads them again).
-  auto seen = request.rescan ? std::unordered_set<std::string>()
-                             : store_.BlobsSince(summary.from);
-  spdlog::info("sync of content created {}..{}: {} listing(s) of Audit.General", 
+  auto seen = request.rescan ? std::unordered_set<std::string>() : store_.BlobsSince(summary.from);
+  spdlog::info("sync of content created {}..{}: {} listing(s) of Audit.General",
                FormatIso8601(summary.from), FormatIso8601(summary.to), plan.listings.size());
 
   auto frontier = plan.frontier;
@@ -170,8 +168,8 @@ ContentSyncSummary ContentSyncEngine::Run(const SyncRequest& request) {
   return summary;
 }
 
-std::optional<std::vector<ContentBlob>> ContentSyncEngine::ListWindow(
-    Instant start, Instant end, ContentSyncSummary& summary) {
+std::optional<std::vector<ContentBlob>> ContentSyncEngine::ListWindow(Instant start, Instant end,
+                                                                      ContentSyncSummary& summary) {
   std::vector<ContentBlob> blobs;
   std::string url = control_.ContentListingUrl(start, end);
   try {
@@ -224,9 +222,8 @@ int64_t ContentSyncEngine::FetchAll(const std::vector<ContentBlob>& blobs,
 
   const auto download = [&] {
     try {
-      auto client = blob_clients_([this, &downloads] {
-        return downloads.cancelled.load() || clock_.stop_requested();
-      });
+      auto client = blob_clients_(
+          [this, &downloads] { return downloads.cancelled.load() || clock_.stop_requested(); });
       BlobReader reader(operations_);
       for (size_t k = downloads.next++; k < blobs.size() && !downloads.cancelled;
            k = downloads.next++) {
@@ -234,14 +231,13 @@ int64_t ContentSyncEngine::FetchAll(const std::vector<ContentBlob>& blobs,
         last.blob = k;
         last.finished = true;
         try {
-          last.records_read = client->FetchBlob(
-              blobs[k], reader, options_.batch_records,
-              [&downloads, k](RecordPage page) {
-                Downloads::Delivery batch;
-                batch.blob = k;
-                batch.page = std::move(page);
-                downloads.Push(std::move(batch));
-              });
+          last.records_read = client->FetchBlob(blobs[k], reader, options_.batch_records,
+                                                [&downloads, k](RecordPage page) {
+                                                  Downloads::Delivery batch;
+                                                  batch.blob = k;
+                                                  batch.page = std::move(page);
+                                                  downloads.Push(std::move(batch));
+                                                });
         } catch (const ContentExpired& error) {
           last.expired = true;
           last.error = error.what();

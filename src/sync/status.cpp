@@ -78,7 +78,8 @@ SyncStatus ReadSyncStatus(SqliteStore& store, const SyncOptions& options, Instan
 ContentStatus ReadContentStatus(SqliteStore& store, Instant now) {
   ContentStatus status;
   status.cursor = store.ContentCursor();
-  const auto plan = PlanContent({now, status.cursor, std::nullopt, std::nullopt, kContentRetention});
+  const auto plan =
+      PlanContent({now, status.cursor, std::nullopt, std::nullopt, kContentRetention});
   status.readable_from = plan.readable_from;
   if (status.cursor) status.unreadable = plan.gap;
   status.blobs = store.CountBlobs();

@@ -98,8 +98,8 @@ TEST(CheckManagement, TheManagementPathIsCheckedWithItsOwnPermissionAndApi) {
   Workspace workspace;
   Emulator emulator(workspace, {"--seed", "1", "--launches-per-hour", "1"},
                     {"--subscription", "none"});
-  auto environment = ManagementEnvironment(emulator, workspace.Path("audit.db"),
-                                           FormatIso8601(NowUtc()));
+  auto environment =
+      ManagementEnvironment(emulator, workspace.Path("audit.db"), FormatIso8601(NowUtc()));
   Override(environment, "AUDITSYNC_CLOUD=gcchigh");  // where only this API exists
   ExpectCheck(workspace, emulator, environment, "check-management.table", 0);
   EXPECT_EQ(emulator.Stats()["management"].value("subscriptions_started", 0), 0);
@@ -109,8 +109,8 @@ TEST(CheckManagement, ATokenWithoutActivityFeedReadIsExplained) {
   Workspace workspace;
   Emulator emulator(workspace, {"--seed", "1", "--launches-per-hour", "1"},
                     {"--without-activity-feed-read"});
-  const auto environment = ManagementEnvironment(emulator, workspace.Path("audit.db"),
-                                                 FormatIso8601(NowUtc()));
+  const auto environment =
+      ManagementEnvironment(emulator, workspace.Path("audit.db"), FormatIso8601(NowUtc()));
   ExpectCheck(workspace, emulator, environment, "check-management-permission.table", 4);
 }
 

@@ -22,8 +22,7 @@ constexpr const char* kTo = "2026-11-12T00:00:00Z";
 constexpr const char* kContentFrom = "2026-11-10T01:00:00Z";
 constexpr const char* kContentTo = "2026-11-12T01:00:00Z";
 
-std::vector<std::string> Tenant(int launches_per_hour = 30,
-                                std::vector<std::string> more = {}) {
+std::vector<std::string> Tenant(int launches_per_hour = 30, std::vector<std::string> more = {}) {
   std::vector<std::string> tenant = {"--seed", "4", "--launches-per-hour",
                                      std::to_string(launches_per_hour)};
   tenant.insert(tenant.end(), more.begin(), more.end());
@@ -37,8 +36,7 @@ std::vector<std::string> Serve(std::vector<std::string> more = {}) {
 }
 
 RunResult SyncContent(const Workspace& workspace, const std::vector<std::string>& environment) {
-  return RunAuditsync(workspace, {"sync", "--from", kContentFrom, "--to", kContentTo},
-                      environment);
+  return RunAuditsync(workspace, {"sync", "--from", kContentFrom, "--to", kContentTo}, environment);
 }
 
 // Occurrences of `what` in `text`.
@@ -93,9 +91,9 @@ TEST(Management, StoresExactlyTheGroundTruthWithDuplicatedRecords) {
 // emulator's stats.
 nlohmann::json SyncUnderFaults(const std::string& faults, const std::string& concurrency) {
   Workspace workspace;
-  Emulator emulator(workspace, Tenant(30, {"--blob-records", "120"}),
-                    Serve({"--faults", faults, "--token-lifetime", "30", "--content-page-size",
-                           "20"}));
+  Emulator emulator(
+      workspace, Tenant(30, {"--blob-records", "120"}),
+      Serve({"--faults", faults, "--token-lifetime", "30", "--content-page-size", "20"}));
   const auto database = workspace.Path("audit.db");
   auto environment = ManagementEnvironment(emulator, database, kNow);
   Override(environment, "AUDITSYNC_BLOB_CONCURRENCY=" + concurrency);
@@ -118,8 +116,8 @@ TEST(Management, SurvivesEveryKindOfFault) {
       "429=0.04,429-no-retry-after=0.04,503=0.03,504=0.03,drop=0.04,truncate=0.04,"
       "token-expiry=0.03",
       "1");
-  for (const char* kind : {"429", "429-no-retry-after", "503", "504", "drop", "truncate",
-                           "token-expiry"}) {
+  for (const char* kind :
+       {"429", "429-no-retry-after", "503", "504", "drop", "truncate", "token-expiry"}) {
     EXPECT_GE(stats["faults"].value(kind, 0), 1) << kind;
   }
 }
@@ -139,8 +137,8 @@ TEST(Management, ASyncKilledMidwayResumesWithoutRefetchingFinishedBlobsOrSkippin
   auto environment = ManagementEnvironment(emulator, database, kNow);
   Override(environment, "AUDITSYNC_BLOB_CONCURRENCY=4");
   const long long blobs = emulator.ContentSummary(kFrom, kTo)["blobs"];
-  auto sync = StartAuditsync(workspace, {"sync", "--from", kContentFrom, "--to", kContentTo},
-                             environment);
+  auto sync =
+      StartAuditsync(workspace, {"sync", "--from", kContentFrom, "--to", kContentTo}, environment);
   long long done = 0;
   for (int i = 0; i < 600 && done < blobs / 4; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
@@ -182,9 +180,9 @@ TEST(Management, ACheckpointOlderThanSevenDaysIsAGapReportedLoudlyBySyncAndStatu
   EXPECT_NE(status.out.find("GAP AHEAD"), std::string::npos) << status.out;
   const auto result = RunAuditsync(workspace, {"sync"}, environment);
   EXPECT_EQ(result.exit_code, 5) << result.err;
-  for (const char* part : {"GAP: the audit records Microsoft published from 2026-11-12T06:00:00Z",
-                           "to 2026-11-15T06:01:00Z can no longer be read", "Purview",
-                           "use_graph_api = yes"}) {
+  for (const char* part :
+       {"GAP: the audit records Microsoft published from 2026-11-12T06:00:00Z",
+        "to 2026-11-15T06:01:00Z can no longer be read", "Purview", "use_graph_api = yes"}) {
     EXPECT_NE(result.err.find(part), std::string::npos) << part << "\n" << result.err;
   }
   status = RunAuditsync(workspace, {"status"}, environment);

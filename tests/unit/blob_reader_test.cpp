@@ -9,7 +9,8 @@ namespace {
 
 // The two Power Apps shapes as the Management Activity API delivers them (microsoft-apis.md
 // §5.9): the record itself, no Graph envelope.
-constexpr const char* kLaunch = R"json({"Id":"e2a84675-8952-4d91-a2ea-4d89f310f1a7","RecordType":256,
+constexpr const char* kLaunch =
+    R"json({"Id":"e2a84675-8952-4d91-a2ea-4d89f310f1a7","RecordType":256,
  "CreationTime":"2025-06-01T13:17:34","Operation":"LaunchPowerApp","UserType":0,
  "Workload":"PowerPlatform","UserId":"Amber@Contoso.onmicrosoft.com",
  "EnvironmentId":"aa289efd-09f4-eaeb-bbb8-c08fc9e27d09",
@@ -25,7 +26,8 @@ constexpr const char* kLegacyDelete = R"json({"Id":"11111111-0000-0000-0000-0000
  "AdditionalInfo":"{\"appDisplayName\":\"Café ]}\",\"environmentDisplayName\":\"Sales\"}"})json";
 
 // Other workloads of Audit.General, one naming a wanted operation outside its Operation field.
-constexpr const char* kNoise = R"json({"Id":"n1","RecordType":261,"CreationTime":"2025-06-01T10:00:00",
+constexpr const char* kNoise =
+    R"json({"Id":"n1","RecordType":261,"CreationTime":"2025-06-01T10:00:00",
  "Operation":"CopilotInteraction","Workload":"Copilot","CopilotEventData":{"Contexts":[[],{}]}})json";
 constexpr const char* kNoiseNamingALaunch = R"json({"Id":"n2","RecordType":20,
  "CreationTime":"2025-06-01T10:00:00","Operation":"ViewReport","Workload":"PowerBI",
@@ -92,8 +94,8 @@ TEST(BlobReader, ReadsAnEmptyBlobAndRefusesWhatIsNotAnArray) {
   BlobReader empty(kOperations);
   EXPECT_TRUE(empty.Append(" [ ]\n"));
   EXPECT_TRUE(empty.Complete());
-  for (const std::string body : {"<html>busy</html>", "{\"error\":{}}", "[1,,2]", "[,1]",
-                                 "[1] 2", "[{\"a\":1}}"}) {
+  for (const std::string body :
+       {"<html>busy</html>", "{\"error\":{}}", "[1,,2]", "[,1]", "[1] 2", "[{\"a\":1}}"}) {
     BlobReader reader(kOperations);
     EXPECT_FALSE(reader.Append(body) && reader.Complete()) << body;
   }

@@ -172,7 +172,9 @@ TEST_F(ConfigTest, TheManagementPathNeedsTheTenantGuidAndSendsItAsPublisherByDef
   EXPECT_NO_THROW(Load(std::string(kMinimal) + "use_graph_api = \"no\"\n", false));
   // Sign-in and a Management Activity API of two clouds never work together.
   ExpectConfigErrorParts(
-      [&] { Load(std::string(kManagement) + "management_url = \"https://manage.office365.us\"\n"); },
+      [&] {
+        Load(std::string(kManagement) + "management_url = \"https://manage.office365.us\"\n");
+      },
       {"setting `management_url`", "gcchigh", "commercial"});
   // GCC signs in worldwide and has a Management Activity API host of its own: consistent.
   EXPECT_EQ(Load(std::string(kManagement) + "cloud = \"gcc\"\n").management_url,

@@ -61,8 +61,9 @@ TEST(ContentPlanner, ACursorOlderThanSevenDaysIsAGapThatIsSkipped) {
 TEST(ContentPlanner, FromAndToSelectContentAndAnEarlierFromIsAGapToo) {
   auto plan = PlanContent({kNow, kNow - 2h, kNow - 50h, kNow - 20h, 168h});
   EXPECT_FALSE(plan.gap);
-  EXPECT_EQ(Describe(plan.listings), "2026-11-18T08:30:00Z..2026-11-19T08:30:00Z "
-                                     "2026-11-19T08:30:00Z..2026-11-19T14:30:00Z ");
+  EXPECT_EQ(Describe(plan.listings),
+            "2026-11-18T08:30:00Z..2026-11-19T08:30:00Z "
+            "2026-11-19T08:30:00Z..2026-11-19T14:30:00Z ");
   EXPECT_EQ(plan.frontier, kNow - 2h);  // these listings end before the cursor: it stays
   plan = PlanContent({kNow, std::nullopt, kNow - 400h, std::nullopt, 168h});
   ASSERT_TRUE(plan.gap);

@@ -27,7 +27,8 @@ std::string Launch(const std::string& id, Instant at) {
   time.pop_back();
   return R"({"Id":")" + id + R"(","RecordType":45,"CreationTime":")" + time +
          R"(","Operation":"LaunchPowerApp","Workload":"PowerApps","UserId":"amy@contoso.com",)"
-         R"("AppName":"app-)" + id.substr(0, 2) + R"("})";
+         R"("AppName":"app-)" +
+         id.substr(0, 2) + R"("})";
 }
 
 std::string Noise(int i) {
@@ -74,22 +75,23 @@ class FakeFeed {
       for (const auto& blob : blobs) {
         if (blob.created >= *start && blob.created < *end) in_window.push_back(&blob);
       }
-      const size_t first = Param(request.url, "nextPage").empty()
-                               ? 0
-                               : std::stoul(Param(request.url, "nextPage"));
+      const size_t first =
+          Param(request.url, "nextPage").empty() ? 0 : std::stoul(Param(request.url, "nextPage"));
       std::string body = "[";
       for (size_t i = first; i < std::min(first + page_size, in_window.size()); ++i) {
         const auto& blob = *in_window[i];
-        body += std::string(i > first ? "," : "") + R"({"contentType":"Audit.General","contentId":")" +
-                blob.id + R"(","contentUri":")" + feed + "audit/" + blob.id +
-                R"(","contentCreated":")" + FormatIso8601(blob.created) + R"("})";
+        body += std::string(i > first ? "," : "") +
+                R"({"contentType":"Audit.General","contentId":")" + blob.id +
+                R"(","contentUri":")" + feed + "audit/" + blob.id + R"(","contentCreated":")" +
+                FormatIso8601(blob.created) + R"("})";
       }
       body += "]";
       HttpHeaders headers;
       if (first + page_size < in_window.size()) {
         auto next = request.url.substr(0, request.url.find("&PublisherIdentifier"));
         next = next.substr(0, next.find("&nextPage"));
-        headers.emplace_back("NextPageUri", next + "&nextPage=" + std::to_string(first + page_size));
+        headers.emplace_back("NextPageUri",
+                             next + "&nextPage=" + std::to_string(first + page_size));
       }
       return {200, std::move(headers), std::move(body)};
     }

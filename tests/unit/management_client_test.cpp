@@ -95,7 +95,8 @@ TEST_F(ManagementClientTest, RefusesToSendItsTokenOutsideManagementUrl) {
 }
 
 TEST_F(ManagementClientTest, RetriesAf429WhateverItsStatusAndSignsInAgainAfterA401) {
-  transport_->Queue(403, R"({"error":{"code":"AF429","message":"Too many requests. Method=ListContent"}})");
+  transport_->Queue(
+      403, R"({"error":{"code":"AF429","message":"Too many requests. Method=ListContent"}})");
   transport_->Queue(429, R"({"error":{"code":"AF429"}})", {{"Retry-After", "0"}});
   transport_->Queue(401, R"({"Message":"Authorization has been denied for this request."})");
   transport_->Queue(200, "[]");
@@ -109,8 +110,9 @@ TEST_F(ManagementClientTest, EveryAfCodeIsExplainedWithItsCauseAndFix) {
   ASSERT_GE(AfErrors().size(), 22u);
   for (const auto& af : AfErrors()) {
     if (af.code == "AF20024" || af.code == "AF429") continue;  // not errors / retried (below)
-    transport_->Queue(af.code == "AF10001" ? 401 : 400,
-                      R"({"error":{"code":")" + std::string(af.code) + R"(","message":"server says"}})");
+    transport_->Queue(
+        af.code == "AF10001" ? 401 : 400,
+        R"({"error":{"code":")" + std::string(af.code) + R"(","message":"server says"}})");
     if (af.code == "AF10001") {  // a 401 is signed in again once before it is believed
       transport_->Queue(401, R"({"error":{"code":"AF10001","message":"server says"}})");
     }
@@ -165,9 +167,12 @@ TEST_F(ManagementClientTest, StartsStopsAndListsTheSubscription) {
   EXPECT_EQ(transport_->requests[0].method, "POST");
   EXPECT_EQ(transport_->requests[0].url, std::string(kFeed) +
                                              "/subscriptions/start?contentType=Audit.General&"
-                                             "PublisherIdentifier=" + kPublisher);
+                                             "PublisherIdentifier=" +
+                                             kPublisher);
   // Starting one already enabled is harmless.
-  transport_->Queue(400, R"({"error":{"code":"AF20024","message":"The subscription is already enabled. No property change."}})");
+  transport_->Queue(
+      400,
+      R"({"error":{"code":"AF20024","message":"The subscription is already enabled. No property change."}})");
   transport_->Queue(200, R"([{"contentType":"Audit.General","status":"enabled","webhook":null}])");
   started = client_->StartSubscription();
   EXPECT_EQ(started.content_type, "Audit.General");
@@ -176,8 +181,10 @@ TEST_F(ManagementClientTest, StartsStopsAndListsTheSubscription) {
   client_->StopSubscription();
   EXPECT_EQ(transport_->requests.back().url, std::string(kFeed) +
                                                  "/subscriptions/stop?contentType=Audit.General&"
-                                                 "PublisherIdentifier=" + kPublisher);
-  transport_->Queue(200, R"([{"contentType":"Audit.General","status":"disabled","webhook":{"address":"x"}}])");
+                                                 "PublisherIdentifier=" +
+                                                 kPublisher);
+  transport_->Queue(
+      200, R"([{"contentType":"Audit.General","status":"disabled","webhook":{"address":"x"}}])");
   const auto list = client_->ListSubscriptions();
   ASSERT_EQ(list.size(), 1u);
   EXPECT_EQ(list[0].status, "disabled");
@@ -187,7 +194,8 @@ TEST_F(ManagementClientTest, StartsStopsAndListsTheSubscription) {
 
 TEST_F(ManagementClientTest, StreamsABlobInBatchesAndRetriesOneCutShort) {
   std::string blob = "[";
-  for (int i = 0; i < 10; ++i) blob += (i ? "," : "") + Launch("r" + std::to_string(i)) + "," + kNoise;
+  for (int i = 0; i < 10; ++i)
+    blob += (i ? "," : "") + Launch("r" + std::to_string(i)) + "," + kNoise;
   blob += "]";
   transport_->Queue(200, blob.substr(0, blob.size() / 2));  // a truncated body
   transport_->Queue(200, blob);
@@ -214,7 +222,9 @@ TEST_F(ManagementClientTest, StreamsABlobInBatchesAndRetriesOneCutShort) {
 }
 
 TEST_F(ManagementClientTest, AnExpiredBlobIsContentExpired) {
-  transport_->Queue(400, R"({"error":{"code":"AF20051","message":"The requested content is older than 7 days."}})");
+  transport_->Queue(
+      400,
+      R"({"error":{"code":"AF20051","message":"The requested content is older than 7 days."}})");
   BlobReader reader({"LaunchPowerApp"});
   EXPECT_THROW(client_->FetchBlob(ContentBlob{"b1", std::string(kFeed) + "/audit/b1", kStart, kEnd},
                                   reader, 4, [](RecordPage) {}),

@@ -98,7 +98,8 @@ TEST_F(StoreTest, ReportsCountOnlyLaunchesInTheWindowAndBreakTiesByRecordId) {
   deletion.operation = "DeletePowerApp";
   page.records.push_back(deletion);
   store_->CommitPage(window_, page);
-  const auto rows = store_->QueryAppUsage({.from = At("2026-11-01"), .to = At("2026-11-01T20:00:00Z")});
+  const auto rows =
+      store_->QueryAppUsage({.from = At("2026-11-01"), .to = At("2026-11-01T20:00:00Z")});
   ASSERT_EQ(rows.size(), 2u);
   EXPECT_EQ(rows[0].app_id, "app-a");
   EXPECT_EQ(rows[0].launches, 3);
@@ -320,8 +321,8 @@ TEST_F(StoreTest, BlobsAreFinishedWithTheirRecordsAndTheCursorMovesOnlyWhenGiven
   RecordPage page;
   page.records = {Launch("r1", "2026-11-01T10:00:00Z", "app-a", "amy"),
                   Launch("r2", "2026-11-01T11:00:00Z", "app-a", "bob")};
-  auto outcome = store_->CommitBlobs(
-      page, {{"blob-1", At("2026-11-01T12:05:00Z"), 40, false}}, std::nullopt);
+  auto outcome =
+      store_->CommitBlobs(page, {{"blob-1", At("2026-11-01T12:05:00Z"), 40, false}}, std::nullopt);
   EXPECT_EQ(outcome.inserted, 2);
   EXPECT_FALSE(store_->ContentCursor());
   EXPECT_EQ(store_->BlobsSince(At("2026-11-01")), (std::unordered_set<std::string>{"blob-1"}));

@@ -154,8 +154,8 @@ SyncStatus ContentScenario(SqliteStore& store, Instant now) {
                      {"blob-3", At("2026-11-12T02:25:00Z"), 400, false},
                      {"blob-4", At("2026-11-12T02:35:00Z"), 0, true}},
                     At("2026-11-12T03:00:00Z"));
-  store.RecordContentGap({At("2026-11-01T00:00:00Z"), At("2026-11-03T06:00:00Z"),
-                          At("2026-11-10T06:00:00Z")});
+  store.RecordContentGap(
+      {At("2026-11-01T00:00:00Z"), At("2026-11-03T06:00:00Z"), At("2026-11-10T06:00:00Z")});
   SyncOptions options;
   auto status = ReadSyncStatus(store, options, now);
   status.content = ReadContentStatus(store, now);

@@ -78,10 +78,8 @@ void GraphAuditClient::ThrowFor(const HttpRequest& request, const HttpResponse& 
   const auto error = ParseGraphError(response);
   ServiceError::Details details{response.status, error.code, error.request_id,
                                 RedactUrl(request.url)};
-  std::string message = action + " failed: HTTP " + std::to_string(response.status) +
-                        (error.code.empty() ? "" : " " + error.code) +
-                        (error.message.empty() ? "" : " (" + error.message + ")");
-  if (!error.request_id.empty()) message += ", request id " + error.request_id;
+  std::string message =
+      FailureText(action, response.status, error.code, error.message, error.request_id);
   if (response.status == 401) {
     throw AuthError(message + ". Graph rejected a fresh token: check that graph_url names the " +
                         "Microsoft Graph of the tenant's cloud.",

@@ -70,13 +70,15 @@ constexpr std::array<AfError, 23> kAfErrors = {{
      "This is a bug of auditsync: please report it with the log.", ExitCode::kInternal},
     {"AF20054", "the Accept-Language header names no valid culture",
      "This is a bug of auditsync: please report it with the log.", ExitCode::kInternal},
-    {"AF20055", "the start and end times must both be given, at most 24 hours apart, and start "
-                "no more than 7 days back",
+    {"AF20055",
+     "the start and end times must both be given, at most 24 hours apart, and start "
+     "no more than 7 days back",
      "Check that this machine's clock is right; auditsync lists 24-hour windows of the last 7 "
      "days and retries the listing in the next sync.",
      ExitCode::kService},
-    {"AF429", "the tenant sent more requests than the Management Activity API allows (about 2,000 "
-              "a minute, all its tools together)",
+    {"AF429",
+     "the tenant sent more requests than the Management Activity API allows (about 2,000 "
+     "a minute, all its tools together)",
      "Lower management_requests_per_minute or blob_concurrency, and check that other tools of "
      "the tenant send PublisherIdentifier (a PublisherId of zeros in the message means one does "
      "not).",

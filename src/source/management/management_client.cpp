@@ -37,11 +37,23 @@ class BlobStream : public BodyStream {
   const std::function<void(RecordPage)>& deliver_;
 };
 
+// Accepts a 2xx body that is a JSON object (or array), parsed into `json`; anything else is a
+// garbled answer, retried.
+SendOptions ExpectJson(nlohmann::json& json, bool array) {
+  SendOptions send;
+  send.accept = [&json, array](const HttpResponse& response) {
+    json = nlohmann::json::parse(response.body, nullptr, false);
+    return array ? json.is_array() : json.is_object();
+  };
+  return send;
+}
+
 Subscription ReadSubscription(const nlohmann::json& item) {
   Subscription subscription;
   subscription.content_type = StringField(item, "contentType");
   subscription.status = StringField(item, "status");
-  subscription.webhook = item.is_object() && item.contains("webhook") && item["webhook"].is_object();
+  subscription.webhook =
+      item.is_object() && item.contains("webhook") && item["webhook"].is_object();
   return subscription;
 }
 
@@ -49,9 +61,9 @@ Subscription ReadSubscription(const nlohmann::json& item) {
 
 ManagementClient::ManagementClient(HttpClient& http, TokenCredential& credential,
                                    ManagementOptions options)
-    : bearer_(http, credential,
-              BearerService{options.management_url, "management_url",
-                            "the Management Activity API"}),
+    : bearer_(
+          http, credential,
+          BearerService{options.management_url, "management_url", "the Management Activity API"}),
       options_(std::move(options)) {}
 
 ManagementClient::ManagementClient(std::unique_ptr<HttpClient> http, TokenCredential& credential,
@@ -91,10 +103,7 @@ void ManagementClient::ThrowFor(const std::string& url, const HttpResponse& resp
   std::string request_id(response.Header("request-id"));
   if (request_id.empty()) request_id = response.Header("x-ms-request-id");
   const ServiceError::Details details{response.status, body.code, request_id, RedactUrl(url)};
-  std::string message = action + " failed: HTTP " + std::to_string(response.status) +
-                        (body.code.empty() ? "" : " " + body.code) +
-                        (body.message.empty() ? "" : " (" + body.message + ")");
-  if (!request_id.empty()) message += ", request id " + request_id;
+  std::string message = FailureText(action, response.status, body.code, body.message, request_id);
   if (const auto* known = FindAfError(body.code)) {
     message += ": " + std::string(known->meaning) + ". " + std::string(known->fix);
     if (known->code == "AF20022") throw SubscriptionMissing(message, details);
@@ -123,12 +132,7 @@ void ManagementClient::ThrowFor(const std::string& url, const HttpResponse& resp
 Subscription ManagementClient::StartSubscription() {
   const auto url = FeedUrl("subscriptions/start?contentType=" + options_.content_type);
   nlohmann::json json;
-  SendOptions send;
-  send.accept = [&json](const HttpResponse& response) {
-    json = nlohmann::json::parse(response.body, nullptr, false);
-    return json.is_object();
-  };
-  const auto response = Call("POST", url, send);
+  const auto response = Call("POST", url, ExpectJson(json, false));
   if (response.status == 200 || response.status == 201) return ReadSubscription(json);
   // Starting a running subscription is refused as "already enabled" (CoE setup doc): harmless.
   const auto body = ParseAfErrorBody(response.body);
@@ -154,12 +158,7 @@ void ManagementClient::StopSubscription() {
 std::vector<Subscription> ManagementClient::ListSubscriptions() {
   const auto url = FeedUrl("subscriptions/list");
   nlohmann::json json;
-  SendOptions send;
-  send.accept = [&json](const HttpResponse& response) {
-    json = nlohmann::json::parse(response.body, nullptr, false);
-    return json.is_array();
-  };
-  const auto response = Call("GET", url, send);
+  const auto response = Call("GET", url, ExpectJson(json, true));
   if (response.status != 200) ThrowFor(url, response, "listing subscriptions");
   std::vector<Subscription> subscriptions;
   for (const auto& item : json) subscriptions.push_back(ReadSubscription(item));
@@ -173,13 +172,10 @@ std::string ManagementClient::ContentListingUrl(Instant start, Instant end) cons
 
 ContentListingPage ManagementClient::ListContent(const std::string& url) {
   nlohmann::json json;
-  SendOptions send;
-  send.accept = [&json](const HttpResponse& response) {
-    json = nlohmann::json::parse(response.body, nullptr, false);
-    return json.is_array();
-  };
-  const auto response = Call("GET", url, send);
-  if (response.status != 200) ThrowFor(url, response, "listing " + options_.content_type + " content");
+  const auto response = Call("GET", url, ExpectJson(json, true));
+  if (response.status != 200) {
+    ThrowFor(url, response, "listing " + options_.content_type + " content");
+  }
   ContentListingPage page;
   for (const auto& item : json) {
     ContentBlob blob;
@@ -188,9 +184,10 @@ ContentListingPage ManagementClient::ListContent(const std::string& url) {
     const auto created = ParseIso8601(StringField(item, "contentCreated"));
     const auto expiration = ParseIso8601(StringField(item, "contentExpiration"));
     if (blob.content_id.empty() || blob.content_uri.empty() || !created) {
-      throw ServiceError("the content listing holds an entry without contentId, contentUri or "
-                         "contentCreated; the listing is retried by the next sync.",
-                         {response.status, "BadListing", "", RedactUrl(url)});
+      throw ServiceError(
+          "the content listing holds an entry without contentId, contentUri or "
+          "contentCreated; the listing is retried by the next sync.",
+          {response.status, "BadListing", "", RedactUrl(url)});
     }
     blob.created = *created;
     blob.expiration = expiration.value_or(*created + std::chrono::days(7));
@@ -200,9 +197,10 @@ ContentListingPage ManagementClient::ListContent(const std::string& url) {
   page.next_page = std::string(response.Header("NextPageUri"));
   if (page.next_page.empty()) page.next_page = std::string(response.Header("NextPageUrl"));
   if (!page.next_page.empty() && page.next_page == WithPublisher(url)) {
-    throw ServiceError("the content listing names itself as its next page; the listing is "
-                       "retried by the next sync.",
-                       {response.status, "RepeatingNextPage", "", RedactUrl(url)});
+    throw ServiceError(
+        "the content listing names itself as its next page; the listing is "
+        "retried by the next sync.",
+        {response.status, "RepeatingNextPage", "", RedactUrl(url)});
   }
   return page;
 }
@@ -215,7 +213,8 @@ int64_t ManagementClient::FetchBlob(const ContentBlob& blob, BlobReader& reader,
   // A body cut short (a dropped connection that still looked complete) is retried.
   send.accept = [&reader](const HttpResponse&) { return reader.Complete(); };
   const auto response = Call("GET", blob.content_uri, send);
-  if (response.status != 200) ThrowFor(blob.content_uri, response, "reading content blob " + blob.content_id);
+  if (response.status != 200)
+    ThrowFor(blob.content_uri, response, "reading content blob " + blob.content_id);
   if (reader.Waiting() > 0) deliver(reader.Take());
   return reader.RecordsRead();
 }

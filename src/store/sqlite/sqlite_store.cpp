@@ -677,7 +677,8 @@ std::vector<ContentGap> SqliteStore::ContentGaps() {
                           "SELECT start_at, end_at, found_at FROM content_gaps ORDER BY start_at");
   std::vector<ContentGap> gaps;
   while (query.Step()) {
-    gaps.push_back({FromSeconds(query.Int(0)), FromSeconds(query.Int(1)), FromSeconds(query.Int(2))});
+    gaps.push_back(
+        {FromSeconds(query.Int(0)), FromSeconds(query.Int(1)), FromSeconds(query.Int(2))});
   }
   return gaps;
 }
