@@ -253,6 +253,10 @@ int main(int argc, char** argv) {
       ->add_option("--next-page-header", serve_options.next_page_header,
                    "Name of the listing's next-page header: NextPageUri or NextPageUrl")
       ->capture_default_str();
+  serve
+      ->add_option("--blob-latency-ms", serve_options.blob_latency_ms,
+                   "Real time each content blob takes before it is sent (the service's latency)")
+      ->capture_default_str();
   bool without_activity_feed_read = false;
   serve->add_flag("--without-activity-feed-read", without_activity_feed_read,
                   "Management Activity API tokens lack ActivityFeed.Read (AF10001)");

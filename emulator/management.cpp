@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <thread>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -278,6 +279,7 @@ void ManagementService::Blob(const httplib::Request& request, httplib::Response&
     stats_.CountEvent("blobs_expired");
     return SendAfError(response, 400, "AF20051", "The requested content is older than 7 days.");
   }
+  if (settings_.blob_latency.count() > 0) std::this_thread::sleep_for(settings_.blob_latency);
   stats_.CountEvent("blobs_served");
   stats_.CountEvent("blob_records_served", content_.RecordsIn(*blob));
   response.status = 200;

@@ -5,6 +5,7 @@
 // these handlers run (server.cpp).
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <deque>
 #include <mutex>
@@ -40,6 +41,9 @@ struct ManagementSettings {
   double expired_blobs = 0;        // fraction of blobs that answer AF20051 whatever their age
   int requests_per_minute = 2000;  // per tenant, real time; AF429 beyond (0: no limit)
   std::string next_page_header = "NextPageUri";
+  // Real time a blob takes before its first byte, as the service's storage does (the reason a
+  // client downloads several at once); the worker thread waits without using the CPU.
+  std::chrono::milliseconds blob_latency{0};
   int port = 0;
 };
 

@@ -154,6 +154,7 @@ class Emulator {
                         options.expired_blobs,
                         options.management_rate,
                         options.next_page_header,
+                        std::chrono::milliseconds(options.blob_latency_ms),
                         port,
                     },
                     stats_, clock_),
@@ -615,6 +616,7 @@ std::string ValidateServeOptions(const ServeOptions& options) {
     return "--expired-blobs must be between 0 and 1";
   }
   if (options.management_rate < 0) return "--management-rate must not be negative";
+  if (options.blob_latency_ms < 0) return "--blob-latency-ms must not be negative";
   if (options.next_page_header != "NextPageUri" && options.next_page_header != "NextPageUrl") {
     return "--next-page-header must be NextPageUri or NextPageUrl";
   }

@@ -54,6 +54,7 @@ struct ServeOptions {
   double expired_blobs = 0;
   int management_rate = 2000;  // requests per minute; 0: no limit
   std::string next_page_header = "NextPageUri";
+  int blob_latency_ms = 0;
   bool activity_feed_read = true;
 };
 

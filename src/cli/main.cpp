@@ -1,5 +1,6 @@
 // auditsync: collects Microsoft 365 audit logs of Power Apps into a database and reports usage.
 #include <CLI/CLI.hpp>
+#include <malloc.h>
 
 #include <iostream>
 
@@ -8,6 +9,11 @@
 
 int main(int argc, char** argv) {
   using auditsync::ExitCode;
+  // The Management path's download threads allocate the records that the store's thread frees.
+  // With glibc's arena per thread, the freed memory stays scattered over eight arenas and the
+  // peak grew with the blob size (measured: 80 MB with blobs of 1,000 records, 108 MB with blobs
+  // of 40,000); two arenas keep it flat (80 and 86-91 MB) at no measurable cost in time.
+  mallopt(M_ARENA_MAX, 2);
   auditsync::InitLogging("info");
   CLI::App app{
       "auditsync: collects Power Apps audit records from Microsoft 365 (Graph audit log "

@@ -26,9 +26,13 @@ struct ContentSyncOptions {
   std::chrono::seconds initial_lookback{std::chrono::days(7)};
   int concurrency = 8;  // blobs downloaded at once
   // Records a download hands to the store at once, and records a commit waits for (unless the
-  // downloads are done or a commit is due for finished blobs).
-  size_t batch_records = 2000;
-  size_t commit_records = 20000;
+  // downloads are done or a commit is due for finished blobs). They bound the memory whatever
+  // the blobs' size, at about 2.5 KB a record: a batch per download being read, 2 * concurrency
+  // batches in the queue, commit_records in the store's hands. Measured peak RSS, a day of 2M
+  // records: 78 MB in blobs of 1,000 records and 82 MB in blobs of 40,000 (with batches of 2,000
+  // and commits of 20,000: 87 and 148 MB).
+  size_t batch_records = 64;
+  size_t commit_records = 4096;
 };
 
 struct ContentSyncSummary {
