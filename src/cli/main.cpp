@@ -1,6 +1,6 @@
 // auditsync: collects Microsoft 365 audit logs of Power Apps into a database and reports usage.
-#include <CLI/CLI.hpp>
 #include <malloc.h>
+#include <CLI/CLI.hpp>
 
 #include <iostream>
 

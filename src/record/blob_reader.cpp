@@ -4,16 +4,36 @@
 #include <cstring>
 #include <utility>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace auditsync {
 namespace {
 
 constexpr bool IsSpace(char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
 
+// The first quote or backslash in data[from, size), or size: where a string may end. Strings are
+// most of a record's bytes, and this search was a third of a blob's CPU done byte by byte; SSE2
+// (every x86-64) looks at 16 bytes at a time.
+size_t NextQuoteOrBackslash(const char* data, size_t from, size_t size) {
+#if defined(__SSE2__)
+  const __m128i quote = _mm_set1_epi8('"');
+  const __m128i backslash = _mm_set1_epi8('\\');
+  for (; from + 16 <= size; from += 16) {
+    const __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(data + from));
+    const int found = _mm_movemask_epi8(
+        _mm_or_si128(_mm_cmpeq_epi8(bytes, quote), _mm_cmpeq_epi8(bytes, backslash)));
+    if (found != 0) return from + static_cast<size_t>(__builtin_ctz(static_cast<unsigned>(found)));
+  }
+#endif
+  while (from < size && data[from] != '"' && data[from] != '\\') ++from;
+  return from;
+}
+
 }  // namespace
 
-BlobReader::BlobReader(std::vector<std::string> operations) : operations_(std::move(operations)) {
-  for (const auto& operation : operations_) quoted_operations_.push_back('"' + operation + '"');
-}
+BlobReader::BlobReader(std::vector<std::string> operations) : operations_(std::move(operations)) {}
 
 void BlobReader::Restart() {
   page_ = RecordPage{};
@@ -25,6 +45,8 @@ void BlobReader::Restart() {
   depth_ = 0;
   in_string_ = false;
   escaped_ = false;
+  string_start_ = 0;
+  wanted_ = false;
 }
 
 bool BlobReader::Append(std::string_view bytes) {
@@ -76,24 +98,29 @@ void BlobReader::Scan() {
           depth_ = (c == '{' || c == '[') ? 1 : 0;
           in_string_ = c == '"';
           escaped_ = false;
+          wanted_ = false;
+          string_start_ = 1;
           state_ = (depth_ > 0 || in_string_) ? State::kInValue : State::kScalar;
           ++i;
         }
         break;
       case State::kInValue:
         if (in_string_) {
-          // Strings are most of a record's bytes: skip to the next quote or backslash.
           if (escaped_) {
             escaped_ = false;
             ++i;
             break;
           }
-          while (i < size && data[i] != '"' && data[i] != '\\') ++i;
+          i = NextQuoteOrBackslash(data, i, size);
           if (i == size) break;
           if (data[i] == '\\') {
             escaped_ = true;
           } else {
             in_string_ = false;
+            if (!wanted_) {
+              const size_t start = value_start_ + string_start_;
+              wanted_ = IsWanted(std::string_view(data + start, i - start));
+            }
             if (depth_ == 0) EndValue(i + 1);
           }
           ++i;
@@ -101,6 +128,7 @@ void BlobReader::Scan() {
         }
         if (c == '"') {
           in_string_ = true;
+          string_start_ = i + 1 - value_start_;
         } else if (c == '{' || c == '[') {
           ++depth_;
         } else if ((c == '}' || c == ']') && --depth_ == 0) {
@@ -142,16 +170,20 @@ void BlobReader::EndValue(size_t end) {
   state_ = State::kAfterElement;
 }
 
-bool BlobReader::Wanted(std::string_view value) const {
-  return std::any_of(
-      quoted_operations_.begin(), quoted_operations_.end(), [value](const std::string& quoted) {
-        return memmem(value.data(), value.size(), quoted.data(), quoted.size()) != nullptr;
-      });
+bool BlobReader::IsWanted(std::string_view text) const {
+  for (const auto& operation : operations_) {
+    if (text.size() == operation.size() &&
+        std::memcmp(text.data(), operation.data(), text.size()) == 0) {
+      return true;
+    }
+  }
+  return false;
 }
 
 void BlobReader::Process(std::string_view value) {
-  // A value that is not an object is no record of any operation: nothing to keep.
-  if (value.front() != '{' || !Wanted(value)) return;
+  // A value that is not an object is no record of any operation: nothing to keep. One that has no
+  // string equal to a wanted operation's name is a record of another operation.
+  if (value.front() != '{' || !wanted_) return;
   const size_t before = page_.records.size();
   parser_.ParseManagementRecord(value, page_);
   if (page_.records.size() > before &&

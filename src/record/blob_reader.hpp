@@ -3,10 +3,12 @@
 // part. The blob is read as it arrives, piece by piece: the text of one record at a time is held,
 // plus the records parsed and not yet taken, so memory does not grow with the blob's size.
 //
-// Only the records of the wanted operations are parsed (by RecordParser::ParseManagementRecord);
-// the others are recognised as not wanted by a byte search for the quoted operation name, which
-// every record of that operation contains, and skipped unparsed. A record that contains the name
-// but turns out to be of another operation is dropped after parsing.
+// Only the records of the wanted operations are parsed (by RecordParser::ParseManagementRecord):
+// the scanner that finds where each record ends also compares each string it passes with the
+// wanted operations' names, and a record with none of them (a record of that operation has one:
+// its Operation) is skipped unparsed. A record that has the name elsewhere but turns out to be of
+// another operation is dropped after parsing. (Names are compared as written: the service writes
+// operation names without JSON escapes.)
 #pragma once
 
 #include <cstdint>
@@ -54,11 +56,11 @@ class BlobReader {
   void Scan();
   void EndValue(size_t end);
   void Process(std::string_view value);
-  bool Wanted(std::string_view value) const;
+  // Whether a string's text is the name of a wanted operation.
+  bool IsWanted(std::string_view text) const;
 
   RecordParser parser_;
   std::vector<std::string> operations_;
-  std::vector<std::string> quoted_operations_;  // "\"LaunchPowerApp\"": what the byte search finds
   RecordPage page_;
   int64_t records_read_ = 0;
 
@@ -68,7 +70,9 @@ class BlobReader {
   size_t value_start_ = 0;  // where the value being read starts in pending_
   int depth_ = 0;           // brackets open in that value
   bool in_string_ = false;
-  bool escaped_ = false;  // the previous byte was a backslash inside a string
+  bool escaped_ = false;     // the previous byte was a backslash inside a string
+  size_t string_start_ = 0;  // where the string being read starts, from value_start_
+  bool wanted_ = false;      // the value has a string that names a wanted operation
 };
 
 }  // namespace auditsync
