@@ -57,19 +57,11 @@ run() {
   stop_emulator
   local stored
   stored=$(sqlite3 "$work/$name.db" 'SELECT count(*) FROM audit_records')
-  python3 - "$work/time.txt" "$name" "$blobs" "$records" "$stored" <<'PY'
-import re, sys
-text = open(sys.argv[1]).read()
-name, blobs, records, stored = sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
-def field(key):
-    return re.search(re.escape(key) + r":\s*(.+)", text).group(1).strip()
-cpu = float(field("User time (seconds)")) + float(field("System time (seconds)"))
-parts = [float(p) for p in field("Elapsed (wall clock) time (h:mm:ss or m:ss)").split(":")]
-wall = sum(p * 60 ** i for i, p in enumerate(reversed(parts)))
-rss = int(field("Maximum resident set size (kbytes)")) / 1024
-print(f"{name:<22} {blobs:>7d} {records:>10d} {stored:>9d} {wall:>8.1f} {blobs / wall:>8.0f} "
-      f"{records / wall:>11.0f} {cpu / records * 1e6:>11.2f} {rss:>9.1f}")
-PY
+  local wall cpu rss_mb
+  read -r wall cpu rss_mb _ < <(python3 bench/time_figures.py "$work/time.txt")
+  python3 -c 'import sys; name = sys.argv[1]; blobs, records, stored = map(int, sys.argv[2:5]); wall, cpu, rss = map(float, sys.argv[5:8])
+print(f"{name:<22} {blobs:>7d} {records:>10d} {stored:>9d} {wall:>8.1f} {blobs / wall:>8.0f} {records / wall:>11.0f} {cpu / records * 1e6:>11.2f} {rss:>9.1f}")' \
+    "$name" "$blobs" "$records" "$stored" "$wall" "$cpu" "$rss_mb"
 }
 
 run "8 at once" 1000 8

@@ -72,18 +72,10 @@ for size in "${sizes[@]}"; do
     ${BENCH_WRAP:-} /usr/bin/time -v -o "$work/time.txt" "$build/auditsync" sync --from "$from" --to "$to"
   kill "$emulator_pid"; wait "$emulator_pid" 2>/dev/null || true; emulator_pid=""
   stored=$(sqlite3 "$work/bench.db" 'SELECT count(*) FROM audit_records')
-  python3 - "$work/time.txt" "$served" "$stored" <<'PY'
-import re, sys
-text = open(sys.argv[1]).read()
-served, stored = int(sys.argv[2]), int(sys.argv[3])
-def field(name):
-    return re.search(re.escape(name) + r":\s*(.+)", text).group(1).strip()
-cpu = float(field("User time (seconds)")) + float(field("System time (seconds)"))
-wall_parts = [float(p) for p in field("Elapsed (wall clock) time (h:mm:ss or m:ss)").split(":")]
-wall = sum(p * 60 ** i for i, p in enumerate(reversed(wall_parts)))
-rss_mb = int(field("Maximum resident set size (kbytes)")) / 1024
-print(f"{served:<12d} {stored:>10d} {wall:>10.1f} {served / wall:>12.0f} {cpu / served * 1e6:>14.2f} {rss_mb:>12.1f}   (user {field('User time (seconds)')} s, system {field('System time (seconds)')} s)")
-PY
+  read -r wall cpu rss_mb user system < <(python3 bench/time_figures.py "$work/time.txt")
+  python3 -c 'import sys; served, stored = int(sys.argv[1]), int(sys.argv[2]); wall, cpu, rss = map(float, sys.argv[3:6])
+print(f"{served:<12d} {stored:>10d} {wall:>10.1f} {served / wall:>12.0f} {cpu / served * 1e6:>14.2f} {rss:>12.1f}   (user {sys.argv[6]} s, system {sys.argv[7]} s)")' \
+    "$served" "$stored" "$wall" "$cpu" "$rss_mb" "$user" "$system"
 done
 echo "(records = records served by the emulator, duplicates and malformed included; stored = distinct records kept)"
 echo
