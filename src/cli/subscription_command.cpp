@@ -67,8 +67,10 @@ void SetupSubscriptionCommand(CLI::App& app, GlobalFlags& flags, CommandAction& 
           const auto subscription = client.StartSubscription();
           PrintSubscriptions({subscription}, json);
           if (!json) {
-            std::cout << "Microsoft makes the first content available up to 12 hours after a "
-                         "subscription starts.\n";
+            std::cout << (subscription.already_enabled
+                              ? "It was already enabled: nothing changed.\n"
+                              : "Microsoft makes the first content available up to 12 hours "
+                                "after a subscription starts.\n");
           }
         } else if (verb == "stop") {
           client.StopSubscription();

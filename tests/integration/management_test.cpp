@@ -261,9 +261,13 @@ TEST(Management, WithoutASubscriptionSyncStartsItAndSaysContentTakesHours) {
   EXPECT_EQ(RunAuditsync(workspace, {"subscription", "stop"}, environment).exit_code, 0);
   list = RunAuditsync(workspace, {"subscription", "list"}, environment);
   EXPECT_NE(list.out.find("Audit.General  disabled"), std::string::npos) << list.out;
-  const auto start = RunAuditsync(workspace, {"subscription", "start"}, environment);
+  auto start = RunAuditsync(workspace, {"subscription", "start"}, environment);
   EXPECT_EQ(start.exit_code, 0) << start.err;
   EXPECT_NE(start.out.find("Audit.General  enabled"), std::string::npos) << start.out;
+  EXPECT_NE(start.out.find("up to 12 hours"), std::string::npos) << start.out;
+  start = RunAuditsync(workspace, {"subscription", "start"}, environment);
+  EXPECT_EQ(start.exit_code, 0) << start.err;
+  EXPECT_NE(start.out.find("already enabled: nothing changed"), std::string::npos) << start.out;
 }
 
 TEST(Management, GccHighAndDodCollectWithUseGraphApiNo) {

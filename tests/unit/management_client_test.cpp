@@ -164,6 +164,7 @@ TEST_F(ManagementClientTest, StartsStopsAndListsTheSubscription) {
   transport_->Queue(200, R"({"contentType":"Audit.General","status":"enabled","webhook":null})");
   auto started = client_->StartSubscription();
   EXPECT_EQ(started.status, "enabled");
+  EXPECT_FALSE(started.already_enabled);
   EXPECT_EQ(transport_->requests[0].method, "POST");
   EXPECT_EQ(transport_->requests[0].url, std::string(kFeed) +
                                              "/subscriptions/start?contentType=Audit.General&"
@@ -177,6 +178,7 @@ TEST_F(ManagementClientTest, StartsStopsAndListsTheSubscription) {
   started = client_->StartSubscription();
   EXPECT_EQ(started.content_type, "Audit.General");
   EXPECT_EQ(started.status, "enabled");
+  EXPECT_TRUE(started.already_enabled);
   transport_->Queue(200, "");
   client_->StopSubscription();
   EXPECT_EQ(transport_->requests.back().url, std::string(kFeed) +

@@ -140,9 +140,12 @@ Subscription ManagementClient::StartSubscription() {
       (body->code == "AF20024" ||
        Lowercase(body->message).find("already enabled") != std::string::npos)) {
     for (auto& subscription : ListSubscriptions()) {
-      if (EqualsIgnoreCase(subscription.content_type, options_.content_type)) return subscription;
+      if (EqualsIgnoreCase(subscription.content_type, options_.content_type)) {
+        subscription.already_enabled = true;
+        return subscription;
+      }
     }
-    return Subscription{options_.content_type, "enabled", false};
+    return Subscription{options_.content_type, "enabled", false, true};
   }
   ThrowFor(url, response, "starting the " + options_.content_type + " subscription");
 }

@@ -39,6 +39,7 @@ struct Subscription {
   std::string content_type;
   std::string status;  // enabled, disabled
   bool webhook = false;
+  bool already_enabled = false;  // StartSubscription found it running: nothing changed
 };
 
 // No subscription to the content type is enabled (AF20022): start one first.
