@@ -54,7 +54,7 @@ struct ContentSyncEngine::Downloads {
     std::exception_ptr fatal;
   };
 
-  Downloads(size_t capacity_, int threads) : capacity(capacity_), running(threads) {}
+  Downloads(size_t queue_capacity, int threads) : capacity(queue_capacity), running(threads) {}
 
   // From a download thread; waits while the queue is full. Dropped once the downloads stop.
   void Push(Delivery delivery) {
@@ -67,7 +67,7 @@ struct ContentSyncEngine::Downloads {
 
   // Ends the downloads: their transfers are abandoned and what they deliver is dropped. `error`,
   // the first failure that ends the run, is rethrown by the store's thread.
-  void Stop(std::exception_ptr error = nullptr) {
+  void Stop(const std::exception_ptr& error = nullptr) {
     std::lock_guard lock(mutex);
     stopping = true;
     cancelled = true;
@@ -256,7 +256,7 @@ int64_t ContentSyncEngine::FetchAll(const std::vector<ContentBlob>& blobs,
   };
   for (int i = 0; i < threads; ++i) workers.emplace_back(download);
 
-  int64_t unfinished = static_cast<int64_t>(blobs.size());
+  auto unfinished = static_cast<int64_t>(blobs.size());
   RecordPage pending;
   std::vector<StoredBlob> finished;
   auto last_commit = clock_.steady();
