@@ -49,7 +49,7 @@ struct FakeGraph {
   };
 
   HttpResponse Answer(const HttpRequest& request, std::chrono::milliseconds now) {
-    const std::string queries = kQueries;
+    const std::string queries_url = kQueries;
     if (request.method == "POST") {
       const auto body = nlohmann::json::parse(request.body);
       const auto window = body["filterStartDateTime"].get<std::string>() + ".." +
@@ -57,23 +57,23 @@ struct FakeGraph {
       if (fate(window) == Fate::kThrottled) {
         return {429, {}, R"({"error":{"code":"TooManyRequests","message":"Slow down"}})"};
       }
-      const std::string id = "q-" + std::to_string(this->queries.size() + 1);
-      this->queries[id] = {window};
+      const std::string id = "q-" + std::to_string(queries.size() + 1);
+      queries[id] = {window};
       max_outstanding = std::max(max_outstanding, ++outstanding);
       return {201, {}, R"({"id":")" + id + R"(","status":"notStarted"})"};
     }
-    const auto rest = request.url.substr(queries.size() + 1);
+    const auto rest = request.url.substr(queries_url.size() + 1);
     const auto id = rest.substr(0, rest.find_first_of("/?"));
-    auto& query = this->queries.at(id);
+    auto& query = queries.at(id);
     if (rest.find("/records") != std::string::npos) {
       paged.emplace_back(query.window, now);
       return {200, {}, R"({"value":[)" + Record("record-" + id) + "]}"};
     }
-    const Fate fate = this->fate(query.window);
+    const Fate query_fate = fate(query.window);
     std::string status = "succeeded";
-    if (fate == Fate::kNeverFinishes || ++query.polls < 2) {
+    if (query_fate == Fate::kNeverFinishes || ++query.polls < 2) {
       status = "running";
-    } else if (fate == Fate::kFails) {
+    } else if (query_fate == Fate::kFails) {
       status = "failed";
     }
     if (status != "running" && !query.finished) {
@@ -83,7 +83,7 @@ struct FakeGraph {
     return {200,
             {},
             R"({"id":")" + id + R"(","status":")" + status + R"(","isRecordCountLimitExceeded":)" +
-                (fate == Fate::kOverTheCap ? "true" : "false") + "}"};
+                (query_fate == Fate::kOverTheCap ? "true" : "false") + "}"};
   }
 
   // Every query of `window` meets `fate`; the others succeed.
