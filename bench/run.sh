@@ -8,9 +8,10 @@
 # completeness: bench/completeness.sh, late publication in simulated time (about a minute).
 # concurrency: bench/concurrency.sh, a backfill against 30-second queries (about 5 minutes;
 #   BENCH_IN_FLIGHT_1=0 skips its 3.5-minute run with one query in flight).
+# reports: bench/report.sh, report speed over 10,000,000 launch records (about 3 minutes).
 #
 #   bench/run.sh [nominal-records-per-day ...]     ingest sizes; default: 275000 1100000
-#   BENCH_PARTS=ingest,completeness,concurrency    the parts to run (unset or empty: all, in this
+#   BENCH_PARTS=ingest,completeness,concurrency,reports  the parts to run (unset or empty: all, in this
 #                                                  order)
 #   BENCH_WRAP="perf record -g -o /tmp/perf.data" BENCH_PARTS=ingest bench/run.sh 1100000
 #                                                  (profile auditsync)
@@ -21,11 +22,11 @@ cd "$(dirname "$0")/.."
 build=build/release
 sizes=("$@")
 [ ${#sizes[@]} -gt 0 ] || sizes=(275000 1100000)
-parts=",${BENCH_PARTS:-ingest,completeness,concurrency},"
+parts=",${BENCH_PARTS:-ingest,completeness,concurrency,reports},"
 for part in ${parts//,/ }; do
   case $part in
-    ingest|completeness|concurrency) ;;
-    *) echo "BENCH_PARTS: unknown part '$part' (ingest, completeness, concurrency)" >&2; exit 2 ;;
+    ingest|completeness|concurrency|reports) ;;
+    *) echo "BENCH_PARTS: unknown part '$part' (ingest, completeness, concurrency, reports)" >&2; exit 2 ;;
   esac
 done
 
@@ -87,3 +88,4 @@ fi
 
 if [[ $parts == *,completeness,* ]]; then bench/completeness.sh; fi
 if [[ $parts == *,concurrency,* ]]; then bench/concurrency.sh; fi
+if [[ $parts == *,reports,* ]]; then bench/report.sh; fi
