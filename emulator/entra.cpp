@@ -36,7 +36,7 @@ bool ResourceMatches(std::string_view resource, const std::string& base) {
 }  // namespace
 
 void TokenTable::Add(const std::string& token, std::chrono::steady_clock::time_point expiry,
-                     Audience audience) {
+                     Audience audience, std::vector<std::string> roles) {
   std::lock_guard lock(mutex_);
   // Forget long-expired tokens now and then, so a soak test does not grow the table forever.
   if (tokens_.size() > 10000) {
@@ -45,7 +45,13 @@ void TokenTable::Add(const std::string& token, std::chrono::steady_clock::time_p
       return item.second.expiry + std::chrono::hours(1) < now;
     });
   }
-  tokens_[token] = Entry{expiry, audience, false};
+  tokens_[token] = Entry{expiry, audience, false, std::move(roles)};
+}
+
+std::vector<std::string> TokenTable::Roles(std::string_view token) const {
+  std::lock_guard lock(mutex_);
+  const auto it = tokens_.find(std::string(token));
+  return it == tokens_.end() ? std::vector<std::string>{} : it->second.roles;
 }
 
 TokenState TokenTable::Check(std::string_view token, Audience audience) const {
@@ -304,10 +310,15 @@ EntraService::Issued EntraService::Issue(const std::string& aud, Audience audien
       {"ver", "1.0"},
   };
   // Key Vault authorizes by role assignment, not by an app role in the token.
-  if (audience == Audience::kGraph) claims["roles"] = {"AuditLogsQuery.Read.All"};
+  std::vector<std::string> roles;
+  if (audience == Audience::kGraph) {
+    roles = settings_.graph_roles;
+    claims["roles"] = roles;
+  }
   issued.token = Base64UrlEncode(R"({"alg":"none","typ":"JWT"})") + "." +
                  Base64UrlEncode(claims.dump()) + "." + RandomBase64Url(32);
-  tokens_.Add(issued.token, std::chrono::steady_clock::now() + lifetime, audience);
+  tokens_.Add(issued.token, std::chrono::steady_clock::now() + lifetime, audience,
+              std::move(roles));
   stats_.CountTokenIssued();
   return issued;
 }

@@ -10,6 +10,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 #include <httplib.h>
 
@@ -30,8 +31,10 @@ enum class TokenState { kValid, kMissing, kUnknown, kExpired, kRevoked, kWrongAu
 class TokenTable {
  public:
   void Add(const std::string& token, std::chrono::steady_clock::time_point expiry,
-           Audience audience = Audience::kGraph);
+           Audience audience = Audience::kGraph, std::vector<std::string> roles = {});
   TokenState Check(std::string_view token, Audience audience = Audience::kGraph) const;
+  // The application roles (`roles` claim) of a token; empty for an unknown one.
+  std::vector<std::string> Roles(std::string_view token) const;
   // Returns false when the token was not valid to begin with.
   bool Revoke(std::string_view token);
 
@@ -40,6 +43,7 @@ class TokenTable {
     std::chrono::steady_clock::time_point expiry;
     Audience audience = Audience::kGraph;
     bool revoked = false;
+    std::vector<std::string> roles;
   };
   mutable std::mutex mutex_;
   std::unordered_map<std::string, Entry> tokens_;
@@ -65,6 +69,8 @@ struct EntraSettings {
   // A federated identity credential: tokens of that issuer and subject are accepted as client
   // assertions (workload identity). Without it, a federated token matches no record.
   std::optional<FederatedCredential> federated;
+  // Application roles of the Graph tokens it issues (their `roles` claim).
+  std::vector<std::string> graph_roles;
 };
 
 class EntraService {

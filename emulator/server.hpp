@@ -7,6 +7,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "tenant.hpp"
 
@@ -46,6 +47,11 @@ struct ServeOptions {
   std::string federated_issuer;
   std::string federated_subject;
   std::optional<std::string> federated_issuer_key;
+  // --graph-roles: the application roles of issued Graph tokens. The audit log query routes
+  // require AuditLogsQuery.Read.All, the users routes User.Read.All (or Directory.Read.All).
+  std::vector<std::string> graph_roles = {"AuditLogsQuery.Read.All", "User.Read.All"};
+  // --batch-item-faults: faults of single items of a JSON batch (429, 429-no-retry-after, 503).
+  std::string batch_item_faults;
 };
 
 // Empty when valid, else a message for the command line.

@@ -20,6 +20,8 @@ class Stats {
   // A submission refused by a tenant limit ("budget" or "unfinished").
   void CountQueryRejected(const std::string& limit) { Add(rejected_, limit); }
   void CountTokenIssued() { Add(events_, "tokens_issued"); }
+  // One read of a user (GET /users/{id}, or an item of a $batch), by its status.
+  void CountUserRead(int status) { Add(user_reads_, std::to_string(status)); }
   void CountRecordsServed(std::uint64_t records) {
     std::lock_guard lock(mutex_);
     events_["pages_served"] += 1;
@@ -41,6 +43,7 @@ class Stats {
         {"pages_served", event("pages_served")},
         {"records_served", event("records_served")},
         {"queries_rejected", rejected_},
+        {"user_reads", user_reads_},
     };
   }
 
@@ -55,6 +58,7 @@ class Stats {
   std::map<std::string, std::uint64_t> responses_;  // by HTTP status
   std::map<std::string, std::uint64_t> faults_;     // by fault kind
   std::map<std::string, std::uint64_t> events_;
+  std::map<std::string, std::uint64_t> user_reads_;  // by HTTP status
   // By limit; both keys present from the start, so a test can read them before any refusal.
   std::map<std::string, std::uint64_t> rejected_ = {{"budget", 0}, {"unfinished", 0}};
 };

@@ -120,7 +120,7 @@ struct Service {
   Stats stats;
   Clock clock;
   GraphService graph;
-  GraphCall call{"request-id", "client-request-id"};
+  GraphCall call{"request-id", "client-request-id", {}};
   std::vector<std::unique_ptr<Exchange>> exchanges;
 };
 

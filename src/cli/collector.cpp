@@ -8,6 +8,7 @@
 #include "core/stop.hpp"
 #include "report/progress_display.hpp"
 #include "source/graph/graph_connection.hpp"
+#include "sync/user_enrichment.hpp"
 
 namespace auditsync {
 
@@ -24,28 +25,8 @@ void SleepOrStop(std::chrono::milliseconds delay) {
   if (!SleepUnlessStopped(delay)) throw Interrupted();
 }
 
-}  // namespace
-
-FileLock LockDatabase(const Config& config) { return FileLock(config.database + ".lock"); }
-
-ExitCode CollectOnce(const Config& config, const SyncRequest& request) {
-  const auto one_sync_per_database = LockDatabase(config);
-  return Collect(config, request);
-}
-
-ExitCode Collect(const Config& config, const SyncRequest& request) {
-  SqliteStore store(config.database);
-  GraphConnection connection(config, {.cancelled = StopRequested, .sleep = SleepOrStop});
-  SyncEngine engine(
-      store, connection.Graph(), SyncOptionsFrom(config),
-      SyncClock{.now = CommandNow, .sleep = SleepOrStop, .stop_requested = StopRequested});
-  SyncSummary summary;
-  {
-    ProgressDisplay progress(::isatty(STDERR_FILENO) != 0);
-    engine.OnProgress([&progress](const SyncProgress& update) { progress.Update(update); });
-    summary = engine.Run(request);
-    engine.OnProgress(nullptr);
-  }
+// Logs the summary of a sync and returns its exit code.
+ExitCode Conclude(const Config& config, const SyncSummary& summary) {
   spdlog::info(
       "sync {}..{} finished: {} window(s) complete, {} failed; {} new record(s), {} already "
       "stored, {} quarantined",
@@ -70,6 +51,50 @@ ExitCode Collect(const Config& config, const SyncRequest& request) {
     return ExitCode::kPartial;
   }
   return ExitCode::kSuccess;
+}
+
+// Reads the profiles of users that need one (enrich_users). Whatever Graph answers, the sync's
+// exit code stays the one its audit records earned: enrichment only logs.
+void EnrichUsersAfterSync(const Config& config, SqliteStore& store, GraphUserClient& users,
+                          const SyncClock& clock) {
+  EnrichmentOptions options;
+  options.refresh_after = config.user_refresh_after;
+  const auto summary = EnrichUsers(store, users, options, clock);
+  spdlog::info("user profiles: {} read, {} not in the directory, {} to read again next sync{}",
+               summary.found, summary.not_found, summary.unread,
+               summary.more_left ? "; more users wait for the next sync" : "");
+  if (summary.denied) {
+    spdlog::warn("user enrichment stopped: {}. The audit records were collected all the same",
+                 summary.problem);
+  } else if (!summary.problem.empty()) {
+    spdlog::warn("user enrichment: {}; the next sync asks again", summary.problem);
+  }
+}
+
+}  // namespace
+
+FileLock LockDatabase(const Config& config) { return FileLock(config.database + ".lock"); }
+
+ExitCode CollectOnce(const Config& config, const SyncRequest& request) {
+  const auto one_sync_per_database = LockDatabase(config);
+  return Collect(config, request);
+}
+
+ExitCode Collect(const Config& config, const SyncRequest& request) {
+  SqliteStore store(config.database);
+  GraphConnection connection(config, {.cancelled = StopRequested, .sleep = SleepOrStop});
+  const SyncClock clock{.now = CommandNow, .sleep = SleepOrStop, .stop_requested = StopRequested};
+  SyncEngine engine(store, connection.Graph(), SyncOptionsFrom(config), clock);
+  SyncSummary summary;
+  {
+    ProgressDisplay progress(::isatty(STDERR_FILENO) != 0);
+    engine.OnProgress([&progress](const SyncProgress& update) { progress.Update(update); });
+    summary = engine.Run(request);
+    engine.OnProgress(nullptr);
+  }
+  const auto code = Conclude(config, summary);
+  if (config.enrich_users) EnrichUsersAfterSync(config, store, connection.Users(), clock);
+  return code;
 }
 
 }  // namespace auditsync

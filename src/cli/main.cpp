@@ -22,6 +22,7 @@ int main(int argc, char** argv) {
   auditsync::SetupRunCommand(app, flags, action);
   auditsync::SetupCheckCommand(app, flags, action);
   auditsync::SetupStatusCommand(app, flags, action);
+  auditsync::SetupImportCommand(app, flags, action);
   auditsync::SetupDemoCommand(app, flags, action);
   try {
     app.parse(argc, argv);

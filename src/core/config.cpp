@@ -20,7 +20,7 @@
 namespace auditsync {
 namespace {
 
-constexpr std::array<SettingSpec, 43> kSettingTable = {{
+constexpr std::array<SettingSpec, 45> kSettingTable = {{
     {"tenant_id", "AUDITSYNC_TENANT_ID", "--tenant-id", "", "Tenant GUID or verified domain",
      "TenantID", false},
     {"client_id", "AUDITSYNC_CLIENT_ID", "--client-id", "", "App registration (client) id",
@@ -145,6 +145,15 @@ constexpr std::array<SettingSpec, 43> kSettingTable = {{
      false},
     {"query_timeout", "AUDITSYNC_QUERY_TIMEOUT", "--query-timeout", "6h",
      "How long a query may stay unfinished before its window is reported failed", "", false},
+    {"enrich_users", "AUDITSYNC_ENRICH_USERS", "--enrich-users", "no",
+     "After each sync, read the display name, department, job title, city, country and "
+     "member/guest type of users who launched apps from Microsoft Graph /users (yes or no; needs "
+     "the application permission User.Read.All)",
+     "", false},
+    {"user_refresh_after", "AUDITSYNC_USER_REFRESH_AFTER", "--user-refresh-after", "7d",
+     "How old a user's profile may get before enrich_users reads it again (users the directory "
+     "does not know are asked again after as long)",
+     "", false},
     {"http_timeout", "AUDITSYNC_HTTP_TIMEOUT", "--http-timeout", "120s",
      "Timeout of one HTTP request", "", false},
     {"http_attempts", "AUDITSYNC_HTTP_ATTEMPTS", "--http-attempts", "8",
@@ -230,6 +239,13 @@ class Resolver {
            "Use a number in that range.");
     }
     return value;
+  }
+
+  bool Boolean(std::string_view key) const {
+    const auto text = Lowercase(Text(key));
+    if (text == "yes" || text == "true" || text == "on" || text == "1") return true;
+    if (text == "no" || text == "false" || text == "off" || text == "0") return false;
+    Fail(key, "is `" + text + "`, not yes or no", "Write yes or no.");
   }
 
   // An https:// root without trailing slashes; `fallback` (the cloud's) when unset.
@@ -734,6 +750,9 @@ Config ResolveConfig(const RawSettings& raw, bool need_credentials) {
   config.poll_interval = resolve.Duration("poll_interval", std::chrono::milliseconds(1));
   config.query_timeout = std::chrono::duration_cast<std::chrono::seconds>(
       resolve.Duration("query_timeout", std::chrono::seconds(1)));
+  config.enrich_users = resolve.Boolean("enrich_users");
+  config.user_refresh_after = std::chrono::duration_cast<std::chrono::seconds>(
+      resolve.Duration("user_refresh_after", std::chrono::minutes(1)));
   config.http_timeout = resolve.Duration("http_timeout", std::chrono::seconds(1));
   config.http_attempts = static_cast<int>(resolve.Integer("http_attempts", 1, 100));
   config.retry_base_delay = resolve.Duration("retry_base_delay", std::chrono::milliseconds(1));

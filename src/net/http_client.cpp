@@ -64,4 +64,12 @@ HttpResponse HttpClient::Send(const HttpRequest& request, const SendOptions& opt
   }
 }
 
+std::optional<std::chrono::milliseconds> HttpClient::RetryAfter(std::string_view value) const {
+  return ParseRetryAfter(value, environment_.now());
+}
+
+void HttpClient::Backoff(int next_attempt, std::optional<std::chrono::milliseconds> retry_after) {
+  environment_.sleep(BackoffDelay(options_, next_attempt, retry_after, environment_.jitter()));
+}
+
 }  // namespace auditsync

@@ -39,6 +39,13 @@ class HttpClient {
   // 2xx response was garbled.
   HttpResponse Send(const HttpRequest& request, const SendOptions& options = {});
 
+  // For parts of a response that the caller retries itself (the throttled items of a JSON
+  // batch), with the same policy, clock, jitter and sleeper as Send: how many attempts it allows,
+  // a Retry-After value read against its clock, and the wait before attempt `next_attempt`.
+  int MaxAttempts() const { return options_.max_attempts; }
+  std::optional<std::chrono::milliseconds> RetryAfter(std::string_view value) const;
+  void Backoff(int next_attempt, std::optional<std::chrono::milliseconds> retry_after);
+
  private:
   std::unique_ptr<HttpTransport> transport_;
   RetryOptions options_;

@@ -70,4 +70,10 @@ struct PageOutcome {
   int64_t quarantined = 0;  // records that could not be read
 };
 
+// What an imported app inventory changed.
+struct InventoryOutcome {
+  int64_t added = 0;    // apps the database did not know
+  int64_t updated = 0;  // apps it knew: owner, creation time and when an inventory listed them
+};
+
 }  // namespace auditsync

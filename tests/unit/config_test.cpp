@@ -84,7 +84,27 @@ TEST_F(ConfigTest, DefaultsComeFromTheTable) {
                                                std::chrono::days(7)}));
   EXPECT_EQ(config.query_budget, 200);
   EXPECT_EQ(config.max_queries_in_flight, 4);
+  EXPECT_FALSE(config.enrich_users);
+  EXPECT_EQ(config.user_refresh_after, std::chrono::days(7));
   EXPECT_EQ(config.client_secret.Reveal(), "from-file");
+}
+
+TEST_F(ConfigTest, EnrichUsersIsYesOrNoInEveryForm) {
+  EXPECT_TRUE(Load(std::string(kMinimal) + "enrich_users = true\n").enrich_users);
+  EXPECT_FALSE(Load(std::string(kMinimal) + "enrich_users = false\n").enrich_users);
+  environment_["AUDITSYNC_ENRICH_USERS"] = "Yes";
+  environment_["AUDITSYNC_USER_REFRESH_AFTER"] = "1d";
+  auto config = Load(kMinimal);
+  EXPECT_TRUE(config.enrich_users);
+  EXPECT_EQ(config.user_refresh_after, std::chrono::days(1));
+  flags_["enrich_users"] = "no";
+  EXPECT_FALSE(Load(kMinimal).enrich_users);
+  flags_["enrich_users"] = "maybe";
+  ExpectConfigErrorParts([&] { Load(kMinimal); },
+                         {"enrich_users", "from --enrich-users", "Write yes or no"});
+  flags_["enrich_users"] = "yes";
+  flags_["user_refresh_after"] = "10s";
+  ExpectConfigErrorParts([&] { Load(kMinimal); }, {"user_refresh_after", "at least 60000ms"});
 }
 
 TEST_F(ConfigTest, EnvironmentOverridesFileAndFlagsOverrideBoth) {

@@ -12,38 +12,6 @@ namespace {
 // next scheduled sync instead.
 constexpr std::chrono::milliseconds kLongestCreateWait = std::chrono::minutes(2);
 
-struct GraphError {
-  std::string code;
-  std::string message;
-  std::string request_id;
-};
-
-// Graph errors nest innerError objects (spelled innerError or innererror); the request id sits
-// in one of them, as `request-id` in newer responses and `requestId` in older ones.
-GraphError ParseGraphError(const HttpResponse& response) {
-  GraphError parsed;
-  parsed.request_id = std::string(response.Header("request-id"));
-  const auto json = nlohmann::json::parse(response.body, nullptr, false);
-  if (!json.is_object() || !json.contains("error") || !json["error"].is_object()) return parsed;
-  const auto& error = json["error"];
-  parsed.code = StringField(error, "code");
-  parsed.message = StringField(error, "message");
-  const nlohmann::json* inner = &error;
-  for (int depth = 0; depth < 8 && inner != nullptr; ++depth) {
-    for (const char* key : {"request-id", "requestId"}) {
-      if (inner->contains(key) && (*inner)[key].is_string() && parsed.request_id.empty()) {
-        parsed.request_id = (*inner)[key].get<std::string>();
-      }
-    }
-    const nlohmann::json* next = nullptr;
-    for (const char* key : {"innerError", "innererror"}) {
-      if (inner->contains(key) && (*inner)[key].is_object()) next = &(*inner)[key];
-    }
-    inner = next;
-  }
-  return parsed;
-}
-
 // A 429 to a query submission whose Retry-After is longer than a sync waits (see HttpClient's
 // longest_wait) says the tenant's allocation is spent, not that requests come too fast.
 bool IsAllocationSpent(const HttpResponse& response) {
@@ -55,13 +23,11 @@ bool IsAllocationSpent(const HttpResponse& response) {
 
 GraphAuditClient::GraphAuditClient(HttpClient& http, TokenCredential& credential,
                                    GraphOptions options)
-    : http_(http),
-      credential_(credential),
-      options_(std::move(options)),
-      scope_(options_.graph_url + "/.default") {}
+    : session_(http, credential, options.graph_url, options.api_version),
+      options_(std::move(options)) {}
 
 std::string GraphAuditClient::QueriesUrl() const {
-  return options_.graph_url + "/" + options_.api_version + "/security/auditLog/queries";
+  return session_.VersionRoot() + "/security/auditLog/queries";
 }
 
 std::string GraphAuditClient::FirstPageUrl(const std::string& query_id) const {
@@ -69,36 +35,13 @@ std::string GraphAuditClient::FirstPageUrl(const std::string& query_id) const {
 }
 
 HttpResponse GraphAuditClient::Call(HttpRequest request, SendOptions send) {
-  // Links come from the server (@odata.nextLink); the token goes only to the configured Graph.
-  if (!request.url.starts_with(options_.graph_url + "/")) {
-    throw ServiceError("Graph returned a link outside graph_url (" + RedactUrl(request.url) +
-                           "); auditsync does not send its token there. Check graph_url.",
-                       {0, "ForeignLink", "", RedactUrl(request.url)});
-  }
-  request.headers.emplace_back("Accept", "application/json");
-  // Evolvable enums: ask Graph for record types newer than this client's metadata.
-  request.headers.emplace_back("Prefer", "include-unknown-enum-members");
-  const auto authorization_index = request.headers.size();
-  request.headers.emplace_back("Authorization", "");
-  // A 401 means the token expired or was revoked: sign in again once, then give up.
-  for (int attempt = 0;; ++attempt) {
-    request.headers[authorization_index].second = "Bearer " + credential_.GetToken(scope_);
-    auto response = http_.Send(request, send);
-    if (response.status != 401 || attempt == 1) return response;
-    spdlog::debug("{} answered 401; signing in again", RedactUrl(request.url));
-    credential_.Invalidate(scope_);
-  }
+  return session_.Call(std::move(request), send);
 }
 
 void GraphAuditClient::ThrowFor(const HttpRequest& request, const HttpResponse& response,
                                 const std::string& action) {
-  const auto error = ParseGraphError(response);
-  ServiceError::Details details{response.status, error.code, error.request_id,
-                                RedactUrl(request.url)};
-  std::string message = action + " failed: HTTP " + std::to_string(response.status) +
-                        (error.code.empty() ? "" : " " + error.code) +
-                        (error.message.empty() ? "" : " (" + error.message + ")");
-  if (!error.request_id.empty()) message += ", request id " + error.request_id;
+  ServiceError::Details details;
+  std::string message = session_.Describe(request, response, action, details);
   if (response.status == 401) {
     throw AuthError(message + ". Graph rejected a fresh token: check that graph_url names the " +
                         "Microsoft Graph of the tenant's cloud.",
@@ -111,7 +54,7 @@ void GraphAuditClient::ThrowFor(const HttpRequest& request, const HttpResponse& 
                     details);
   }
   if (response.status == 404 && request.url.find("/security/auditLog") != std::string::npos &&
-      error.code.empty()) {
+      details.service_code.empty()) {
     message += ". The audit log query API was not found at " + QueriesUrl() +
                ": check graph_url and graph_api_version (v1.0 or beta)";
   }

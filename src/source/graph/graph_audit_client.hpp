@@ -12,6 +12,7 @@
 #include "core/time.hpp"
 #include "net/http_client.hpp"
 #include "record/record_parser.hpp"
+#include "source/graph/graph_session.hpp"
 
 namespace auditsync {
 
@@ -59,7 +60,7 @@ class GraphAuditClient {
   QueryStatus GetQuery(const std::string& query_id);
 
   // The scope of the tokens it uses: `{graph_url}/.default`.
-  const std::string& Scope() const { return scope_; }
+  const std::string& Scope() const { return session_.Scope(); }
 
   // Where paging of a succeeded query starts.
   std::string FirstPageUrl(const std::string& query_id) const;
@@ -74,10 +75,8 @@ class GraphAuditClient {
                              const std::string& action);
   std::string QueriesUrl() const;
 
-  HttpClient& http_;
-  TokenCredential& credential_;
+  GraphSession session_;
   GraphOptions options_;
-  std::string scope_;
   RecordParser parser_;
 };
 
