@@ -18,6 +18,7 @@ namespace auditsync {
 namespace {
 
 constexpr const char* kQueryPermission = "AuditLogsQuery.Read.All";
+constexpr const char* kUserPermission = "User.Read.All";
 
 CheckStep Pass(std::string name, std::string detail) {
   return {std::move(name), CheckResult::kPass, std::move(detail), ExitCode::kSuccess};
@@ -152,26 +153,41 @@ CheckStep CheckKeyVault(Credentials& credentials) {
   }
 }
 
-CheckStep CheckPermission(const std::string& token) {
+// The application permissions the configuration needs: AuditLogsQuery.Read.All always, and
+// User.Read.All when enrich_users reads user profiles.
+CheckStep CheckPermission(const std::string& token, const Config& config) {
   const std::string name = "permission";
+  std::vector<std::string> needed = {kQueryPermission};
+  if (config.enrich_users) needed.emplace_back(kUserPermission);
   const auto roles = TokenRoles(token);
-  if (std::find(roles.begin(), roles.end(), kQueryPermission) != roles.end()) {
-    return Pass(name,
-                std::string("the token carries the application permission ") + kQueryPermission);
+  std::string missing;
+  for (const auto& permission : needed) {
+    if (std::find(roles.begin(), roles.end(), permission) == roles.end()) {
+      missing += (missing.empty() ? "" : " and ") + permission;
+    }
+  }
+  if (missing.empty()) {
+    return Pass(
+        name, std::string("the token carries the application permission ") + kQueryPermission +
+                  (config.enrich_users ? std::string(" and ") + kUserPermission + " (enrich_users)"
+                                       : ""));
   }
   if (roles.empty()) {
     return Fail(name,
-                std::string("the token carries no application permission. Fix: give the app "
-                            "registration the Microsoft Graph application permission ") +
-                    kQueryPermission + " and grant admin consent",
+                "the token carries no application permission. Fix: give the app registration "
+                "the Microsoft Graph application permission " +
+                    missing + " and grant admin consent",
                 ExitCode::kAuthentication);
   }
   std::string listed;
   for (const auto& role : roles) listed += (listed.empty() ? "" : ", ") + role;
   return Fail(name,
-              "the token carries " + listed + " but not " + kQueryPermission +
+              "the token carries " + listed + " but not " + missing +
                   ". Fix: add that Microsoft Graph application permission and grant admin "
-                  "consent",
+                  "consent" +
+                  (missing.find(kUserPermission) != std::string::npos
+                       ? " (User.Read.All is for enrich_users; or set enrich_users = no)"
+                       : ""),
               ExitCode::kAuthentication);
 }
 
@@ -275,7 +291,7 @@ CheckReport CheckSetup(const std::function<Config()>& load_config) {
   }
   const auto token = can_sign_in ? CheckSignIn(*connection, steps) : std::string();
   if (!token.empty()) {
-    steps.push_back(CheckPermission(token));
+    steps.push_back(CheckPermission(token, config));
     steps.push_back(CheckQueryApi(config, *connection));
   } else {
     skip({can_sign_in ? "" : "sign-in", "permission", "audit log query API"});

@@ -92,6 +92,16 @@ TEST_F(CheckTest, GraphIsRefusedInCloudsWithoutTheQueryApi) {
   ExpectCheck("check-gcchigh.table", 3);
 }
 
+TEST(CheckEnrichment, UserReadAllIsCheckedOnlyWhenEnrichUsersIsOn) {
+  Workspace workspace;
+  Emulator emulator(workspace, {"--seed", "1", "--launches-per-hour", "1"},
+                    {"--graph-roles", "AuditLogsQuery.Read.All"});
+  auto environment = ClientEnvironment(emulator, workspace.Path("audit.db"));
+  ExpectCheck(workspace, emulator, environment, "check-pass.table", 0);
+  Override(environment, "AUDITSYNC_ENRICH_USERS=yes");
+  ExpectCheck(workspace, emulator, environment, "check-user-permission.table", 4);
+}
+
 TEST_F(CheckTest, AMachineWithoutAManagedIdentityIsNamed) {
   IdentityLab::SignInAs(environment_, "managed_identity");
   Override(environment_, "AUDITSYNC_IMDS_ENDPOINT=" + emulator_.BaseUrl());
