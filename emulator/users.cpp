@@ -87,17 +87,21 @@ std::optional<std::string> QueryParameter(std::string_view query, std::string_vi
   return std::nullopt;
 }
 
+// A failure in Graph's error body.
+UserAnswer Failure(int status, std::string_view code, const std::string& message,
+                   const GraphCall& call) {
+  UserAnswer answer;
+  answer.status = status;
+  answer.body = GraphErrorBody(status, code, message, call);
+  return answer;
+}
+
 }  // namespace
 
-UsersService::Answer UsersService::ReadUser(std::string_view key, std::string_view query,
-                                            const std::string& context_root,
-                                            const GraphCall& call) const {
-  Answer answer;
-  answer.headers["Content-Type"] = kGraphContentType;
-  auto fail = [&](int status, std::string_view code, const std::string& message) {
-    answer.status = status;
-    answer.body = GraphErrorBody(status, code, message, call);
-    return answer;
+UserAnswer UsersService::ReadUser(std::string_view key, std::string_view query,
+                                  const std::string& context_root, const GraphCall& call) const {
+  auto fail = [&call](int status, std::string_view code, const std::string& message) {
+    return Failure(status, code, message, call);
   };
   if (!MayReadUsers(call)) {
     return fail(403, "Authorization_RequestDenied",
@@ -135,6 +139,7 @@ UsersService::Answer UsersService::ReadUser(std::string_view key, std::string_vi
   }
   const std::string entity =
       select_list.empty() ? "users/$entity" : fmt::format("users({})/$entity", select_list);
+  UserAnswer answer;
   answer.body = {{"@odata.context", context_root + "/$metadata#" + entity}};
   for (const auto name : selected) answer.body[std::string(name)] = PropertyValue(*user, name);
   return answer;
@@ -154,25 +159,21 @@ void UsersService::GetUser(const httplib::Request& request, httplib::Response& r
   response.set_content(answer.body.dump(), kGraphContentType);
 }
 
-UsersService::Answer UsersService::BatchItem(const std::string& method, const std::string& url,
-                                             const std::string& context_root,
-                                             const GraphCall& call) {
-  Answer answer;
-  answer.headers["Content-Type"] = kGraphContentType;
-  auto fail = [&](int status, std::string_view code, const std::string& message) {
-    answer.status = status;
-    answer.body = GraphErrorBody(status, code, message, call);
-    return answer;
+UserAnswer UsersService::BatchItem(const std::string& method, const std::string& url,
+                                   const std::string& context_root, const GraphCall& call) {
+  auto fail = [&call](int status, std::string_view code, const std::string& message) {
+    return Failure(status, code, message, call);
   };
   const Fault fault = item_faults_.Decide(RouteClass::kGraph);
   if (fault.kind == FaultKind::k429 || fault.kind == FaultKind::k429NoRetryAfter ||
       fault.kind == FaultKind::k503) {
     stats_.CountFault("batch-item-" + std::string(FaultName(fault.kind)));
-    if (fault.retry_after) answer.headers["Retry-After"] = retry_after_;
-    return fault.kind == FaultKind::k503
-               ? fail(503, "serviceNotAvailable",
-                      "The service is temporarily unavailable. Please retry later.")
-               : fail(429, "TooManyRequests", "Please retry again later.");
+    auto throttled = fault.kind == FaultKind::k503
+                         ? fail(503, "serviceNotAvailable",
+                                "The service is temporarily unavailable. Please retry later.")
+                         : fail(429, "TooManyRequests", "Please retry again later.");
+    if (fault.retry_after) throttled.headers["Retry-After"] = retry_after_;
+    return throttled;
   }
   if (method != "GET") {
     return fail(405, "BadRequest",

@@ -19,6 +19,13 @@
 
 namespace emulator {
 
+// One answer to one GET of a user, as a batch item or as a whole response.
+struct UserAnswer {
+  int status = 200;
+  nlohmann::ordered_json headers = {{"Content-Type", kGraphContentType}};
+  nlohmann::ordered_json body;
+};
+
 class UsersService {
  public:
   // `item_faults` decides the fault of each batch item (429, 429-no-retry-after and 503 only);
@@ -37,18 +44,12 @@ class UsersService {
   void Batch(const httplib::Request& request, httplib::Response& response, const GraphCall& call);
 
  private:
-  // One answer to one GET of a user, as a batch item or as a whole response.
-  struct Answer {
-    int status = 200;
-    nlohmann::ordered_json headers = nlohmann::ordered_json::object();
-    nlohmann::ordered_json body;
-  };
   // Reads user `key` with the query string `query` (undecoded, without '?').
-  Answer ReadUser(std::string_view key, std::string_view query, const std::string& context_root,
-                  const GraphCall& call) const;
+  UserAnswer ReadUser(std::string_view key, std::string_view query, const std::string& context_root,
+                      const GraphCall& call) const;
   // A batch item: `url` relative to the version root, as the client wrote it.
-  Answer BatchItem(const std::string& method, const std::string& url,
-                   const std::string& context_root, const GraphCall& call);
+  UserAnswer BatchItem(const std::string& method, const std::string& url,
+                       const std::string& context_root, const GraphCall& call);
 
   const Directory& directory_;
   Stats& stats_;

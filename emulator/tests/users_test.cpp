@@ -13,6 +13,7 @@
 #include "directory.hpp"
 #include "faults.hpp"
 #include "ids.hpp"
+#include "route_exchange.hpp"
 #include "stats.hpp"
 #include "tenant.hpp"
 #include "users.hpp"
@@ -23,23 +24,13 @@ namespace {
 const GraphCall kReader{
     "request-id", "client-request-id", {"AuditLogsQuery.Read.All", "User.Read.All"}};
 
-struct Exchange {
-  // `target` is the request line's target (path and query string, not decoded).
-  Exchange(std::string method, const std::string& target, std::string body = {}) {
-    request.method = std::move(method);
-    request.target = target;
-    request.path = PercentDecode(target.substr(0, target.find('?')), false);
-    request.body = std::move(body);
-    static const std::regex kRoute(R"(/(v1\.0|beta)/(?:users/([^/]+)|\$batch))");
-    std::regex_match(request.path, request.matches, kRoute);
-  }
-  Exchange(const Exchange&) = delete;
-  Exchange& operator=(const Exchange&) = delete;
+using test_support::RouteExchange;
 
-  nlohmann::json Body() const { return nlohmann::json::parse(response.body); }
+const std::regex kUserRoutes(R"(/(v1\.0|beta)/(?:users/([^/]+)|\$batch))");
 
-  httplib::Request request;
-  httplib::Response response;
+struct Exchange : RouteExchange {
+  Exchange(std::string method, const std::string& target, std::string body = {})
+      : RouteExchange(std::move(method), target, kUserRoutes, std::move(body)) {}
 };
 
 struct Service {

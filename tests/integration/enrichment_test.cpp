@@ -44,6 +44,13 @@ std::map<std::string, std::vector<std::string>> Users(const std::string& databas
   return users;
 }
 
+// Syncs into `database` with enrich_users on.
+std::vector<std::string> Enriching(const Emulator& emulator, const std::string& database) {
+  auto environment = ClientEnvironment(emulator, database);
+  Override(environment, "AUDITSYNC_ENRICH_USERS=yes");
+  return environment;
+}
+
 long long Count(const nlohmann::json& stats, const char* group, const char* key) {
   const auto& counters = stats[group];
   return counters.contains(key) ? counters[key].get<long long>() : 0;
@@ -53,8 +60,7 @@ TEST(Enrichment, SyncStoresTheDirectoryProfilesAndAsksNothingAgainWithinTheRefre
   Workspace workspace;
   Emulator emulator(workspace, kTenant, {"--batch-item-faults", "429=0.15,503=0.05"});
   const auto database = workspace.Path("audit.db");
-  auto environment = ClientEnvironment(emulator, database);
-  Override(environment, "AUDITSYNC_ENRICH_USERS=yes");
+  auto environment = Enriching(emulator, database);
   Override(environment, "AUDITSYNC_HTTP_ATTEMPTS=10");  // item faults at 20% clear in time
 
   const auto first = RunAuditsync(workspace, {"sync", "--from", kFrom, "--to", kTo}, environment);
@@ -117,8 +123,7 @@ TEST(Enrichment, WithoutUserReadAllOneWarningAndTheRecordsAreCollected) {
   Workspace workspace;
   Emulator emulator(workspace, kTenant, {"--graph-roles", "AuditLogsQuery.Read.All"});
   const auto database = workspace.Path("audit.db");
-  auto environment = ClientEnvironment(emulator, database);
-  Override(environment, "AUDITSYNC_ENRICH_USERS=yes");
+  const auto environment = Enriching(emulator, database);
 
   const auto result = RunAuditsync(workspace, {"sync", "--from", kFrom, "--to", kTo}, environment);
   EXPECT_EQ(result.exit_code, 0) << result.err;

@@ -2,29 +2,14 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
-#include <filesystem>
-
 #include "store/sqlite/sqlite_store.hpp"
+#include "unit/store_support.hpp"
 
 namespace auditsync {
 namespace {
 
-Instant At(const char* text) { return *ParseIso8601(text); }
-
-AuditRecord Launch(std::string id, const char* time, std::string app, std::string user) {
-  AuditRecord record;
-  record.id = std::move(id);
-  record.created = At(time);
-  record.operation = "LaunchPowerApp";
-  record.record_type = 256;
-  record.app_id = std::move(app);
-  record.app_name = "Name from records";
-  record.environment_id = "env-1";
-  record.environment_name = "Env from records";
-  record.user_upn = std::move(user);
-  record.raw = "{}";
-  return record;
-}
+using testing::At;
+using testing::Launch;
 
 InventoryApp Listed(std::string id, std::string name) {
   return InventoryApp{std::move(id),       std::move(name),     "env-2",
@@ -34,17 +19,9 @@ InventoryApp Listed(std::string id, std::string name) {
 class DirectoryFactsTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    path_ = (std::filesystem::temp_directory_path() /
-             ("auditsync-facts-test-" + std::to_string(::getpid()) + ".db"))
-                .string();
-    std::filesystem::remove(path_);
     store_ = std::make_unique<SqliteStore>(path_);
     window_ = store_->PlanWindow(ScanKind::kInitial, At("2026-11-01"), At("2026-11-02"),
                                  At("2026-11-03"));
-  }
-  void TearDown() override {
-    store_.reset();
-    for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path_ + suffix);
   }
 
   void Commit(std::vector<AuditRecord> records) {
@@ -71,7 +48,8 @@ class DirectoryFactsTest : public ::testing::Test {
     return row;
   }
 
-  std::string path_;
+  testing::TempDatabase database_{"facts-test"};
+  const std::string& path_ = database_.Path();
   std::unique_ptr<SqliteStore> store_;
   SyncWindow window_;
 };
@@ -127,7 +105,7 @@ TEST_F(DirectoryFactsTest, ListedNamesStandUntilARecordNamesTheApp) {
   record.environment_name.clear();  // the same environment, without its name
   Commit({record});
   const auto row = Row(std::string(kAppColumns) + "'app-a'");
-  EXPECT_EQ(row[0], "Name from records");
+  EXPECT_EQ(row[0], "App app-a");
   EXPECT_EQ(row[2], "env-2");
   EXPECT_EQ(row[3], "Env from the list");  // kept: the record did not name the environment
   EXPECT_NE(row[5], "NULL");

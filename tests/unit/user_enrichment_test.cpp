@@ -3,17 +3,16 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include <filesystem>
-
 #include "core/stop.hpp"
 #include "unit/fake_transport.hpp"
+#include "unit/store_support.hpp"
 
 namespace auditsync {
 namespace {
 
 using testing::FakeTransport;
 
-Instant At(const char* text) { return *ParseIso8601(text); }
+using testing::At;
 
 class FixedCredential : public TokenCredential {
  public:
@@ -40,31 +39,20 @@ HttpResponse Directory(const HttpRequest& request, int status = 200) {
 class UserEnrichmentTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    path_ = (std::filesystem::temp_directory_path() /
-             ("auditsync-enrichment-test-" + std::to_string(::getpid()) + ".db"))
-                .string();
-    std::filesystem::remove(path_);
-    store_ = std::make_unique<SqliteStore>(path_);
+    store_ = std::make_unique<SqliteStore>(database_.Path());
     http_ = testing::MakeFakeHttpClient(transport_, 2);
     users_ = std::make_unique<GraphUserClient>(*http_, credential_, "https://graph.test", "v1.0");
     auto window = store_->PlanWindow(ScanKind::kInitial, At("2026-11-01"), At("2026-11-02"),
                                      At("2026-11-03"));
     RecordPage page;
     for (int i = 0; i < 25; ++i) {
-      AuditRecord record;
-      record.id = "r" + std::to_string(i);
-      record.created = At("2026-11-01T10:00:00Z") + std::chrono::seconds(i);
-      record.operation = "LaunchPowerApp";
-      record.app_id = "app-a";
-      record.user_upn = i == 0 ? "gone@contoso.com" : "user" + std::to_string(i) + "@contoso.com";
-      record.raw = "{}";
-      page.records.push_back(record);
+      const auto number = std::to_string(i);
+      page.records.push_back(testing::Launch("r" + number, "2026-11-01T10:00:00Z", "app-a",
+                                             "user" + number + "@contoso.com"));
+      page.records.back().created += std::chrono::seconds(i);
     }
+    page.records[0].user_upn = "gone@contoso.com";
     store_->CommitPage(window, page);
-  }
-  void TearDown() override {
-    store_.reset();
-    for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path_ + suffix);
   }
 
   EnrichmentSummary Enrich(const char* now, EnrichmentOptions options = {}) {
@@ -73,7 +61,7 @@ class UserEnrichmentTest : public ::testing::Test {
     return EnrichUsers(*store_, *users_, options, clock);
   }
 
-  std::string path_;
+  testing::TempDatabase database_{"enrichment-test"};
   std::unique_ptr<SqliteStore> store_;
   FakeTransport* transport_ = nullptr;
   FixedCredential credential_;
