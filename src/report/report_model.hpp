@@ -74,7 +74,6 @@ struct ChartBar {
 struct Chart {
   ChartKind kind = ChartKind::kOverTime;
   std::string title;
-  std::string value_name;  // what the bars count, e.g. "launches"
   std::vector<ChartBar> bars = {};
 };
 

@@ -1,16 +1,21 @@
 #include "report/usage_reports.hpp"
 
 #include <algorithm>
+#include <tuple>
 
 namespace auditsync {
 namespace {
 
-constexpr Column Text(const char* name) { return {.name = name}; }
-constexpr Column OptionalTextColumn(const char* name) { return {.name = name, .optional = true}; }
-constexpr Column Integer(const char* name) { return {.name = name, .type = ColumnType::kInteger}; }
-constexpr Column Time(const char* name) { return {.name = name, .type = ColumnType::kTime}; }
-constexpr Column OptionalTimeColumn(const char* name) {
-  return {.name = name, .type = ColumnType::kTime, .optional = true};
+constexpr bool kOptional = true;  // the column may hold absent values
+
+Column Text(const char* name, bool optional = false) {
+  return {.name = name, .optional = optional};
+}
+Column Integer(const char* name, bool optional = false) {
+  return {.name = name, .type = ColumnType::kInteger, .optional = optional};
+}
+Column Time(const char* name, bool optional = false) {
+  return {.name = name, .type = ColumnType::kTime, .optional = optional};
 }
 
 // A chart of days stays readable up to about three months of bars, one of weeks up to two years.
@@ -38,8 +43,7 @@ std::string WindowText(Instant from, Instant to) {
 
 Chart LaunchesChart(const std::vector<UsagePoint>& points, UsagePeriod period) {
   Chart chart{.kind = ChartKind::kOverTime,
-              .title = "Launches per " + std::string(UsagePeriodName(period)),
-              .value_name = "launches"};
+              .title = "Launches per " + std::string(UsagePeriodName(period))};
   for (const auto& point : points) {
     const auto label = PeriodLabel(period, point.period_start);
     chart.bars.push_back({.label = label,
@@ -58,9 +62,7 @@ Chart TopAppsChart(std::vector<AppUsage> apps) {
            std::tie(a.unique_users, a.launches, b.app_id);
   });
   if (apps.size() > kTopApps) apps.resize(kTopApps);
-  Chart chart{.kind = ChartKind::kRanking,
-              .title = "Top apps by unique users",
-              .value_name = "unique users"};
+  Chart chart{.kind = ChartKind::kRanking, .title = "Top apps by unique users"};
   for (const auto& app : apps) {
     chart.bars.push_back({.label = app.app_name.value_or(app.app_id),
                           .value = app.unique_users,
@@ -112,9 +114,9 @@ std::optional<ReportName> ParseReportName(std::string_view name) {
 
 ReportDocument AppsReport(const std::vector<AppUsage>& rows) {
   Table table("apps", "Apps",
-              {Text("app_id"), OptionalTextColumn("app_name"), OptionalTextColumn("environment_id"),
-               OptionalTextColumn("environment_name"), Integer("launches"), Integer("unique_users"),
-               OptionalTimeColumn("last_launched_on"), OptionalTextColumn("last_launched_by")});
+              {Text("app_id"), Text("app_name", kOptional), Text("environment_id", kOptional),
+               Text("environment_name", kOptional), Integer("launches"), Integer("unique_users"),
+               Time("last_launched_on", kOptional), Text("last_launched_by", kOptional)});
   for (const auto& row : rows) {
     table.AddRow({row.app_id, OptionalText(row.app_name), OptionalText(row.environment_id),
                   OptionalText(row.environment_name), row.launches, row.unique_users,
@@ -143,9 +145,9 @@ ReportDocument UsageReport(const std::vector<UsagePoint>& points, UsagePeriod pe
 
 ReportDocument UsersReport(const std::vector<UserUsage>& rows) {
   Table table("users", "Users",
-              {Text("user_upn"), OptionalTextColumn("display_name"),
-               OptionalTextColumn("department"), Integer("launches"), Integer("distinct_apps"),
-               Time("last_launched_on"), Text("last_app_id")});
+              {Text("user_upn"), Text("display_name", kOptional), Text("department", kOptional),
+               Integer("launches"), Integer("distinct_apps"), Time("last_launched_on"),
+               Text("last_app_id")});
   for (const auto& row : rows) {
     table.AddRow({row.user_upn, OptionalText(row.display_name), OptionalText(row.department),
                   row.launches, row.apps, row.last_launched_on, row.last_app_id});
@@ -160,14 +162,14 @@ ReportDocument UsersReport(const std::vector<UserUsage>& rows) {
 ReportDocument SummaryReport(const UsageSummary& summary) {
   Table totals("summary", "Totals",
                {Integer("launches"), Integer("unique_users"), Integer("active_apps"),
-                Integer("active_environments"), OptionalTimeColumn("first_launch"),
-                OptionalTimeColumn("last_launch")});
+                Integer("active_environments"), Time("first_launch", kOptional),
+                Time("last_launch", kOptional)});
   totals.AddRow({summary.launches, summary.unique_users, summary.active_apps,
                  summary.active_environments, OptionalTime(summary.first_launch),
                  OptionalTime(summary.last_launch)});
   Table production("production_apps", "Production apps",
-                   {Time("month"), Text("app_id"), OptionalTextColumn("app_name"),
-                    Integer("launches"), Integer("unique_users")});
+                   {Time("month"), Text("app_id"), Text("app_name", kOptional), Integer("launches"),
+                    Integer("unique_users")});
   for (const auto& app : summary.production_apps) {
     production.AddRow(
         {app.month, app.app_id, OptionalText(app.app_name), app.launches, app.unique_users});
@@ -183,13 +185,9 @@ ReportDocument SummaryReport(const UsageSummary& summary) {
 
 ReportDocument UnusedReport(const std::vector<UnusedApp>& rows, Instant now) {
   Table table("unused", "Unused apps",
-              {Text("app_id"),
-               OptionalTextColumn("app_name"),
-               OptionalTextColumn("environment_id"),
-               OptionalTextColumn("environment_name"),
-               OptionalTimeColumn("last_launched_on"),
-               OptionalTextColumn("last_launched_by"),
-               {.name = "days_since_last_launch", .type = ColumnType::kInteger, .optional = true}});
+              {Text("app_id"), Text("app_name", kOptional), Text("environment_id", kOptional),
+               Text("environment_name", kOptional), Time("last_launched_on", kOptional),
+               Text("last_launched_by", kOptional), Integer("days_since_last_launch", kOptional)});
   for (const auto& row : rows) {
     Cell days;
     if (row.last_launched_on) {

@@ -15,7 +15,7 @@
 
 namespace auditsync {
 
-enum class ReportName { kApps, kUsage, kUsers, kSummary, kUnused };
+enum class ReportName { kApps, kUsage, kUsers, kSummary, kUnused };  // as in kReportNames
 inline constexpr std::array<std::string_view, 5> kReportNames = {"apps", "usage", "users",
                                                                  "summary", "unused"};
 std::optional<ReportName> ParseReportName(std::string_view name);

@@ -180,7 +180,6 @@ TEST(Html, PageHasNoScriptAndEscapesEveryValue) {
   document.facts = {{"App", "<b>x</b>"}};
   document.charts = {{.kind = ChartKind::kRanking,
                       .title = "Top <apps>",
-                      .value_name = "unique users",
                       .bars = {{.label = "<script>", .value = 3, .detail = "\"<i>\""}}}};
   const auto html = Render(document, ReportFormat::kHtml);
   EXPECT_EQ(html.find("<script"), std::string::npos);
