@@ -30,15 +30,15 @@ struct ReportCommandOptions {
 
 // A whole number of days from 1 to 100 years: anything else is a typo.
 CLI::Validator DaysValidator() {
-  return CLI::Validator(
-      [](const std::string& value) -> std::string {
-        int days = 0;
-        const char* end = value.data() + value.size();
-        const auto parsed = std::from_chars(value.data(), end, days);
-        if (parsed.ec == std::errc() && parsed.ptr == end && days >= 1 && days <= 36500) return "";
-        return "`" + value + "` is not a whole number of days from 1 to 36500";
-      },
-      "DAYS");
+  return {[](const std::string& value) -> std::string {
+            int days = 0;
+            const char* end = value.data() + value.size();
+            const auto parsed = std::from_chars(value.data(), end, days);
+            if (parsed.ec == std::errc() && parsed.ptr == end && days >= 1 && days <= 36500)
+              return "";
+            return "`" + value + "` is not a whole number of days from 1 to 36500";
+          },
+          "DAYS"};
 }
 
 ReportRequest ResolveRequest(const ReportCommandOptions& options, Instant now) {

@@ -129,8 +129,8 @@ void RenderTable(const Table& table, std::ostream& out) {
     out << "</tr>\n";
   }
   if (table.Rows().empty()) {
-    out << "<tr><td class=\"empty\" colspan=\"" << columns.size()
-        << "\">Nothing to report for this window.</td></tr>\n";
+    out << R"(<tr><td class="empty" colspan=")" << columns.size()
+        << R"(">Nothing to report for this window.</td></tr>)" << '\n';
   }
   out << "</tbody>\n</table>\n</div>\n</section>\n";
 }

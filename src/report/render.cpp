@@ -24,6 +24,8 @@ std::string Printable(std::string_view text) {
   return printable;
 }
 
+// Spaces that fill `text` to `width` columns. (Parentheses, not braces: braces would make a
+// string of the two characters.)
 std::string Padding(size_t width, std::string_view text) {
   return std::string(width - std::min(width, DisplayWidth(text)), ' ');
 }
@@ -65,6 +67,7 @@ void RenderTextTable(const Table& table, std::ostream& out) {
   };
   print(header);
   std::vector<std::string> rule;
+  rule.reserve(widths.size());
   for (const auto width : widths) rule.emplace_back(width, '-');
   print(rule);
   for (const auto& line : lines) print(line);

@@ -94,7 +94,7 @@ std::string OverTimeSvg(const Chart& chart, std::string_view id) {
   const double slot = kPlotWidth / count;
   const double width = std::max(1.0, slot * 0.7);
   // About a dozen labels fit under the axis; label every k-th bar.
-  const size_t label_every = static_cast<size_t>(std::ceil(count / 12.0));
+  const auto label_every = static_cast<size_t>(std::ceil(count / 12.0));
   for (size_t i = 0; i < chart.bars.size(); ++i) {
     const auto& bar = chart.bars[i];
     const double center = kLeft + slot * (static_cast<double>(i) + 0.5);
