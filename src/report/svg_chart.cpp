@@ -12,6 +12,7 @@ namespace auditsync {
 namespace {
 
 constexpr double kWidth = 960;
+constexpr double kEmptyHeight = 60;  // a chart without bars is one line of text
 constexpr std::string_view kGridColour = "#e2e8f0";
 constexpr std::string_view kAxisColour = "#94a3b8";
 constexpr std::string_view kLabelColour = "#475569";
@@ -68,9 +69,9 @@ std::string OverTimeSvg(const Chart& chart, std::string_view id) {
   constexpr double kPlotWidth = kWidth - kLeft - kRight;
   constexpr double kPlotHeight = kHeight - kTop - kBottom;
   constexpr double kBaseline = kTop + kPlotHeight;
-  std::string svg = Open(chart, id, kHeight);
   const int64_t largest = Largest(chart);
-  if (largest == 0) return svg + NothingToShow(kHeight);
+  if (largest == 0) return Open(chart, id, kEmptyHeight) + NothingToShow(kEmptyHeight);
+  std::string svg = Open(chart, id, kHeight);
 
   const int64_t step = GridStep(largest);
   const int64_t top = (largest + step - 1) / step * step;
@@ -119,11 +120,10 @@ std::string RankingSvg(const Chart& chart, std::string_view id) {
   constexpr double kBarLeft = 300;
   constexpr double kBarRoom = kWidth - kBarLeft - 64;  // room for the value after the longest bar
   constexpr size_t kLabelColumns = 40;
-  const double height =
-      16 + kRowHeight * static_cast<double>(std::max<size_t>(chart.bars.size(), 1));
-  std::string svg = Open(chart, id, height);
   const int64_t largest = Largest(chart);
-  if (largest == 0) return svg + NothingToShow(height);
+  if (largest == 0) return Open(chart, id, kEmptyHeight) + NothingToShow(kEmptyHeight);
+  const double height = 16 + kRowHeight * static_cast<double>(chart.bars.size());
+  std::string svg = Open(chart, id, height);
 
   for (size_t i = 0; i < chart.bars.size(); ++i) {
     const auto& bar = chart.bars[i];
