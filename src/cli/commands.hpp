@@ -28,7 +28,7 @@ void SetupImportAppsCommand(CLI::App& import, GlobalFlags& flags, CommandAction&
 // scheduled syncs over simulated days against an emulator whose clock they also set.
 Instant CommandNow();
 
-// Parses a --from/--to value (ISO 8601 or relative like -7d). Throws ConfigError.
+// Parses a --from/--to value (ISO 8601 or relative like -7d). Throws UsageError.
 Instant ParseTimeFlag(const std::string& flag, const std::string& value, Instant now);
 
 }  // namespace auditsync
