@@ -23,19 +23,22 @@ EnrichmentSummary EnrichUsers(SqliteStore& store, GraphUserClient& users,
         due.begin() + static_cast<std::ptrdiff_t>(first),
         due.begin() + static_cast<std::ptrdiff_t>(std::min(due.size(), first + kMaxBatchItems)));
     UserLookup lookup;
+    // An outage or a refusal of the whole batch ends enrichment until the next sync, unless it
+    // was a stop request that cut a transfer short.
+    auto ended_by = [&clock, &summary](const Error& error) {
+      if (clock.stop_requested()) throw Interrupted();
+      summary.problem = error.what();
+      return summary;
+    };
     try {
       lookup = users.ReadProfiles(batch);
     } catch (const UserReadDenied& error) {
       summary.denied = true;
-      summary.problem = error.what();
-      return summary;
+      return ended_by(error);
     } catch (const ServiceError& error) {
-      // An outage or a refusal of the whole batch: the next sync asks again.
-      summary.problem = error.what();
-      return summary;
+      return ended_by(error);
     } catch (const TransportError& error) {
-      summary.problem = error.what();
-      return summary;
+      return ended_by(error);
     }
     store.SaveUserProfiles(lookup.profiles, clock.now());
     for (const auto& profile : lookup.profiles)

@@ -105,6 +105,18 @@ TEST(Enrichment, SyncStoresTheDirectoryProfilesAndAsksNothingAgainWithinTheRefre
             std::string::npos)
       << first.err;
 
+  // The users report names them.
+  const auto report = RunAuditsync(workspace, {"report", "users", "--format", "json"}, environment);
+  ASSERT_EQ(report.exit_code, 0) << report.err;
+  const auto rows = nlohmann::json::parse(report.out);
+  EXPECT_EQ(rows.size(), users.size());
+  for (const auto& row : rows) {
+    const auto& expected = directory[row["user_upn"].get<std::string>()];
+    const bool gone = expected["deleted"].get<bool>();
+    EXPECT_EQ(row["display_name"], gone ? nlohmann::json() : expected["displayName"]) << row;
+    EXPECT_EQ(row["department"], gone ? nlohmann::json() : expected["department"]) << row;
+  }
+
   // Within user_refresh_after (7 days): not one request to the directory.
   const auto second = RunAuditsync(workspace, {"sync", "--from", kFrom, "--to", kTo}, environment);
   ASSERT_EQ(second.exit_code, 0) << second.err;

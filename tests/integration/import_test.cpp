@@ -1,5 +1,6 @@
 // `auditsync import apps` on the real binary: an admin center CSV and a Get-AdminPowerApp JSON
-// export make never-launched apps appear in `report apps` with zero launches, without touching
+// export make never-launched apps appear in `report apps` with zero launches and in
+// `report unused`, without touching
 // what the records said about launched apps; a second import changes nothing but the inventory
 // time; bad rows are reported and counted (exit 5); a file that is no app list is a
 // configuration error (exit 3); an import never runs beside a collector (exit 8).
@@ -87,6 +88,19 @@ TEST(ImportApps, NeverLaunchedAppsOfAnInventoryAppearWithZeroLaunches) {
   EXPECT_EQ(ReportApps(workspace, environment, kFrom, kTo), expected);
   EXPECT_EQ(QueryRows(database, "SELECT owner FROM apps WHERE app_id = '" + launched0 + "'"),
             (std::vector<std::vector<std::string>>{{"amy@contoso.com"}}));
+
+  // Unused for 30 days, ten days after the synced launches: the never-launched apps, none other.
+  auto unused_environment = environment;
+  Override(unused_environment, "AUDITSYNC_TEST_NOW=2026-11-20T00:00:00Z");
+  const auto unused = RunAuditsync(
+      workspace, {"report", "unused", "--days", "30", "--format", "json"}, unused_environment);
+  ASSERT_EQ(unused.exit_code, 0) << unused.err;
+  std::vector<std::string> unused_ids;
+  for (const auto& app : nlohmann::json::parse(unused.out)) {
+    unused_ids.push_back(app["app_id"]);
+    EXPECT_TRUE(app["last_launched_on"].is_null()) << app;
+  }
+  EXPECT_EQ(unused_ids, (std::vector<std::string>{kNeverA, kNeverB, kNeverC}));
 
   // The same file again: nothing changes but the inventory time.
   const auto before = AppFacts(database);

@@ -138,5 +138,17 @@ TEST_F(UserEnrichmentTest, AStopRequestEndsBetweenBatches) {
   EXPECT_EQ(store_->UsersToEnrich(At("2026-11-02T00:00:00Z"), 100).size(), 5u);
 }
 
+TEST_F(UserEnrichmentTest, ATransferCutShortByAStopIsAnInterruptionNotAProblem) {
+  bool stop = false;
+  transport_->responder = [&stop](const HttpRequest&) -> HttpResponse {
+    stop = true;  // as a SIGTERM arriving mid-transfer, which curl then abandons
+    throw TransportError("transfer cancelled", "CURLE_ABORTED_BY_CALLBACK", false);
+  };
+  SyncClock clock;
+  clock.now = [] { return At("2026-11-02T00:00:00Z"); };
+  clock.stop_requested = [&stop] { return stop; };
+  EXPECT_THROW(EnrichUsers(*store_, *users_, {}, clock), Interrupted);
+}
+
 }  // namespace
 }  // namespace auditsync
