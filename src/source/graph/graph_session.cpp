@@ -34,7 +34,7 @@ GraphError ParseGraphError(const HttpResponse& response) {
 }
 
 GraphSession::GraphSession(HttpClient& http, TokenCredential& credential, std::string graph_url,
-                           std::string api_version)
+                           const std::string& api_version)
     : http_(http),
       credential_(credential),
       graph_url_(std::move(graph_url)),

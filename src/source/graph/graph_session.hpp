@@ -30,7 +30,7 @@ class GraphSession {
  public:
   // `graph_url` without trailing slash (https://graph.microsoft.com); `api_version` v1.0 or beta.
   GraphSession(HttpClient& http, TokenCredential& credential, std::string graph_url,
-               std::string api_version);
+               const std::string& api_version);
 
   // Sends `request` with the token (and Accept: application/json) through the HTTP client's
   // retries; after a 401 signs in again once. Throws ServiceError for a URL outside graph_url,

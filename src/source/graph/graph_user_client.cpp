@@ -72,8 +72,8 @@ std::string UserProfilePath(std::string_view upn) {
 }
 
 GraphUserClient::GraphUserClient(HttpClient& http, TokenCredential& credential,
-                                 std::string graph_url, std::string api_version)
-    : session_(http, credential, std::move(graph_url), std::move(api_version)) {}
+                                 std::string graph_url, const std::string& api_version)
+    : session_(http, credential, std::move(graph_url), api_version) {}
 
 UserLookup GraphUserClient::ReadProfiles(const std::vector<std::string>& upns) {
   UserLookup lookup;

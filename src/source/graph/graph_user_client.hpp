@@ -37,7 +37,7 @@ struct UserLookup {
 class GraphUserClient {
  public:
   GraphUserClient(HttpClient& http, TokenCredential& credential, std::string graph_url,
-                  std::string api_version);
+                  const std::string& api_version);
 
   // Reads the profiles of `upns`, kMaxBatchItems per batch. Throws UserReadDenied when Graph
   // answers 403, AuthError or ServiceError when a batch as a whole fails.

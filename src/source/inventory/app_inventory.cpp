@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 #include <fstream>
@@ -145,8 +146,8 @@ bool IsBlank(const CsvRecord& record) {
 // first data row that has a value there.
 std::array<std::optional<size_t>, kColumns> MapColumns(const std::vector<std::string>& header,
                                                        const std::vector<CsvRecord>& rows) {
-  std::vector<std::string> names;
-  for (const auto& field : header) names.push_back(NormaliseHeader(field));
+  std::vector<std::string> names(header.size());
+  std::transform(header.begin(), header.end(), names.begin(), NormaliseHeader);
   std::vector<bool> used(names.size(), false);
   std::array<std::optional<size_t>, kColumns> columns{};
   auto find = [&](std::string_view synonym) -> std::optional<size_t> {
