@@ -146,7 +146,8 @@ class Emulator {
         retry_after_(FormatRetryAfter(options.retry_after_seconds)),
         port_(port),
         vault_enabled_(VaultEnabled(options)),
-        managed_identity_(options.managed_identity) {
+        managed_identity_(options.managed_identity),
+        graph_forbidden_(options.graph_forbidden) {
     Register(server);
   }
 
@@ -420,6 +421,10 @@ class Emulator {
           return Unauthorized(request, response, call,
                               "Lifetime validation failed, the token is expired.");
       }
+      if (graph_forbidden_) {
+        return SendGraphError(response, 403, "Authorization_RequestDenied",
+                              "Insufficient privileges to complete the operation.", call);
+      }
       (graph_.*method)(request, response, call);
       if (scripted != nullptr && fault.kind == FaultKind::kNone && response.status / 100 == 2) {
         fault.kind = scripted->Next();
@@ -472,6 +477,7 @@ class Emulator {
   int port_;
   bool vault_enabled_;
   bool managed_identity_;
+  bool graph_forbidden_;
 };
 
 }  // namespace

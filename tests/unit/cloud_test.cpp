@@ -119,6 +119,31 @@ TEST(KeyVaultReference, TheSecretUrlForm) {
   EXPECT_EQ(reference->VaultUrl(), "https://kv1.vault.localhost:8443");
 }
 
+// Copied from a browser or a tool that spells the port out: 443 is https's own, so it is the same
+// vault; another port stays in the vault's URL.
+TEST(KeyVaultReference, AnExplicitPortIsAccepted) {
+  std::string problem;
+  auto reference = Parse("https://contoso-kv.vault.azure.net:443/secrets/x", problem);
+  ASSERT_TRUE(reference) << problem;
+  EXPECT_EQ(reference->vault, "contoso-kv");
+  EXPECT_EQ(reference->suffix, "vault.azure.net");
+  EXPECT_EQ(reference->SecretUrl(), "https://contoso-kv.vault.azure.net/secrets/x");
+  reference = Parse("https://kv1.vault.usgovcloudapi.net:443/secrets/x", problem);
+  ASSERT_TRUE(reference) << problem;
+  EXPECT_EQ(reference->VaultUrl(), "https://kv1.vault.usgovcloudapi.net");
+  reference = Parse("https://kv1.vault.localhost:8443/secrets/x", problem, "vault.localhost:8443");
+  ASSERT_TRUE(reference) << problem;
+  EXPECT_EQ(reference->SecretUrl(), "https://kv1.vault.localhost:8443/secrets/x");
+  EXPECT_FALSE(Parse("https://kv1.vault.azure.net:8443/secrets/x", problem));
+  EXPECT_EQ(problem,
+            "its host `kv1.vault.azure.net:8443` is not {vault}.vault.azure.net (nor a vault "
+            "host of another Azure cloud)");
+  EXPECT_FALSE(Parse("https://kv1.vault.azure.net:https/secrets/x", problem));
+  EXPECT_EQ(problem, "its port `https` is not a number");
+  EXPECT_FALSE(Parse("https://kv1.vault.azure.net:/secrets/x", problem));
+  EXPECT_EQ(problem, "its port `` is not a number");
+}
+
 TEST(KeyVaultReference, MistakesSayWhatIsWrong) {
   const std::pair<const char*, const char*> cases[] = {
       {"https://kv1.example.com/secrets/graph", "is not {vault}.vault.azure.net"},
