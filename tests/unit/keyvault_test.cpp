@@ -6,6 +6,7 @@
 #include "auth/client_proof.hpp"
 #include "auth/credentials.hpp"
 #include "auth/keyvault.hpp"
+#include "unit/error_message.hpp"
 #include "unit/fake_transport.hpp"
 
 namespace auditsync {
@@ -231,18 +232,13 @@ TEST_F(KeyVaultRotationTest, ARotatedSecretIsReadAgainOnceAndTheSignInTriedAgain
 
 TEST_F(KeyVaultRotationTest, ASecretStillRefusedAfterReadingItAgainIsExplained) {
   registered_secret_ = "a-new-secret-not-yet-in-the-vault";
-  try {
-    credentials_->Graph().GetToken(kScope);
-    FAIL();
-  } catch (const AuthError& error) {
-    EXPECT_EQ(std::string(error.what()),
-              "sign-in failed: Entra rejected the client secret (AADSTS7000215). The usual cause "
-              "is the secret's ID given instead of its Value: copy the Value from App "
-              "registrations > Certificates & secrets (create a new secret if it is no longer "
-              "shown) into the secret's source (client_secret_file, the Key Vault secret of "
-              "client_secret_keyvault, or AUDITSYNC_CLIENT_SECRET). (The secret was read again "
-              "from Key Vault, and Entra refused that too.) (correlation id corr-1)");
-  }
+  EXPECT_EQ(testing::ErrorMessage<AuthError>([&] { credentials_->Graph().GetToken(kScope); }),
+            "sign-in failed: Entra rejected the client secret (AADSTS7000215). The usual cause "
+            "is the secret's ID given instead of its Value: copy the Value from App "
+            "registrations > Certificates & secrets (create a new secret if it is no longer "
+            "shown) into the secret's source (client_secret_file, the Key Vault secret of "
+            "client_secret_keyvault, or AUDITSYNC_CLIENT_SECRET). (The secret was read again "
+            "from Key Vault, and Entra refused that too.) (correlation id corr-1)");
   EXPECT_EQ(Conversation(), "IVEVE");  // once, not again and again
 }
 

@@ -4,6 +4,7 @@
 
 #include "auth/managed_identity.hpp"
 #include "auth/token_credential.hpp"
+#include "unit/error_message.hpp"
 #include "unit/fake_transport.hpp"
 
 namespace auditsync {
@@ -161,18 +162,13 @@ TEST_F(ManagedIdentityTest, ImdsNotFoundIsRetriedWithBackoffThenExplained) {
 
   sleeps.clear();
   for (int i = 0; i < 5; ++i) transport.Queue(404, updating);
-  try {
-    source.Fetch(kGraphScope);
-    FAIL();
-  } catch (const AuthError& error) {
-    EXPECT_EQ(std::string(error.what()),
-              "managed identity sign-in failed: the managed identity endpoint at "
-              "http://169.254.169.254/metadata/identity/oauth2/token (IMDS) still answered HTTP "
-              "404 (Identity is updating) after 5 attempts: IMDS says so while it is updating, "
-              "and while an identity assigned moments ago is not available yet. Try again in a "
-              "minute; if it lasts, check that this is an Azure VM with a managed identity (its "
-              "Identity page) and that imds_endpoint is http://169.254.169.254.");
-  }
+  EXPECT_EQ(testing::ErrorMessage<AuthError>([&] { source.Fetch(kGraphScope); }),
+            "managed identity sign-in failed: the managed identity endpoint at "
+            "http://169.254.169.254/metadata/identity/oauth2/token (IMDS) still answered HTTP "
+            "404 (Identity is updating) after 5 attempts: IMDS says so while it is updating, and "
+            "while an identity assigned moments ago is not available yet. Try again in a minute; "
+            "if it lasts, check that this is an Azure VM with a managed identity (its Identity "
+            "page) and that imds_endpoint is http://169.254.169.254.");
   EXPECT_EQ(transport.requests.size(), 8u);
   EXPECT_EQ(sleeps, (std::vector<milliseconds>{milliseconds(500), milliseconds(1000),
                                                milliseconds(2000), milliseconds(4000)}));

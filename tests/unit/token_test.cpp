@@ -79,23 +79,16 @@ TEST_F(TokenTest, ShortLivedTokensRenewAtHalfLife) {
   EXPECT_EQ(credential_->GetToken(scope_), "t2");
 }
 
-TEST_F(TokenTest, InvalidateForcesANewSignIn) {
+// Invalidate forces a new sign-in, but only for the token that was rejected. Two callers got t1;
+// the first one's 401 made it sign in again (t2). The second caller's 401 to t1 arrives late: it
+// must not throw t2 away.
+TEST_F(TokenTest, InvalidateDropsOnlyTheRejectedToken) {
   QueueToken("t1");
   QueueToken("t2");
   EXPECT_EQ(credential_->GetToken(scope_), "t1");
   credential_->Invalidate(scope_, "t1");
   EXPECT_EQ(credential_->GetToken(scope_), "t2");
   EXPECT_EQ(transport_->requests.size(), 2u);
-}
-
-// Two callers got t1; the first one's 401 made it sign in again (t2). The second caller's 401 to
-// t1 arrives late: it must not throw t2 away.
-TEST_F(TokenTest, AStaleRejectionKeepsTheFreshToken) {
-  QueueToken("t1");
-  QueueToken("t2");
-  EXPECT_EQ(credential_->GetToken(scope_), "t1");
-  credential_->Invalidate(scope_, "t1");
-  EXPECT_EQ(credential_->GetToken(scope_), "t2");
   credential_->Invalidate(scope_, "t1");  // the other caller's late 401
   EXPECT_EQ(credential_->GetToken(scope_), "t2");
   credential_->Invalidate("https://other.example/.default", "t2");  // another scope's token
