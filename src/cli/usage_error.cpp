@@ -77,6 +77,20 @@ bool NamesOptionsOnly(const CLI::ParseError& error) {
          dynamic_cast<const CLI::ExcludesError*>(&error) != nullptr;
 }
 
+// The values a set check accepts, from CLI11's "... not in {day,week,month}": "day, week, month".
+std::string AcceptedValues(const std::string& what) {
+  const auto open = what.find(" not in {");
+  const auto close = what.rfind('}');
+  if (open == std::string::npos || close == std::string::npos || close < open) return {};
+  std::string values = what.substr(open + 9, close - open - 9);
+  std::string spaced;
+  for (const char c : values) {
+    spaced += c;
+    if (c == ',') spaced += ' ';
+  }
+  return spaced;
+}
+
 }  // namespace
 
 std::string DescribeUsageError(const CLI::App& app, const CLI::ParseError& error,
@@ -104,14 +118,23 @@ std::string DescribeUsageError(const CLI::App& app, const CLI::ParseError& error
         "the command line has arguments that were not expected (not repeated here: one might be a "
         "secret). A command's own options go after its name, settings flags before or after it.";
   } else {
-    // A value that did not convert or validate: name the flags it may belong to.
+    // A value that did not convert or validate: name the option it belongs to (CLI11 puts it
+    // first: "--by: ...", "name: ...") and the values it accepts, never the value given.
     std::vector<std::string> named;
     for (const auto& flag : flags) {
       if (Mentions(error.what(), flag)) named.push_back(flag);
     }
-    message = named.empty() ? "a value on the command line is not valid"
-                            : "the value of " + Join(named) + " is not valid";
-    message += " (not repeated here: it might be a secret).";
+    const std::string what = error.what();
+    const auto colon = what.find(':');
+    const std::string subject = !named.empty()               ? Join(named)
+                                : colon != std::string::npos ? "`" + what.substr(0, colon) + "`"
+                                                             : "";
+    message = subject.empty() ? "a value on the command line is not valid"
+                              : "the value of " + subject + " is not valid";
+    if (const auto allowed = AcceptedValues(what); !allowed.empty()) {
+      message += "; it must be one of " + allowed;
+    }
+    message += " (the value given is not repeated here: it might be a secret).";
   }
   return message + std::string(kMore);
 }

@@ -187,8 +187,9 @@ TEST(SecretHygiene, AMistypedOrSecretFlagNeverEchoesItsValue) {
        "might be a secret). A command's own options go after its name, settings flags before or "
        "after it. Run with --help for more information.\n"},
       {{"check", "--format", secret},
-       "auditsync: the value of --format is not valid (not repeated here: it might be a secret). "
-       "Run with --help for more information.\n"},
+       "auditsync: the value of --format is not valid; it must be one of table, json (the value "
+       "given is not repeated here: it might be a secret). Run with --help for more "
+       "information.\n"},
   };
   for (const auto& [args, message] : cases) {
     const auto result = RunAuditsync(workspace, args, environment);
