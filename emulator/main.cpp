@@ -206,6 +206,9 @@ int main(int argc, char** argv) {
                     "(NAME=FILE, repeatable)");
   serve->add_flag("--vault-deny", serve_options.vault_deny,
                   "Key Vault answers 403 Forbidden to every authenticated request");
+  serve->add_flag("--graph-forbidden", serve_options.graph_forbidden,
+                  "Graph answers the audit log query routes 403 Authorization_RequestDenied to "
+                  "valid tokens (no admin consent for AuditLogsQuery.Read.All)");
   serve->add_flag("--managed-identity", serve_options.managed_identity,
                   "Answer the managed identity token endpoints (IMDS, and /msi/token with "
                   "--identity-header-file)");

@@ -166,7 +166,8 @@ class Emulator {
         retry_after_(FormatRetryAfter(options.retry_after_seconds)),
         port_(port),
         vault_enabled_(VaultEnabled(options)),
-        managed_identity_(options.managed_identity) {
+        managed_identity_(options.managed_identity),
+        graph_forbidden_(options.graph_forbidden) {
     Register(server);
   }
 
@@ -467,6 +468,10 @@ class Emulator {
           return Unauthorized(request, response, call,
                               "Lifetime validation failed, the token is expired.");
       }
+      if (graph_forbidden_) {
+        return SendGraphError(response, 403, "Authorization_RequestDenied",
+                              "Insufficient privileges to complete the operation.", call);
+      }
       call.roles = tokens_.Roles(BearerToken(request));
       if (!roles.empty() && std::none_of(roles.begin(), roles.end(), [&](const std::string& role) {
             return std::find(call.roles.begin(), call.roles.end(), role) != call.roles.end();
@@ -532,6 +537,7 @@ class Emulator {
   int port_;
   bool vault_enabled_;
   bool managed_identity_;
+  bool graph_forbidden_;
 };
 
 }  // namespace

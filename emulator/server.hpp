@@ -39,6 +39,9 @@ struct ServeOptions {
   int threads = 32;
   std::map<std::string, std::string> vault_secrets;  // --vault-secret NAME=FILE; never logged
   bool vault_deny = false;
+  // Graph refuses the audit log query routes with 403, as when the application permission
+  // AuditLogsQuery.Read.All has no admin consent (or audit search is off in the tenant).
+  bool graph_forbidden = false;
   bool managed_identity = false;
   std::optional<std::string> identity_header;     // --identity-header-file; never logged
   std::optional<std::string> client_certificate;  // --client-certificate: PEM

@@ -10,7 +10,6 @@
 #include "auth/jwt.hpp"
 #include "auth/token_credential.hpp"
 #include "core/file_access.hpp"
-#include "core/json_fields.hpp"
 #include "source/graph/graph_connection.hpp"
 #include "store/sqlite/sqlite_store.hpp"
 
@@ -40,15 +39,30 @@ std::optional<CheckStep> PrivateFileProblem(const std::string& step, const std::
 
 CheckStep CheckSecretSource(const Config& config) {
   const std::string name = "client secret";
-  if (auto problem = PrivateFileProblem(name, config.client_secret_file)) return *problem;
+  const auto& config_file = config.config_file;
   switch (config.client_secret_origin) {
     case SecretOrigin::kFile:
+      if (auto problem = PrivateFileProblem(name, config.client_secret_file)) return *problem;
       return Pass(name,
                   "read from " + config.client_secret_file + ", which only its owner can read");
+    case SecretOrigin::kConfigFile:
+      // The configuration file is often made readable on purpose (shared, checked in): a secret
+      // written in it is not only a warning.
+      if (OthersCanAccess(config_file)) {
+        return Fail(name,
+                    "client_secret is written in the configuration file " + config_file +
+                        ", which other users of this machine can read. Fix: move the secret to "
+                        "a file of its own, chmod 600 that file and name it in "
+                        "client_secret_file (or at least chmod 600 " +
+                        config_file + ")",
+                    ExitCode::kConfiguration);
+      }
+      return Pass(name, "written in the configuration file " + config_file +
+                            ", which only its owner can read");
     case SecretOrigin::kStdin:
       return Pass(name, "read from standard input");
     default:
-      return Pass(name, "given by client_secret or AUDITSYNC_CLIENT_SECRET");
+      return Pass(name, "given by AUDITSYNC_CLIENT_SECRET");
   }
 }
 
@@ -98,16 +112,15 @@ MaterialStep CheckFederatedToken(const Config& config) {
     return {Fail(name, error.what(), ExitCode::kConfiguration), true};
   }
   const auto claims = UnverifiedJwtClaims(token.Reveal());
-  if (!claims.is_object() || !claims.contains("exp") || !claims["exp"].is_number_integer()) {
+  if (!claims || !claims->expires) {
     return {Fail(name,
                  path + " does not hold a JWT with an expiry. Fix: point "
                         "AZURE_FEDERATED_TOKEN_FILE at the token the platform projects",
                  ExitCode::kConfiguration),
             true};
   }
-  const Instant expires(std::chrono::seconds(claims["exp"].get<long long>()));
-  const auto issued_by =
-      "issuer " + StringField(claims, "iss") + ", subject " + StringField(claims, "sub");
+  const auto expires = *claims->expires;
+  const auto issued_by = "issuer " + claims->issuer + ", subject " + claims->subject;
   if (expires <= NowUtc()) {
     return {
         Fail(name,
@@ -242,14 +255,8 @@ ExitCode CheckReport::Code() const {
 }
 
 std::vector<std::string> TokenRoles(const std::string& token) {
-  const auto claims = UnverifiedJwtClaims(token);
-  std::vector<std::string> roles;
-  if (claims.is_object() && claims.contains("roles") && claims["roles"].is_array()) {
-    for (const auto& role : claims["roles"]) {
-      if (role.is_string()) roles.push_back(role.get<std::string>());
-    }
-  }
-  return roles;
+  auto claims = UnverifiedJwtClaims(token);
+  return claims ? std::move(claims->roles) : std::vector<std::string>();
 }
 
 CheckReport CheckSetup(const std::function<Config()>& load_config) {

@@ -1,5 +1,6 @@
 #include "net/http_client.hpp"
 
+#include <algorithm>
 #include <random>
 #include <thread>
 
@@ -44,9 +45,14 @@ HttpResponse HttpClient::Send(const HttpRequest& request, const SendOptions& opt
         }
         reason = "a garbled response";
       } else {
-        const bool retry = options.replayable ? IsRetryableStatus(response.status)
-                                              : IsRefusalStatus(response.status);
-        if (!retry || last_attempt) return response;
+        const bool passing =
+            std::find(options.passing_statuses.begin(), options.passing_statuses.end(),
+                      response.status) != options.passing_statuses.end();
+        const bool retry =
+            passing ? attempt < options.passing_attempts
+                    : !last_attempt && (options.replayable ? IsRetryableStatus(response.status)
+                                                           : IsRefusalStatus(response.status));
+        if (!retry) return response;
         retry_after = ParseRetryAfter(response.Header("retry-after"), environment_.now());
         if (retry_after && options.longest_wait && *retry_after > *options.longest_wait) {
           return response;

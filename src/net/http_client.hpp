@@ -4,6 +4,7 @@
 
 #include <functional>
 #include <memory>
+#include <vector>
 
 #include "net/http.hpp"
 #include "net/retry.hpp"
@@ -27,6 +28,12 @@ struct SendOptions {
   // A Retry-After longer than this is not waited for: the response goes back to the caller, who
   // has better things to do than sleep (a query allocation that frees up in hours).
   std::optional<std::chrono::milliseconds> longest_wait;
+  // Statuses that this service documents as passing, retried with the same backoff as the
+  // transient ones until `passing_attempts` attempts in all (more, or fewer, than the client's
+  // max_attempts): IMDS answers 404 and 410 while it updates, Key Vault 403 while a new role
+  // assignment propagates.
+  std::vector<long> passing_statuses;
+  int passing_attempts = 3;
 };
 
 class HttpClient {

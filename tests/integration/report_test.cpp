@@ -88,8 +88,8 @@ TEST_F(ReportCommand, RefusesBadCommandLinesWithTheUsageExitCode) {
     std::vector<std::string> args;
     std::string message;
   } cases[] = {
-      {{"frobnicate"}, "frobnicate"},
-      {{"usage", "--by", "fortnight"}, "fortnight"},
+      {{"frobnicate"}, "it must be one of apps, usage, users, summary, unused"},
+      {{"usage", "--by", "fortnight"}, "--by is not valid; it must be one of day, week, month"},
       {{"unused", "--days", "0"}, "--days"},
       {{"unused", "--days", "-3"}, "--days"},
       {{"unused", "--days", "ten"}, "--days"},
@@ -100,7 +100,7 @@ TEST_F(ReportCommand, RefusesBadCommandLinesWithTheUsageExitCode) {
       {{"unused", "--from", "-7d"}, "do not apply to `report unused`"},
       {{"apps", "--days", "7"}, "--days applies to `report unused` only"},
       {{"users", "--by", "week"}, "--by applies to `report usage` only"},
-      {{"apps", "--format", "pdf"}, "pdf"},
+      {{"apps", "--format", "pdf"}, "it must be one of table, csv, json, html"},
   };
   for (const auto& c : cases) {
     const auto result = Report(c.args);

@@ -14,8 +14,12 @@ using testing::FakeTransport;
 class FakeCredential : public TokenCredential {
  public:
   std::string GetToken(std::string_view) override { return "token-" + std::to_string(issued); }
-  void Invalidate(std::string_view) override { ++issued; }
+  void Invalidate(std::string_view, std::string_view token) override {
+    rejected.emplace_back(token);
+    ++issued;
+  }
   int issued = 1;
+  std::vector<std::string> rejected;
 };
 
 const Instant kStart = *ParseIso8601("2026-11-10T00:00:00Z");
@@ -96,6 +100,7 @@ TEST_F(GraphClientTest, SignsInAgainOnceAfterA401) {
   EXPECT_EQ(client_->GetQuery("q-1").status, "running");
   EXPECT_EQ(transport_->requests[0].headers.back().second, "Bearer token-1");
   EXPECT_EQ(transport_->requests[1].headers.back().second, "Bearer token-2");
+  EXPECT_EQ(credential_.rejected, std::vector<std::string>{"token-1"});  // the token it sent
   transport_->Queue(401, "{}");
   transport_->Queue(401, "{}");
   EXPECT_THROW(client_->GetQuery("q-1"), AuthError);

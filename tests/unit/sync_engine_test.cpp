@@ -23,7 +23,7 @@ using testing::FakeTransport;
 class StaticCredential : public TokenCredential {
  public:
   std::string GetToken(std::string_view) override { return "token"; }
-  void Invalidate(std::string_view) override {}
+  void Invalidate(std::string_view, std::string_view) override {}
 };
 
 const Instant kDay = *ParseIso8601("2026-11-10T00:00:00Z");
