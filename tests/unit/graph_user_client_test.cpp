@@ -14,7 +14,7 @@ using testing::FakeTransport;
 class FixedCredential : public TokenCredential {
  public:
   std::string GetToken(std::string_view) override { return "token"; }
-  void Invalidate(std::string_view) override {}
+  void Invalidate(std::string_view, std::string_view) override {}
 };
 
 // A batch answer: one {"id", "status", "headers", "body"} per item.

@@ -17,7 +17,7 @@ using testing::At;
 class FixedCredential : public TokenCredential {
  public:
   std::string GetToken(std::string_view) override { return "token"; }
-  void Invalidate(std::string_view) override {}
+  void Invalidate(std::string_view, std::string_view) override {}
 };
 
 // A directory behind $batch: every user exists but "gone@contoso.com"; `status` overrides all.
