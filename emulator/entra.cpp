@@ -312,8 +312,11 @@ EntraService::Issued EntraService::Issue(const std::string& aud, Audience audien
   // Key Vault authorizes by role assignment, not by an app role in the token.
   std::vector<std::string> roles;
   if (audience == Audience::kGraph) {
-    roles = settings_.graph_roles;
-    claims["roles"] = roles;
+    // `--graph-roles ""` is an app without any consented permission: Entra then issues a token
+    // without a roles claim.
+    std::copy_if(settings_.graph_roles.begin(), settings_.graph_roles.end(),
+                 std::back_inserter(roles), [](const std::string& role) { return !role.empty(); });
+    if (!roles.empty()) claims["roles"] = roles;
   }
   issued.token = Base64UrlEncode(R"({"alg":"none","typ":"JWT"})") + "." +
                  Base64UrlEncode(claims.dump()) + "." + RandomBase64Url(32);

@@ -138,6 +138,15 @@ TEST(CheckEnrichment, UserReadAllIsCheckedOnlyWhenEnrichUsersIsOn) {
   ExpectCheck(workspace, emulator, environment, "check-user-permission.table", 4);
 }
 
+// An app registration whose AuditLogsQuery.Read.All was never granted admin consent: its token
+// carries no role (the emulator still answers the listing, so the permission step alone fails).
+TEST(CheckPermission, ATokenWithoutAuditLogsQueryReadAllIsExplained) {
+  Workspace workspace;
+  Emulator emulator(workspace, {"--seed", "1", "--launches-per-hour", "1"}, {"--graph-roles", ""});
+  auto environment = ClientEnvironment(emulator, workspace.Path("audit.db"));
+  ExpectCheck(workspace, emulator, environment, "check-query-permission.table", 4);
+}
+
 TEST_F(CheckTest, AMachineWithoutAManagedIdentityIsNamed) {
   IdentityLab::SignInAs(environment_, "managed_identity");
   Override(environment_, "AUDITSYNC_IMDS_ENDPOINT=" + emulator_.BaseUrl());
