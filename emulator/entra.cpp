@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
+#include <algorithm>
+#include <iterator>
 #include <vector>
 
 #include "core/time.hpp"
