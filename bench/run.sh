@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The benchmarks of `make bench`, in three parts (docs/benchmarks.md describes them):
+# The benchmarks of `make bench`, in five parts (docs/benchmarks.md describes them):
 #
 # ingest: the real auditsync process syncs one day of a large synthetic tenant from the emulator
 #   over HTTPS into a fresh SQLite database. Reports records/s, CPU time per record of the
@@ -8,12 +8,13 @@
 # completeness: bench/completeness.sh, late publication in simulated time (about a minute).
 # concurrency: bench/concurrency.sh, a backfill against 30-second queries (about 5 minutes;
 #   BENCH_IN_FLIGHT_1=0 skips its 3.5-minute run with one query in flight).
+# reports: bench/report.sh, report speed over 10,000,000 launch records (about 3 minutes).
 # management: bench/management.sh, a day of a large tenant through the Office 365 Management
 #   Activity API: blobs/s, records/s and peak RSS, 8 downloads at once against one at a time, and
 #   blobs of several sizes (about 2 minutes).
 #
 #   bench/run.sh [nominal-records-per-day ...]     ingest sizes; default: 275000 1100000
-#   BENCH_PARTS=ingest,completeness,concurrency,management
+#   BENCH_PARTS=ingest,completeness,concurrency,reports,management
 #                                                  the parts to run (unset or empty: all, in this
 #                                                  order)
 #   BENCH_WRAP="perf record -g -o /tmp/perf.data" BENCH_PARTS=ingest bench/run.sh 1100000
@@ -25,11 +26,12 @@ cd "$(dirname "$0")/.."
 build=build/release
 sizes=("$@")
 [ ${#sizes[@]} -gt 0 ] || sizes=(275000 1100000)
-parts=",${BENCH_PARTS:-ingest,completeness,concurrency,management},"
+parts=",${BENCH_PARTS:-ingest,completeness,concurrency,reports,management},"
 for part in ${parts//,/ }; do
   case $part in
-    ingest|completeness|concurrency|management) ;;
-    *) echo "BENCH_PARTS: unknown part '$part' (ingest, completeness, concurrency, management)" >&2
+    ingest|completeness|concurrency|reports|management) ;;
+    *) echo "BENCH_PARTS: unknown part '$part' (ingest, completeness, concurrency, reports," \
+            "management)" >&2
        exit 2 ;;
   esac
 done
@@ -84,4 +86,5 @@ fi
 
 if [[ $parts == *,completeness,* ]]; then bench/completeness.sh; fi
 if [[ $parts == *,concurrency,* ]]; then bench/concurrency.sh; fi
+if [[ $parts == *,reports,* ]]; then bench/report.sh; fi
 if [[ $parts == *,management,* ]]; then bench/management.sh; fi

@@ -3,6 +3,8 @@
 #include <openssl/crypto.h>
 
 #include <fmt/format.h>
+#include <algorithm>
+#include <iterator>
 #include <nlohmann/json.hpp>
 #include <vector>
 
@@ -37,7 +39,7 @@ bool ResourceMatches(std::string_view resource, const std::string& base) {
 }  // namespace
 
 void TokenTable::Add(const std::string& token, std::chrono::steady_clock::time_point expiry,
-                     Audience audience) {
+                     Audience audience, std::vector<std::string> roles) {
   std::lock_guard lock(mutex_);
   // Forget long-expired tokens now and then, so a soak test does not grow the table forever.
   if (tokens_.size() > 10000) {
@@ -46,7 +48,13 @@ void TokenTable::Add(const std::string& token, std::chrono::steady_clock::time_p
       return item.second.expiry + std::chrono::hours(1) < now;
     });
   }
-  tokens_[token] = Entry{expiry, audience, false};
+  tokens_[token] = Entry{expiry, audience, false, std::move(roles)};
+}
+
+std::vector<std::string> TokenTable::Roles(std::string_view token) const {
+  std::lock_guard lock(mutex_);
+  const auto it = tokens_.find(std::string(token));
+  return it == tokens_.end() ? std::vector<std::string>{} : it->second.roles;
 }
 
 TokenState TokenTable::Check(std::string_view token, Audience audience) const {
@@ -309,14 +317,22 @@ EntraService::Issued EntraService::Issue(const std::string& aud, Audience audien
       {"ver", "1.0"},
   };
   // Key Vault authorizes by role assignment, not by an app role in the token.
-  if (audience == Audience::kGraph) claims["roles"] = {"AuditLogsQuery.Read.All"};
+  std::vector<std::string> roles;
+  if (audience == Audience::kGraph) {
+    // `--graph-roles ""` is an app without any consented permission: Entra then issues a token
+    // without a roles claim.
+    std::copy_if(settings_.graph_roles.begin(), settings_.graph_roles.end(),
+                 std::back_inserter(roles), [](const std::string& role) { return !role.empty(); });
+    if (!roles.empty()) claims["roles"] = roles;
+  }
   if (audience == Audience::kManagement) {
-    claims["roles"] = settings_.activity_feed_read ? nlohmann::json{"ActivityFeed.Read"}
-                                                   : nlohmann::json::array();
+    if (settings_.activity_feed_read) roles.emplace_back("ActivityFeed.Read");
+    claims["roles"] = roles;
   }
   issued.token = Base64UrlEncode(R"({"alg":"none","typ":"JWT"})") + "." +
                  Base64UrlEncode(claims.dump()) + "." + RandomBase64Url(32);
-  tokens_.Add(issued.token, std::chrono::steady_clock::now() + lifetime, audience);
+  tokens_.Add(issued.token, std::chrono::steady_clock::now() + lifetime, audience,
+              std::move(roles));
   stats_.CountTokenIssued();
   return issued;
 }

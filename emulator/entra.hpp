@@ -10,6 +10,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 #include <httplib.h>
 
@@ -31,8 +32,10 @@ enum class TokenState { kValid, kMissing, kUnknown, kExpired, kRevoked, kWrongAu
 class TokenTable {
  public:
   void Add(const std::string& token, std::chrono::steady_clock::time_point expiry,
-           Audience audience = Audience::kGraph);
+           Audience audience = Audience::kGraph, std::vector<std::string> roles = {});
   TokenState Check(std::string_view token, Audience audience = Audience::kGraph) const;
+  // The application roles (`roles` claim) of a token; empty for an unknown one.
+  std::vector<std::string> Roles(std::string_view token) const;
   // Returns false when the token was not valid to begin with.
   bool Revoke(std::string_view token);
 
@@ -41,6 +44,7 @@ class TokenTable {
     std::chrono::steady_clock::time_point expiry;
     Audience audience = Audience::kGraph;
     bool revoked = false;
+    std::vector<std::string> roles;
   };
   mutable std::mutex mutex_;
   std::unordered_map<std::string, Entry> tokens_;
@@ -68,6 +72,8 @@ struct EntraSettings {
   std::optional<FederatedCredential> federated;
   // Management Activity API tokens carry the ActivityFeed.Read role (without it: AF10001).
   bool activity_feed_read = true;
+  // Application roles of the Graph tokens it issues (their `roles` claim).
+  std::vector<std::string> graph_roles;
 };
 
 class EntraService {

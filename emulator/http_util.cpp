@@ -16,8 +16,8 @@ std::string BaseUrl(const httplib::Request& request, int port) {
   return "https://" + host;
 }
 
-void SendGraphError(httplib::Response& response, int status, std::string_view code,
-                    std::string_view message, const GraphCall& call) {
+nlohmann::ordered_json GraphErrorBody(int status, std::string_view code, std::string_view message,
+                                      const GraphCall& call) {
   // innerError.date has no zone in real responses ("2025-06-01T12:00:00").
   std::string date = auditsync::FormatIso8601(auditsync::NowUtc());
   date.pop_back();
@@ -32,11 +32,15 @@ void SendGraphError(httplib::Response& response, int status, std::string_view co
     inner["message"] = "Please retry after";
     inner["status"] = "429";
   }
-  const nlohmann::ordered_json body = {
+  return {
       {"error", {{"code", code}, {"message", message}, {"innerError", inner}}},
   };
+}
+
+void SendGraphError(httplib::Response& response, int status, std::string_view code,
+                    std::string_view message, const GraphCall& call) {
   response.status = status;
-  response.set_content(body.dump(), kGraphContentType);
+  response.set_content(GraphErrorBody(status, code, message, call).dump(), kGraphContentType);
 }
 
 void SendEntraError(const httplib::Request& request, httplib::Response& response, int status,

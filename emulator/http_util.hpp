@@ -5,8 +5,10 @@
 #include <map>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <httplib.h>
+#include <nlohmann/json.hpp>
 
 namespace emulator {
 
@@ -17,10 +19,11 @@ inline constexpr char kGraphContentType[] =
     "charset=utf-8";
 inline constexpr char kEntraContentType[] = "application/json; charset=utf-8";
 
-// The ids every Graph response carries.
+// The ids every Graph response carries, and the application roles of the caller's token.
 struct GraphCall {
   std::string request_id;
   std::string client_request_id;
+  std::vector<std::string> roles;
 };
 
 // `https://` plus the Host header, i.e. the scheme and authority the client used
@@ -28,6 +31,8 @@ struct GraphCall {
 std::string BaseUrl(const httplib::Request& request, int port);
 
 // {"error":{"code","message","innerError":{"date","request-id","client-request-id"}}}
+nlohmann::ordered_json GraphErrorBody(int status, std::string_view code, std::string_view message,
+                                      const GraphCall& call);
 void SendGraphError(httplib::Response& response, int status, std::string_view code,
                     std::string_view message, const GraphCall& call);
 

@@ -12,6 +12,7 @@
 #include <CLI/CLI.hpp>
 
 #include "core/time.hpp"
+#include "directory.hpp"
 #include "server.hpp"
 #include "tenant.hpp"
 #include "truth.hpp"
@@ -52,6 +53,10 @@ void AddTenantOptions(CLI::App& command, emulator::TenantConfig& tenant) {
   command
       .add_option("--blob-records", tenant.blob_records,
                   "Management Activity API: records per content blob")
+      ->capture_default_str();
+  command
+      .add_option("--guest-rate", tenant.guest_rate,
+                  "Users who are B2B guests (UPN name_domain#EXT#@tenant)")
       ->capture_default_str();
   command.add_option("--tenant-id", tenant.tenant_id, "Tenant GUID")->capture_default_str();
   command.add_option("--tenant-domain", tenant.tenant_domain, "Tenant domain")
@@ -210,6 +215,9 @@ int main(int argc, char** argv) {
                     "(NAME=FILE, repeatable)");
   serve->add_flag("--vault-deny", serve_options.vault_deny,
                   "Key Vault answers 403 Forbidden to every authenticated request");
+  serve->add_flag("--graph-forbidden", serve_options.graph_forbidden,
+                  "Graph answers the audit log query routes 403 Authorization_RequestDenied to "
+                  "valid tokens (no admin consent for AuditLogsQuery.Read.All)");
   serve->add_flag("--managed-identity", serve_options.managed_identity,
                   "Answer the managed identity token endpoints (IMDS, and /msi/token with "
                   "--identity-header-file)");
@@ -263,6 +271,18 @@ int main(int argc, char** argv) {
   serve->add_option("--log-level", log_level, "trace, debug, info, warn, error or off")
       ->capture_default_str();
 
+  serve
+      ->add_option("--graph-roles", serve_options.graph_roles,
+                   "Application roles of issued Graph tokens (comma-separated)")
+      ->delimiter(',')
+      ->capture_default_str();
+  serve->add_option("--batch-item-faults", serve_options.batch_item_faults,
+                    "Faults of single $batch items, e.g. 429=0.2,503=0.05");
+
+  CLI::App* directory = app.add_subcommand(
+      "directory", "Print every user's profile as Graph /users gives it (deleted ones included)");
+  AddTenantOptions(*directory, tenant);
+
   std::string from_text;
   std::string to_text;
   bool summary = false;
@@ -292,6 +312,11 @@ int main(int argc, char** argv) {
   if (const std::string error = emulator::ValidateTenantConfig(tenant); !error.empty()) {
     std::cerr << "auditsync-emulator: " << error << "\n";
     return 2;
+  }
+
+  if (directory->parsed()) {
+    std::cout << emulator::Directory(emulator::Tenant(tenant)).ToJson().dump(2) << "\n";
+    return 0;
   }
 
   if (truth->parsed()) {

@@ -5,10 +5,12 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <stdexcept>
 #include <thread>
 
@@ -19,6 +21,7 @@
 #include "assertion.hpp"
 #include "clock.hpp"
 #include "core/time.hpp"
+#include "directory.hpp"
 #include "entra.hpp"
 #include "faults.hpp"
 #include "graph.hpp"
@@ -28,6 +31,7 @@
 #include "management.hpp"
 #include "stats.hpp"
 #include "tls.hpp"
+#include "users.hpp"
 
 namespace emulator {
 namespace {
@@ -91,6 +95,16 @@ std::vector<FaultKind> CreateReplyScript(const ServeOptions& options) {
       .value_or(std::vector<FaultKind>{});
 }
 
+// --batch-item-faults, which ValidateServeOptions has already checked.
+FaultSpec BatchItemFaults(const ServeOptions& options) {
+  std::string error;
+  return ParseFaultSpec(options.batch_item_faults, error).value_or(FaultSpec{});
+}
+
+// The audit log query routes need this application role in the token, as the real API does.
+const std::vector<std::string> kAuditRoles = {"AuditLogsQuery.Read.All"};
+const std::vector<std::string> kUserRoles = {"User.Read.All", "Directory.Read.All"};
+
 bool VaultEnabled(const ServeOptions& options) {
   return !options.vault_secrets.empty() || options.vault_deny;
 }
@@ -118,6 +132,7 @@ class Emulator {
                 options.client_certificate,
                 FederatedOf(options),
                 options.activity_feed_read,
+                options.graph_roles,
             },
             tokens_, stats_),
         vault_(
@@ -158,17 +173,34 @@ class Emulator {
                         port,
                     },
                     stats_, clock_),
-        activity_feed_read_(options.activity_feed_read),
+        directory_(tenant_),
+        // Its own stream, so that item faults change no fault of whole requests.
+        item_faults_(BatchItemFaults(options), options.fault_seed + 1),
+        users_(directory_, stats_, item_faults_, FormatRetryAfter(options.retry_after_seconds),
+               port),
         retry_after_(FormatRetryAfter(options.retry_after_seconds)),
         port_(port),
         vault_enabled_(VaultEnabled(options)),
-        managed_identity_(options.managed_identity) {
+        managed_identity_(options.managed_identity),
+        graph_forbidden_(options.graph_forbidden) {
     Register(server);
   }
 
  private:
+  using GraphHandler =
+      std::function<void(const httplib::Request&, httplib::Response&, const GraphCall&)>;
   using GraphMethod = void (GraphService::*)(const httplib::Request&, httplib::Response&,
                                              const GraphCall&);
+
+  // An audit log query route: GraphService's handler behind the token and its role.
+  httplib::Server::Handler AuditRoute(std::string route, GraphMethod method,
+                                      CreateReplyFaults* scripted = nullptr) {
+    return GraphRoute(
+        std::move(route),
+        [this, method](const httplib::Request& request, httplib::Response& response,
+                       const GraphCall& call) { (graph_.*method)(request, response, call); },
+        kAuditRoles, scripted);
+  }
 
   void Register(httplib::Server& server) {
     server.Post(R"(/([^/]+)/oauth2/v2\.0/token)",
@@ -198,15 +230,28 @@ class Emulator {
     }
 
     constexpr char kQueries[] = R"(/(v1\.0|beta)/security/auditLog/queries)";
-    server.Post(kQueries, GraphRoute("POST /{v}/security/auditLog/queries",
+    server.Post(kQueries, AuditRoute("POST /{v}/security/auditLog/queries",
                                      &GraphService::CreateQuery, &create_reply_faults_));
     server.Get(kQueries,
-               GraphRoute("GET /{v}/security/auditLog/queries", &GraphService::ListQueries));
+               AuditRoute("GET /{v}/security/auditLog/queries", &GraphService::ListQueries));
     server.Get(std::string(kQueries) + "/([^/]+)",
-               GraphRoute("GET /{v}/security/auditLog/queries/{id}", &GraphService::GetQuery));
+               AuditRoute("GET /{v}/security/auditLog/queries/{id}", &GraphService::GetQuery));
     server.Get(
         std::string(kQueries) + "/([^/]+)/records",
-        GraphRoute("GET /{v}/security/auditLog/queries/{id}/records", &GraphService::ListRecords));
+        AuditRoute("GET /{v}/security/auditLog/queries/{id}/records", &GraphService::ListRecords));
+
+    // Users: a single read needs the role here; a batch checks it per item (users.hpp).
+    server.Get(
+        R"(/(v1\.0|beta)/users/([^/]+))",
+        GraphRoute("GET /{v}/users/{id}",
+                   [this](const httplib::Request& request, httplib::Response& response,
+                          const GraphCall& call) { users_.GetUser(request, response, call); },
+                   {}));
+    server.Post(R"(/(v1\.0|beta)/\$batch)",
+                GraphRoute("POST /{v}/$batch",
+                           [this](const httplib::Request& request, httplib::Response& response,
+                                  const GraphCall& call) { users_.Batch(request, response, call); },
+                           {}));
 
     constexpr char kFeed[] = R"(/api/v1\.0/([^/]+)/activity/feed)";
     server.Post(std::string(kFeed) + "/subscriptions/start",
@@ -407,13 +452,15 @@ class Emulator {
     spdlog::debug("fault {} on {}", FaultName(fault), route);
   }
 
-  // `scripted`: faults for the replies of successful calls, in order, on top of the drawn ones.
-  httplib::Server::Handler GraphRoute(std::string route, GraphMethod method,
+  // `roles`: the token needs one of them, else 403 (none: any valid token). `scripted`: faults
+  // for the replies of successful calls, in order, on top of the drawn ones.
+  httplib::Server::Handler GraphRoute(std::string route, GraphHandler handler,
+                                      std::vector<std::string> roles,
                                       CreateReplyFaults* scripted = nullptr) {
-    return [this, route, method, scripted](const httplib::Request& request,
-                                           httplib::Response& response) {
+    return [this, route, handler, roles, scripted](const httplib::Request& request,
+                                                   httplib::Response& response) {
       stats_.CountRequest(route);
-      const GraphCall call = NewCall(request);
+      GraphCall call = NewCall(request);
       SetGraphHeaders(response, call);
       Fault fault = faults_.Decide(RouteClass::kGraph);
       NoteFault(route, fault.kind);
@@ -453,7 +500,21 @@ class Emulator {
           return Unauthorized(request, response, call,
                               "Lifetime validation failed, the token is expired.");
       }
-      (graph_.*method)(request, response, call);
+      if (graph_forbidden_) {
+        return SendGraphError(response, 403, "Authorization_RequestDenied",
+                              "Insufficient privileges to complete the operation.", call);
+      }
+      call.roles = tokens_.Roles(BearerToken(request));
+      if (!roles.empty() && std::none_of(roles.begin(), roles.end(), [&](const std::string& role) {
+            return std::find(call.roles.begin(), call.roles.end(), role) != call.roles.end();
+          })) {
+        return SendGraphError(response, 403, "Authorization_RequestDenied",
+                              fmt::format("Insufficient privileges to complete the operation. "
+                                          "The token needs the application permission {}.",
+                                          roles.front()),
+                              call);
+      }
+      handler(request, response, call);
       if (scripted != nullptr && fault.kind == FaultKind::kNone && response.status / 100 == 2) {
         fault.kind = scripted->Next();
         if (fault.kind != FaultKind::kNone) {
@@ -504,7 +565,8 @@ class Emulator {
           if (tokens_.Check(BearerToken(request), Audience::kManagement) != TokenState::kValid) {
             return ManagementUnauthorized(response);
           }
-          if (!activity_feed_read_) {
+          const auto roles = tokens_.Roles(BearerToken(request));
+          if (std::find(roles.begin(), roles.end(), "ActivityFeed.Read") == roles.end()) {
             return SendAfError(response, 401, "AF10001",
                                "The permission set () sent in the request did not include the "
                                "expected permission ActivityFeed.Read.");
@@ -562,11 +624,14 @@ class Emulator {
   GraphService graph_;
   ContentModel content_;
   ManagementService management_;
-  bool activity_feed_read_;
+  Directory directory_;
+  FaultInjector item_faults_;
+  UsersService users_;
   std::string retry_after_;
   int port_;
   bool vault_enabled_;
   bool managed_identity_;
+  bool graph_forbidden_;
 };
 
 }  // namespace
@@ -627,6 +692,16 @@ std::string ValidateServeOptions(const ServeOptions& options) {
   if (!ParseFaultSpec(options.faults, error)) return "--faults: " + error;
   if (!ParseCreateReplyFaults(options.create_reply_faults, error)) {
     return "--create-reply-faults: " + error;
+  }
+  const auto item_faults = ParseFaultSpec(options.batch_item_faults, error);
+  if (!item_faults) return "--batch-item-faults: " + error;
+  for (std::size_t kind = 0; kind < kFaultKinds; ++kind) {
+    const auto fault = static_cast<FaultKind>(kind);
+    if (item_faults->probability[kind] > 0 && fault != FaultKind::k429 &&
+        fault != FaultKind::k429NoRetryAfter && fault != FaultKind::k503) {
+      return "--batch-item-faults: a batch item can get 429, 429-no-retry-after or 503, not " +
+             std::string(FaultName(fault));
+    }
   }
   return {};
 }

@@ -7,6 +7,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "management.hpp"
 #include "tenant.hpp"
@@ -39,6 +40,9 @@ struct ServeOptions {
   int threads = 32;
   std::map<std::string, std::string> vault_secrets;  // --vault-secret NAME=FILE; never logged
   bool vault_deny = false;
+  // Graph refuses the audit log query routes with 403, as when the application permission
+  // AuditLogsQuery.Read.All has no admin consent (or audit search is off in the tenant).
+  bool graph_forbidden = false;
   bool managed_identity = false;
   std::optional<std::string> identity_header;     // --identity-header-file; never logged
   std::optional<std::string> client_certificate;  // --client-certificate: PEM
@@ -56,6 +60,11 @@ struct ServeOptions {
   std::string next_page_header = "NextPageUri";
   int blob_latency_ms = 0;
   bool activity_feed_read = true;
+  // --graph-roles: the application roles of issued Graph tokens. The audit log query routes
+  // require AuditLogsQuery.Read.All, the users routes User.Read.All (or Directory.Read.All).
+  std::vector<std::string> graph_roles = {"AuditLogsQuery.Read.All", "User.Read.All"};
+  // --batch-item-faults: faults of single items of a JSON batch (429, 429-no-retry-after, 503).
+  std::string batch_item_faults;
 };
 
 // Empty when valid, else a message for the command line.

@@ -25,6 +25,8 @@ class Stats {
     std::lock_guard lock(mutex_);
     management_[name] += count;
   }
+  // One read of a user (GET /users/{id}, or an item of a $batch), by its status.
+  void CountUserRead(int status) { Add(user_reads_, std::to_string(status)); }
   void CountRecordsServed(std::uint64_t records) {
     std::lock_guard lock(mutex_);
     events_["pages_served"] += 1;
@@ -47,6 +49,7 @@ class Stats {
         {"records_served", event("records_served")},
         {"queries_rejected", rejected_},
         {"management", management_},
+        {"user_reads", user_reads_},
     };
   }
 
@@ -62,6 +65,7 @@ class Stats {
   std::map<std::string, std::uint64_t> faults_;     // by fault kind
   std::map<std::string, std::uint64_t> events_;
   std::map<std::string, std::uint64_t> management_;
+  std::map<std::string, std::uint64_t> user_reads_;  // by HTTP status
   // By limit; both keys present from the start, so a test can read them before any refusal.
   std::map<std::string, std::uint64_t> rejected_ = {{"budget", 0}, {"unfinished", 0}};
 };

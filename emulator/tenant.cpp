@@ -32,7 +32,12 @@ enum Tag : std::uint64_t {
   kTagDeletionPublication,
   kTagGeneralNoise,
   kTagGeneralNoiseId,
+  kTagGuest,
 };
+
+// Home domains of B2B guests.
+constexpr std::string_view kGuestDomains[] = {"fabrikam.com", "adatum.com", "outlook.com",
+                                              "northwind-traders.de"};
 
 constexpr std::string_view kAppNames[] = {
     "Expense <App> \"Pro\"",
@@ -110,7 +115,7 @@ std::string ValidateTenantConfig(const TenantConfig& config) {
     return "--launches-per-hour must be between 0 and 10000000";
   }
   for (const double rate : {config.duplicate_rate, config.malformed_rate, config.noise_rate,
-                            config.delete_rate, config.boundary_rate}) {
+                            config.delete_rate, config.boundary_rate, config.guest_rate}) {
     if (!(rate >= 0.0 && rate <= 1.0)) return "rates must be between 0 and 1";
   }
   if (!(config.general_noise >= 0.0 && config.general_noise <= 1000.0)) {
@@ -151,6 +156,14 @@ Tenant::Tenant(TenantConfig config) : config_(std::move(config)) {
     if (u >= kFirstCount * kLastCount) local += std::to_string(u / (kFirstCount * kLastCount) + 1);
     User user;
     user.id = GuidFromHash(Hash(seed, kTagUser, u));
+    user.given_name = kFirstNames[first];
+    user.surname = kLastNames[last];
+    const std::uint64_t guest = Hash(seed, kTagGuest, u);
+    if (static_cast<double>(guest >> 11) * 0x1.0p-53 < config_.guest_rate) {
+      // How Entra names an invited guest: the home address with '@' turned into '_', then #EXT#.
+      user.guest_domain = kGuestDomains[(guest & 0xff) % std::size(kGuestDomains)];
+      local += "_" + user.guest_domain + "#EXT#";
+    }
     user.upn = local + "@" + upn_domain_;
     user.upn_lower = ToLower(user.upn);
     users_.push_back(std::move(user));

@@ -41,6 +41,10 @@ struct TenantConfig {
   // per content blob.
   double general_noise = 9;
   int blob_records = 1000;
+  // Fraction of users who are B2B guests: their UPN in this tenant is
+  // `first.last_partner.com#EXT#@{tenant domain}`. 0 keeps every UPN (and so every record) of
+  // tenants made before guests existed.
+  double guest_rate = 0;
   std::string tenant_id = "11111111-2222-3333-4444-555555555555";
   std::string tenant_domain = "contoso.onmicrosoft.com";
   std::string client_id = "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee";
@@ -131,6 +135,9 @@ struct User {
   std::string id;   // Entra object id (UserKey, enduser.id)
   std::string upn;  // canonical mixed case, e.g. Amber.Lee@Contoso.onmicrosoft.com
   std::string upn_lower;
+  std::string given_name;  // ASCII, as in the UPN
+  std::string surname;
+  std::string guest_domain;  // the home domain of a B2B guest; empty for a member
 };
 
 // A resolved app: a catalog app's incarnation, or an ephemeral app that is only ever deleted.

@@ -11,6 +11,8 @@ packages=(
   libtomlplusplus-dev libspdlog-dev libfmt-dev libssl-dev libcpp-httplib-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev sqlite3 openssl python3 time
+  # the HTML report test opens the page in headless Chromium
+  chromium
 )
 
 missing=()

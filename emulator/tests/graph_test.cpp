@@ -16,6 +16,7 @@
 #include "core/time.hpp"
 #include "graph.hpp"
 #include "query.hpp"
+#include "route_exchange.hpp"
 #include "stats.hpp"
 #include "tenant.hpp"
 #include "tenant_support.hpp"
@@ -31,25 +32,13 @@ std::string Iso(std::int64_t seconds) {
   return auditsync::FormatIso8601(auditsync::Instant{std::chrono::seconds{seconds}});
 }
 
-// A request as cpp-httplib hands it to a route handler, and the handler's response.
-struct Exchange {
-  Exchange(std::string method, std::string path, std::string body = {}) {
-    request.method = std::move(method);
-    request.path = std::move(path);
-    request.body = std::move(body);
-    // The captures of the server's routes: the version, then the query id. `matches` points into
-    // request.path, which is why an Exchange is neither copied nor moved.
-    static const std::regex kRoute(
-        R"(/(v1\.0|beta)/security/auditLog/queries(?:/([^/]+))?(?:/records)?)");
-    std::regex_match(request.path, request.matches, kRoute);
-  }
-  Exchange(const Exchange&) = delete;
-  Exchange& operator=(const Exchange&) = delete;
+// The captures of the server's query routes: the version, then the query id.
+const std::regex kQueryRoute(
+    R"(/(v1\.0|beta)/security/auditLog/queries(?:/([^/]+))?(?:/records)?)");
 
-  nlohmann::json Body() const { return nlohmann::json::parse(response.body); }
-
-  httplib::Request request;
-  httplib::Response response;
+struct Exchange : RouteExchange {
+  Exchange(std::string method, const std::string& path, std::string body = {})
+      : RouteExchange(std::move(method), path, kQueryRoute, std::move(body)) {}
 };
 
 struct Service {
@@ -120,7 +109,7 @@ struct Service {
   Stats stats;
   Clock clock;
   GraphService graph;
-  GraphCall call{"request-id", "client-request-id"};
+  GraphCall call{"request-id", "client-request-id", {}};
   std::vector<std::unique_ptr<Exchange>> exchanges;
 };
 

@@ -577,6 +577,30 @@ def check_vault(binary, work):
             server.wait()
 
 
+def check_graph_forbidden(binary, work):
+    """--graph-forbidden: a valid token gets 403 on the query routes; a missing one still 401."""
+    server, port, ca_file = start_server(binary, work, "graph-forbidden", ["--graph-forbidden"])
+    try:
+        client = Client(f"https://127.0.0.1:{port}", ca_file)
+        queries = f"{client.base}/v1.0/security/auditLog/queries"
+        status, body, headers = raw_graph(client, "GET", queries)
+        assert status == 403, status
+        assert body["error"]["code"] == "Authorization_RequestDenied", body
+        assert "request-id" in {k.lower() for k in headers}, headers
+        status, body, headers = raw_graph(client, "POST", queries, {
+            "displayName": "x", "filterStartDateTime": "2026-11-01T00:00:00Z",
+            "filterEndDateTime": "2026-11-01T01:00:00Z"})
+        assert status == 403, status
+        status, _, _ = client.call("GET", queries)
+        assert status == 401, status
+        assert control(client, "GET", "stats")["queries_created"] == 0
+        stop_server(server)
+    finally:
+        if server.poll() is None:
+            server.kill()
+            server.wait()
+
+
 def check_invalid_options(binary):
     for args in (["serve", "--now", "soon"], ["serve", "--query-budget", "0"],
                  ["serve", "--stuck-queries", "2"], ["truth", "--from", "2026-11-01", "--to",
@@ -597,6 +621,7 @@ def main():
         check_basics(binary, work)
         check_simulated_tenant(binary, work)
         check_vault(binary, work)
+        check_graph_forbidden(binary, work)
     check_invalid_options(binary)
     print("emulator smoke test: 1 passed, 0 failed")
 

@@ -43,11 +43,10 @@ std::optional<AccessToken> ParseAccessToken(std::string_view body, Instant now) 
   return AccessToken{token->get<std::string>(), expires_on};
 }
 
-TokenReply RequestToken(HttpClient& http, const HttpRequest& request,
+TokenReply RequestToken(HttpClient& http, const HttpRequest& request, SendOptions send,
                         const std::function<Instant()>& now, const std::string& endpoint,
                         const std::string& hint) {
   TokenReply reply;
-  SendOptions send;
   send.accept = [&](const HttpResponse& response) {
     reply.token = ParseAccessToken(response.body, now());
     return reply.token.has_value();

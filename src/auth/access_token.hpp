@@ -37,10 +37,11 @@ struct TokenReply {
   HttpResponse response;
 };
 
-// Sends a token request through `http` (with its retries; a garbled 2xx answer is retried like a
-// dropped connection). When no usable answer comes at all, throws SignInUnavailable saying that
-// `endpoint` ("the sign-in endpoint") could not be reached, followed by `hint` when not empty.
-TokenReply RequestToken(HttpClient& http, const HttpRequest& request,
+// Sends a token request through `http` (with its retries and those `send` adds; a garbled 2xx
+// answer is retried like a dropped connection). When no usable answer comes at all, throws
+// SignInUnavailable saying that `endpoint` ("the sign-in endpoint") could not be reached, followed
+// by `hint` when not empty.
+TokenReply RequestToken(HttpClient& http, const HttpRequest& request, SendOptions send,
                         const std::function<Instant()>& now, const std::string& endpoint,
                         const std::string& hint = "");
 

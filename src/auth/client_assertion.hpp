@@ -20,7 +20,4 @@ inline constexpr std::chrono::minutes kAssertionLifetime{10};
 std::string MakeClientAssertion(const ClientCertificate& certificate, AssertionAlgorithm algorithm,
                                 std::string_view client_id, std::string_view audience, Instant now);
 
-// A random (version 4) GUID, e.g. for a jti.
-std::string RandomGuid();
-
 }  // namespace auditsync

@@ -1,10 +1,7 @@
 #include "auth/client_proof.hpp"
 
-#include <fstream>
-
 #include "auth/client_assertion.hpp"
 #include "core/error.hpp"
-#include "core/text.hpp"
 
 namespace auditsync {
 namespace {
@@ -18,46 +15,46 @@ std::vector<ProofField> Assertion(Secret assertion) {
 
 }  // namespace
 
-ClientProof SecretProof(std::function<Secret()> secret) {
-  return [secret = std::move(secret)](const std::string& /*token_url*/) {
-    std::vector<ProofField> fields;
-    fields.push_back({"client_secret", secret()});
-    return fields;
-  };
+ClientProof SecretProof(std::function<Secret()> secret, std::function<bool()> reread) {
+  return {[secret = std::move(secret)](const std::string& /*token_url*/) {
+            std::vector<ProofField> fields;
+            fields.push_back({"client_secret", secret()});
+            return fields;
+          },
+          std::move(reread)};
 }
 
 ClientProof CertificateProof(std::shared_ptr<const ClientCertificate> certificate,
                              std::string client_id, AssertionAlgorithm algorithm,
                              std::function<Instant()> now) {
-  return [certificate = std::move(certificate), client_id = std::move(client_id), algorithm,
-          now = std::move(now)](const std::string& token_url) {
-    return Assertion(
-        Secret(MakeClientAssertion(*certificate, algorithm, client_id, token_url, now())));
-  };
+  return {[certificate = std::move(certificate), client_id = std::move(client_id), algorithm,
+           now = std::move(now)](const std::string& token_url) {
+            return Assertion(
+                Secret(MakeClientAssertion(*certificate, algorithm, client_id, token_url, now())));
+          },
+          {}};
 }
 
 ClientProof FederatedTokenProof(std::string token_file) {
-  return [token_file = std::move(token_file)](const std::string& /*token_url*/) {
-    return Assertion(ReadFederatedToken(token_file));
-  };
+  return {[token_file = std::move(token_file)](const std::string& /*token_url*/) {
+            return Assertion(ReadFederatedToken(token_file));
+          },
+          {}};
 }
 
 Secret ReadFederatedToken(const std::string& path) {
-  std::ifstream file(path, std::ios::binary);
-  if (!file) {
+  auto token = SecretFromFile(path);
+  if (!token) {
     throw ConfigError("federated_token_file " + path +
                       " cannot be read. On AKS, check that the pod uses the workload identity "
                       "(label azure.workload.identity/use: \"true\" and a service account with "
                       "the azure.workload.identity/client-id annotation).");
   }
-  std::string token((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
-  Secret trimmed{std::string(Trim(token))};
-  std::fill(token.begin(), token.end(), '\0');
-  if (trimmed.Empty()) {
+  if (token->Blank()) {
     throw ConfigError("federated_token_file " + path +
                       " is empty. It must hold the token the platform projects for the pod.");
   }
-  return trimmed;
+  return std::move(*token);
 }
 
 }  // namespace auditsync

@@ -17,7 +17,8 @@ inline constexpr char kJwtBearerAssertionType[] =
     "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 
 // client_secret = `secret()`, asked for each request (a Key Vault secret is read on first use).
-ClientProof SecretProof(std::function<Secret()> secret);
+// `reread` forgets a secret kept from Key Vault (see ClientProof::reread).
+ClientProof SecretProof(std::function<Secret()> secret, std::function<bool()> reread = {});
 
 // A client assertion signed by `certificate`, made afresh for each request.
 ClientProof CertificateProof(std::shared_ptr<const ClientCertificate> certificate,
@@ -28,8 +29,8 @@ ClientProof CertificateProof(std::shared_ptr<const ClientCertificate> certificat
 // (AKS) rotates the file's token.
 ClientProof FederatedTokenProof(std::string token_file);
 
-// The token in the file of AZURE_FEDERATED_TOKEN_FILE. Throws ConfigError when it cannot be read
-// or is empty.
+// The token in the file of AZURE_FEDERATED_TOKEN_FILE (read by the rule of SecretFromText).
+// Throws ConfigError when it cannot be read or is empty.
 Secret ReadFederatedToken(const std::string& path);
 
 }  // namespace auditsync

@@ -32,8 +32,13 @@ std::unique_ptr<TokenCredential> Credentials::Build(
       const EntraOptions entra{config.authority, config.tenant_id, config.client_id};
       if (key_vault_) {
         description.proof = "client secret from Key Vault";
-        source = std::make_unique<EntraTokenSource>(
-            http, entra, SecretProof([reader = key_vault_.get()] { return reader->Get(); }));
+        auto* reader = key_vault_.get();
+        source = std::make_unique<EntraTokenSource>(http, entra,
+                                                    SecretProof([reader] { return reader->Get(); },
+                                                                [reader] {
+                                                                  reader->Forget();
+                                                                  return true;
+                                                                }));
       } else {
         description.proof = "client secret";
         source = std::make_unique<EntraTokenSource>(

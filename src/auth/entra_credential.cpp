@@ -4,6 +4,8 @@
 
 #include "auth/token_credential.hpp"
 #include "core/json_fields.hpp"
+#include "core/log.hpp"
+#include "net/form_encoding.hpp"
 
 namespace auditsync {
 namespace {
@@ -32,20 +34,6 @@ EntraError ParseEntraError(std::string_view body) {
 }
 
 }  // namespace
-
-std::string FormEncode(std::string_view value) {
-  std::string encoded;
-  for (const unsigned char c : value) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      encoded += static_cast<char>(c);
-    } else {
-      char buffer[4];
-      std::snprintf(buffer, sizeof buffer, "%%%02X", c);
-      encoded += buffer;
-    }
-  }
-  return encoded;
-}
 
 std::string ExplainEntraError(long http_status, std::string_view body) {
   const auto error = ParseEntraError(body);
@@ -129,30 +117,62 @@ EntraTokenSource::EntraTokenSource(HttpClient& http, EntraOptions options, Clien
       token_url_(options_.authority + "/" + FormEncode(options_.tenant_id) + "/oauth2/v2.0/token") {
 }
 
-AccessToken EntraTokenSource::Fetch(std::string_view scope) {
+TokenReply EntraTokenSource::Request(std::string_view scope) {
   HttpRequest request;
   request.method = "POST";
   request.url = token_url_;
   request.headers = {{"Content-Type", "application/x-www-form-urlencoded"},
                      {"Accept", "application/json"}};
-  request.body = "grant_type=client_credentials&client_id=" + FormEncode(options_.client_id) +
-                 "&scope=" + FormEncode(scope);
-  for (const auto& field : proof_(token_url_)) {
-    request.body += "&" + field.name + "=" + FormEncode(field.value.Reveal());
+  const auto proof = proof_.fields(token_url_);
+  // Reserved up front, so that no reallocation frees a buffer holding part of the proof; each
+  // byte encodes to at most three.
+  size_t size = 64 + 3 * (options_.client_id.size() + scope.size());
+  for (const auto& field : proof) size += 2 + field.name.size() + 3 * field.value.Reveal().size();
+  request.body.reserve(size);
+  request.body = "grant_type=client_credentials&client_id=";
+  AppendFormEncoded(request.body, options_.client_id);
+  request.body += "&scope=";
+  AppendFormEncoded(request.body, scope);
+  for (const auto& field : proof) {
+    request.body += "&" + field.name + "=";
+    AppendFormEncoded(request.body, field.value.Reveal());
   }
-  auto [token, response] = RequestToken(http_, request, now_, "the sign-in endpoint");
-  if (token) return std::move(*token);
-  const auto entra = ParseEntraError(response.body);
-  const auto request_id = !entra.correlation_id.empty()
-                              ? entra.correlation_id
-                              : std::string(response.Header("x-ms-request-id"));
-  ServiceError::Details details{response.status, entra.error, request_id, RedactUrl(request.url)};
-  const auto message = "sign-in failed: " + ExplainEntraError(response.status, response.body) +
-                       (request_id.empty() ? "" : " (correlation id " + request_id + ")");
-  if (response.status == 400 || response.status == 401 || response.status == 403) {
-    throw AuthError(message, details);
+  struct WipeBody {
+    std::string& body;
+    ~WipeBody() { WipeString(body); }
+  } wipe{request.body};
+  return RequestToken(http_, request, {}, now_, "the sign-in endpoint");
+}
+
+AccessToken EntraTokenSource::Fetch(std::string_view scope) {
+  bool reread = false;
+  for (;;) {
+    auto [token, response] = Request(scope);
+    if (token) return std::move(*token);
+    const auto entra = ParseEntraError(response.body);
+    // A secret rotated in Key Vault (the old one deleted or expired): read it again, once.
+    if (!reread && (entra.code == 7000215 || entra.code == 7000222) && proof_.reread &&
+        proof_.reread()) {
+      spdlog::warn(
+          "Entra refused the client secret (AADSTS{}); reading it again from Key Vault, "
+          "where it may have been rotated",
+          entra.code);
+      reread = true;
+      continue;
+    }
+    const auto request_id = !entra.correlation_id.empty()
+                                ? entra.correlation_id
+                                : std::string(response.Header("x-ms-request-id"));
+    ServiceError::Details details{response.status, entra.error, request_id, RedactUrl(token_url_)};
+    const auto message =
+        "sign-in failed: " + ExplainEntraError(response.status, response.body) +
+        (reread ? " (The secret was read again from Key Vault, and Entra refused that too.)" : "") +
+        (request_id.empty() ? "" : " (correlation id " + request_id + ")");
+    if (response.status == 400 || response.status == 401 || response.status == 403) {
+      throw AuthError(message, details);
+    }
+    throw SignInUnavailable(message, details);
   }
-  throw SignInUnavailable(message, details);
 }
 
 }  // namespace auditsync

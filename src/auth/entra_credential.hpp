@@ -25,15 +25,26 @@ struct ProofField {
   Secret value;
 };
 
-// The proof for one token request to `token_url` (the audience of a client assertion). Asked for
-// each request: an assertion is new every time, a federated token file may have been rotated.
-using ClientProof = std::function<std::vector<ProofField>(const std::string& token_url)>;
+// How the application proves who it is (client_proof.hpp makes one of each kind).
+struct ClientProof {
+  // The fields for one token request to `token_url` (the audience of a client assertion). Asked
+  // for each request: an assertion is new every time, a federated token file may have been
+  // rotated.
+  std::function<std::vector<ProofField>(const std::string& token_url)> fields;
+  // Called when Entra refuses the client secret as invalid or expired (AADSTS7000215, 7000222):
+  // forgets a secret kept from its source, so that `fields` reads it again. Returns whether it
+  // did (the secret comes from Key Vault, where it may have been rotated); the sign-in is then
+  // tried once more. Empty for proofs with nothing to read again.
+  std::function<bool()> reread;
+};
 
 class EntraTokenSource : public TokenSource {
  public:
   EntraTokenSource(HttpClient& http, EntraOptions options, ClientProof proof,
                    std::function<Instant()> now = NowUtc);
 
+  // Signs in; when Entra refuses a secret that `proof` can read again (rotated in Key Vault),
+  // reads it again and signs in once more.
   AccessToken Fetch(std::string_view scope) override;
 
   // {authority}/{tenant}/oauth2/v2.0/token
@@ -44,13 +55,13 @@ class EntraTokenSource : public TokenSource {
   EntraOptions options_;
   ClientProof proof_;
   std::function<Instant()> now_;
+  // One token request; its body, which holds the proof, is wiped once sent.
+  TokenReply Request(std::string_view scope);
+
   std::string token_url_;
 };
 
 // Turns an Entra error response into one sentence with the cause and the fix (AADSTS codes).
 std::string ExplainEntraError(long http_status, std::string_view body);
-
-// application/x-www-form-urlencoded encoding of one value.
-std::string FormEncode(std::string_view value);
 
 }  // namespace auditsync

@@ -1,6 +1,10 @@
 #include "auth/jwt.hpp"
 
+#include <nlohmann/json.hpp>
+
 #include <array>
+
+#include "core/json_fields.hpp"
 
 namespace auditsync {
 namespace {
@@ -58,14 +62,26 @@ std::optional<std::string> Base64UrlDecode(std::string_view text) {
   return bytes;
 }
 
-nlohmann::json UnverifiedJwtClaims(std::string_view token) {
+std::optional<JwtClaims> UnverifiedJwtClaims(std::string_view token) {
   const auto first = token.find('.');
   const auto second = first == std::string_view::npos ? first : token.find('.', first + 1);
-  if (second == std::string_view::npos) return nullptr;
-  const auto claims = Base64UrlDecode(token.substr(first + 1, second - first - 1));
-  if (!claims) return nullptr;
-  auto json = nlohmann::json::parse(*claims, nullptr, false);
-  return json.is_object() ? json : nlohmann::json(nullptr);
+  if (second == std::string_view::npos) return std::nullopt;
+  const auto text = Base64UrlDecode(token.substr(first + 1, second - first - 1));
+  if (!text) return std::nullopt;
+  const auto json = nlohmann::json::parse(*text, nullptr, false);
+  if (!json.is_object()) return std::nullopt;
+  JwtClaims claims;
+  claims.issuer = StringField(json, "iss");
+  claims.subject = StringField(json, "sub");
+  if (const auto exp = json.find("exp"); exp != json.end() && exp->is_number_integer()) {
+    claims.expires = Instant(std::chrono::seconds(exp->get<long long>()));
+  }
+  if (const auto roles = json.find("roles"); roles != json.end() && roles->is_array()) {
+    for (const auto& role : *roles) {
+      if (role.is_string()) claims.roles.push_back(role.get<std::string>());
+    }
+  }
+  return claims;
 }
 
 }  // namespace auditsync

@@ -14,6 +14,10 @@ namespace {
 // The api-version of reference §4.1; every version returns the same SecretBundle.
 constexpr const char* kApiVersion = "7.4";
 
+// Attempts at a read the vault forbids (403): a role assignment takes minutes to propagate, so a
+// 403 right after the grant is asked again twice, with the HTTP client's short backoff.
+constexpr int kForbiddenAttempts = 3;
+
 struct VaultError {
   std::string code;
   std::string message;
@@ -50,12 +54,20 @@ Secret KeyVaultSecretReader::Get() {
   return *secret_;
 }
 
+void KeyVaultSecretReader::Forget() {
+  std::lock_guard lock(mutex_);
+  secret_.reset();  // the Secret wipes its bytes
+}
+
 Secret KeyVaultSecretReader::Read() {
   HttpRequest request;
   request.url = reference_.SecretUrl() + "?api-version=" + kApiVersion;
   const auto where = reference_.Describe() + " (" + reference_.VaultUrl() + ")";
   std::optional<Secret> secret;
   SendOptions send;
+  // A role assignment takes minutes to reach the vault: a 403 right after a grant passes.
+  send.passing_statuses = {403};
+  send.passing_attempts = kForbiddenAttempts;
   send.accept = [&secret](const HttpResponse& response) {
     auto json = nlohmann::json::parse(response.body, nullptr, false);
     if (!json.is_object() || !json.contains("value") || !json["value"].is_string()) return false;
@@ -66,8 +78,8 @@ Secret KeyVaultSecretReader::Read() {
   HttpResponse response;
   // A 401 means the token expired or is for another audience: sign in again once, then give up.
   for (int attempt = 0;; ++attempt) {
-    request.headers = {{"Accept", "application/json"},
-                       {"Authorization", "Bearer " + credential_.GetToken(scope_)}};
+    const auto token = credential_.GetToken(scope_);
+    request.headers = {{"Accept", "application/json"}, {"Authorization", "Bearer " + token}};
     try {
       response = http_.Send(request, send);
     } catch (const TransportError& error) {
@@ -83,7 +95,7 @@ Secret KeyVaultSecretReader::Read() {
     }
     if (response.status != 401 || attempt == 1) break;
     spdlog::debug("Key Vault answered 401; signing in to it again");
-    credential_.Invalidate(scope_);
+    credential_.Invalidate(scope_, token);
   }
   if (response.status / 100 == 2 && secret) {
     std::fill(response.body.begin(), response.body.end(), '\0');  // it held the secret too
@@ -102,11 +114,14 @@ Secret KeyVaultSecretReader::Read() {
                           ". Check that the vault is in the tenant's cloud (keyvault_suffix).",
                       details);
     case 403:
-      throw AuthError(answered + ". Either " + signs_in_with_ +
+      throw AuthError(answered + " in " + std::to_string(kForbiddenAttempts) +
+                          " attempts. Either " + signs_in_with_ +
                           " lacks the role Key Vault Secrets User on the vault (grant it under "
                           "the vault's Access control (IAM), or a get permission on secrets with "
-                          "access policies), or the vault's firewall does not admit this "
-                          "network (Networking: allow its address or use a private endpoint).",
+                          "access policies; a role assigned in the last few minutes may not have "
+                          "reached the vault yet: wait a few minutes and try again), or the "
+                          "vault's firewall does not admit this network (Networking: allow its "
+                          "address or use a private endpoint).",
                       details);
     case 404:
       throw ConfigError(answered + ": the vault has no such secret" +

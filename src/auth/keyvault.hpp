@@ -21,10 +21,15 @@ class KeyVaultSecretReader {
   KeyVaultSecretReader(HttpClient& http, TokenCredential& credential, KeyVaultReference reference,
                        const std::string& resource, std::string signs_in_with);
 
-  // The secret, read on first use and then kept. Throws AuthError when the vault refuses (a 403
-  // names the missing role and the firewall), ConfigError when the secret does not exist, and
-  // SignInUnavailable when the vault cannot be reached.
+  // The secret, read on first use and then kept. Throws AuthError when the vault refuses (a 403,
+  // asked again twice in case a new role assignment is still propagating, names the missing role
+  // and the firewall), ConfigError when the secret does not exist, and SignInUnavailable when
+  // the vault cannot be reached.
   Secret Get();
+
+  // Wipes the secret kept, so that the next Get() reads the vault again: Entra refused it, and
+  // it may have been rotated there.
+  void Forget();
 
   const KeyVaultReference& Reference() const { return reference_; }
   const std::string& SignsInWith() const { return signs_in_with_; }

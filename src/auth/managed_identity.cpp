@@ -2,10 +2,10 @@
 
 #include <nlohmann/json.hpp>
 
-#include "auth/entra_credential.hpp"
 #include "auth/token_credential.hpp"
 #include "core/json_fields.hpp"
 #include "core/text.hpp"
+#include "net/form_encoding.hpp"
 
 namespace auditsync {
 namespace {
@@ -20,21 +20,41 @@ std::string ErrorText(std::string_view body) {
   return text.substr(0, text.find_first_of("\r\n"));
 }
 
+// Microsoft's guidance for IMDS: 404 (the endpoint is updating, or an identity assigned moments
+// ago is not there yet) and 410 (updating) pass, so retry them with backoff. The App Service
+// endpoint has no such answers: its 404 means the app has no identity.
+constexpr int kImdsAttempts = 5;
+
 std::string Explain(const ManagedIdentityConfig& config, long status, std::string_view body,
                     const std::string& resource) {
   const auto text = ErrorText(body);
   const auto said = text.empty() ? "HTTP " + std::to_string(status)
                                  : "HTTP " + std::to_string(status) + " (" + text + ")";
   const auto where = DescribeManagedIdentity(config);
-  if (status == 404) {
-    return where + " answered " + said + ": there is no managed identity here. " +
-           (config.AppService()
-                ? "Turn on the app's identity under Identity, or unset IDENTITY_ENDPOINT."
-                : "Run auditsync on an Azure VM with a managed identity, or sign in another way.");
-  }
-  if (status == 401 || status == 403) {
-    return where + " refused IDENTITY_HEADER with " + said +
-           ": restart the app so that IDENTITY_HEADER is current.";
+  if (config.AppService()) {
+    if (status == 404) {
+      return where + " answered " + said +
+             ": the app has no managed identity. Turn it on under the app's Identity page, or "
+             "unset IDENTITY_ENDPOINT.";
+    }
+    if (status == 401 || status == 403) {
+      return where + " refused IDENTITY_HEADER with " + said +
+             ": restart the app so that IDENTITY_HEADER is current.";
+    }
+  } else {
+    if (status == 404 || status == 410) {
+      return where + " still answered " + said + " after " + std::to_string(kImdsAttempts) +
+             " attempts: IMDS says so while it is updating, and while an identity assigned "
+             "moments ago is not available yet. Try again in a minute; if it lasts, check that "
+             "this is an Azure VM with a managed identity (its Identity page) and that "
+             "imds_endpoint is http://169.254.169.254.";
+    }
+    if (status == 401 || status == 403) {
+      return where + " refused the request with " + said +
+             ": IMDS answers only requests made straight from the VM. Check that no proxy or "
+             "network filter on this machine intercepts 169.254.169.254 (auditsync itself never "
+             "sends these requests through a proxy).";
+    }
   }
   // IMDS's answer when the VM has no identity, or not the one asked for.
   if (text.find("Identity not found") != std::string::npos) {
@@ -78,8 +98,13 @@ AccessToken ManagedIdentitySource::Fetch(std::string_view scope) {
   } else {
     request.headers.emplace_back("Metadata", "true");
   }
+  SendOptions send;
+  if (!config_.AppService()) {
+    send.passing_statuses = {404, 410};
+    send.passing_attempts = kImdsAttempts;
+  }
   auto [token, response] = RequestToken(
-      http_, request, now_, DescribeManagedIdentity(config_),
+      http_, request, send, now_, DescribeManagedIdentity(config_),
       "Managed identities exist only on Azure (a VM, App Service or Container App with an "
       "identity turned on); elsewhere sign in with a certificate or a workload identity.");
   if (token) return std::move(*token);

@@ -1,5 +1,5 @@
 // Credentials behind one small interface (STYLE.md habit 4): GetToken(scope), cached with a
-// refresh margin, dropped after a 401.
+// refresh margin, dropped after a 401 to it.
 #pragma once
 
 #include <string>
@@ -23,8 +23,10 @@ class TokenCredential {
   // A bearer token for `scope` (e.g. https://graph.microsoft.com/.default). Throws AuthError with
   // an explanation when the identity platform refuses, ServiceError when it cannot be reached.
   virtual std::string GetToken(std::string_view scope) = 0;
-  // Forgets the cached token for `scope` (the resource answered 401), so the next call signs in.
-  virtual void Invalidate(std::string_view scope) = 0;
+  // The resource answered 401 to `rejected`, a token GetToken(scope) gave: forgets it, so that
+  // the next call signs in again. A token that is no longer the cached one (another caller has
+  // signed in since) is left alone: one caller's stale 401 must not discard a fresh token.
+  virtual void Invalidate(std::string_view scope, std::string_view rejected) = 0;
 };
 
 }  // namespace auditsync

@@ -9,14 +9,16 @@
 #include "auth/client_proof.hpp"
 #include "auth/jwt.hpp"
 #include "auth/token_credential.hpp"
+#include "core/cloud.hpp"
 #include "core/file_access.hpp"
-#include "core/json_fields.hpp"
 #include "source/graph/graph_connection.hpp"
 #include "source/management/management_connection.hpp"
 #include "store/sqlite/sqlite_store.hpp"
 
 namespace auditsync {
 namespace {
+
+constexpr const char* kUserPermission = "User.Read.All";
 
 // The API that collects, as `check` names and probes it.
 struct CollectingApi {
@@ -52,15 +54,30 @@ std::optional<CheckStep> PrivateFileProblem(const std::string& step, const std::
 
 CheckStep CheckSecretSource(const Config& config) {
   const std::string name = "client secret";
-  if (auto problem = PrivateFileProblem(name, config.client_secret_file)) return *problem;
+  const auto& config_file = config.config_file;
   switch (config.client_secret_origin) {
     case SecretOrigin::kFile:
+      if (auto problem = PrivateFileProblem(name, config.client_secret_file)) return *problem;
       return Pass(name,
                   "read from " + config.client_secret_file + ", which only its owner can read");
+    case SecretOrigin::kConfigFile:
+      // The configuration file is often made readable on purpose (shared, checked in): a secret
+      // written in it is not only a warning.
+      if (OthersCanAccess(config_file)) {
+        return Fail(name,
+                    "client_secret is written in the configuration file " + config_file +
+                        ", which other users of this machine can read. Fix: move the secret to "
+                        "a file of its own, chmod 600 that file and name it in "
+                        "client_secret_file (or at least chmod 600 " +
+                        config_file + ")",
+                    ExitCode::kConfiguration);
+      }
+      return Pass(name, "written in the configuration file " + config_file +
+                            ", which only its owner can read");
     case SecretOrigin::kStdin:
       return Pass(name, "read from standard input");
     default:
-      return Pass(name, "given by client_secret or AUDITSYNC_CLIENT_SECRET");
+      return Pass(name, "given by AUDITSYNC_CLIENT_SECRET");
   }
 }
 
@@ -110,16 +127,15 @@ MaterialStep CheckFederatedToken(const Config& config) {
     return {Fail(name, error.what(), ExitCode::kConfiguration), true};
   }
   const auto claims = UnverifiedJwtClaims(token.Reveal());
-  if (!claims.is_object() || !claims.contains("exp") || !claims["exp"].is_number_integer()) {
+  if (!claims || !claims->expires) {
     return {Fail(name,
                  path + " does not hold a JWT with an expiry. Fix: point "
                         "AZURE_FEDERATED_TOKEN_FILE at the token the platform projects",
                  ExitCode::kConfiguration),
             true};
   }
-  const Instant expires(std::chrono::seconds(claims["exp"].get<long long>()));
-  const auto issued_by =
-      "issuer " + StringField(claims, "iss") + ", subject " + StringField(claims, "sub");
+  const auto expires = *claims->expires;
+  const auto issued_by = "issuer " + claims->issuer + ", subject " + claims->subject;
   if (expires <= NowUtc()) {
     return {
         Fail(name,
@@ -165,26 +181,61 @@ CheckStep CheckKeyVault(Credentials& credentials) {
   }
 }
 
-CheckStep CheckPermission(const std::string& token, const CollectingApi& api) {
-  const std::string name = "permission";
+// Whether `token` carries every application permission in `needed`, all of them `owner`'s
+// (as the portal lists them). User.Read.All is only needed for enrich_users.
+CheckStep CheckPermission(const std::string& name, const std::string& token,
+                          const std::string& owner, const std::vector<std::string>& needed) {
   const auto roles = TokenRoles(token);
-  if (std::find(roles.begin(), roles.end(), api.permission) != roles.end()) {
-    return Pass(name, "the token carries the application permission " + api.permission);
+  std::string missing;
+  for (const auto& permission : needed) {
+    if (std::find(roles.begin(), roles.end(), permission) == roles.end()) {
+      missing += (missing.empty() ? "" : " and ") + permission;
+    }
+  }
+  const bool for_users = std::find(needed.begin(), needed.end(), kUserPermission) != needed.end();
+  if (missing.empty()) {
+    std::string carried;
+    for (const auto& permission : needed) carried += (carried.empty() ? "" : " and ") + permission;
+    return Pass(name, "the token carries the application permission " + carried +
+                          (for_users ? " (enrich_users)" : ""));
   }
   if (roles.empty()) {
     return Fail(name,
                 "the token carries no application permission. Fix: give the app registration "
                 "the " +
-                    api.owner + " application permission " + api.permission +
-                    " and grant admin consent",
+                    owner + " application permission " + missing + " and grant admin consent",
                 ExitCode::kAuthentication);
   }
   std::string listed;
   for (const auto& role : roles) listed += (listed.empty() ? "" : ", ") + role;
   return Fail(name,
-              "the token carries " + listed + " but not " + api.permission + ". Fix: add that " +
-                  api.owner + " application permission and grant admin consent",
+              "the token carries " + listed + " but not " + missing + ". Fix: add that " + owner +
+                  " application permission and grant admin consent" +
+                  (missing.find(kUserPermission) != std::string::npos
+                       ? " (User.Read.All is for enrich_users; or set enrich_users = no)"
+                       : ""),
               ExitCode::kAuthentication);
+}
+
+// The permission of the API that collects; through Graph, User.Read.All too when enrich_users
+// reads user profiles.
+CheckStep CheckApiPermission(const std::string& token, const CollectingApi& api,
+                             const Config& config) {
+  std::vector<std::string> needed = {api.permission};
+  if (config.enrich_users && config.use_graph_api) needed.emplace_back(kUserPermission);
+  return CheckPermission("permission", token, api.owner, needed);
+}
+
+// With use_graph_api = no, enrich_users still reads users from Microsoft Graph: its own token
+// (for graph_url) must carry User.Read.All.
+CheckStep CheckUserPermission(const Config& config, Credentials& credentials) {
+  const std::string name = "user permission";
+  try {
+    const auto token = credentials.Graph().GetToken(DefaultScope(config.graph_url));
+    return CheckPermission(name, token, "Microsoft Graph", {kUserPermission});
+  } catch (const Error& error) {
+    return Fail(name, error.what(), error.Code());
+  }
 }
 
 std::string DescribeConfig(const Config& config) {
@@ -269,14 +320,8 @@ ExitCode CheckReport::Code() const {
 }
 
 std::vector<std::string> TokenRoles(const std::string& token) {
-  const auto claims = UnverifiedJwtClaims(token);
-  std::vector<std::string> roles;
-  if (claims.is_object() && claims.contains("roles") && claims["roles"].is_array()) {
-    for (const auto& role : claims["roles"]) {
-      if (role.is_string()) roles.push_back(role.get<std::string>());
-    }
-  }
-  return roles;
+  auto claims = UnverifiedJwtClaims(token);
+  return claims ? std::move(claims->roles) : std::vector<std::string>();
 }
 
 CheckReport CheckSetup(const std::function<Config()>& load_config) {
@@ -329,10 +374,13 @@ CheckReport CheckSetup(const std::function<Config()>& load_config) {
   }
   const auto token = can_sign_in ? CheckSignIn(*credentials, scope, steps) : std::string();
   if (!token.empty()) {
-    steps.push_back(CheckPermission(token, api));
+    steps.push_back(CheckApiPermission(token, api, config));
     steps.push_back(graph ? CheckQueryApi(config, *graph) : CheckActivityFeed(config, *management));
+    if (management && config.enrich_users)
+      steps.push_back(CheckUserPermission(config, *credentials));
   } else {
-    skip({can_sign_in ? "" : "sign-in", "permission", api.step});
+    skip({can_sign_in ? "" : "sign-in", "permission", api.step,
+          !config.use_graph_api && config.enrich_users ? "user permission" : ""});
   }
   try {
     SqliteStore store(config.database);

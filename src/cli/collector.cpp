@@ -11,6 +11,7 @@
 #include "source/management/management_connection.hpp"
 #include "sync/content_planner.hpp"
 #include "sync/content_sync.hpp"
+#include "sync/user_enrichment.hpp"
 
 namespace auditsync {
 
@@ -37,26 +38,36 @@ void SleepOrStop(std::chrono::milliseconds delay) {
   if (!SleepUnlessStopped(delay)) throw Interrupted();
 }
 
-}  // namespace
-
-ContentSyncOptions ContentSyncOptionsFrom(const Config& config) {
-  ContentSyncOptions options;
-  options.initial_lookback = config.initial_lookback;
-  options.concurrency = config.blob_concurrency;
-  return options;
+// Logs the summary of a sync through the Graph audit log query API and returns its exit code.
+ExitCode Conclude(const Config& config, const SyncSummary& summary) {
+  spdlog::info(
+      "sync {}..{} finished: {} window(s) complete, {} failed; {} new record(s), {} already "
+      "stored, {} quarantined",
+      FormatIso8601(summary.from), FormatIso8601(summary.to), summary.windows_complete,
+      summary.windows_failed, summary.inserted, summary.duplicates, summary.quarantined);
+  if (summary.windows_deferred > 0) {
+    spdlog::warn(
+        "{} window(s) wait for the query allocation ({} per 24 hours, spent); later syncs "
+        "collect them. `auditsync status` says when the backlog will be done",
+        summary.windows_deferred, config.query_budget);
+  }
+  if (summary.windows_failed > 0) {
+    spdlog::warn("{} window(s) failed; what was stored is kept and the next sync retries them",
+                 summary.windows_failed);
+    return ExitCode::kPartial;
+  }
+  if (summary.windows_truncated > 0) {
+    spdlog::warn(
+        "{} window(s) had more records in one second than a query returns; some of "
+        "their records could not be collected",
+        summary.windows_truncated);
+    return ExitCode::kPartial;
+  }
+  return ExitCode::kSuccess;
 }
 
-ExitCode CollectContent(const Config& config, const SyncRequest& request) {
-  SqliteStore store(config.database);
-  ManagementConnection connection(config, {.cancelled = StopRequested, .sleep = SleepOrStop});
-  ContentSyncEngine engine(
-      store, connection.Client(),
-      [&connection](std::function<bool()> cancelled) {
-        return connection.NewClient(std::move(cancelled));
-      },
-      config.operations, ContentSyncOptionsFrom(config),
-      SyncClock{.now = CommandNow, .sleep = SleepOrStop, .stop_requested = StopRequested});
-  const auto summary = RunShowingProgress(engine, request);
+// Logs the summary of a sync through the Management Activity API and returns its exit code.
+ExitCode ConcludeContent(const ContentSyncSummary& summary) {
   spdlog::info(
       "sync of content created {}..{} finished: {} blob(s) read ({} records of every workload), "
       "{} read before, {} failed, {} expired; {} new record(s), {} already stored, {} "
@@ -87,6 +98,33 @@ ExitCode CollectContent(const Config& config, const SyncRequest& request) {
   return partial ? ExitCode::kPartial : ExitCode::kSuccess;
 }
 
+// Reads the profiles of users that need one (enrich_users). Whatever Graph answers, the sync's
+// exit code stays the one its audit records earned: enrichment only logs.
+void EnrichUsersAfterSync(const Config& config, SqliteStore& store, GraphUserClient& users,
+                          const SyncClock& clock) {
+  EnrichmentOptions options;
+  options.refresh_after = config.user_refresh_after;
+  const auto summary = EnrichUsers(store, users, options, clock);
+  spdlog::info("user profiles: {} read, {} not in the directory, {} to read again next sync{}",
+               summary.found, summary.not_found, summary.unread,
+               summary.more_left ? "; more users wait for the next sync" : "");
+  if (summary.denied) {
+    spdlog::warn("user enrichment stopped: {}. The audit records were collected all the same",
+                 summary.problem);
+  } else if (!summary.problem.empty()) {
+    spdlog::warn("user enrichment: {}; the next sync asks again", summary.problem);
+  }
+}
+
+}  // namespace
+
+ContentSyncOptions ContentSyncOptionsFrom(const Config& config) {
+  ContentSyncOptions options;
+  options.initial_lookback = config.initial_lookback;
+  options.concurrency = config.blob_concurrency;
+  return options;
+}
+
 FileLock LockDatabase(const Config& config) { return FileLock(config.database + ".lock"); }
 
 ExitCode CollectOnce(const Config& config, const SyncRequest& request) {
@@ -95,37 +133,31 @@ ExitCode CollectOnce(const Config& config, const SyncRequest& request) {
 }
 
 ExitCode Collect(const Config& config, const SyncRequest& request) {
-  if (!config.use_graph_api) return CollectContent(config, request);
   SqliteStore store(config.database);
-  GraphConnection connection(config, {.cancelled = StopRequested, .sleep = SleepOrStop});
-  SyncEngine engine(
-      store, connection.Graph(), SyncOptionsFrom(config),
-      SyncClock{.now = CommandNow, .sleep = SleepOrStop, .stop_requested = StopRequested});
-  const auto summary = RunShowingProgress(engine, request);
-  spdlog::info(
-      "sync {}..{} finished: {} window(s) complete, {} failed; {} new record(s), {} already "
-      "stored, {} quarantined",
-      FormatIso8601(summary.from), FormatIso8601(summary.to), summary.windows_complete,
-      summary.windows_failed, summary.inserted, summary.duplicates, summary.quarantined);
-  if (summary.windows_deferred > 0) {
-    spdlog::warn(
-        "{} window(s) wait for the query allocation ({} per 24 hours, spent); later syncs "
-        "collect them. `auditsync status` says when the backlog will be done",
-        summary.windows_deferred, config.query_budget);
+  const ConnectionHooks hooks{.cancelled = StopRequested, .sleep = SleepOrStop};
+  const SyncClock clock{.now = CommandNow, .sleep = SleepOrStop, .stop_requested = StopRequested};
+  // Graph's connection collects with use_graph_api = yes, and reads user profiles on either path.
+  std::optional<GraphConnection> graph;
+  ExitCode code = ExitCode::kSuccess;
+  if (config.use_graph_api) {
+    graph.emplace(config, hooks);
+    SyncEngine engine(store, graph->Graph(), SyncOptionsFrom(config), clock);
+    code = Conclude(config, RunShowingProgress(engine, request));
+  } else {
+    ManagementConnection connection(config, hooks);
+    ContentSyncEngine engine(
+        store, connection.Client(),
+        [&connection](std::function<bool()> cancelled) {
+          return connection.NewClient(std::move(cancelled));
+        },
+        config.operations, ContentSyncOptionsFrom(config), clock);
+    code = ConcludeContent(RunShowingProgress(engine, request));
   }
-  if (summary.windows_failed > 0) {
-    spdlog::warn("{} window(s) failed; what was stored is kept and the next sync retries them",
-                 summary.windows_failed);
-    return ExitCode::kPartial;
+  if (config.enrich_users) {
+    if (!graph) graph.emplace(config, hooks);
+    EnrichUsersAfterSync(config, store, graph->Users(), clock);
   }
-  if (summary.windows_truncated > 0) {
-    spdlog::warn(
-        "{} window(s) had more records in one second than a query returns; some of "
-        "their records could not be collected",
-        summary.windows_truncated);
-    return ExitCode::kPartial;
-  }
-  return ExitCode::kSuccess;
+  return code;
 }
 
 }  // namespace auditsync

@@ -1,5 +1,5 @@
-// Wires the collection pipeline from a Config: HTTP client, credential, Graph client, store and
-// sync engine. Shared by `sync` and `demo`.
+// Wires the collection pipeline from a Config: HTTP client, credential, Graph client, store, sync
+// engine and user enrichment. Shared by `sync`, `run` and `demo`; `import` takes its lock.
 #pragma once
 
 #include "core/config.hpp"
@@ -17,11 +17,11 @@ ContentSyncOptions ContentSyncOptionsFrom(const Config& config);
 FileLock LockDatabase(const Config& config);
 
 // Runs one sync, through the Graph audit log query API or, with use_graph_api = no, the Office
-// 365 Management Activity API (CollectContent), and logs its summary. Returns kSuccess, or
+// 365 Management Activity API, and logs its summary; then, with enrich_users, reads the user
+// profiles due from Microsoft Graph (which never changes the result). Returns kSuccess, or
 // kPartial when a window, listing or blob failed, or content could no longer be read. Throws
 // Interrupted when a stop is requested (core/stop.hpp). The caller holds LockDatabase.
 ExitCode Collect(const Config& config, const SyncRequest& request);
-ExitCode CollectContent(const Config& config, const SyncRequest& request);
 
 // Collect under LockDatabase.
 ExitCode CollectOnce(const Config& config, const SyncRequest& request);

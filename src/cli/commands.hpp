@@ -21,12 +21,15 @@ void SetupStatusCommand(CLI::App& app, GlobalFlags& flags, CommandAction& action
 void SetupRunCommand(CLI::App& app, GlobalFlags& flags, CommandAction& action);
 void SetupCheckCommand(CLI::App& app, GlobalFlags& flags, CommandAction& action);
 void SetupSubscriptionCommand(CLI::App& app, GlobalFlags& flags, CommandAction& action);
+void SetupImportCommand(CLI::App& app, GlobalFlags& flags, CommandAction& action);
+// The kinds of `import`, added to its subcommand.
+void SetupImportAppsCommand(CLI::App& import, GlobalFlags& flags, CommandAction& action);
 
 // The time a command runs as: now, or AUDITSYNC_TEST_NOW (ISO 8601), which lets tests run
 // scheduled syncs over simulated days against an emulator whose clock they also set.
 Instant CommandNow();
 
-// Parses a --from/--to value (ISO 8601 or relative like -7d). Throws ConfigError.
+// Parses a --from/--to value (ISO 8601 or relative like -7d). Throws UsageError.
 Instant ParseTimeFlag(const std::string& flag, const std::string& value, Instant now);
 
 }  // namespace auditsync

@@ -11,6 +11,7 @@
 #include "core/log.hpp"
 #include "core/subprocess.hpp"
 #include "report/render.hpp"
+#include "report/usage_reports.hpp"
 #include "store/sqlite/sqlite_store.hpp"
 
 namespace auditsync {
@@ -101,7 +102,7 @@ ExitCode RunDemo(const DemoOptions& options, const std::string& log_level) {
   SqliteStore store(config.database);
   const auto rows = store.QueryAppUsage({});
   std::cout << "\nPower Apps launches and unique users per app, last 7 days:\n\n";
-  RenderAppsReport(rows, ReportFormat::kTable, std::cout);
+  RenderReport(AppsReport(rows), ReportFormat::kTable, std::cout);
   std::cout << "\n"
             << store.CountRecords() << " audit records stored, " << store.CountQuarantined()
             << " quarantined (unreadable).\n"

@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "cli/commands.hpp"
+#include "cli/usage_error.hpp"
 #include "core/log.hpp"
 
 int main(int argc, char** argv) {
@@ -30,12 +31,19 @@ int main(int argc, char** argv) {
   auditsync::SetupCheckCommand(app, flags, action);
   auditsync::SetupStatusCommand(app, flags, action);
   auditsync::SetupSubscriptionCommand(app, flags, action);
+  auditsync::SetupImportCommand(app, flags, action);
   auditsync::SetupDemoCommand(app, flags, action);
   try {
     app.parse(argc, argv);
+  } catch (const CLI::Success& help) {  // --help, --help-all
+    return app.exit(help);
   } catch (const CLI::ParseError& error) {
-    const int code = app.exit(error);
-    return code == 0 ? 0 : static_cast<int>(ExitCode::kUsage);
+    // Not CLI11's message: it repeats the arguments it did not expect, secrets included.
+    std::cerr << "auditsync: "
+              << auditsync::DescribeUsageError(app, error,
+                                               std::vector<std::string>(argv + 1, argv + argc))
+              << '\n';
+    return static_cast<int>(ExitCode::kUsage);
   }
   try {
     return static_cast<int>(action());

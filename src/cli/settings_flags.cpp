@@ -5,26 +5,24 @@
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
-#include <iterator>
 
 #include "core/error.hpp"
-#include "core/text.hpp"
+#include "core/secret.hpp"
 
 namespace auditsync {
 namespace {
 
-// The whole of standard input, without its trailing line end: what `secret-tool lookup ... |`
-// or `vault kv get -field=... |` pipes in.
-std::string ReadSecretFromStdin() {
+// The whole of standard input by the rule of secret text (without its trailing line ends): what
+// `secret-tool lookup ... |` or `vault kv get -field=... |` pipes in.
+Secret ReadSecretFromStdin() {
   if (::isatty(STDIN_FILENO) != 0) {
     throw ConfigError(
         "--client-secret-stdin reads the secret from standard input, which is a terminal here (it "
         "would echo what you type). Pipe the secret in, e.g. `secret-tool lookup auditsync "
         "client-secret | auditsync --client-secret-stdin sync`.");
   }
-  std::string secret((std::istreambuf_iterator<char>(std::cin)), std::istreambuf_iterator<char>());
-  while (!secret.empty() && (secret.back() == '\n' || secret.back() == '\r')) secret.pop_back();
-  if (Trim(secret).empty()) {
+  auto secret = SecretFromStream(std::cin);
+  if (secret.Blank()) {
     throw ConfigError(
         "--client-secret-stdin found nothing on standard input. Pipe the client secret value in.");
   }
@@ -78,7 +76,7 @@ Config LoadConfig(CLI::App& app, const GlobalFlags& flags, bool need_credentials
     }
   }
   if (flags.secret_from_stdin) {
-    raw.Set("client_secret", ReadSecretFromStdin(), SettingSource::kStdin);
+    raw.Set("client_secret", ReadSecretFromStdin().Reveal(), SettingSource::kStdin);
   }
   return ResolveConfig(raw, need_credentials);
 }

@@ -33,9 +33,9 @@ void SetupSyncCommand(CLI::App& app, GlobalFlags& flags, CommandAction& action) 
         request.from = ParseTimeFlag("--from", options->from, now);
         // Microsoft keeps audit records ten years at the most (Audit Premium add-on).
         if (*request.from < now - std::chrono::days(3660)) {
-          throw ConfigError("--from " + options->from +
-                            " is more than ten years back, beyond any audit log retention. "
-                            "Give a later --from.");
+          throw UsageError("--from " + options->from +
+                           " is more than ten years back, beyond any audit log retention. "
+                           "Give a later --from.");
         }
       }
       if (!options->to.empty()) request.to = ParseTimeFlag("--to", options->to, now);

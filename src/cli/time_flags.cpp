@@ -28,9 +28,9 @@ Instant ParseTimeFlag(const std::string& flag, const std::string& value, Instant
   constexpr auto kFirst = std::chrono::sys_days(std::chrono::year(1970) / 1 / 1);
   constexpr auto kLast = std::chrono::sys_days(std::chrono::year(9999) / 12 / 31);
   if (instant && *instant >= kFirst && *instant <= kLast) return *instant;
-  throw ConfigError(flag + " `" + value +
-                    "` is not a time. Use 2026-11-01, 2026-11-01T05:00:00Z, or a relative time "
-                    "such as -7d or -12h.");
+  throw UsageError(flag + " `" + value +
+                   "` is not a time. Use 2026-11-01, 2026-11-01T05:00:00Z, or a relative time "
+                   "such as -7d or -12h.");
 }
 
 }  // namespace auditsync

@@ -7,7 +7,6 @@
 #include <array>
 #include <cctype>
 #include <charconv>
-#include <fstream>
 #include <sstream>
 
 #include "core/cloud.hpp"
@@ -21,7 +20,7 @@
 namespace auditsync {
 namespace {
 
-constexpr std::array<SettingSpec, 47> kSettingTable = {{
+constexpr std::array<SettingSpec, 49> kSettingTable = {{
     {"tenant_id", "AUDITSYNC_TENANT_ID", "--tenant-id", "", "Tenant GUID or verified domain",
      "TenantID", false},
     {"client_id", "AUDITSYNC_CLIENT_ID", "--client-id", "", "App registration (client) id",
@@ -164,6 +163,15 @@ constexpr std::array<SettingSpec, 47> kSettingTable = {{
      false},
     {"query_timeout", "AUDITSYNC_QUERY_TIMEOUT", "--query-timeout", "6h",
      "How long a query may stay unfinished before its window is reported failed", "", false},
+    {"enrich_users", "AUDITSYNC_ENRICH_USERS", "--enrich-users", "no",
+     "After each sync, read the display name, department, job title, city, country and "
+     "member/guest type of users who launched apps from Microsoft Graph /users (yes or no; needs "
+     "the application permission User.Read.All)",
+     "", false},
+    {"user_refresh_after", "AUDITSYNC_USER_REFRESH_AFTER", "--user-refresh-after", "7d",
+     "How old a user's profile may get before enrich_users reads it again (users the directory "
+     "does not know are asked again after as long)",
+     "", false},
     {"http_timeout", "AUDITSYNC_HTTP_TIMEOUT", "--http-timeout", "120s",
      "Timeout of one HTTP request", "", false},
     {"http_attempts", "AUDITSYNC_HTTP_ATTEMPTS", "--http-attempts", "8",
@@ -256,7 +264,7 @@ class Resolver {
     const auto text = Lowercase(Text(key));
     if (text == "yes" || text == "true" || text == "on" || text == "1") return true;
     if (text == "no" || text == "false" || text == "off" || text == "0") return false;
-    Fail(key, "is `" + text + "`", "Write yes or no.");
+    Fail(key, "is `" + text + "`, not yes or no", "Write yes or no.");
   }
 
   // An https:// root without trailing slashes; `fallback` (the cloud's) when unset.
@@ -286,25 +294,23 @@ class Resolver {
   const RawSettings& raw_;
 };
 
-// Reads the secret in the file that setting `key` names, without its trailing line end, and warns
-// when others may read the file.
+// Reads the secret in the file that setting `key` names (SecretFromText's rule: without its
+// trailing line ends), and warns when others may read the file.
 Secret ReadSecretFile(std::string_view key, const std::string& path, const Resolver& resolve,
                       const std::string& what) {
-  std::ifstream file(path, std::ios::binary);
-  if (!file) {
+  auto secret = SecretFromFile(path);
+  if (!secret) {
     resolve.Fail(key, "names `" + path + "`, which cannot be read",
                  "Check the path and that this user may read it.");
   }
-  std::string secret((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
-  while (!secret.empty() && (secret.back() == '\n' || secret.back() == '\r')) secret.pop_back();
-  if (secret.empty()) {
+  if (secret->Blank()) {
     resolve.Fail(key, "names `" + path + "`, which is empty", "Put " + what + " in the file.");
   }
   if (OthersCanAccess(path)) {
     spdlog::warn("{} {} can be read by other users of this machine; run chmod 600 {}", key, path,
                  path);
   }
-  return Secret(std::move(secret));
+  return std::move(*secret);
 }
 
 constexpr std::array<std::pair<CredentialKind, std::string_view>, 4> kCredentialNames = {{
@@ -327,15 +333,40 @@ CredentialKind CredentialSetting(const Resolver& resolve, std::string_view key,
 }
 
 // IMDS (169.254.169.254) and the App Service endpoint (localhost) speak plain HTTP on the machine
-// itself. Plain HTTP to anywhere else would carry tokens over the network, so it is refused.
+// itself. Plain HTTP to anywhere else would carry tokens over the network, so it is refused. The
+// URL is taken apart, not matched by prefix: http://127.0.0.1@evil.example has the host
+// evil.example, and http://127.evil.example is no loopback address. Only an exact host (one of
+// kLocalHosts), an optional port, then the path pass.
 bool IsMachineLocalHttp(std::string_view url) {
   constexpr std::string_view kHttp = "http://";
-  if (!url.starts_with(kHttp)) return false;
-  auto host = url.substr(kHttp.size());
-  host = host.substr(0, host.find('/'));
-  if (host.starts_with("[::1]")) return true;
-  host = host.substr(0, host.find(':'));
-  return host == "169.254.169.254" || host == "localhost" || host.starts_with("127.");
+  constexpr std::string_view kLocalHosts[] = {"127.0.0.1", "[::1]", "localhost", "169.254.169.254"};
+  if (url.size() < kHttp.size() || !EqualsIgnoreCase(url.substr(0, kHttp.size()), kHttp)) {
+    return false;
+  }
+  // Spaces, control characters and backslashes have no place in such a URL, and parsers
+  // disagree about them.
+  if (std::any_of(url.begin(), url.end(), [](char c) {
+        return static_cast<unsigned char>(c) <= 0x20 || c == 0x7f || c == '\\';
+      })) {
+    return false;
+  }
+  const auto rest = url.substr(kHttp.size());
+  const auto authority = rest.substr(0, rest.find_first_of("/?#"));
+  if (authority.find('@') != std::string_view::npos) return false;  // user info
+  // An IPv6 address is bracketed ([::1]:8080); the port follows the host after a colon.
+  const auto bracket = authority.starts_with('[') ? authority.find(']') : 0;
+  if (bracket == std::string_view::npos) return false;
+  const auto host = authority.substr(0, authority.find(':', bracket));
+  if (host.size() < authority.size()) {
+    const auto port = authority.substr(host.size());
+    if (port.size() < 2 || port.size() > 6 ||
+        !std::all_of(port.begin() + 1, port.end(), [](char c) { return c >= '0' && c <= '9'; }) ||
+        std::stoi(std::string(port.substr(1))) > 65535) {
+      return false;
+    }
+  }
+  return std::any_of(std::begin(kLocalHosts), std::end(kLocalHosts),
+                     [host](std::string_view local) { return EqualsIgnoreCase(host, local); });
 }
 
 void ResolveEndpoints(const Resolver& resolve, const CloudEndpoints& cloud, Config& config) {
@@ -387,10 +418,11 @@ void ResolveClientSecret(const Resolver& resolve, const RawSettings& raw, Config
     first = key;
   }
   if (has_value) {
-    config.client_secret = Secret(std::string(Trim(*value)));
-    config.client_secret_origin = raw.SourceOf("client_secret") == SettingSource::kStdin
-                                      ? SecretOrigin::kStdin
-                                      : SecretOrigin::kSetting;
+    config.client_secret = SecretFromText(std::string(*value));
+    const auto source = raw.SourceOf("client_secret");
+    config.client_secret_origin = source == SettingSource::kStdin  ? SecretOrigin::kStdin
+                                  : source == SettingSource::kFile ? SecretOrigin::kConfigFile
+                                                                   : SecretOrigin::kSetting;
   } else if (first == "client_secret_file") {
     config.client_secret_file = resolve.Text("client_secret_file");
     config.client_secret = ReadSecretFile("client_secret_file", config.client_secret_file, resolve,
@@ -428,7 +460,7 @@ void RequireCertificate(const Resolver& resolve, const RawSettings& raw, Config&
       resolve.Fail("certificate_password_file", "is set together with `certificate_password`",
                    "Keep only one of them.");
     }
-    config.certificate.password = Secret(*password);
+    config.certificate.password = SecretFromText(std::string(*password));
   } else if (!config.certificate.password_file.empty()) {
     config.certificate.password =
         ReadSecretFile("certificate_password_file", config.certificate.password_file, resolve,
@@ -439,8 +471,8 @@ void RequireCertificate(const Resolver& resolve, const RawSettings& raw, Config&
 void RequireManagedIdentity(const Resolver& resolve, const RawSettings& raw, Config& config) {
   auto& identity = config.managed_identity;
   const auto endpoint = resolve.Text("identity_endpoint");
-  const auto header = std::string(Trim(raw.Get("identity_header").value_or("")));
-  if (endpoint.empty() != header.empty()) {
+  auto header = SecretFromText(raw.Get("identity_header").value_or(""));
+  if (endpoint.empty() != header.Blank()) {
     resolve.Fail(endpoint.empty() ? "identity_endpoint" : "identity_header", "is missing",
                  "App Service and Container Apps set IDENTITY_ENDPOINT and IDENTITY_HEADER "
                  "together; unset the other one on a VM, where IMDS is used.");
@@ -449,11 +481,12 @@ void RequireManagedIdentity(const Resolver& resolve, const RawSettings& raw, Con
   identity.endpoint = endpoint.empty() ? TrimTrailingSlashes(resolve.Text("imds_endpoint")) +
                                              "/metadata/identity/oauth2/token"
                                        : endpoint;
-  identity.identity_header = Secret(header);
+  if (!header.Blank()) identity.identity_header = std::move(header);
   if (!identity.endpoint.starts_with("https://") && !IsMachineLocalHttp(identity.endpoint)) {
     resolve.Fail(key, "is `" + identity.endpoint + "`",
-                 "Give an https:// URL, or http:// on this machine (169.254.169.254, localhost): "
-                 "a token must not cross the network in plain text.");
+                 "Give an https:// URL, or http:// to this machine (169.254.169.254, localhost, "
+                 "127.0.0.1 or [::1], with an optional port): a token must not cross the network "
+                 "in plain text.");
   }
 }
 
@@ -642,6 +675,7 @@ SettingSource RawSettings::SourceOf(std::string_view key) const {
 
 void LoadTomlFile(const std::string& path, RawSettings& raw) {
   toml::table table;
+  raw.SetConfigFile(path);
   try {
     table = toml::parse_file(path);
   } catch (const toml::parse_error& error) {
@@ -717,6 +751,7 @@ bool Config::UsesManagedIdentity() const {
 Config ResolveConfig(const RawSettings& raw, bool need_credentials) {
   const Resolver resolve(raw);
   Config config;
+  config.config_file = raw.ConfigFile();
   config.tenant_id = resolve.Text("tenant_id");
   config.client_id = resolve.Text("client_id");
   config.cloud = Lowercase(resolve.Text("cloud"));
@@ -786,6 +821,9 @@ Config ResolveConfig(const RawSettings& raw, bool need_credentials) {
   config.poll_interval = resolve.Duration("poll_interval", std::chrono::milliseconds(1));
   config.query_timeout = std::chrono::duration_cast<std::chrono::seconds>(
       resolve.Duration("query_timeout", std::chrono::seconds(1)));
+  config.enrich_users = resolve.YesNo("enrich_users");
+  config.user_refresh_after = std::chrono::duration_cast<std::chrono::seconds>(
+      resolve.Duration("user_refresh_after", std::chrono::minutes(1)));
   config.http_timeout = resolve.Duration("http_timeout", std::chrono::seconds(1));
   config.http_attempts = static_cast<int>(resolve.Integer("http_attempts", 1, 100));
   config.retry_base_delay = resolve.Duration("retry_base_delay", std::chrono::milliseconds(1));

@@ -43,6 +43,9 @@ class RawSettings {
   void Set(std::string_view key, std::string value, SettingSource source);
   std::optional<std::string> Get(std::string_view key) const;
   SettingSource SourceOf(std::string_view key) const;
+  // The configuration file the kFile values came from (set by LoadTomlFile); empty when none.
+  void SetConfigFile(std::string path) { config_file_ = std::move(path); }
+  const std::string& ConfigFile() const { return config_file_; }
 
  private:
   struct Entry {
@@ -50,6 +53,7 @@ class RawSettings {
     SettingSource source;
   };
   std::map<std::string, Entry, std::less<>> entries_;
+  std::string config_file_;
 };
 
 // Reads a TOML file into `raw`. Unknown keys and wrong types are ConfigErrors naming the line.
@@ -62,8 +66,9 @@ enum class CredentialKind { kSecret, kCertificate, kManagedIdentity, kWorkloadId
 // The setting value that names a kind: secret, certificate, managed_identity, workload_identity.
 std::string_view CredentialName(CredentialKind kind);
 
-// Where the client secret came from.
-enum class SecretOrigin { kNone, kSetting, kFile, kStdin, kKeyVault };
+// Where the client secret came from: kConfigFile is `client_secret` written in the configuration
+// file, kSetting is AUDITSYNC_CLIENT_SECRET.
+enum class SecretOrigin { kNone, kSetting, kConfigFile, kFile, kStdin, kKeyVault };
 
 // How a certificate client assertion is signed (reference §3.3).
 enum class AssertionAlgorithm { kPs256, kRs256 };
@@ -97,6 +102,7 @@ struct Config {
   Secret client_secret;  // from client_secret, client_secret_file or standard input
   SecretOrigin client_secret_origin = SecretOrigin::kNone;
   std::string client_secret_file;  // the file it came from, if any
+  std::string config_file;         // the configuration file read, if any
   // The secret lives in Key Vault: read at sign-in with a token of `keyvault_credential` for
   // `keyvault_resource`.
   std::optional<KeyVaultReference> client_secret_keyvault;
@@ -130,6 +136,8 @@ struct Config {
   int max_queries_in_flight = 0;
   std::chrono::milliseconds poll_interval{};
   std::chrono::seconds query_timeout{};
+  bool enrich_users = false;  // read user profiles from Graph /users after each sync
+  std::chrono::seconds user_refresh_after{};
   std::chrono::milliseconds http_timeout{};
   int http_attempts = 0;
   std::chrono::milliseconds retry_base_delay{};

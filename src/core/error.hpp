@@ -39,6 +39,13 @@ class ConfigError : public Error {
   explicit ConfigError(const std::string& message) : Error(ExitCode::kConfiguration, message) {}
 };
 
+// A command line that cannot mean anything: a flag's value malformed, or flags that contradict
+// each other. (CLI11 reports unknown commands and flags with the same exit code.)
+class UsageError : public Error {
+ public:
+  explicit UsageError(const std::string& message) : Error(ExitCode::kUsage, message) {}
+};
+
 class StorageError : public Error {
  public:
   explicit StorageError(const std::string& message) : Error(ExitCode::kStorage, message) {}

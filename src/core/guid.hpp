@@ -1,9 +1,11 @@
-// GUIDs in their canonical text form (8-4-4-4-12 hex digits, either case) as 16 bytes.
+// GUIDs in their canonical text form (8-4-4-4-12 hex digits, either case) as 16 bytes, and new
+// random ones.
 #pragma once
 
 #include <array>
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
 
 namespace auditsync {
@@ -34,5 +36,9 @@ constexpr std::optional<GuidBytes> ParseGuid(std::string_view text) {
   }
   return bytes;
 }
+
+// A random (version 4) GUID in lower case, e.g. for the jti of a client assertion, from the
+// kernel's random number generator. Throws Error (kInternal) when that fails.
+std::string RandomGuid();
 
 }  // namespace auditsync

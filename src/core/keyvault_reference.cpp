@@ -95,11 +95,23 @@ std::optional<KeyVaultReference> ParseKeyVaultReference(std::string_view text,
   constexpr std::string_view kHttps = "https://";
   if (text.size() > kHttps.size() && EqualsIgnoreCase(text.substr(0, kHttps.size()), kHttps)) {
     const auto segments = SplitPath(text.substr(kHttps.size()));
-    const auto host = segments[0];
+    const auto authority = segments[0];
+    const auto colon = authority.find(':');
+    const auto host = authority.substr(0, colon);
+    // An explicit port: 443, https's own, is dropped; another one stays part of the suffix.
+    auto port = colon == std::string_view::npos ? "" : authority.substr(colon + 1);
+    if (colon != std::string_view::npos &&
+        (port.empty() || port.size() > 5 ||
+         !std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; }))) {
+      problem = "its port `" + std::string(port) + "` is not a number";
+      return std::nullopt;
+    }
+    if (port == "443") port = {};
     const auto dot = host.find('.');
-    const auto host_suffix = dot == std::string_view::npos ? "" : host.substr(dot + 1);
+    std::string host_suffix(dot == std::string_view::npos ? "" : host.substr(dot + 1));
+    if (!port.empty()) host_suffix.append(":").append(port);
     if (!EqualsIgnoreCase(host_suffix, suffix) && !IsCloudKeyVaultSuffix(host_suffix)) {
-      problem = "its host `" + std::string(host) + "` is not {vault}." + std::string(suffix) +
+      problem = "its host `" + std::string(authority) + "` is not {vault}." + std::string(suffix) +
                 " (nor a vault host of another Azure cloud)";
       return std::nullopt;
     }

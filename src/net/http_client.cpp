@@ -1,5 +1,6 @@
 #include "net/http_client.hpp"
 
+#include <algorithm>
 #include <random>
 #include <thread>
 
@@ -50,9 +51,15 @@ HttpResponse HttpClient::Send(const HttpRequest& request, const SendOptions& opt
         // A throttling answer was refused, not acted on: even a request that must not be
         // replayed blindly may be sent again.
         const bool throttled = options.throttled && options.throttled(response);
-        const bool retry = throttled || (options.replayable ? IsRetryableStatus(response.status)
-                                                            : IsRefusalStatus(response.status));
-        if (!retry || last_attempt) return response;
+        const bool passing =
+            std::find(options.passing_statuses.begin(), options.passing_statuses.end(),
+                      response.status) != options.passing_statuses.end();
+        const bool retry =
+            passing ? attempt < options.passing_attempts
+                    : !last_attempt &&
+                          (throttled || (options.replayable ? IsRetryableStatus(response.status)
+                                                            : IsRefusalStatus(response.status)));
+        if (!retry) return response;
         retry_after = ParseRetryAfter(response.Header("retry-after"), environment_.now());
         if (retry_after && options.longest_wait && *retry_after > *options.longest_wait) {
           return response;
@@ -68,6 +75,14 @@ HttpResponse HttpClient::Send(const HttpRequest& request, const SendOptions& opt
                   options_.max_attempts, delay.count());
     environment_.sleep(delay);
   }
+}
+
+std::optional<std::chrono::milliseconds> HttpClient::RetryAfter(std::string_view value) const {
+  return ParseRetryAfter(value, environment_.now());
+}
+
+void HttpClient::Backoff(int next_attempt, std::optional<std::chrono::milliseconds> retry_after) {
+  environment_.sleep(BackoffDelay(options_, next_attempt, retry_after, environment_.jitter()));
 }
 
 }  // namespace auditsync

@@ -4,6 +4,7 @@
 
 #include <functional>
 #include <memory>
+#include <vector>
 
 #include "net/http.hpp"
 #include "net/retry.hpp"
@@ -33,6 +34,12 @@ struct SendOptions {
   // A Retry-After longer than this is not waited for: the response goes back to the caller, who
   // has better things to do than sleep (a query allocation that frees up in hours).
   std::optional<std::chrono::milliseconds> longest_wait;
+  // Statuses that this service documents as passing, retried with the same backoff as the
+  // transient ones until `passing_attempts` attempts in all (more, or fewer, than the client's
+  // max_attempts): IMDS answers 404 and 410 while it updates, Key Vault 403 while a new role
+  // assignment propagates.
+  std::vector<long> passing_statuses;
+  int passing_attempts = 3;
 };
 
 class HttpClient {
@@ -44,6 +51,13 @@ class HttpClient {
   // Throws TransportError when no response came after all attempts, and ServiceError when every
   // 2xx response was garbled.
   HttpResponse Send(const HttpRequest& request, const SendOptions& options = {});
+
+  // For parts of a response that the caller retries itself (the throttled items of a JSON
+  // batch), with the same policy, clock, jitter and sleeper as Send: how many attempts it allows,
+  // a Retry-After value read against its clock, and the wait before attempt `next_attempt`.
+  int MaxAttempts() const { return options_.max_attempts; }
+  std::optional<std::chrono::milliseconds> RetryAfter(std::string_view value) const;
+  void Backoff(int next_attempt, std::optional<std::chrono::milliseconds> retry_after);
 
  private:
   std::unique_ptr<HttpTransport> transport_;

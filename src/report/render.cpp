@@ -4,113 +4,156 @@
 
 #include <algorithm>
 
+#include "report/html_page.hpp"
+#include "report/utf8.hpp"
+
 namespace auditsync {
 namespace {
 
-const std::vector<std::string> kAppColumns = {
-    "app_id",   "app_name",     "environment_id",   "environment_name",
-    "launches", "unique_users", "last_launched_on", "last_launched_by"};
+using Json = nlohmann::ordered_json;
 
-std::vector<std::string> AppCells(const AppUsage& row) {
-  return {row.app_id,
-          row.app_name.value_or(""),
-          row.environment_id.value_or(""),
-          row.environment_name.value_or(""),
-          std::to_string(row.launches),
-          std::to_string(row.unique_users),
-          row.last_launched_on ? FormatIso8601(*row.last_launched_on) : "",
-          row.last_launched_by.value_or("")};
-}
-
-// Terminal columns taken by one code point: 0 for combining marks, 2 for East Asian wide and
-// emoji ranges, 1 otherwise (the ranges of Unicode's EastAsianWidth W/F that occur in names).
-int CodePointWidth(char32_t c) {
-  if ((c >= 0x0300 && c <= 0x036F) || (c >= 0x200B && c <= 0x200F) || c == 0xFE0F) return 0;
-  const bool wide = (c >= 0x1100 && c <= 0x115F) || (c >= 0x2E80 && c <= 0x303E) ||
-                    (c >= 0x3041 && c <= 0x33FF) || (c >= 0x3400 && c <= 0x4DBF) ||
-                    (c >= 0x4E00 && c <= 0x9FFF) || (c >= 0xA000 && c <= 0xA4CF) ||
-                    (c >= 0xAC00 && c <= 0xD7A3) || (c >= 0xF900 && c <= 0xFAFF) ||
-                    (c >= 0xFE30 && c <= 0xFE4F) || (c >= 0xFF00 && c <= 0xFF60) ||
-                    (c >= 0xFFE0 && c <= 0xFFE6) || (c >= 0x1F300 && c <= 0x1FAFF) ||
-                    (c >= 0x20000 && c <= 0x3FFFD);
-  return wide ? 2 : 1;
-}
-
-// Display width of UTF-8 text in terminal columns. Invalid bytes count one column each.
-size_t DisplayWidth(std::string_view text) {
-  size_t width = 0;
-  for (size_t i = 0; i < text.size();) {
-    const auto lead = static_cast<unsigned char>(text[i]);
-    const size_t length = lead < 0x80           ? 1
-                          : (lead >> 5) == 0x6  ? 2
-                          : (lead >> 4) == 0xE  ? 3
-                          : (lead >> 3) == 0x1E ? 4
-                                                : 1;
-    if (length == 1 || i + length > text.size()) {
-      ++width;
-      ++i;
-      continue;
-    }
-    char32_t code_point = lead & (0x7F >> length);
-    for (size_t k = 1; k < length; ++k) {
-      code_point = (code_point << 6) | (static_cast<unsigned char>(text[i + k]) & 0x3F);
-    }
-    width += static_cast<size_t>(CodePointWidth(code_point));
-    i += length;
-  }
-  return width;
-}
-
-// Control characters would break the table's lines; show them as spaces.
+// Control characters would break the table's lines, or drive the terminal; show them as spaces.
 std::string Printable(std::string_view text) {
-  std::string printable(text);
-  for (auto& c : printable) {
-    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7F) c = ' ';
+  std::string printable;
+  printable.reserve(text.size());
+  for (size_t i = 0; i < text.size();) {
+    const auto decoded = DecodeCodePoint(text, i);
+    AppendUtf8(printable, IsControl(decoded.value) ? U' ' : decoded.value);
+    i += decoded.length;
   }
   return printable;
 }
 
-void RenderTable(const std::vector<std::string>& columns,
-                 const std::vector<std::vector<std::string>>& rows, std::ostream& out) {
-  std::vector<size_t> widths;
-  for (const auto& column : columns) widths.push_back(DisplayWidth(column));
-  std::vector<std::vector<std::string>> cells;
-  for (const auto& row : rows) {
-    auto& printable = cells.emplace_back();
-    for (size_t i = 0; i < row.size(); ++i) {
-      printable.push_back(Printable(row[i]));
-      widths[i] = std::max(widths[i], DisplayWidth(printable.back()));
-    }
-  }
-  auto line = [&](const std::vector<std::string>& values) {
-    for (size_t i = 0; i < values.size(); ++i) {
-      out << values[i];
-      if (i + 1 < values.size()) out << std::string(widths[i] - DisplayWidth(values[i]) + 2, ' ');
-    }
-    out << '\n';
-  };
-  line(columns);
-  std::vector<std::string> rule;
-  for (const auto width : widths) rule.emplace_back(width, '-');
-  line(rule);
-  for (const auto& row : cells) line(row);
+// Spaces that fill `text` to `width` columns. (Parentheses, not braces: braces would make a
+// string of the two characters.)
+std::string Padding(size_t width, std::string_view text) {
+  return std::string(width - std::min(width, DisplayWidth(text)), ' ');
 }
 
-void RenderCsv(const std::vector<std::string>& columns,
-               const std::vector<std::vector<std::string>>& rows, std::ostream& out) {
+// Without the padding that empty trailing cells leave.
+void PrintLine(std::string_view line, std::ostream& out) {
+  const auto end = line.find_last_not_of(' ');
+  out << line.substr(0, end == std::string_view::npos ? 0 : end + 1) << '\n';
+}
+
+void RenderTextTable(const Table& table, std::ostream& out) {
+  const auto& columns = table.Columns();
+  std::vector<std::string> header;
+  std::vector<size_t> widths;
+  for (const auto& column : columns) {
+    header.push_back(column.name);
+    widths.push_back(DisplayWidth(column.name));
+  }
+  std::vector<std::vector<std::string>> lines;
+  for (const auto& row : table.Rows()) {
+    auto& line = lines.emplace_back();
+    for (size_t i = 0; i < row.size(); ++i) {
+      line.push_back(Printable(CellText(row[i])));
+      widths[i] = std::max(widths[i], DisplayWidth(line.back()));
+    }
+  }
+  auto print = [&](const std::vector<std::string>& values) {
+    std::string line;
+    for (size_t i = 0; i < values.size(); ++i) {
+      // Numbers align on their last digit; text starts at the column's left edge.
+      if (columns[i].type == ColumnType::kInteger) {
+        line += Padding(widths[i], values[i]) + values[i];
+      } else {
+        line += values[i] + Padding(widths[i], values[i]);
+      }
+      line += "  ";
+    }
+    PrintLine(line, out);
+  };
+  print(header);
+  std::vector<std::string> rule;
+  rule.reserve(widths.size());
+  for (const auto width : widths) rule.emplace_back(width, '-');
+  print(rule);
+  for (const auto& line : lines) print(line);
+}
+
+// A one-row table of totals, one "name  value" line per column.
+void RenderTextTotals(const Table& table, std::ostream& out) {
+  size_t width = 0;
+  for (const auto& column : table.Columns()) width = std::max(width, column.name.size());
+  for (size_t i = 0; i < table.Columns().size(); ++i) {
+    const auto& name = table.Columns()[i].name;
+    PrintLine(name + Padding(width + 2, name) + Printable(CellText(table.Rows().at(0)[i])), out);
+  }
+}
+
+void RenderText(const ReportDocument& document, std::ostream& out) {
+  for (size_t i = 0; i < document.tables.size(); ++i) {
+    const auto& table = document.tables[i];
+    if (i == 0 && document.json_shape == JsonShape::kObject) {
+      RenderTextTotals(table, out);
+      continue;
+    }
+    if (i > 0) out << '\n' << table.Title() << '\n';
+    RenderTextTable(table, out);
+  }
+}
+
+void RenderCsv(const ReportDocument& document, std::ostream& out) {
   auto line = [&](const std::vector<std::string>& values) {
     for (size_t i = 0; i < values.size(); ++i) {
       if (i > 0) out << ',';
-      out << CsvCell(values[i]);
+      out << values[i];
     }
     out << "\r\n";
   };
-  line(columns);
-  for (const auto& row : rows) line(row);
+  for (size_t t = 0; t < document.tables.size(); ++t) {
+    const auto& table = document.tables[t];
+    if (t > 0) out << "\r\n";
+    std::vector<std::string> values;
+    for (const auto& column : table.Columns()) values.push_back(CsvCell(column.name));
+    line(values);
+    for (const auto& row : table.Rows()) {
+      values.clear();
+      // Only text can hold a formula or a separator; numbers and times stay as they are, so that
+      // a spreadsheet reads them as numbers and dates.
+      for (const auto& cell : row) {
+        values.push_back(std::holds_alternative<std::string>(cell) ? CsvCell(CellText(cell))
+                                                                   : CellText(cell));
+      }
+      line(values);
+    }
+  }
 }
 
-nlohmann::ordered_json OptionalJson(const std::optional<std::string>& value) {
-  return value ? nlohmann::ordered_json(*value) : nlohmann::ordered_json(nullptr);
+Json CellJson(const Cell& cell) {
+  if (const auto* text = std::get_if<std::string>(&cell)) return *text;
+  if (const auto* number = std::get_if<int64_t>(&cell)) return *number;
+  if (const auto* time = std::get_if<Instant>(&cell)) return FormatIso8601(*time);
+  return nullptr;
+}
+
+Json RowJson(const Table& table, const std::vector<Cell>& row) {
+  Json object = Json::object();
+  for (size_t i = 0; i < row.size(); ++i) object[table.Columns()[i].name] = CellJson(row[i]);
+  return object;
+}
+
+Json TableJson(const Table& table) {
+  Json array = Json::array();
+  for (const auto& row : table.Rows()) array.push_back(RowJson(table, row));
+  return array;
+}
+
+void RenderJson(const ReportDocument& document, std::ostream& out) {
+  Json json;
+  if (document.json_shape == JsonShape::kArray) {
+    json = TableJson(document.tables.at(0));
+  } else {
+    const auto& totals = document.tables.at(0);
+    json = RowJson(totals, totals.Rows().at(0));
+    for (size_t i = 1; i < document.tables.size(); ++i) {
+      json[document.tables[i].Key()] = TableJson(document.tables[i]);
+    }
+  }
+  // Text is valid UTF-8 already (Table::AddRow); replacing is the belt to those braces.
+  out << json.dump(2, ' ', false, Json::error_handler_t::replace) << '\n';
 }
 
 }  // namespace
@@ -119,6 +162,7 @@ std::optional<ReportFormat> ParseReportFormat(std::string_view name) {
   if (name == "table") return ReportFormat::kTable;
   if (name == "csv") return ReportFormat::kCsv;
   if (name == "json") return ReportFormat::kJson;
+  if (name == "html") return ReportFormat::kHtml;
   return std::nullopt;
 }
 
@@ -137,33 +181,20 @@ std::string CsvCell(std::string_view value) {
   return quoted + "\"";
 }
 
-void RenderAppsReport(const std::vector<AppUsage>& rows, ReportFormat format, std::ostream& out) {
-  if (format == ReportFormat::kJson) {
-    auto array = nlohmann::ordered_json::array();
-    for (const auto& row : rows) {
-      array.push_back(
-          {{"app_id", row.app_id},
-           {"app_name", OptionalJson(row.app_name)},
-           {"environment_id", OptionalJson(row.environment_id)},
-           {"environment_name", OptionalJson(row.environment_name)},
-           {"launches", row.launches},
-           {"unique_users", row.unique_users},
-           {"last_launched_on", row.last_launched_on
-                                    ? nlohmann::ordered_json(FormatIso8601(*row.last_launched_on))
-                                    : nlohmann::ordered_json(nullptr)},
-           {"last_launched_by", OptionalJson(row.last_launched_by)}});
-    }
-    // Invalid UTF-8 from the service is replaced rather than allowed to break the document.
-    out << array.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) << '\n';
-    return;
-  }
-  std::vector<std::vector<std::string>> cells;
-  cells.reserve(rows.size());
-  for (const auto& row : rows) cells.push_back(AppCells(row));
-  if (format == ReportFormat::kCsv) {
-    RenderCsv(kAppColumns, cells, out);
-  } else {
-    RenderTable(kAppColumns, cells, out);
+void RenderReport(const ReportDocument& document, ReportFormat format, std::ostream& out) {
+  switch (format) {
+    case ReportFormat::kTable:
+      RenderText(document, out);
+      return;
+    case ReportFormat::kCsv:
+      RenderCsv(document, out);
+      return;
+    case ReportFormat::kJson:
+      RenderJson(document, out);
+      return;
+    case ReportFormat::kHtml:
+      RenderHtmlPage(document, out);
+      return;
   }
 }
 

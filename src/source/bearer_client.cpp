@@ -31,11 +31,13 @@ HttpResponse BearerClient::Send(HttpRequest request, const SendOptions& send) {
   request.headers.emplace_back("Authorization", "");
   // A 401 means the token expired or was revoked: sign in again once, then give up.
   for (int attempt = 0;; ++attempt) {
-    request.headers[authorization_index].second = "Bearer " + credential_.GetToken(scope_);
+    const auto token = credential_.GetToken(scope_);
+    request.headers[authorization_index].second = "Bearer " + token;
     auto response = http_.Send(request, send);
     if (response.status != 401 || attempt == 1) return response;
     spdlog::debug("{} answered 401; signing in again", RedactUrl(request.url));
-    credential_.Invalidate(scope_);
+    // Forgets only this token: another caller may have signed in since it was handed out.
+    credential_.Invalidate(scope_, token);
   }
 }
 

@@ -33,6 +33,7 @@ class BearerClient {
 
   const std::string& Scope() const { return scope_; }
   const BearerService& Service() const { return service_; }
+  HttpClient& Http() { return http_; }
 
  private:
   HttpClient& http_;

@@ -95,4 +95,10 @@ struct ContentTally {
   std::optional<Instant> newest;  // content_created of the newest blob
 };
 
+// What an imported app inventory changed.
+struct InventoryOutcome {
+  int64_t added = 0;    // apps the database did not know
+  int64_t updated = 0;  // apps it knew: owner, creation time and when an inventory listed them
+};
+
 }  // namespace auditsync

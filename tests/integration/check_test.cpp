@@ -17,8 +17,11 @@ namespace {
 // address, the workspace, ids, thumbprints and dates become placeholders.
 void ExpectCheck(const Workspace& workspace, const Emulator& emulator,
                  const std::vector<std::string>& environment, const std::string& golden,
-                 int exit_code, const std::string& format = "table") {
-  const auto result = RunAuditsync(workspace, {"check", "--format", format}, environment);
+                 int exit_code, const std::string& format = "table",
+                 const std::vector<std::string>& more_args = {}) {
+  std::vector<std::string> args = {"check", "--format", format};
+  args.insert(args.end(), more_args.begin(), more_args.end());
+  const auto result = RunAuditsync(workspace, args, environment);
   EXPECT_EQ(result.exit_code, exit_code) << result.out << result.err;
   std::string out = result.out;
   const auto replace_all = [&out](const std::string& what, const std::string& with) {
@@ -69,6 +72,39 @@ TEST_F(CheckTest, ASecretFileOthersCanReadIsRefused) {
   ExpectCheck("check-secret-readable.table", 3);
 }
 
+// A configuration file is often shared or checked in: a secret written in it fails the secret
+// step when others can read the file, with the fix.
+TEST_F(CheckTest, ASecretWrittenInAConfigurationFileOthersCanReadFails) {
+  const auto config = workspace_.Path("auditsync.toml");
+  auto secret = ReadFile(emulator_.SecretFile());
+  secret.pop_back();  // its newline
+  std::ofstream(config) << "client_secret = \"" << secret << "\"\n";
+  chmod(config.c_str(), 0644);
+  Override(environment_, "AUDITSYNC_CLIENT_SECRET_FILE=");
+  testing::ExpectCheck(workspace_, emulator_, environment_, "check-secret-in-config-readable.table",
+                       3, "table", {"--config", config});
+  chmod(config.c_str(), 0600);
+  testing::ExpectCheck(workspace_, emulator_, environment_, "check-secret-in-config.table", 0,
+                       "table", {"--config", config});
+}
+
+TEST_F(CheckTest, AnUnknownAppIsExplained) {
+  Override(environment_, "AUDITSYNC_CLIENT_ID=99999999-bbbb-cccc-dddd-eeeeeeeeeeee");
+  ExpectCheck("check-unknown-app.table", 4);
+}
+
+TEST_F(CheckTest, AnUnknownTenantPointsAtTheCloud) {
+  Override(environment_, "AUDITSYNC_TENANT_ID=99999999-2222-3333-4444-555555555555");
+  ExpectCheck("check-unknown-tenant.table", 4);
+}
+
+TEST_F(CheckTest, AScopeEntraRefusesIsExplained) {
+  // The scope is graph_url's: a Graph root the identity platform does not know.
+  Override(environment_, "AUDITSYNC_GRAPH_URL=https://localhost" +
+                             emulator_.BaseUrl().substr(emulator_.BaseUrl().rfind(':')));
+  ExpectCheck("check-invalid-scope.table", 4);
+}
+
 TEST_F(CheckTest, AWrongSecretIsExplained) {
   const auto wrong = workspace_.Path("wrong-secret");
   std::ofstream(wrong) << "not-the-secret\n";
@@ -114,10 +150,49 @@ TEST(CheckManagement, ATokenWithoutActivityFeedReadIsExplained) {
   ExpectCheck(workspace, emulator, environment, "check-management-permission.table", 4);
 }
 
+TEST(CheckEnrichment, UserReadAllIsCheckedOnlyWhenEnrichUsersIsOn) {
+  Workspace workspace;
+  Emulator emulator(workspace, {"--seed", "1", "--launches-per-hour", "1"},
+                    {"--graph-roles", "AuditLogsQuery.Read.All"});
+  auto environment = ClientEnvironment(emulator, workspace.Path("audit.db"));
+  ExpectCheck(workspace, emulator, environment, "check-pass.table", 0);
+  Override(environment, "AUDITSYNC_ENRICH_USERS=yes");
+  ExpectCheck(workspace, emulator, environment, "check-user-permission.table", 4);
+}
+
+// An app registration whose AuditLogsQuery.Read.All was never granted admin consent: its token
+// carries no role (the emulator still answers the listing, so the permission step alone fails).
+TEST(CheckPermission, ATokenWithoutAuditLogsQueryReadAllIsExplained) {
+  Workspace workspace;
+  Emulator emulator(workspace, {"--seed", "1", "--launches-per-hour", "1"}, {"--graph-roles", ""});
+  auto environment = ClientEnvironment(emulator, workspace.Path("audit.db"));
+  ExpectCheck(workspace, emulator, environment, "check-query-permission.table", 4);
+}
+
 TEST_F(CheckTest, AMachineWithoutAManagedIdentityIsNamed) {
   IdentityLab::SignInAs(environment_, "managed_identity");
   Override(environment_, "AUDITSYNC_IMDS_ENDPOINT=" + emulator_.BaseUrl());
   ExpectCheck("check-managed-identity-missing.table", 4);
+}
+
+// Graph refuses the query listing (403): the application permission has no admin consent.
+TEST(CheckGraphTest, AForbiddenQueryListingNamesThePermission) {
+  Workspace workspace;
+  Emulator emulator(workspace, {"--seed", "1", "--launches-per-hour", "1"}, {"--graph-forbidden"});
+  ExpectCheck(workspace, emulator, ClientEnvironment(emulator, workspace.Path("audit.db")),
+              "check-graph-forbidden.table", 4);
+  EXPECT_EQ(emulator.Stats()["queries_created"], 0);
+}
+
+// The secret the client sends has expired (AADSTS7000222).
+TEST(CheckExpiredSecretTest, AnExpiredSecretIsExplained) {
+  Workspace workspace;
+  const auto expired = WritePrivateFile(workspace.Path("expired-secret"), "an-expired-secret\n");
+  Emulator emulator(workspace, {"--seed", "1", "--launches-per-hour", "1"},
+                    {"--expired-secret-file", expired});
+  auto environment = ClientEnvironment(emulator, workspace.Path("audit.db"));
+  Override(environment, "AUDITSYNC_CLIENT_SECRET_FILE=" + expired);
+  ExpectCheck(workspace, emulator, environment, "check-expired-secret.table", 4);
 }
 
 // The steps of each credential kind, against an emulator that knows them all.

@@ -55,8 +55,9 @@ Emulator::Emulator(const Workspace& workspace, std::vector<std::string> tenant,
 
 Emulator::~Emulator() { process_->Terminate(); }
 
-nlohmann::json Emulator::RunTruth(std::vector<std::string> extra) const {
-  std::vector<std::string> argv = {EMULATOR_BINARY, "truth"};
+nlohmann::json Emulator::RunTenantCommand(const std::string& command,
+                                          std::vector<std::string> extra) const {
+  std::vector<std::string> argv = {EMULATOR_BINARY, command};
   argv.insert(argv.end(), extra.begin(), extra.end());
   argv.insert(argv.end(), tenant_.begin(), tenant_.end());
   const auto out = workspace_.Path("truth.json");
@@ -64,12 +65,13 @@ nlohmann::json Emulator::RunTruth(std::vector<std::string> extra) const {
   Subprocess truth(argv, out, workspace_.Path("truth.err"));
   const auto code = truth.Wait(std::chrono::seconds(120));
   if (code != 0)
-    throw std::runtime_error("emulator truth failed: " + ReadFile(workspace_.Path("truth.err")));
+    throw std::runtime_error("emulator " + command +
+                             " failed: " + ReadFile(workspace_.Path("truth.err")));
   return nlohmann::json::parse(ReadFile(out));
 }
 
 nlohmann::json Emulator::Truth(const std::string& from, const std::string& to) const {
-  return RunTruth({"--from", from, "--to", to});
+  return RunTenantCommand("truth", {"--from", from, "--to", to});
 }
 
 nlohmann::json Emulator::Stats() const {
@@ -95,12 +97,15 @@ void Emulator::SetClock(Instant now) const {
 }
 
 nlohmann::json Emulator::Summary(const std::string& from, const std::string& to) const {
-  return RunTruth({"--summary", "--from", from, "--to", to});
+  return RunTenantCommand("truth", {"--summary", "--from", from, "--to", to});
 }
 
 nlohmann::json Emulator::ContentSummary(const std::string& from, const std::string& to) const {
-  return RunTruth({"--summary", "--content", "--from", from, "--to", to})["content"];
+  return RunTenantCommand("truth",
+                          {"--summary", "--content", "--from", from, "--to", to})["content"];
 }
+
+nlohmann::json Emulator::Directory() const { return RunTenantCommand("directory"); }
 
 std::vector<std::string> ClientEnvironment(const Emulator& emulator, const std::string& database) {
   return {"AUDITSYNC_TENANT_ID=11111111-2222-3333-4444-555555555555",

@@ -46,11 +46,15 @@ class Emulator {
   nlohmann::json Summary(const std::string& from, const std::string& to) const;
   // The Management Activity API content of the hours in [from, to): {"blobs", "records"}.
   nlohmann::json ContentSummary(const std::string& from, const std::string& to) const;
+  // `auditsync-emulator directory`: every user's profile as Graph /users gives it.
+  nlohmann::json Directory() const;
   // POST /_emulator/clock: the emulator's time becomes `now` (frozen until set again).
   void SetClock(Instant now) const;
 
  private:
-  nlohmann::json RunTruth(std::vector<std::string> extra) const;
+  // Runs `auditsync-emulator COMMAND ...` with the tenant flags and parses what it prints.
+  nlohmann::json RunTenantCommand(const std::string& command,
+                                  std::vector<std::string> extra = {}) const;
 
   const Workspace& workspace_;
   std::vector<std::string> tenant_;

@@ -50,6 +50,8 @@ TEST(SecretHygiene, NoSecretOrTokenInAnyOutputOrTheDatabase) {
   const auto database = workspace.Path("audit.db");
   auto environment = ClientEnvironment(emulator, database);
   Override(environment, "AUDITSYNC_LOG_LEVEL=trace");
+  // User enrichment sends the same token to Graph's $batch: its requests and logs are covered.
+  Override(environment, "AUDITSYNC_ENRICH_USERS=yes");
 
   const std::vector<std::vector<std::string>> commands = {
       {"sync", "--from", "2026-11-10", "--to", "2026-11-11"},
@@ -62,6 +64,9 @@ TEST(SecretHygiene, NoSecretOrTokenInAnyOutputOrTheDatabase) {
     const auto result = RunAuditsync(workspace, command, environment);
     ExpectClean(command[0] + " stdout", result.out, secret);
     ExpectClean(command[0] + " stderr", result.err, secret);
+    if (command[0] == "sync") {
+      EXPECT_NE(result.err.find("user profiles: "), std::string::npos);
+    }
   }
   // Error paths: a wrong secret, a refused certificate, a bad setting.
   const auto wrong = workspace.Path("wrong-secret");
@@ -152,6 +157,56 @@ TEST(SecretHygiene, NoSecretOfAnyCredentialKindInAnyOutputOrTheDatabase) {
   for (int i = 1; i <= scenario; ++i) {
     ExpectDatabaseClean(workspace.Path("audit-" + std::to_string(i) + ".db"), secrets);
   }
+}
+
+// A secret typed after a mistyped flag, or given to a flag that does not exist because secrets
+// have none, is never echoed: the message names the flags only, and says how secrets are given.
+TEST(SecretHygiene, AMistypedOrSecretFlagNeverEchoesItsValue) {
+  Workspace workspace;
+  const std::string secret = "hunter2-Zq8x";
+  const std::vector<std::string> environment = {"AUDITSYNC_DATABASE=" + workspace.Path("audit.db")};
+  constexpr const char* kNotRepeated =
+      ". The values on the command line are not repeated here. Run with --help for more "
+      "information.\n";
+  const std::string certificate_password =
+      "auditsync: unknown option --certificate-password; secrets are never taken as flags (they "
+      "would show in `ps` and in shell history): use certificate_password_file or "
+      "AUDITSYNC_CERTIFICATE_PASSWORD" +
+      std::string(kNotRepeated);
+  const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
+      {{"check", "--certificate-password", secret}, certificate_password},
+      {{"--certificate-password=" + secret, "check"}, certificate_password},
+      {{"check", "--identity-header", secret},
+       "auditsync: unknown option --identity-header; secrets are never taken as flags (they "
+       "would show in `ps` and in shell history): use IDENTITY_HEADER" +
+           std::string(kNotRepeated)},
+      {{"sync", "--api-key=" + secret, "--tenant-idd", secret},
+       "auditsync: unknown options --api-key, --tenant-idd; secrets are never taken as flags "
+       "(they would show in `ps` and in shell history): put them in a file (client_secret_file, "
+       "certificate_password_file) or an AUDITSYNC_... environment variable" +
+           std::string(kNotRepeated)},
+      {{"sync", "--tenant-idd", secret},
+       "auditsync: unknown option --tenant-idd" + std::string(kNotRepeated)},
+      {{"check", secret},
+       "auditsync: the command line has arguments that were not expected (not repeated here: one "
+       "might be a secret). A command's own options go after its name, settings flags before or "
+       "after it. Run with --help for more information.\n"},
+      {{"check", "--format", secret},
+       "auditsync: the value of --format is not valid; it must be one of table, json (the value "
+       "given is not repeated here: it might be a secret). Run with --help for more "
+       "information.\n"},
+  };
+  for (const auto& [args, message] : cases) {
+    const auto result = RunAuditsync(workspace, args, environment);
+    EXPECT_EQ(result.exit_code, 2) << args[1];
+    EXPECT_EQ(result.out, "") << args[1];
+    EXPECT_EQ(result.err, message) << args[1];
+    EXPECT_EQ(result.err.find(secret), std::string::npos) << args[1];
+  }
+  // --help still prints the usage.
+  const auto help = RunAuditsync(workspace, {"check", "--help"}, environment);
+  EXPECT_EQ(help.exit_code, 0);
+  EXPECT_NE(help.out.find("--format"), std::string::npos) << help.out;
 }
 
 TEST(SecretHygiene, TheDatabaseIsPrivateAndAReadableSecretFileIsWarnedAbout) {

@@ -6,6 +6,8 @@
 
 #include <unistd.h>
 
+#include <nlohmann/json.hpp>
+
 #include <filesystem>
 #include <regex>
 #include <set>
@@ -217,10 +219,21 @@ TEST(Jwt, Base64UrlAndUnverifiedClaims) {
   EXPECT_EQ(Base64UrlDecode("Zm9vYg=="), "foob");  // padding is accepted
   EXPECT_FALSE(Base64UrlDecode("a+b/").has_value());
   EXPECT_FALSE(Base64UrlDecode("abcde").has_value());
-  const auto token = "x." + Base64UrlEncode(R"({"iss":"i","exp":5})") + ".sig";
-  EXPECT_EQ(UnverifiedJwtClaims(token), (nlohmann::json{{"iss", "i"}, {"exp", 5}}));
-  EXPECT_TRUE(UnverifiedJwtClaims("opaque").is_null());
-  EXPECT_TRUE(UnverifiedJwtClaims("x." + Base64UrlEncode("[1]") + ".s").is_null());
+  auto claims = UnverifiedJwtClaims("x." + Base64UrlEncode(R"({"iss":"i","exp":5})") + ".sig");
+  ASSERT_TRUE(claims);
+  EXPECT_EQ(claims->issuer, "i");
+  EXPECT_EQ(claims->subject, "");
+  EXPECT_EQ(claims->expires, Instant(std::chrono::seconds(5)));
+  EXPECT_TRUE(claims->roles.empty());
+  claims = UnverifiedJwtClaims(
+      "x." + Base64UrlEncode(R"({"sub":"s","exp":"5","roles":["AuditLogsQuery.Read.All",7,"B"]})") +
+      ".");
+  ASSERT_TRUE(claims);
+  EXPECT_EQ(claims->subject, "s");
+  EXPECT_FALSE(claims->expires);  // not a number
+  EXPECT_EQ(claims->roles, (std::vector<std::string>{"AuditLogsQuery.Read.All", "B"}));
+  EXPECT_FALSE(UnverifiedJwtClaims("opaque"));
+  EXPECT_FALSE(UnverifiedJwtClaims("x." + Base64UrlEncode("[1]") + ".s"));
 }
 
 }  // namespace

@@ -2,6 +2,8 @@
 // give them) and Key Vault references.
 #include <gtest/gtest.h>
 
+#include <tuple>
+
 #include "core/cloud.hpp"
 #include "core/keyvault_reference.hpp"
 
@@ -117,6 +119,37 @@ TEST(KeyVaultReference, TheSecretUrlForm) {
       Parse("https://kv1.vault.localhost:8443/secrets/graph", problem, "vault.localhost:8443");
   ASSERT_TRUE(reference) << problem;
   EXPECT_EQ(reference->VaultUrl(), "https://kv1.vault.localhost:8443");
+}
+
+// Copied from a browser or a tool that spells the port out: 443 is https's own, so it is the same
+// vault; another port stays in the vault's URL.
+TEST(KeyVaultReference, AnExplicitPortIsAccepted) {
+  const std::tuple<const char*, const char*, const char*> accepted[] = {
+      {"https://contoso-kv.vault.azure.net:443/secrets/x", "vault.azure.net",
+       "https://contoso-kv.vault.azure.net/secrets/x"},
+      {"https://kv1.vault.usgovcloudapi.net:443/secrets/x", "vault.azure.net",
+       "https://kv1.vault.usgovcloudapi.net/secrets/x"},
+      {"https://kv1.vault.localhost:8443/secrets/x", "vault.localhost:8443",
+       "https://kv1.vault.localhost:8443/secrets/x"},
+  };
+  for (const auto& [text, suffix, url] : accepted) {
+    std::string problem;
+    const auto reference = Parse(text, problem, suffix);
+    ASSERT_TRUE(reference) << text << ": " << problem;
+    EXPECT_EQ(reference->SecretUrl(), url);
+  }
+  const std::pair<const char*, const char*> refused[] = {
+      {"https://kv1.vault.azure.net:8443/secrets/x",
+       "its host `kv1.vault.azure.net:8443` is not {vault}.vault.azure.net (nor a vault host of "
+       "another Azure cloud)"},
+      {"https://kv1.vault.azure.net:https/secrets/x", "its port `https` is not a number"},
+      {"https://kv1.vault.azure.net:/secrets/x", "its port `` is not a number"},
+  };
+  for (const auto& [text, expected] : refused) {
+    std::string problem;
+    EXPECT_FALSE(Parse(text, problem)) << text;
+    EXPECT_EQ(problem, expected);
+  }
 }
 
 TEST(KeyVaultReference, MistakesSayWhatIsWrong) {

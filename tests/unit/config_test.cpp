@@ -84,7 +84,27 @@ TEST_F(ConfigTest, DefaultsComeFromTheTable) {
                                                std::chrono::days(7)}));
   EXPECT_EQ(config.query_budget, 200);
   EXPECT_EQ(config.max_queries_in_flight, 4);
+  EXPECT_FALSE(config.enrich_users);
+  EXPECT_EQ(config.user_refresh_after, std::chrono::days(7));
   EXPECT_EQ(config.client_secret.Reveal(), "from-file");
+}
+
+TEST_F(ConfigTest, EnrichUsersIsYesOrNoInEveryForm) {
+  EXPECT_TRUE(Load(std::string(kMinimal) + "enrich_users = true\n").enrich_users);
+  EXPECT_FALSE(Load(std::string(kMinimal) + "enrich_users = false\n").enrich_users);
+  environment_["AUDITSYNC_ENRICH_USERS"] = "Yes";
+  environment_["AUDITSYNC_USER_REFRESH_AFTER"] = "1d";
+  auto config = Load(kMinimal);
+  EXPECT_TRUE(config.enrich_users);
+  EXPECT_EQ(config.user_refresh_after, std::chrono::days(1));
+  flags_["enrich_users"] = "no";
+  EXPECT_FALSE(Load(kMinimal).enrich_users);
+  flags_["enrich_users"] = "maybe";
+  ExpectConfigErrorParts([&] { Load(kMinimal); },
+                         {"enrich_users", "from --enrich-users", "Write yes or no"});
+  flags_["enrich_users"] = "yes";
+  flags_["user_refresh_after"] = "10s";
+  ExpectConfigErrorParts([&] { Load(kMinimal); }, {"user_refresh_after", "at least 60000ms"});
 }
 
 TEST_F(ConfigTest, EnvironmentOverridesFileAndFlagsOverrideBoth) {
@@ -250,10 +270,36 @@ tenant_id = "contoso.onmicrosoft.com"
 client_id = "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"
 )";
 
+// One rule for every secret (SecretFromText): the line ends at its end are dropped, spaces and
+// tabs are kept, and a file of nothing but whitespace is empty.
+TEST_F(ConfigTest, SecretsFollowOneRuleWhereverTheyComeFrom) {
+  const auto file = WriteFile("secret", " spaced\tsecret \r\n");
+  auto config = Load(std::string(kApp) + "client_secret_file = \"" + file + "\"\n");
+  EXPECT_EQ(config.client_secret.Reveal(), " spaced\tsecret ");
+  environment_["AUDITSYNC_CLIENT_SECRET"] = " from-env \n";
+  config = Load(kApp);
+  EXPECT_EQ(config.client_secret.Reveal(), " from-env ");
+  EXPECT_EQ(config.client_secret_origin, SecretOrigin::kSetting);
+  environment_.erase("AUDITSYNC_CLIENT_SECRET");
+  environment_["AUDITSYNC_CERTIFICATE_PASSWORD"] = "pass word\r\n";
+  config = Load(std::string(kApp) + "certificate_path = \"a.pfx\"\n");
+  EXPECT_EQ(config.certificate.password.Reveal(), "pass word");
+  environment_["IDENTITY_ENDPOINT"] = "http://localhost:42356/msi/token";
+  environment_["IDENTITY_HEADER"] = "header-value\n";
+  config = Load("credential = \"managed_identity\"\n");
+  EXPECT_EQ(config.managed_identity.identity_header.Reveal(), "header-value");
+  const auto blank = WriteFile("blank", " \t\n");
+  ExpectConfigErrorParts(
+      [&] { Load(std::string(kApp) + "client_secret_file = \"" + blank + "\"\n"); },
+      {"setting `client_secret_file` (from the configuration file) names `" + blank +
+       "`, which is empty. Put the client secret value (not its id) in the file."});
+}
+
 TEST_F(ConfigTest, AutoChoosesTheSecretThenTheCertificate) {
   auto config = Load(kMinimal);
   EXPECT_EQ(config.credential, CredentialKind::kSecret);
-  EXPECT_EQ(config.client_secret_origin, SecretOrigin::kSetting);
+  EXPECT_EQ(config.client_secret_origin, SecretOrigin::kConfigFile);
+  EXPECT_EQ(config.config_file, (directory_ / "auditsync.toml").string());
   config = Load(std::string(kApp) + "certificate_path = \"app.pem\"\n");
   EXPECT_EQ(config.credential, CredentialKind::kCertificate);
   EXPECT_EQ(config.certificate.path, "app.pem");
@@ -359,7 +405,46 @@ TEST_F(ConfigTest, ManagedIdentityUsesImdsOrTheAppServiceEndpoint) {
       [&] {
         Load("credential = \"managed_identity\"\nimds_endpoint = \"http://metadata.example\"\n");
       },
-      {"`imds_endpoint`", "http:// on this machine"});
+      {"`imds_endpoint`", "http:// to this machine"});
+}
+
+// The host of a plain-HTTP managed identity endpoint is parsed, not matched by prefix: user info,
+// look-alike names and odd characters are refused.
+TEST_F(ConfigTest, PlainHttpGoesOnlyToAnExactHostOfThisMachine) {
+  constexpr const char* kPath = "/metadata/identity/oauth2/token";
+  for (const std::string local :
+       {"http://169.254.169.254", "http://127.0.0.1:50342", "http://localhost:8081/",
+        "http://[::1]:8080", "HTTP://LocalHost", "http://[::1]"}) {
+    flags_["imds_endpoint"] = local;
+    const auto root = local.ends_with('/') ? local.substr(0, local.size() - 1) : local;
+    EXPECT_EQ(Load("credential = \"managed_identity\"\n").managed_identity.endpoint, root + kPath);
+  }
+  for (const std::string hostile :
+       {"http://127.0.0.1@203.0.113.1", "http://127.evil.example", "http://127.0.0.2",
+        "http://localhost.evil.example", "http://169.254.169.254.nip.io",
+        "http://localhost:80@evil.example", "http://evil.example#@127.0.0.1", "http://[::1].evil",
+        "http://::1", "http://[::1", "http://localhost:", "http://localhost:99999",
+        "http://localhost:8o", "http://127.0.0.1\\@evil.example", "http://localhost%2eevil",
+        "http:/127.0.0.1", "ftp://127.0.0.1"}) {
+    flags_["imds_endpoint"] = hostile;
+    try {
+      Load("credential = \"managed_identity\"\n");
+      ADD_FAILURE() << hostile << " was accepted";
+    } catch (const ConfigError& error) {
+      EXPECT_EQ(std::string(error.what()),
+                "setting `imds_endpoint` (from --imds-endpoint) is `" + hostile + kPath +
+                    "`. Give an https:// URL, or http:// to this machine (169.254.169.254, "
+                    "localhost, 127.0.0.1 or [::1], with an optional port): a token must not "
+                    "cross the network in plain text.");
+    }
+  }
+  // The App Service endpoint passes the same test.
+  flags_.clear();
+  environment_["IDENTITY_ENDPOINT"] = "http://127.0.0.1@203.0.113.1/msi/token";
+  environment_["IDENTITY_HEADER"] = "header-value";
+  ExpectConfigErrorParts([&] { Load("credential = \"managed_identity\"\n"); },
+                         {"setting `identity_endpoint` (from IDENTITY_ENDPOINT) is "
+                          "`http://127.0.0.1@203.0.113.1/msi/token`."});
 }
 
 TEST_F(ConfigTest, WorkloadIdentityReadsAzureVariablesWithFallbacks) {

@@ -76,13 +76,17 @@ inline std::string HeaderOf(const HttpRequest& request, std::string_view name) {
   return {};
 }
 
-// Hands out numbered tokens ("token-1", then "token-2" after an invalidation) and counts the
-// invalidations (each is a sign-in again after a 401).
+// Hands out numbered tokens ("token-1", then "token-2" after an invalidation) and records the
+// tokens invalidated (each is a sign-in again after a 401).
 class NumberedCredential : public TokenCredential {
  public:
   std::string GetToken(std::string_view) override { return "token-" + std::to_string(issued); }
-  void Invalidate(std::string_view) override { ++issued; }
+  void Invalidate(std::string_view, std::string_view token) override {
+    rejected.emplace_back(token);
+    ++issued;
+  }
   int issued = 1;
+  std::vector<std::string> rejected;
 };
 
 // An HttpClient over a new FakeTransport (left in `transport`) that retries `attempts` times

@@ -88,6 +88,7 @@ TEST_F(GraphClientTest, SignsInAgainOnceAfterA401) {
   EXPECT_EQ(client_->GetQuery("q-1").status, "running");
   EXPECT_EQ(transport_->requests[0].headers.back().second, "Bearer token-1");
   EXPECT_EQ(transport_->requests[1].headers.back().second, "Bearer token-2");
+  EXPECT_EQ(credential_.rejected, std::vector<std::string>{"token-1"});  // the token it sent
   transport_->Queue(401, "{}");
   transport_->Queue(401, "{}");
   EXPECT_THROW(client_->GetQuery("q-1"), AuthError);

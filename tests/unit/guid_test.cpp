@@ -25,3 +25,19 @@ TEST(Guid, RefusesEverythingElse) {
 
 }  // namespace
 }  // namespace auditsync
+
+namespace auditsync {
+namespace {
+
+TEST(Guid, RandomGuidsAreVersion4AndDistinct) {
+  const auto first = RandomGuid();
+  const auto bytes = ParseGuid(first);
+  ASSERT_TRUE(bytes) << first;
+  EXPECT_EQ((*bytes)[6] >> 4, 4);                               // version 4
+  EXPECT_EQ((*bytes)[8] & 0xc0, 0x80);                          // RFC 4122 variant
+  EXPECT_EQ(first.find_first_of("ABCDEF"), std::string::npos);  // lower case
+  EXPECT_NE(RandomGuid(), first);
+}
+
+}  // namespace
+}  // namespace auditsync

@@ -4,6 +4,7 @@
 
 #include "auth/managed_identity.hpp"
 #include "auth/token_credential.hpp"
+#include "unit/error_message.hpp"
 #include "unit/fake_transport.hpp"
 
 namespace auditsync {
@@ -97,15 +98,21 @@ TEST_F(ManagedIdentityTest, FailuresSayWhatToDo) {
   message = Failure(imds);
   EXPECT_NE(message.find("Check graph_url or keyvault_suffix"), std::string::npos) << message;
 
-  transport_->Queue(404, "");
-  message = Failure(imds);
-  EXPECT_NE(message.find("no managed identity here"), std::string::npos) << message;
-
   auto app = Source({"http://localhost:1/msi/token", Secret("wrong-header"), ""});
   transport_->Queue(401, R"({"statusCode":401,"message":"X-IDENTITY-HEADER does not match"})");
   message = Failure(app);
-  EXPECT_NE(message.find("refused IDENTITY_HEADER"), std::string::npos) << message;
-  EXPECT_EQ(message.find("wrong-header"), std::string::npos) << "the header leaked: " << message;
+  EXPECT_EQ(message,
+            "managed identity sign-in failed: the managed identity endpoint at "
+            "http://localhost:1/msi/token (App Service) refused IDENTITY_HEADER with HTTP 401 "
+            "(X-IDENTITY-HEADER does not match): restart the app so that IDENTITY_HEADER is "
+            "current.");
+  transport_->Queue(404, R"({"statusCode":404,"message":"No identity"})");
+  EXPECT_EQ(Failure(app),
+            "managed identity sign-in failed: the managed identity endpoint at "
+            "http://localhost:1/msi/token (App Service) answered HTTP 404 (No identity): the app "
+            "has no managed identity. Turn it on under the app's Identity page, or unset "
+            "IDENTITY_ENDPOINT.");
+  EXPECT_EQ(transport_->requests.size(), 5u);  // App Service's 404 is not retried
 
   // Off Azure nothing answers: the sign-in is unavailable, and the message says why.
   for (int i = 0; i < 3; ++i) transport_->QueueDrop();
@@ -117,6 +124,54 @@ TEST_F(ManagedIdentityTest, FailuresSayWhatToDo) {
               std::string::npos)
         << error.what();
   }
+}
+
+// On a VM the advice is about IMDS, never about App Service's IDENTITY_HEADER.
+TEST_F(ManagedIdentityTest, ImdsRefusalsAreExplainedForAVm) {
+  auto imds = Source({kImds, Secret(), ""});
+  transport_->Queue(403, R"({"error":"forbidden","error_description":"Request blocked"})");
+  EXPECT_EQ(Failure(imds),
+            "managed identity sign-in failed: the managed identity endpoint at "
+            "http://169.254.169.254/metadata/identity/oauth2/token (IMDS) refused the request "
+            "with HTTP 403 (Request blocked): IMDS answers only requests made straight from the "
+            "VM. Check that no proxy or network filter on this machine intercepts 169.254.169.254 "
+            "(auditsync itself never sends these requests through a proxy).");
+  EXPECT_EQ(transport_->requests.size(), 1u);
+}
+
+// Microsoft: IMDS answers 404 while it updates or while a new identity is not there yet; retry
+// with backoff, then explain.
+TEST_F(ManagedIdentityTest, ImdsNotFoundIsRetriedWithBackoffThenExplained) {
+  std::vector<std::chrono::milliseconds> sleeps;
+  auto owned = std::make_unique<FakeTransport>();
+  auto& transport = *owned;
+  RetryEnvironment environment;
+  environment.sleep = [&sleeps](std::chrono::milliseconds delay) { sleeps.push_back(delay); };
+  environment.jitter = [] { return 0.0; };
+  HttpClient http(std::move(owned),
+                  RetryOptions{3, std::chrono::milliseconds(1000), std::chrono::seconds(60)},
+                  environment);
+  ManagedIdentitySource source(http, {kImds, Secret(), ""}, [this] { return now_; });
+  const auto updating = R"({"error":"not_found","error_description":"Identity is updating"})";
+  transport.Queue(404, updating);
+  transport.Queue(410, "");
+  transport.Queue(200, R"({"access_token":"t","expires_in":"3599"})");
+  EXPECT_EQ(source.Fetch(kGraphScope).value, "t");
+  using std::chrono::milliseconds;
+  EXPECT_EQ(sleeps, (std::vector<milliseconds>{milliseconds(500), milliseconds(1000)}));
+
+  sleeps.clear();
+  for (int i = 0; i < 5; ++i) transport.Queue(404, updating);
+  EXPECT_EQ(testing::ErrorMessage<AuthError>([&] { source.Fetch(kGraphScope); }),
+            "managed identity sign-in failed: the managed identity endpoint at "
+            "http://169.254.169.254/metadata/identity/oauth2/token (IMDS) still answered HTTP "
+            "404 (Identity is updating) after 5 attempts: IMDS says so while it is updating, and "
+            "while an identity assigned moments ago is not available yet. Try again in a minute; "
+            "if it lasts, check that this is an Azure VM with a managed identity (its Identity "
+            "page) and that imds_endpoint is http://169.254.169.254.");
+  EXPECT_EQ(transport.requests.size(), 8u);
+  EXPECT_EQ(sleeps, (std::vector<milliseconds>{milliseconds(500), milliseconds(1000),
+                                               milliseconds(2000), milliseconds(4000)}));
 }
 
 TEST_F(ManagedIdentityTest, TransientAnswersAreRetried) {

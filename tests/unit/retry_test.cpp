@@ -187,5 +187,27 @@ TEST_F(HttpClientTest, StreamsSuccessfulBodiesAndRestartsTheStreamForEachAttempt
   EXPECT_EQ(transport_->requests.size(), 4u);
 }
 
+TEST_F(HttpClientTest, RetriesTheStatusesAServiceCallsPassingUpToItsOwnCount) {
+  auto client = MakeClient(2);
+  SendOptions imds;
+  imds.passing_statuses = {404, 410};
+  imds.passing_attempts = 4;
+  // More attempts than the client's own two, with its backoff.
+  for (int i = 0; i < 3; ++i) transport_->Queue(i == 1 ? 410 : 404, "{}");
+  transport_->Queue(200, "ok");
+  EXPECT_EQ(client.Send(HttpRequest{"GET", "https://x", {}, ""}, imds).body, "ok");
+  EXPECT_EQ(sleeps_, (std::vector<std::chrono::milliseconds>{100ms, 200ms, 400ms}));
+  // Then the last answer comes back to the caller.
+  sleeps_.clear();
+  for (int i = 0; i < 4; ++i) transport_->Queue(404, "{}");
+  EXPECT_EQ(client.Send(HttpRequest{"GET", "https://x", {}, ""}, imds).status, 404);
+  EXPECT_EQ(transport_->requests.size(), 8u);
+  EXPECT_EQ(sleeps_, (std::vector<std::chrono::milliseconds>{100ms, 200ms, 400ms}));
+  // Without the option a 404 is final.
+  transport_->Queue(404, "{}");
+  EXPECT_EQ(client.Send(HttpRequest{"GET", "https://x", {}, ""}).status, 404);
+  EXPECT_EQ(transport_->requests.size(), 9u);
+}
+
 }  // namespace
 }  // namespace auditsync

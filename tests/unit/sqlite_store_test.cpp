@@ -7,26 +7,13 @@
 
 #include "core/error.hpp"
 #include "store/sqlite/schema.hpp"
+#include "unit/store_support.hpp"
 
 namespace auditsync {
 namespace {
 
-Instant At(const char* text) { return *ParseIso8601(text); }
-
-AuditRecord Launch(std::string id, const char* time, std::string app, std::string user) {
-  AuditRecord record;
-  record.id = std::move(id);
-  record.created = At(time);
-  record.operation = "LaunchPowerApp";
-  record.record_type = 256;
-  record.app_id = std::move(app);
-  record.app_name = "App " + record.app_id;
-  record.environment_id = "env-1";
-  record.environment_name = "Default";
-  record.user_upn = std::move(user);
-  record.raw = "{}";
-  return record;
-}
+using testing::At;
+using testing::Launch;
 
 class StoreTest : public ::testing::Test {
  protected:

@@ -23,7 +23,7 @@ using testing::FakeTransport;
 class StaticCredential : public TokenCredential {
  public:
   std::string GetToken(std::string_view) override { return "token"; }
-  void Invalidate(std::string_view) override {}
+  void Invalidate(std::string_view, std::string_view) override {}
 };
 
 const Instant kDay = *ParseIso8601("2026-11-10T00:00:00Z");
@@ -57,23 +57,23 @@ struct FakeGraph {
       if (fate(window) == Fate::kThrottled) {
         return {429, {}, R"({"error":{"code":"TooManyRequests","message":"Slow down"}})"};
       }
-      const std::string id = "q-" + std::to_string(this->queries.size() + 1);
-      this->queries[id] = {window};
+      const std::string id = "q-" + std::to_string(queries.size() + 1);
+      queries[id] = {window};
       max_outstanding = std::max(max_outstanding, ++outstanding);
       return {201, {}, R"({"id":")" + id + R"(","status":"notStarted"})"};
     }
     const auto rest = request.url.substr(queries_url.size() + 1);
     const auto id = rest.substr(0, rest.find_first_of("/?"));
-    auto& query = this->queries.at(id);
+    auto& query = queries.at(id);
     if (rest.find("/records") != std::string::npos) {
       paged.emplace_back(query.window, now);
       return {200, {}, R"({"value":[)" + Record("record-" + id) + "]}"};
     }
-    const Fate destiny = fate(query.window);
+    const Fate query_fate = fate(query.window);
     std::string status = "succeeded";
-    if (destiny == Fate::kNeverFinishes || ++query.polls < 2) {
+    if (query_fate == Fate::kNeverFinishes || ++query.polls < 2) {
       status = "running";
-    } else if (destiny == Fate::kFails) {
+    } else if (query_fate == Fate::kFails) {
       status = "failed";
     }
     if (status != "running" && !query.finished) {
@@ -83,7 +83,7 @@ struct FakeGraph {
     return {200,
             {},
             R"({"id":")" + id + R"(","status":")" + status + R"(","isRecordCountLimitExceeded":)" +
-                (destiny == Fate::kOverTheCap ? "true" : "false") + "}"};
+                (query_fate == Fate::kOverTheCap ? "true" : "false") + "}"};
   }
 
   // Every query of `window` meets `fate`; the others succeed.

@@ -31,7 +31,7 @@ class TokenTest : public ::testing::Test {
         std::make_unique<EntraTokenSource>(
             *http_, EntraOptions{"https://login.example", "contoso.onmicrosoft.com", "app-id"},
             SecretProof([] { return Secret("p@ss w0rd&="); }), now),
-        CacheOptions{std::chrono::seconds(300), now});
+        CacheOptions{std::chrono::seconds(300), now, {}});
   }
   void QueueToken(const std::string& token, const std::string& expires_in = "3600") {
     transport_->Queue(200, R"({"token_type":"Bearer","expires_in":)" + expires_in +
@@ -79,12 +79,30 @@ TEST_F(TokenTest, ShortLivedTokensRenewAtHalfLife) {
   EXPECT_EQ(credential_->GetToken(scope_), "t2");
 }
 
-TEST_F(TokenTest, InvalidateForcesANewSignIn) {
+// Invalidate forces a new sign-in, but only for the token that was rejected. Two callers got t1;
+// the first one's 401 made it sign in again (t2). The second caller's 401 to t1 arrives late: it
+// must not throw t2 away.
+TEST_F(TokenTest, InvalidateDropsOnlyTheRejectedToken) {
   QueueToken("t1");
   QueueToken("t2");
   EXPECT_EQ(credential_->GetToken(scope_), "t1");
-  credential_->Invalidate(scope_);
+  credential_->Invalidate(scope_, "t1");
   EXPECT_EQ(credential_->GetToken(scope_), "t2");
+  EXPECT_EQ(transport_->requests.size(), 2u);
+  credential_->Invalidate(scope_, "t1");  // the other caller's late 401
+  EXPECT_EQ(credential_->GetToken(scope_), "t2");
+  credential_->Invalidate("https://other.example/.default", "t2");  // another scope's token
+  EXPECT_EQ(credential_->GetToken(scope_), "t2");
+  EXPECT_EQ(transport_->requests.size(), 2u);
+}
+
+// A failed sign-in is not cached: the next call tries again.
+TEST_F(TokenTest, AFailedSignInIsTriedAgainByTheNextCall) {
+  transport_->Queue(400, R"({"error":"invalid_client","error_codes":[7000215]})");
+  EXPECT_THROW(credential_->GetToken(scope_), AuthError);
+  QueueToken("t1");
+  EXPECT_EQ(credential_->GetToken(scope_), "t1");
+  EXPECT_EQ(transport_->requests.size(), 2u);
 }
 
 TEST_F(TokenTest, CachesPerScope) {
@@ -96,54 +114,101 @@ TEST_F(TokenTest, CachesPerScope) {
   EXPECT_EQ(transport_->requests.size(), 2u);
 }
 
-// A source that counts its sign-ins and can be held inside one.
-class SlowSource : public TokenSource {
+// A source that counts its sign-ins and can be held inside one, then answers a token or throws.
+class HeldSource : public TokenSource {
  public:
   AccessToken Fetch(std::string_view scope) override {
     std::unique_lock lock(mutex_);
     ++fetches;
     entered_ = true;
-    entered_signal_.notify_all();
-    release_signal_.wait(lock, [this] { return released_; });
+    signal_.notify_all();
+    signal_.wait(lock, [this] { return released_; });
+    if (fail) throw AuthError("sign-in failed: refused", {400, "invalid_client", "", ""});
     return {std::string(scope) + "-token", *ParseIso8601("2030-01-01T00:00:00Z")};
   }
   void WaitUntilEntered() {
     std::unique_lock lock(mutex_);
-    entered_signal_.wait(lock, [this] { return entered_; });
+    signal_.wait(lock, [this] { return entered_; });
   }
   void Release() {
     std::lock_guard lock(mutex_);
     released_ = true;
-    release_signal_.notify_all();
+    signal_.notify_all();
   }
   std::atomic<int> fetches{0};
+  bool fail = false;
 
  private:
   std::mutex mutex_;
-  std::condition_variable entered_signal_;
-  std::condition_variable release_signal_;
+  std::condition_variable signal_;
   bool entered_ = false;
   bool released_ = false;
 };
 
-TEST(TokenCache, ConcurrentCallersShareOneSignIn) {
-  auto owned = std::make_unique<SlowSource>();
-  auto& source = *owned;
-  CachedCredential credential(std::move(owned), {std::chrono::seconds(300), [] {
-                                                   return *ParseIso8601("2029-01-01T00:00:00Z");
-                                                 }});
-  std::vector<std::string> tokens(8);
-  std::vector<std::thread> callers;
-  callers.emplace_back([&] { tokens[0] = credential.GetToken("scope-a"); });
-  source.WaitUntilEntered();  // the first caller is signing in; the others queue behind it
-  for (size_t i = 1; i < tokens.size(); ++i) {
-    callers.emplace_back([&, i] { tokens[i] = credential.GetToken("scope-a"); });
+// Counts the callers that wait for a sign-in in progress, so that a test releases the sign-in
+// only once all of them wait for it (no sleeping).
+class Waiters {
+ public:
+  void Arrived() {
+    std::lock_guard lock(mutex_);
+    ++count_;
+    signal_.notify_all();
   }
-  std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  source.Release();
-  for (auto& caller : callers) caller.join();
-  EXPECT_EQ(source.fetches, 1);
-  for (const auto& token : tokens) EXPECT_EQ(token, "scope-a-token");
+  void WaitFor(int count) {
+    std::unique_lock lock(mutex_);
+    signal_.wait(lock, [&] { return count_ >= count; });
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable signal_;
+  int count_ = 0;
+};
+
+// Eight callers of one scope while the first signs in: one sign-in, and its outcome for all.
+struct SharedSignIn {
+  explicit SharedSignIn(bool fail) {
+    auto owned = std::make_unique<HeldSource>();
+    source = owned.get();
+    source->fail = fail;
+    CacheOptions options;
+    options.now = [] { return *ParseIso8601("2029-01-01T00:00:00Z"); };
+    options.on_wait = [this](std::string_view) { waiters.Arrived(); };
+    credential = std::make_unique<CachedCredential>(std::move(owned), options);
+    std::vector<std::thread> callers;
+    callers.emplace_back([this] { Call(0); });
+    source->WaitUntilEntered();  // the first caller is signing in; the others queue behind it
+    for (size_t i = 1; i < outcomes.size(); ++i) callers.emplace_back([this, i] { Call(i); });
+    waiters.WaitFor(static_cast<int>(outcomes.size()) - 1);
+    source->Release();
+    for (auto& caller : callers) caller.join();
+  }
+  void Call(size_t i) {
+    try {
+      outcomes[i] = credential->GetToken("scope-a");
+    } catch (const AuthError& error) {
+      outcomes[i] = std::string("failed: ") + error.what();
+    }
+  }
+
+  HeldSource* source = nullptr;
+  Waiters waiters;
+  std::unique_ptr<CachedCredential> credential;
+  std::vector<std::string> outcomes = std::vector<std::string>(8);
+};
+
+TEST(TokenCache, ConcurrentCallersShareOneSignIn) {
+  SharedSignIn run(false);
+  EXPECT_EQ(run.source->fetches, 1);
+  EXPECT_EQ(run.outcomes, std::vector<std::string>(8, "scope-a-token"));
+}
+
+// The callers that waited for a failing sign-in get its failure, instead of each running the
+// sign-in and its retries again.
+TEST(TokenCache, CallersThatWaitedForAFailedSignInGetItsFailure) {
+  SharedSignIn run(true);
+  EXPECT_EQ(run.source->fetches, 1);
+  EXPECT_EQ(run.outcomes, std::vector<std::string>(8, "failed: sign-in failed: refused"));
 }
 
 TEST(TokenCache, ASignInForOneScopeDoesNotHoldUpAnother) {
@@ -246,16 +311,17 @@ TEST(ClientProof, AFederatedTokenIsReadAgainForEachSignIn) {
                     ("auditsync-federated-" + std::to_string(::getpid()));
   const auto proof = FederatedTokenProof(path.string());
   std::ofstream(path) << "first.token.value\n";
-  auto fields = proof("https://login.example/t/oauth2/v2.0/token");
+  EXPECT_FALSE(proof.reread);  // nothing kept to read again
+  auto fields = proof.fields("https://login.example/t/oauth2/v2.0/token");
   ASSERT_EQ(fields.size(), 2u);
   EXPECT_EQ(fields[0].name, "client_assertion_type");
   EXPECT_EQ(fields[0].value.Reveal(), kJwtBearerAssertionType);
   EXPECT_EQ(fields[1].name, "client_assertion");
   EXPECT_EQ(fields[1].value.Reveal(), "first.token.value");
   std::ofstream(path) << "rotated.token.value";  // the platform renewed it
-  EXPECT_EQ(proof("u")[1].value.Reveal(), "rotated.token.value");
+  EXPECT_EQ(proof.fields("u")[1].value.Reveal(), "rotated.token.value");
   std::filesystem::remove(path);
-  EXPECT_THROW(proof("u"), ConfigError);
+  EXPECT_THROW(proof.fields("u"), ConfigError);
 }
 
 }  // namespace

@@ -12,38 +12,6 @@ namespace {
 // next scheduled sync instead.
 constexpr std::chrono::milliseconds kLongestCreateWait = std::chrono::minutes(2);
 
-struct GraphError {
-  std::string code;
-  std::string message;
-  std::string request_id;
-};
-
-// Graph errors nest innerError objects (spelled innerError or innererror); the request id sits
-// in one of them, as `request-id` in newer responses and `requestId` in older ones.
-GraphError ParseGraphError(const HttpResponse& response) {
-  GraphError parsed;
-  parsed.request_id = std::string(response.Header("request-id"));
-  const auto json = nlohmann::json::parse(response.body, nullptr, false);
-  if (!json.is_object() || !json.contains("error") || !json["error"].is_object()) return parsed;
-  const auto& error = json["error"];
-  parsed.code = StringField(error, "code");
-  parsed.message = StringField(error, "message");
-  const nlohmann::json* inner = &error;
-  for (int depth = 0; depth < 8 && inner != nullptr; ++depth) {
-    for (const char* key : {"request-id", "requestId"}) {
-      if (inner->contains(key) && (*inner)[key].is_string() && parsed.request_id.empty()) {
-        parsed.request_id = (*inner)[key].get<std::string>();
-      }
-    }
-    const nlohmann::json* next = nullptr;
-    for (const char* key : {"innerError", "innererror"}) {
-      if (inner->contains(key) && (*inner)[key].is_object()) next = &(*inner)[key];
-    }
-    inner = next;
-  }
-  return parsed;
-}
-
 // A 429 to a query submission whose Retry-After is longer than a sync waits (see HttpClient's
 // longest_wait) says the tenant's allocation is spent, not that requests come too fast.
 bool IsAllocationSpent(const HttpResponse& response) {
@@ -55,11 +23,11 @@ bool IsAllocationSpent(const HttpResponse& response) {
 
 GraphAuditClient::GraphAuditClient(HttpClient& http, TokenCredential& credential,
                                    GraphOptions options)
-    : bearer_(http, credential, BearerService{options.graph_url, "graph_url", "Graph"}),
+    : session_(http, credential, options.graph_url, options.api_version),
       options_(std::move(options)) {}
 
 std::string GraphAuditClient::QueriesUrl() const {
-  return options_.graph_url + "/" + options_.api_version + "/security/auditLog/queries";
+  return session_.VersionRoot() + "/security/auditLog/queries";
 }
 
 std::string GraphAuditClient::FirstPageUrl(const std::string& query_id) const {
@@ -67,19 +35,13 @@ std::string GraphAuditClient::FirstPageUrl(const std::string& query_id) const {
 }
 
 HttpResponse GraphAuditClient::Call(HttpRequest request, SendOptions send) {
-  request.headers.emplace_back("Accept", "application/json");
-  // Evolvable enums: ask Graph for record types newer than this client's metadata.
-  request.headers.emplace_back("Prefer", "include-unknown-enum-members");
-  return bearer_.Send(std::move(request), send);
+  return session_.Call(std::move(request), send);
 }
 
 void GraphAuditClient::ThrowFor(const HttpRequest& request, const HttpResponse& response,
                                 const std::string& action) {
-  const auto error = ParseGraphError(response);
-  ServiceError::Details details{response.status, error.code, error.request_id,
-                                RedactUrl(request.url)};
-  std::string message =
-      FailureText(action, response.status, error.code, error.message, error.request_id);
+  ServiceError::Details details;
+  std::string message = session_.Describe(request, response, action, details);
   if (response.status == 401) {
     throw AuthError(message + ". Graph rejected a fresh token: check that graph_url names the " +
                         "Microsoft Graph of the tenant's cloud.",
@@ -92,7 +54,7 @@ void GraphAuditClient::ThrowFor(const HttpRequest& request, const HttpResponse& 
                     details);
   }
   if (response.status == 404 && request.url.find("/security/auditLog") != std::string::npos &&
-      error.code.empty()) {
+      details.service_code.empty()) {
     message += ". The audit log query API was not found at " + QueriesUrl() +
                ": check graph_url and graph_api_version (v1.0 or beta)";
   }

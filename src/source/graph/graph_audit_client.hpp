@@ -12,7 +12,7 @@
 #include "core/time.hpp"
 #include "net/http_client.hpp"
 #include "record/record_parser.hpp"
-#include "source/bearer_client.hpp"
+#include "source/graph/graph_session.hpp"
 
 namespace auditsync {
 
@@ -60,7 +60,7 @@ class GraphAuditClient {
   QueryStatus GetQuery(const std::string& query_id);
 
   // The scope of the tokens it uses: `{graph_url}/.default`.
-  const std::string& Scope() const { return bearer_.Scope(); }
+  const std::string& Scope() const { return session_.Scope(); }
 
   // Where paging of a succeeded query starts.
   std::string FirstPageUrl(const std::string& query_id) const;
@@ -75,7 +75,7 @@ class GraphAuditClient {
                              const std::string& action);
   std::string QueriesUrl() const;
 
-  BearerClient bearer_;
+  GraphSession session_;
   GraphOptions options_;
   RecordParser parser_;
 };

@@ -8,6 +8,7 @@ GraphConnection::GraphConnection(const Config& config, ConnectionHooks hooks)
                    [&config, &hooks] { return MakeHttpClient(config, hooks, true); }),
       graph_(*http_, credentials_.Graph(),
              GraphOptions{config.graph_url, config.graph_api_version, config.page_size,
-                          config.operations, config.service_filters}) {}
+                          config.operations, config.service_filters}),
+      users_(*http_, credentials_.Graph(), config.graph_url, config.graph_api_version) {}
 
 }  // namespace auditsync

@@ -1,6 +1,6 @@
 // Everything that talks to Microsoft Graph for one configuration, wired once: the HTTP client
 // (TLS trust store, proxy, timeouts, retries, stop requests), the credentials and the audit log
-// query client. Shared by `sync`, `run` and `check`.
+// query client, and the directory client of user enrichment. Shared by `sync`, `run` and `check`.
 #pragma once
 
 #include <memory>
@@ -9,6 +9,7 @@
 #include "core/config.hpp"
 #include "net/http_client.hpp"
 #include "source/graph/graph_audit_client.hpp"
+#include "source/graph/graph_user_client.hpp"
 #include "source/service_http.hpp"
 
 namespace auditsync {
@@ -21,11 +22,13 @@ class GraphConnection {
   Credentials& SignIn() { return credentials_; }
   TokenCredential& Credential() { return credentials_.Graph(); }
   GraphAuditClient& Graph() { return graph_; }
+  GraphUserClient& Users() { return users_; }
 
  private:
   std::unique_ptr<HttpClient> http_;
   Credentials credentials_;
   GraphAuditClient graph_;
+  GraphUserClient users_;
 };
 
 }  // namespace auditsync

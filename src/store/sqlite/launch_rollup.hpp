@@ -93,13 +93,18 @@ int64_t MaxSeq(Database& db);
 // The coarsest rollup a report can read: a report per day cannot use a month's row.
 enum class LaunchGrain { kDay, kMonth };
 
+// What a report needs of each group: the counts only (first_at, last_at and last_record are left
+// unset for rollup rows), or the first and last launch too.
+enum class LaunchDetail { kCounts, kWithLatest };
+
 // Calls `visit` once for each group of the launches created in [from, to) (Unix seconds), each
 // launch counted exactly once: whole months (when `coarsest` allows) and whole days from the
 // rollups, the rest from the records. With `use_rollups` false every launch comes from the
 // records, one group each (the reference the rollups are tested against). Call it inside a
 // ReadSnapshot (or a transaction), so that the rollups and the records it reads agree.
 void ForEachLaunchGroup(Database& db, int64_t from, int64_t to, LaunchGrain coarsest,
-                        bool use_rollups, const std::function<void(const LaunchGroup&)>& visit);
+                        LaunchDetail detail, bool use_rollups,
+                        const std::function<void(const LaunchGroup&)>& visit);
 
 // Whether (at, record) is later than (other_at, other_record): launches at the same second are
 // ordered by record key, greater last.

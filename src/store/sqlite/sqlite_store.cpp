@@ -9,6 +9,7 @@
 #include "core/error.hpp"
 #include "core/guid.hpp"
 #include "core/log.hpp"
+#include "store/sqlite/directory_facts.hpp"
 #include "store/sqlite/key_directory.hpp"
 #include "store/sqlite/launch_rollup.hpp"
 #include "store/sqlite/schema.hpp"
@@ -767,6 +768,23 @@ void SqliteStore::RecordSubmission(const SyncWindow& window, Instant at) {
   sqlite::Statement prune(impl_->db, "DELETE FROM query_submissions WHERE submitted_at < ?1");
   prune.Bind(1, Seconds(at - std::chrono::days(7))).Run();
   transaction.Commit();
+}
+
+std::vector<std::string> SqliteStore::UsersToEnrich(Instant stale_before, size_t limit) {
+  return sqlite::UsersToEnrich(impl_->db, stale_before, limit);
+}
+
+void SqliteStore::SaveUserProfiles(const std::vector<UserProfile>& profiles, Instant at) {
+  sqlite::Transaction transaction(impl_->db);
+  sqlite::SaveUserProfiles(impl_->db, profiles, at);
+  transaction.Commit();
+}
+
+InventoryOutcome SqliteStore::ImportInventory(const std::vector<InventoryApp>& apps, Instant at) {
+  sqlite::Transaction transaction(impl_->db);
+  const auto outcome = sqlite::UpsertInventory(impl_->db, apps, at);
+  transaction.Commit();
+  return outcome;
 }
 
 int64_t SqliteStore::CountRecords() {

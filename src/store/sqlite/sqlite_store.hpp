@@ -12,6 +12,8 @@
 #include <vector>
 
 #include "record/audit_record.hpp"
+#include "record/inventory_app.hpp"
+#include "record/user_profile.hpp"
 #include "store/model.hpp"
 #include "store/usage.hpp"
 
@@ -94,6 +96,19 @@ class SqliteStore {
   // Folds the launches stored since the last fold into the rollups. CommitPage does this as
   // records accumulate and when a window completes; a report never needs it.
   void FoldLaunches();
+
+  // User enrichment (enrich_users): the UPNs of users whose profile was never read or was read
+  // before `stale_before`, never read ones first, then the least recently read; at most `limit`.
+  std::vector<std::string> UsersToEnrich(Instant stale_before, size_t limit);
+  // Stores profiles read at `at`, in one transaction. A user the directory does not know (found
+  // false) keeps any profile read before; either way it is not due again until it is stale.
+  void SaveUserProfiles(const std::vector<UserProfile>& profiles, Instant at);
+
+  // Loads an app inventory (`auditsync import apps`) listed at `at`, in one transaction: new apps
+  // are added without a first-seen time; known apps get the owner, creation time and inventory
+  // time, and a display name or environment only where no record gave one. Importing the same
+  // list again changes nothing but the inventory time.
+  InventoryOutcome ImportInventory(const std::vector<InventoryApp>& apps, Instant at);
 
   int64_t CountRecords();
   int64_t CountQuarantined();

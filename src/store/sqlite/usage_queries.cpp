@@ -98,9 +98,9 @@ struct Latest {
 
 // Calls `visit` for the launch groups of the filter's window and apps.
 void ForEachAdmitted(Database& db, const UsageFilter& filter, const AppDirectory& apps,
-                     LaunchGrain grain, bool use_rollups,
+                     LaunchGrain grain, LaunchDetail detail, bool use_rollups,
                      const std::function<void(const LaunchGroup&)>& visit) {
-  ForEachLaunchGroup(db, Seconds(filter.from), Seconds(filter.to), grain, use_rollups,
+  ForEachLaunchGroup(db, Seconds(filter.from), Seconds(filter.to), grain, detail, use_rollups,
                      [&](const LaunchGroup& group) {
                        if (apps.Admits(group.app_key)) visit(group);
                      });
@@ -116,7 +116,7 @@ std::vector<AppUsage> QueryApps(Database& db, const UsageFilter& filter, bool us
     Latest latest;
   };
   std::unordered_map<int64_t, Totals> totals;
-  ForEachAdmitted(db, filter, apps, LaunchGrain::kMonth, use_rollups,
+  ForEachAdmitted(db, filter, apps, LaunchGrain::kMonth, LaunchDetail::kWithLatest, use_rollups,
                   [&](const LaunchGroup& group) {
                     auto& app = totals[group.app_key];
                     app.launches += group.launches;
@@ -153,11 +153,19 @@ std::vector<UsagePoint> QueryUsage(Database& db, const UsageFilter& filter, Usag
   };
   std::map<Instant, Totals> periods;
   const auto grain = period == UsagePeriod::kMonth ? LaunchGrain::kMonth : LaunchGrain::kDay;
-  ForEachAdmitted(db, filter, apps, grain, use_rollups, [&](const LaunchGroup& group) {
-    auto& totals = periods[PeriodStart(period, FromSeconds(group.start))];
-    totals.launches += group.launches;
-    if (group.user_key != 0) totals.users.insert(group.user_key);
-  });
+  // Rollup rows come in order of their day or month: the period of the previous row usually
+  // holds the next one too.
+  int64_t last_start = INT64_MIN;
+  Totals* last_totals = nullptr;
+  ForEachAdmitted(db, filter, apps, grain, LaunchDetail::kCounts, use_rollups,
+                  [&](const LaunchGroup& group) {
+                    if (group.start != last_start) {
+                      last_start = group.start;
+                      last_totals = &periods[PeriodStart(period, FromSeconds(group.start))];
+                    }
+                    last_totals->launches += group.launches;
+                    if (group.user_key != 0) last_totals->users.insert(group.user_key);
+                  });
   // Every period from the window's first to its last, with zeros where nothing was launched; an
   // open end of the window ends at the launches.
   const bool open_start = filter.from == Instant::min();
@@ -186,7 +194,7 @@ std::vector<UserUsage> QueryUsers(Database& db, const UsageFilter& filter, bool 
     Latest latest;
   };
   std::unordered_map<int64_t, Totals> totals;
-  ForEachAdmitted(db, filter, apps, LaunchGrain::kMonth, use_rollups,
+  ForEachAdmitted(db, filter, apps, LaunchGrain::kMonth, LaunchDetail::kWithLatest, use_rollups,
                   [&](const LaunchGroup& group) {
                     if (group.user_key == 0) return;  // launches that named no user
                     auto& user = totals[group.user_key];
@@ -221,7 +229,7 @@ UsageSummary QuerySummary(Database& db, const UsageFilter& filter, bool use_roll
   std::map<std::pair<int64_t, int64_t>, MonthTotals> months;  // (month, app_key)
   int64_t first = INT64_MAX;
   int64_t last = INT64_MIN;
-  ForEachAdmitted(db, filter, apps, LaunchGrain::kMonth, use_rollups,
+  ForEachAdmitted(db, filter, apps, LaunchGrain::kMonth, LaunchDetail::kWithLatest, use_rollups,
                   [&](const LaunchGroup& group) {
                     summary.launches += group.launches;
                     if (group.user_key != 0) users.insert(group.user_key);

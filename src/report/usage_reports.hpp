@@ -1,0 +1,44 @@
+// The usage reports of `auditsync report NAME`: what each asks the store, and how its rows become
+// the tabular model (report_model.hpp) that every format renders. Columns and JSON shapes are
+// documented in docs/cli.md.
+#pragma once
+
+#include <array>
+#include <chrono>
+#include <optional>
+#include <string_view>
+#include <vector>
+
+#include "report/report_model.hpp"
+#include "store/sqlite/sqlite_store.hpp"
+#include "store/usage.hpp"
+
+namespace auditsync {
+
+enum class ReportName { kApps, kUsage, kUsers, kSummary, kUnused };  // as in kReportNames
+inline constexpr std::array<std::string_view, 5> kReportNames = {"apps", "usage", "users",
+                                                                 "summary", "unused"};
+std::optional<ReportName> ParseReportName(std::string_view name);
+
+struct ReportRequest {
+  ReportName name = ReportName::kApps;
+  UsageFilter filter = {};                 // `unused` ignores its window (from, to)
+  UsagePeriod period = UsagePeriod::kDay;  // `usage`
+  std::chrono::days unused_for{30};        // `unused`: no launch since now - unused_for
+  Instant now{};                           // `unused`'s reference; the generation time
+  bool charts = false;                     // the overview charts of the HTML page
+};
+
+// Queries the store and converts the answer. With `charts`: launches over time (per day, or per
+// week or month when the window holds too many days for a readable chart) and the top apps by
+// unique users, for the same filter (for `unused`: over its last `unused_for` days).
+ReportDocument BuildReport(SqliteStore& store, const ReportRequest& request);
+
+// The conversions alone (no header facts, no charts).
+ReportDocument AppsReport(const std::vector<AppUsage>& rows);
+ReportDocument UsageReport(const std::vector<UsagePoint>& points, UsagePeriod period);
+ReportDocument UsersReport(const std::vector<UserUsage>& rows);
+ReportDocument SummaryReport(const UsageSummary& summary);
+ReportDocument UnusedReport(const std::vector<UnusedApp>& rows, Instant now);
+
+}  // namespace auditsync

@@ -1,0 +1,50 @@
+// Reads user profiles from Microsoft Graph's directory for user enrichment (enrich_users):
+// `GET /users/{upn}?$select=displayName,department,jobTitle,city,country,userType`, 20 users per
+// JSON batch (json_batch.hpp), with the client's token, retries and backoff. Needs the
+// application permission User.Read.All.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/error.hpp"
+#include "record/user_profile.hpp"
+#include "source/graph/graph_session.hpp"
+
+namespace auditsync {
+
+// Graph refused to read users (403): the app registration lacks User.Read.All or its admin
+// consent. The message names the permission and the fix.
+class UserReadDenied : public AuthError {
+ public:
+  using AuthError::AuthError;
+};
+
+// The directory key of a user as audit records name them (see the .cpp for the '#' forms).
+std::string DirectoryKey(std::string_view upn);
+
+// The Graph path that reads the profile of the user `upn`: `/users/{key}?$select=...`, the key
+// percent-encoded (a guest's `#EXT#` would otherwise start a URL fragment).
+std::string UserProfilePath(std::string_view upn);
+
+struct UserLookup {
+  std::vector<UserProfile> profiles;  // found, or known not to exist (404)
+  std::vector<std::string> unread;    // could not be read now (throttled, failed): ask later
+  std::string last_problem;           // why the last unread one was not read
+};
+
+class GraphUserClient {
+ public:
+  GraphUserClient(HttpClient& http, TokenCredential& credential, std::string graph_url,
+                  const std::string& api_version);
+
+  // Reads the profiles of `upns`, kMaxBatchItems per batch. Throws UserReadDenied when Graph
+  // answers 403, AuthError or ServiceError when a batch as a whole fails.
+  UserLookup ReadProfiles(const std::vector<std::string>& upns);
+
+ private:
+  GraphSession session_;
+};
+
+}  // namespace auditsync
