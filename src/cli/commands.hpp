@@ -22,6 +22,7 @@ void SetupRunCommand(CLI::App& app, GlobalFlags& flags, CommandAction& action);
 void SetupCheckCommand(CLI::App& app, GlobalFlags& flags, CommandAction& action);
 void SetupSubscriptionCommand(CLI::App& app, GlobalFlags& flags, CommandAction& action);
 void SetupImportCommand(CLI::App& app, GlobalFlags& flags, CommandAction& action);
+void SetupBackupCommand(CLI::App& app, GlobalFlags& flags, CommandAction& action);
 // The kinds of `import`, added to its subcommand.
 void SetupImportAppsCommand(CLI::App& import, GlobalFlags& flags, CommandAction& action);
 

@@ -32,6 +32,7 @@ int main(int argc, char** argv) {
   auditsync::SetupStatusCommand(app, flags, action);
   auditsync::SetupSubscriptionCommand(app, flags, action);
   auditsync::SetupImportCommand(app, flags, action);
+  auditsync::SetupBackupCommand(app, flags, action);
   auditsync::SetupDemoCommand(app, flags, action);
   try {
     app.parse(argc, argv);
