@@ -37,6 +37,8 @@ class CsvReader {
   // a quote that is never closed, the rest of the text is that record's (with an error) and the
   // reading ends.
   std::optional<CsvRecord> Next();
+  // Bytes of the text read so far: where the next record starts.
+  size_t Position() const { return pos_; }
 
  private:
   std::string_view text_;
