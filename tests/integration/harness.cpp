@@ -105,6 +105,13 @@ nlohmann::json Emulator::ContentSummary(const std::string& from, const std::stri
                           {"--summary", "--content", "--from", from, "--to", to})["content"];
 }
 
+nlohmann::json Emulator::PurviewExport(const std::string& from, const std::string& to,
+                                       const std::string& output,
+                                       std::vector<std::string> options) const {
+  options.insert(options.end(), {"--from", from, "--to", to, "--output", output});
+  return RunTenantCommand("purview-export", options);
+}
+
 nlohmann::json Emulator::Directory() const { return RunTenantCommand("directory"); }
 
 std::vector<std::string> ClientEnvironment(const Emulator& emulator, const std::string& database) {

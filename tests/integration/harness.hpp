@@ -46,6 +46,12 @@ class Emulator {
   nlohmann::json Summary(const std::string& from, const std::string& to) const;
   // The Management Activity API content of the hours in [from, to): {"blobs", "records"}.
   nlohmann::json ContentSummary(const std::string& from, const std::string& to) const;
+  // `auditsync-emulator purview-export`: writes the window's audit log as a Purview export to
+  // `output` and returns what it holds (rows, power_apps_rows, second_copies, other_operations,
+  // malformed_rows, bad_lines, broken_lines).
+  nlohmann::json PurviewExport(const std::string& from, const std::string& to,
+                               const std::string& output,
+                               std::vector<std::string> options = {}) const;
   // `auditsync-emulator directory`: every user's profile as Graph /users gives it.
   nlohmann::json Directory() const;
   // POST /_emulator/clock: the emulator's time becomes `now` (frozen until set again).
