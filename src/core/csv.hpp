@@ -28,6 +28,13 @@ struct CsvRecord {
   std::string error;
 };
 
+// A header name as readers match it: lowercase ASCII letters and digits only, so that "App ID",
+// "AppId" and "app_id" are one name.
+std::string NormaliseCsvHeader(std::string_view name);
+
+// A line with nothing but white space (CsvReader gives it as one empty field).
+bool IsBlankCsvRecord(const CsvRecord& record);
+
 class CsvReader {
  public:
   // `text` must outlive the reader.

@@ -14,20 +14,6 @@ constexpr std::string_view kExpectedColumns =
     "CreationDate, RecordType, Operation, UserId, AuditData; older exports: CreationDate, "
     "UserIds, Operations, AuditData)";
 
-// Lowercase letters and digits only: "Audit Data", "auditdata" and "AuditData" are one name.
-std::string NormaliseName(std::string_view name) {
-  std::string normalised;
-  for (const char c : name) {
-    const char lower = AsciiLower(c);
-    if ((lower >= 'a' && lower <= 'z') || (lower >= '0' && lower <= '9')) normalised += lower;
-  }
-  return normalised;
-}
-
-bool IsBlank(const CsvRecord& record) {
-  return record.error.empty() && record.fields.size() == 1 && Trim(record.fields[0]).empty();
-}
-
 // PowerShell's Export-Csv (without -NoTypeInformation) writes "#TYPE Some.Type.Name" first.
 bool IsTypeLine(const CsvRecord& record) {
   return !record.fields.empty() && record.fields[0].starts_with("#TYPE");
@@ -48,7 +34,7 @@ char DelimiterOf(std::string_view body) {
 
 std::optional<PurviewHeader> DetectPurviewHeader(const std::vector<std::string>& names) {
   std::vector<std::string> normalised(names.size());
-  std::transform(names.begin(), names.end(), normalised.begin(), NormaliseName);
+  std::transform(names.begin(), names.end(), normalised.begin(), NormaliseCsvHeader);
   const auto index = [&](std::string_view name) -> std::optional<size_t> {
     const auto it = std::find(normalised.begin(), normalised.end(), name);
     if (it == normalised.end()) return std::nullopt;
@@ -86,7 +72,7 @@ PurviewExportReader::PurviewExportReader(std::string_view text, const std::strin
                       "Purview exported, or save it as \"CSV UTF-8\".");
   }
   std::optional<CsvRecord> first;
-  while ((first = csv_.Next()) && (IsBlank(*first) || IsTypeLine(*first))) {
+  while ((first = csv_.Next()) && (IsBlankCsvRecord(*first) || IsTypeLine(*first))) {
   }
   if (!first) throw ConfigError(name + " is empty. Export the audit log search again.");
   const auto header = first->error.empty() ? DetectPurviewHeader(first->fields) : std::nullopt;
@@ -104,7 +90,7 @@ ExportBatch PurviewExportReader::Next(size_t max_records, size_t max_rows) {
   while (batch.page.records.size() < max_records && static_cast<size_t>(batch.rows) < max_rows) {
     const auto row = csv_.Next();
     if (!row) break;
-    if (IsBlank(*row)) continue;
+    if (IsBlankCsvRecord(*row)) continue;
     ReadRow(*row, batch);
   }
   return batch;
