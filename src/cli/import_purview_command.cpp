@@ -33,9 +33,9 @@ ExitCode ImportPurview(const Config& config, const std::string& file) {
       file, reader.Header().kind, summary.rows, summary.inserted, summary.duplicates,
       summary.other_operations, summary.bad_rows);
   if (summary.interrupted) {
-    throw Interrupted("interrupted; the " + std::to_string(summary.rows) +
-                      " row(s) read are stored. Import the file again for the rest: the records "
-                      "stored already are skipped");
+    throw Interrupted("interrupted after " + std::to_string(summary.rows) +
+                      " row(s), whose records are stored. Import the file again for the rest: "
+                      "the records stored already are skipped");
   }
   return summary.bad_rows == 0 ? ExitCode::kSuccess : ExitCode::kPartial;
 }

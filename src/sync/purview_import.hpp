@@ -16,7 +16,7 @@ struct ExportImportOptions {
   // A transaction holds at most this many records, or this many rows read (most rows of an
   // unfiltered export are other workloads').
   size_t records_per_commit = 4096;
-  size_t rows_per_commit = 32768;
+  size_t rows_per_commit = 8192;
 };
 
 struct ExportImportHooks {
