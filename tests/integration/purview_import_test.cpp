@@ -28,6 +28,22 @@ std::vector<std::string> Tenant(std::vector<std::string> extra = {}) {
   return tenant;
 }
 
+// What each test starts from: a workspace, the emulator of a small tenant (Tenant(extra)), the
+// database and an environment that names it alone (an import needs no credentials), and where
+// the export goes.
+struct ImportScene {
+  explicit ImportScene(std::vector<std::string> extra)
+      : emulator(workspace, Tenant(std::move(extra))),
+        database(workspace.Path("audit.db")),
+        environment({"AUDITSYNC_DATABASE=" + database}),
+        file(workspace.Path("purview.csv")) {}
+  Workspace workspace;
+  Emulator emulator;
+  std::string database;
+  std::vector<std::string> environment;
+  std::string file;
+};
+
 long long Figure(const nlohmann::json& stats, const char* name) {
   return stats[name].get<long long>();
 }
@@ -76,11 +92,8 @@ std::vector<std::vector<std::string>> Checkpoints(const std::string& database) {
 }
 
 TEST(ImportPurview, AnExportEqualsTheGroundTruthAndASecondImportChangesNothing) {
-  Workspace workspace;
-  Emulator emulator(workspace, Tenant({"--malformed-rate", "0"}));
-  const auto database = workspace.Path("audit.db");
-  const std::vector<std::string> environment = {"AUDITSYNC_DATABASE=" + database};
-  const auto file = workspace.Path("purview.csv");
+  ImportScene scene({"--malformed-rate", "0"});
+  auto& [workspace, emulator, database, environment, file] = scene;
   const auto stats = emulator.PurviewExport(kFrom, kTo, file);
   ASSERT_TRUE(stats["bad_lines"].empty());
   // A realistic mix: launches and deletions, copies of the same record, other workloads.
@@ -111,11 +124,8 @@ TEST(ImportPurview, AnExportEqualsTheGroundTruthAndASecondImportChangesNothing) 
 }
 
 TEST(ImportPurview, TheOlderHeaderWithBadRowsLoadsTheGoodOnesAndNamesTheBadByLine) {
-  Workspace workspace;
-  Emulator emulator(workspace, Tenant({"--malformed-rate", "0.03"}));
-  const auto database = workspace.Path("audit.db");
-  const std::vector<std::string> environment = {"AUDITSYNC_DATABASE=" + database};
-  const auto file = workspace.Path("old.csv");
+  ImportScene scene({"--malformed-rate", "0.03"});
+  auto& [workspace, emulator, database, environment, file] = scene;
   const auto stats =
       emulator.PurviewExport(kFrom, kTo, file, {"--format", "old", "--broken-rows", "4"});
   ASSERT_EQ(stats["broken_lines"].size(), 4u);
@@ -160,10 +170,9 @@ TEST(ImportPurview, TheOlderHeaderWithBadRowsLoadsTheGoodOnesAndNamesTheBadByLin
 }
 
 TEST(ImportPurview, AnExportOverlappingSyncedDataFillsTheRestAndMovesNoCheckpoint) {
-  Workspace workspace;
-  Emulator emulator(workspace, Tenant({"--malformed-rate", "0"}));
-  const auto database = workspace.Path("audit.db");
-  const auto environment = ClientEnvironment(emulator, database);
+  ImportScene scene({"--malformed-rate", "0"});
+  auto& [workspace, emulator, database, environment, file] = scene;
+  environment = ClientEnvironment(emulator, database);  // the sync signs in
   const auto sync = RunAuditsync(workspace, {"sync", "--from", kSynced, "--to", kTo}, environment);
   ASSERT_EQ(sync.exit_code, 0) << sync.err;
   const auto synced = StorableRecords(emulator.Summary(kSynced, kTo));
@@ -171,7 +180,6 @@ TEST(ImportPurview, AnExportOverlappingSyncedDataFillsTheRestAndMovesNoCheckpoin
   const auto checkpoints = Checkpoints(database);
   ASSERT_FALSE(checkpoints.empty());
 
-  const auto file = workspace.Path("purview.csv");
   const auto stats = emulator.PurviewExport(kFrom, kTo, file);
   const auto result = RunAuditsync(workspace, {"import", "purview", file}, environment);
   ASSERT_EQ(result.exit_code, 0) << result.err;
@@ -217,11 +225,8 @@ TEST(ImportPurview, AFileThatIsNoExportIsAConfigurationErrorAndLoadsNothing) {
 }
 
 TEST(ImportPurview, NeverRunsBesideACollector) {
-  Workspace workspace;
-  Emulator emulator(workspace, Tenant({"--malformed-rate", "0"}));
-  const auto database = workspace.Path("audit.db");
-  const std::vector<std::string> environment = {"AUDITSYNC_DATABASE=" + database};
-  const auto file = workspace.Path("purview.csv");
+  ImportScene scene({"--malformed-rate", "0"});
+  auto& [workspace, emulator, database, environment, file] = scene;
   emulator.PurviewExport(kFrom, kSynced, file);
   {
     const FileLock held(database + ".lock");  // as a running sync holds it

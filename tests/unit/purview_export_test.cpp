@@ -3,12 +3,10 @@
 #include "source/purview/purview_export.hpp"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
-
-#include <filesystem>
 
 #include "core/error.hpp"
 #include "sync/purview_import.hpp"
+#include "unit/temp_store.hpp"
 
 namespace auditsync {
 namespace {
@@ -197,24 +195,9 @@ TEST(PurviewExportReader, BatchesStopAtTheRecordOrRowLimit) {
   EXPECT_EQ(rest.other_operations, 1);
 }
 
-class PurviewImportTest : public ::testing::Test {
+class PurviewImportTest : public TempStoreTest {
  protected:
-  void SetUp() override {
-    path_ = (std::filesystem::temp_directory_path() /
-             ("auditsync-purview-test-" + std::to_string(::getpid()) + ".db"))
-                .string();
-    Remove();
-    store_ = std::make_unique<SqliteStore>(path_);
-  }
-  void TearDown() override {
-    store_.reset();
-    Remove();
-  }
-  void Remove() {
-    for (const auto* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path_ + suffix);
-  }
-  std::string path_;
-  std::unique_ptr<SqliteStore> store_;
+  PurviewImportTest() : TempStoreTest("purview") {}
 };
 
 TEST_F(PurviewImportTest, ImportingTwiceStoresNothingNewAndMovesNoCheckpoint) {
