@@ -302,8 +302,6 @@ int main(int argc, char** argv) {
                     "Count only records a query created at this time sees (default: all records "
                     "created by now, however late they are published)");
 
-  std::string export_from;
-  std::string export_to;
   std::string export_format = "new";
   std::string export_output;
   int broken_rows = 0;
@@ -312,9 +310,8 @@ int main(int argc, char** argv) {
       "Write the audit log of [from, to) as a Microsoft Purview audit search export (CSV) and "
       "print what it holds");
   AddTenantOptions(*purview_export, tenant);
-  purview_export->add_option("--from", export_from, "Window start (ISO 8601, inclusive)")
-      ->required();
-  purview_export->add_option("--to", export_to, "Window end (ISO 8601, exclusive)")->required();
+  purview_export->add_option("--from", from_text, "Window start (ISO 8601, inclusive)")->required();
+  purview_export->add_option("--to", to_text, "Window end (ISO 8601, exclusive)")->required();
   purview_export
       ->add_option("--format", export_format,
                    "Header version: new (RecordId, CreationDate, RecordType, Operation, UserId, "
@@ -347,13 +344,15 @@ int main(int argc, char** argv) {
     return 0;
   }
 
+  // The window of `truth` and `purview-export`.
+  const auto from = ParseInstant(from_text);
+  const auto to = ParseInstant(to_text);
+  if ((truth->parsed() || purview_export->parsed()) && (!from || !to)) {
+    std::cerr << "auditsync-emulator: --from and --to must be ISO 8601 times\n";
+    return 2;
+  }
+
   if (purview_export->parsed()) {
-    const auto from = ParseInstant(export_from);
-    const auto to = ParseInstant(export_to);
-    if (!from || !to) {
-      std::cerr << "auditsync-emulator: --from and --to must be ISO 8601 times\n";
-      return 2;
-    }
     std::ofstream out(export_output, std::ios::binary);
     if (!out) {
       std::cerr << "auditsync-emulator: cannot write --output " << export_output << "\n";
@@ -377,12 +376,6 @@ int main(int argc, char** argv) {
   }
 
   if (truth->parsed()) {
-    const auto from = ParseInstant(from_text);
-    const auto to = ParseInstant(to_text);
-    if (!from || !to) {
-      std::cerr << "auditsync-emulator: --from and --to must be ISO 8601 times\n";
-      return 2;
-    }
     auto snapshot = emulator::Snapshot::Settled(auditsync::NowUtc().time_since_epoch().count());
     if (!as_of_text.empty()) {
       const auto as_of = ParseInstant(as_of_text);
