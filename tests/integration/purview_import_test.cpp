@@ -5,6 +5,7 @@
 // 5 while the good ones are loaded; a file that is no export is a configuration error (exit 3)
 // with nothing loaded; an import never runs beside a collector (exit 8).
 #include <gtest/gtest.h>
+#include <signal.h>
 
 #include <filesystem>
 #include <fstream>
@@ -193,6 +194,38 @@ TEST(ImportPurview, AnExportOverlappingSyncedDataFillsTheRestAndMovesNoCheckpoin
   const auto again = RunAuditsync(workspace, {"sync", "--from", kSynced, "--to", kTo}, environment);
   ASSERT_EQ(again.exit_code, 0) << again.err;
   EXPECT_EQ(Checkpoints(database), checkpoints);
+}
+
+TEST(ImportPurview, CtrlCStopsBetweenTransactionsAndImportingAgainLoadsTheRest) {
+  Workspace workspace;
+  // A large export (about 160,000 rows, 240 MB): the import is still under way when its first
+  // transaction is seen committed.
+  Emulator emulator(workspace, {"--seed", "17", "--launches-per-hour", "2000", "--general-noise",
+                                "9", "--malformed-rate", "0"});
+  const auto database = workspace.Path("audit.db");
+  const std::vector<std::string> environment = {"AUDITSYNC_DATABASE=" + database};
+  const auto file = workspace.Path("purview.csv");
+  const auto stats = emulator.PurviewExport(kFrom, "2026-11-10T08:00:00Z", file);
+  const long long distinct = Figure(stats, "power_apps_rows") - Figure(stats, "second_copies");
+
+  const auto import = StartAuditsync(workspace, {"import", "purview", file}, environment, "import");
+  ASSERT_TRUE(
+      WaitUntil([&] { return QueryCount(database, "SELECT count(*) FROM audit_records") > 0; }));
+  import->Signal(SIGINT);
+  ASSERT_EQ(import->Wait(std::chrono::seconds(60)), 130);
+  const auto err = ReadFile(workspace.Path("import.err"));
+  EXPECT_NE(err.find("auditsync: interrupted after "), std::string::npos) << err;
+  // What it said it stored is what the database holds: whole transactions, a part of the file.
+  const long long stored = QueryCount(database, "SELECT count(*) FROM audit_records");
+  EXPECT_EQ(SummaryFigure(err, "record(s) stored new", "imported "), stored);
+  EXPECT_LT(stored, distinct);
+
+  const auto again = RunAuditsync(workspace, {"import", "purview", file}, environment);
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_EQ(SummaryFigure(again.err, "record(s) stored new", "imported "), distinct - stored);
+  EXPECT_EQ(QueryCount(database, "SELECT count(*) FROM audit_records"), distinct);
+  EXPECT_EQ(ReportApps(workspace, environment, kFrom, "2026-11-10T08:00:00Z"),
+            emulator.Truth(kFrom, "2026-11-10T08:00:00Z"));
 }
 
 TEST(ImportPurview, AFileThatIsNoExportIsAConfigurationErrorAndLoadsNothing) {
