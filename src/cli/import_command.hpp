@@ -28,7 +28,6 @@ class ProblemLog {
   void Add(std::string_view where, std::string_view reason);
   // Logs how many were not shown, if any.
   void Finish() const;
-  size_t Count() const { return count_; }
 
  private:
   std::string file_;
