@@ -25,6 +25,7 @@ void SetupImportCommand(CLI::App& app, GlobalFlags& flags, CommandAction& action
 void SetupBackupCommand(CLI::App& app, GlobalFlags& flags, CommandAction& action);
 // The kinds of `import`, added to its subcommand.
 void SetupImportAppsCommand(CLI::App& import, GlobalFlags& flags, CommandAction& action);
+void SetupImportPurviewCommand(CLI::App& import, GlobalFlags& flags, CommandAction& action);
 
 // The time a command runs as: now, or AUDITSYNC_TEST_NOW (ISO 8601), which lets tests run
 // scheduled syncs over simulated days against an emulator whose clock they also set.

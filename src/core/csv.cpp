@@ -2,6 +2,8 @@
 
 #include <array>
 
+#include "core/text.hpp"
+
 namespace auditsync {
 
 std::string_view StripUtf8Bom(std::string_view text) {
@@ -24,6 +26,19 @@ char DetectCsvDelimiter(std::string_view text) {
     if (counts[i] > counts[best]) best = i;
   }
   return kCandidates[best];
+}
+
+std::string NormaliseCsvHeader(std::string_view name) {
+  std::string normalised;
+  for (const char c : name) {
+    const char lower = AsciiLower(c);
+    if ((lower >= 'a' && lower <= 'z') || (lower >= '0' && lower <= '9')) normalised += lower;
+  }
+  return normalised;
+}
+
+bool IsBlankCsvRecord(const CsvRecord& record) {
+  return record.error.empty() && record.fields.size() == 1 && Trim(record.fields[0]).empty();
 }
 
 CsvReader::CsvReader(std::string_view text, char delimiter) : text_(text), delimiter_(delimiter) {}

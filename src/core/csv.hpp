@@ -28,6 +28,13 @@ struct CsvRecord {
   std::string error;
 };
 
+// A header name as readers match it: lowercase ASCII letters and digits only, so that "App ID",
+// "AppId" and "app_id" are one name.
+std::string NormaliseCsvHeader(std::string_view name);
+
+// A line with nothing but white space (CsvReader gives it as one empty field).
+bool IsBlankCsvRecord(const CsvRecord& record);
+
 class CsvReader {
  public:
   // `text` must outlive the reader.
@@ -37,6 +44,8 @@ class CsvReader {
   // a quote that is never closed, the rest of the text is that record's (with an error) and the
   // reading ends.
   std::optional<CsvRecord> Next();
+  // Bytes of the text read so far: where the next record starts.
+  size_t Position() const { return pos_; }
 
  private:
   std::string_view text_;

@@ -24,6 +24,8 @@ class Interrupted : public Error {
       : Error(ExitCode::kInterrupted,
               "interrupted; everything stored so far is kept, and the next sync resumes where "
               "this one stopped") {}
+  // For work that resumes otherwise than a sync: the message says how.
+  explicit Interrupted(const std::string& message) : Error(ExitCode::kInterrupted, message) {}
 };
 
 }  // namespace auditsync

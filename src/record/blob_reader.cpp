@@ -184,13 +184,8 @@ void BlobReader::Process(std::string_view value) {
   // A value that is not an object is no record of any operation: nothing to keep. One that has no
   // string equal to a wanted operation's name is a record of another operation.
   if (value.front() != '{' || !wanted_) return;
-  const size_t before = page_.records.size();
-  parser_.ParseManagementRecord(value, page_);
-  if (page_.records.size() > before &&
-      std::find(operations_.begin(), operations_.end(), page_.records.back().operation) ==
-          operations_.end()) {
-    page_.records.pop_back();  // the name was elsewhere in a record of another operation
-  }
+  // The name may have been elsewhere in a record of another operation: the parser drops it.
+  parser_.ParseManagementRecord(value, operations_, page_);
 }
 
 }  // namespace auditsync

@@ -418,8 +418,15 @@ std::optional<RecordPage> RecordParser::ParsePadded(simdjson::padded_string_view
   return page;
 }
 
-void RecordParser::ParseManagementRecord(std::string_view text, RecordPage& page) {
+RecordFate RecordParser::ParseManagementRecord(std::string_view text, RecordPage& page) {
+  return ParseManagementRecord(text, {}, page);
+}
+
+RecordFate RecordParser::ParseManagementRecord(std::string_view text,
+                                               const std::vector<std::string>& operations,
+                                               RecordPage& page) {
   text = Trim(text);
+  const size_t kept = page.records.size();
   const Quarantine quarantine = [&](std::string_view id, std::string reason) {
     page.quarantined.push_back({std::string(id), std::move(reason), std::string(text)});
   };
@@ -437,17 +444,25 @@ void RecordParser::ParseManagementRecord(std::string_view text, RecordPage& page
   od::object object;
   if (parsers_->record.iterate(buffer.data(), buffer.size(), buffer.capacity()).get(doc) !=
       simdjson::SUCCESS) {
-    return quarantine("", "the record is not valid JSON");
+    quarantine("", "the record is not valid JSON");
+    return RecordFate::kQuarantined;
   }
   if (const auto error = doc.get_object().get(object); error != simdjson::SUCCESS) {
-    return quarantine("", error == simdjson::INCORRECT_TYPE ? "the record is not a JSON object"
-                                                            : "the record is not valid JSON");
+    quarantine("", error == simdjson::INCORRECT_TYPE ? "the record is not a JSON object"
+                                                     : "the record is not valid JSON");
+    return RecordFate::kQuarantined;
   }
   AuditDataFields fields;
   if (!ReadAuditData(object, fields) || !doc.is_alive()) {
-    return quarantine("", "the record is not valid JSON");
+    quarantine("", "the record is not valid JSON");
+    return RecordFate::kQuarantined;
+  }
+  if (!operations.empty() && !fields.operation.empty() &&
+      std::find(operations.begin(), operations.end(), fields.operation) == operations.end()) {
+    return RecordFate::kOtherOperation;
   }
   CompleteRecord(EnvelopeFields{}, fields, buffer, parsers_->additional_info, quarantine, page);
+  return page.records.size() > kept ? RecordFate::kKept : RecordFate::kQuarantined;
 }
 
 }  // namespace auditsync

@@ -12,7 +12,9 @@
 
 #include <memory>
 #include <optional>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "record/audit_record.hpp"
 
@@ -21,6 +23,13 @@ class padded_string_view;
 }  // namespace simdjson
 
 namespace auditsync {
+
+// What became of a record handed to RecordParser::ParseManagementRecord.
+enum class RecordFate {
+  kKept,            // appended to the page's records
+  kQuarantined,     // appended to the page's quarantined records, with the reason
+  kOtherOperation,  // a readable record of an operation not wanted: neither
+};
 
 class RecordParser {
  public:
@@ -39,7 +48,13 @@ class RecordParser {
   // the record as the unified audit log writes it, what Graph calls auditData. Appends it to
   // `page.records`, or to `page.quarantined` with the reason when it cannot be used (not JSON,
   // no id, no valid CreationTime, no app). `record` need not outlive the call.
-  void ParseManagementRecord(std::string_view record, RecordPage& page);
+  RecordFate ParseManagementRecord(std::string_view record, RecordPage& page);
+  // The same for a reader that keeps only `operations` (compared as written): a record whose
+  // Operation is another one is dropped before any other check (kOtherOperation), so that a
+  // record of another workload is never quarantined for lacking what a Power Apps record has.
+  // The Management Activity API's BlobReader and the Purview export reader both use it.
+  RecordFate ParseManagementRecord(std::string_view record,
+                                   const std::vector<std::string>& operations, RecordPage& page);
 
  private:
   std::optional<RecordPage> ParsePadded(simdjson::padded_string_view padded);

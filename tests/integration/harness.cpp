@@ -9,6 +9,7 @@
 #include <fstream>
 #include <random>
 #include <sstream>
+#include <thread>
 
 namespace auditsync::testing {
 
@@ -103,6 +104,13 @@ nlohmann::json Emulator::Summary(const std::string& from, const std::string& to)
 nlohmann::json Emulator::ContentSummary(const std::string& from, const std::string& to) const {
   return RunTenantCommand("truth",
                           {"--summary", "--content", "--from", from, "--to", to})["content"];
+}
+
+nlohmann::json Emulator::PurviewExport(const std::string& from, const std::string& to,
+                                       const std::string& output,
+                                       std::vector<std::string> options) const {
+  options.insert(options.end(), {"--from", from, "--to", to, "--output", output});
+  return RunTenantCommand("purview-export", options);
 }
 
 nlohmann::json Emulator::Directory() const { return RunTenantCommand("directory"); }
@@ -205,8 +213,9 @@ std::vector<RunResult> SyncUntilComplete(const Workspace& workspace,
   return runs;
 }
 
-long long SummaryFigure(const std::string& log, const std::string& name) {
-  const auto line = log.rfind(" finished: ");
+long long SummaryFigure(const std::string& log, const std::string& name,
+                        const std::string& marker) {
+  const auto line = log.rfind(marker);
   const auto at = log.find(" " + name, line);
   if (line == std::string::npos || at == std::string::npos) return -1;
   const auto start = log.find_last_of(' ', at - 1) + 1;
@@ -276,4 +285,14 @@ std::vector<std::vector<std::string>> QueryRows(const std::string& database,
   sqlite3_close(db);
   return rows;
 }
+
+bool WaitUntil(const std::function<bool()>& predicate, std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (!predicate()) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return true;
+}
+
 }  // namespace auditsync::testing

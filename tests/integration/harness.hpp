@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -46,6 +47,12 @@ class Emulator {
   nlohmann::json Summary(const std::string& from, const std::string& to) const;
   // The Management Activity API content of the hours in [from, to): {"blobs", "records"}.
   nlohmann::json ContentSummary(const std::string& from, const std::string& to) const;
+  // `auditsync-emulator purview-export`: writes the window's audit log as a Purview export to
+  // `output` and returns what it holds (rows, power_apps_rows, second_copies, other_operations,
+  // malformed_rows, bad_lines, broken_lines).
+  nlohmann::json PurviewExport(const std::string& from, const std::string& to,
+                               const std::string& output,
+                               std::vector<std::string> options = {}) const;
   // `auditsync-emulator directory`: every user's profile as Graph /users gives it.
   nlohmann::json Directory() const;
   // POST /_emulator/clock: the emulator's time becomes `now` (frozen until set again).
@@ -105,8 +112,10 @@ std::vector<RunResult> SyncUntilComplete(const Workspace& workspace,
                                          const std::string& from, const std::string& to,
                                          int max_runs = 20);
 
-// The figure of `name` in the summary line that ends a sync's log ("N already stored").
-long long SummaryFigure(const std::string& log, const std::string& name);
+// The figure of `name` in the summary line that ends a sync's log ("N already stored"), or the
+// last line that holds `marker` ("imported " for an import's).
+long long SummaryFigure(const std::string& log, const std::string& name,
+                        const std::string& marker = " finished: ");
 
 // The records of the emulator's summary that a client stores (launches and deletions).
 long long StorableRecords(const nlohmann::json& summary);
@@ -122,6 +131,10 @@ nlohmann::json ReportApps(const Workspace& workspace, const std::vector<std::str
 long long QueryCount(const std::string& database, const std::string& sql);
 
 std::string ReadFile(const std::string& path);
+
+// Waits until `predicate` holds (checked every 20 ms), up to `timeout`. False on timeout.
+bool WaitUntil(const std::function<bool()>& predicate,
+               std::chrono::milliseconds timeout = std::chrono::seconds(60));
 
 }  // namespace auditsync::testing
 

@@ -3,8 +3,6 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
-#include <thread>
-
 #include "core/time.hpp"
 #include "integration/harness.hpp"
 
@@ -18,17 +16,6 @@ constexpr const char* kTo = "2026-11-12T00:00:00Z";
 
 std::vector<std::string> Tenant(int launches_per_hour) {
   return {"--seed", "5", "--launches-per-hour", std::to_string(launches_per_hour)};
-}
-
-// Waits until `predicate` holds, up to `timeout`.
-template <typename Predicate>
-bool WaitUntil(Predicate predicate, std::chrono::milliseconds timeout = 60s) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (!predicate()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(20ms);
-  }
-  return true;
 }
 
 // A service started just after [kFrom, kTo) closed, whose first sync collects just that.

@@ -82,5 +82,14 @@ TEST(CsvTest, StripsTheUtf8ByteOrderMark) {
   EXPECT_EQ(StripUtf8Bom("App ID"), "App ID");
 }
 
+TEST(CsvTest, HeaderNamesAreMatchedWithoutCaseSpacesOrPunctuation) {
+  EXPECT_EQ(NormaliseCsvHeader("App ID"), "appid");
+  EXPECT_EQ(NormaliseCsvHeader(" audit_Data "), "auditdata");
+  EXPECT_EQ(NormaliseCsvHeader("Créé le"), "crle");  // non-ASCII letters are not names' letters
+  EXPECT_TRUE(IsBlankCsvRecord(ReadAll(" \t\n").at(0)));
+  EXPECT_FALSE(IsBlankCsvRecord(ReadAll(",\n").at(0)));
+  EXPECT_FALSE(IsBlankCsvRecord(ReadAll("x\n").at(0)));
+}
+
 }  // namespace
 }  // namespace auditsync

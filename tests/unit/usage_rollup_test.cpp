@@ -3,12 +3,12 @@
 // records alone, and the apps report must equal a brute-force count of the generated launches.
 #include <gtest/gtest.h>
 
-#include <filesystem>
 #include <map>
 #include <random>
 #include <set>
 
 #include "store/sqlite/sqlite_store.hpp"
+#include "unit/temp_store.hpp"
 
 namespace auditsync {
 namespace {
@@ -90,22 +90,9 @@ std::map<std::string, AppUsage> BruteForceApps(const Generated& generated,
   return apps;
 }
 
-class UsageRollupTest : public ::testing::Test {
+class UsageRollupTest : public TempStoreTest {
  protected:
-  void SetUp() override {
-    path_ = (std::filesystem::temp_directory_path() /
-             ("auditsync-usage-test-" + std::to_string(::getpid()) + ".db"))
-                .string();
-    Remove();
-    store_ = std::make_unique<SqliteStore>(path_);
-  }
-  void TearDown() override {
-    store_.reset();
-    Remove();
-  }
-  void Remove() {
-    for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path_ + suffix);
-  }
+  UsageRollupTest() : TempStoreTest("usage") {}
 
   // Stores the records in pages of 100, restarting after a third and folding after two thirds, so
   // that the rollups hold most launches and the rest wait in the records.
@@ -126,9 +113,6 @@ class UsageRollupTest : public ::testing::Test {
       }
     }
   }
-
-  std::string path_;
-  std::unique_ptr<SqliteStore> store_;
 };
 
 UsageFilter RandomFilter(std::mt19937& random) {

@@ -45,15 +45,6 @@ constexpr std::string_view kExpectedColumns =
     "optionally Display name (or App name), Environment (Environment ID, EnvironmentName), "
     "Environment display name, Owner (Owner email) and Created (Created on, CreatedTime)";
 
-std::string NormaliseHeader(std::string_view header) {
-  std::string normalised;
-  for (const char c : header) {
-    const char lower = AsciiLower(c);
-    if ((lower >= 'a' && lower <= 'z') || (lower >= '0' && lower <= '9')) normalised += lower;
-  }
-  return normalised;
-}
-
 std::optional<std::string> NonEmpty(std::string_view value) {
   value = Trim(value);
   return value.empty() ? std::nullopt : std::optional<std::string>(value);
@@ -138,16 +129,12 @@ void Add(AppInventory& inventory, const RawApp& raw, std::string where) {
 
 // ---- CSV ----------------------------------------------------------------------------------------
 
-bool IsBlank(const CsvRecord& record) {
-  return record.error.empty() && record.fields.size() == 1 && Trim(record.fields[0]).empty();
-}
-
 // Which field holds each column, from the header and (for a Name column that may hold ids) the
 // first data row that has a value there.
 std::array<std::optional<size_t>, kColumns> MapColumns(const std::vector<std::string>& header,
                                                        const std::vector<CsvRecord>& rows) {
   std::vector<std::string> names(header.size());
-  std::transform(header.begin(), header.end(), names.begin(), NormaliseHeader);
+  std::transform(header.begin(), header.end(), names.begin(), NormaliseCsvHeader);
   std::vector<bool> used(names.size(), false);
   std::array<std::optional<size_t>, kColumns> columns{};
   auto find = [&](std::string_view synonym) -> std::optional<size_t> {
@@ -196,7 +183,7 @@ void ReadCsv(std::string_view text, const std::string& name, AppInventory& inven
   std::optional<CsvRecord> header;
   std::vector<CsvRecord> rows;
   while (auto record = reader.Next()) {
-    if (IsBlank(*record)) continue;
+    if (IsBlankCsvRecord(*record)) continue;
     if (!header) {
       if (!record->error.empty()) {
         throw ConfigError(name + " is not a CSV file whose first line is a header: " +

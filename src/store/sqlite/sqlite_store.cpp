@@ -651,6 +651,10 @@ ON CONFLICT (content_id) DO UPDATE SET state = excluded.state, records = exclude
   });
 }
 
+PageOutcome SqliteStore::CommitImported(const RecordPage& page) {
+  return impl_->Commit(page, std::nullopt, [](const PageOutcome&) { return false; });
+}
+
 std::optional<Instant> SqliteStore::ContentCursor() {
   sqlite::Statement query(impl_->db, "SELECT value FROM meta WHERE key = 'content_cursor'");
   if (!query.Step()) return std::nullopt;

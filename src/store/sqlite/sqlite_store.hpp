@@ -74,6 +74,14 @@ class SqliteStore {
   // their id, the "update data" step and the launch rollups.
   PageOutcome CommitBlobs(const RecordPage& page, const std::vector<StoredBlob>& blobs,
                           std::optional<Instant> cursor);
+  // Stores records read from an exported audit log (`auditsync import purview`) in one
+  // transaction, through the same steps as CommitPage and CommitBlobs (dedupe on the id, the
+  // "update data" step, app and user keys, the launch rollups) but moving no checkpoint: an
+  // export says nothing about what either API has delivered, so no window, coverage, cursor or
+  // blob changes. Launches are folded into the rollups in batches, as for pages; FoldLaunches
+  // folds the rest.
+  PageOutcome CommitImported(const RecordPage& page);
+
   // nullopt until a listing first completed.
   std::optional<Instant> ContentCursor();
   // The ids of the finished blobs (stored or expired) created at or after `since`.
