@@ -13,6 +13,7 @@ ExitCode ImportApps(const Config& config, const std::string& file) {
   ProblemLog problems(file);
   for (const auto& problem : inventory.problems) problems.Add(problem.where, problem.reason);
   problems.Finish();
+  for (const auto& warning : inventory.warnings) spdlog::warn("{}", warning);
   SqliteStore store(config.database);
   const auto outcome = store.ImportInventory(inventory.apps, CommandNow());
   spdlog::info(

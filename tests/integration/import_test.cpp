@@ -59,20 +59,24 @@ TEST(ImportApps, NeverLaunchedAppsOfAnInventoryAppearWithZeroLaunches) {
   const std::string launched1 = truth[1]["app_id"];
 
   // The admin center's CSV as Excel saves it in Europe: BOM, semicolons, CRLF, a quoted newline.
-  const auto csv = Write(workspace, "apps.csv",
-                         "\xEF\xBB\xBF"
-                         "App ID;Display name;Environment;Owner;Created on\r\n" +
-                             launched0 + ";Listed name;ENV-X;amy@contoso.com;2026-01-01\r\n" +
-                             kNeverA + ";\"Never\r\nlaunched\";env-x;bob@contoso.com;" +
-                             "2026-02-01T10:00:00Z\r\n" + kNeverB + ";Ideas <beta>;env-y;;\r\n");
+  const auto csv = Write(
+      workspace, "apps.csv",
+      "\xEF\xBB\xBF"
+      "App ID;Display name;Environment;Owner;Created on\r\n" +
+          launched0 +
+          ";Listed name;EE0A0000-0000-4000-8000-000000000001;amy@contoso.com;2026-01-01\r\n" +
+          kNeverA + ";\"Never\r\nlaunched\";ee0a0000-0000-4000-8000-000000000001;bob@contoso.com;" +
+          "2026-02-01T10:00:00Z\r\n" + kNeverB +
+          ";Ideas <beta>;ee0b0000-0000-4000-8000-000000000002;;\r\n");
   // PowerShell: Get-AdminPowerApp | ConvertTo-Json
-  const auto json = Write(workspace, "apps.json",
-                          std::string(R"([{"AppName": ")") + kNeverC +
-                              R"(", "DisplayName": "日本語 受付アプリ", "EnvironmentName": "ENV-Z",
+  const auto json = Write(
+      workspace, "apps.json",
+      std::string(R"([{"AppName": ")") + kNeverC +
+          R"(", "DisplayName": "日本語 受付アプリ", "EnvironmentName": "EE0C0000-0000-4000-8000-000000000003",
                 "Owner": {"displayName": "Cat", "email": "cat@contoso.com"},
                 "CreatedTime": "2026-03-01T00:00:00.1234567Z"},
                {"AppName": ")" +
-                              launched1 + R"(", "DisplayName": "Listed too"}])");
+          launched1 + R"(", "DisplayName": "Listed too"}])");
   auto result = RunAuditsync(workspace, {"import", "apps", csv}, environment);
   ASSERT_EQ(result.exit_code, 0) << result.err;
   EXPECT_NE(result.err.find("imported 3 app(s)"), std::string::npos) << result.err;
@@ -82,9 +86,12 @@ TEST(ImportApps, NeverLaunchedAppsOfAnInventoryAppearWithZeroLaunches) {
 
   // Launched apps exactly as their records say; the inventory's others at the end, zero launches.
   auto expected = truth;
-  expected.push_back(NeverLaunched(kNeverA, "Never\r\nlaunched", "env-x"));
-  expected.push_back(NeverLaunched(kNeverB, "Ideas <beta>", "env-y"));
-  expected.push_back(NeverLaunched(kNeverC, "日本語 受付アプリ", "env-z"));
+  expected.push_back(
+      NeverLaunched(kNeverA, "Never\r\nlaunched", "ee0a0000-0000-4000-8000-000000000001"));
+  expected.push_back(
+      NeverLaunched(kNeverB, "Ideas <beta>", "ee0b0000-0000-4000-8000-000000000002"));
+  expected.push_back(
+      NeverLaunched(kNeverC, "日本語 受付アプリ", "ee0c0000-0000-4000-8000-000000000003"));
   EXPECT_EQ(ReportApps(workspace, environment, kFrom, kTo), expected);
   EXPECT_EQ(QueryRows(database, "SELECT owner FROM apps WHERE app_id = '" + launched0 + "'"),
             (std::vector<std::vector<std::string>>{{"amy@contoso.com"}}));

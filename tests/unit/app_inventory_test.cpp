@@ -10,6 +10,8 @@ namespace {
 constexpr char kApp1[] = "6c39e97c-1f2d-4a5b-9c8d-0e1f2a3b4c5d";
 constexpr char kApp2[] = "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d";
 constexpr char kEnv[] = "default-11111111-2222-3333-4444-555555555555";
+constexpr char kEnv2[] = "8d0e5f3a-6b7c-4d8e-9f0a-1b2c3d4e5f6a";
+constexpr char kEnv2Upper[] = "8D0E5F3A-6B7C-4D8E-9F0A-1B2C3D4E5F6A";
 
 std::string Problems(const AppInventory& inventory) {
   std::string text;
@@ -73,12 +75,48 @@ TEST(AppInventoryTest, ANameColumnOfGuidsIsTheIdAndOtherwiseTheDisplayName) {
   EXPECT_EQ(inventory.apps[0].name, "Help Desk");
 
   // "Environment ID" and "Environment name" together: the second is the display name.
-  inventory = ReadAppInventory(
-      std::string("AppName,Environment ID,Environment name\n") + kApp1 + ",ENV-1,Sales\n",
-      "apps.csv");
+  inventory = ReadAppInventory(std::string("AppName,Environment ID,Environment name\n") + kApp1 +
+                                   "," + kEnv2Upper + ",Sales\n",
+                               "apps.csv");
   ASSERT_EQ(inventory.apps.size(), 1u) << Problems(inventory);
-  EXPECT_EQ(inventory.apps[0].environment_id, "env-1");
+  EXPECT_EQ(inventory.apps[0].environment_id, kEnv2);
   EXPECT_EQ(inventory.apps[0].environment_name, "Sales");
+}
+
+// An environment id is a GUID or Default-<GUID>; a name in the environment column must not become
+// an id no record carries. It is the display name when the row has none, and said once per file.
+TEST(AppInventoryTest, AnEnvironmentColumnOfNamesIsReadAsTheDisplayNameWithOneWarning) {
+  auto inventory = ReadAppInventory(
+      std::string("App ID,Environment\n") + kApp1 + ",Contoso (Default)\n" + kApp2 + ",Sales\n",
+      "apps.csv");
+  ASSERT_EQ(inventory.apps.size(), 2u) << Problems(inventory);
+  EXPECT_EQ(inventory.apps[0].environment_id, std::nullopt);
+  EXPECT_EQ(inventory.apps[0].environment_name, "Contoso (Default)");
+  EXPECT_EQ(inventory.apps[1].environment_name, "Sales");
+  ASSERT_EQ(inventory.warnings.size(), 1u);
+  EXPECT_NE(inventory.warnings[0].find("apps.csv: column `Environment` holds values that are not "
+                                       "environment ids"),
+            std::string::npos)
+      << inventory.warnings[0];
+
+  // With a display name column the name stays; ids of both forms are ids.
+  inventory = ReadAppInventory(std::string("App ID,Environment ID,Environment display name\n") +
+                                   kApp1 + ",Contoso (Default),Contoso\n" + kApp2 + "," +
+                                   "Default-11111111-2222-3333-4444-555555555555,Default\n",
+                               "apps.csv");
+  ASSERT_EQ(inventory.apps.size(), 2u) << Problems(inventory);
+  EXPECT_EQ(inventory.apps[0].environment_id, std::nullopt);
+  EXPECT_EQ(inventory.apps[0].environment_name, "Contoso");
+  EXPECT_EQ(inventory.apps[1].environment_id, kEnv);
+  EXPECT_EQ(inventory.warnings.size(), 1u);
+
+  inventory = ReadAppInventory(std::string(R"([{"AppName": ")") + kApp1 +
+                                   R"js(", "EnvironmentName": "Contoso (Default)"}])js",
+                               "apps.json");
+  ASSERT_EQ(inventory.apps.size(), 1u);
+  EXPECT_EQ(inventory.apps[0].environment_name, "Contoso (Default)");
+  ASSERT_EQ(inventory.warnings.size(), 1u);
+  EXPECT_NE(inventory.warnings[0].find("column `EnvironmentName`"), std::string::npos);
 }
 
 TEST(AppInventoryTest, BadRowsAreReportedWithLineAndReasonAndTheOthersRead) {
@@ -136,13 +174,15 @@ TEST(AppInventoryTest, ReadsGetAdminPowerAppJson) {
 }
 
 TEST(AppInventoryTest, ReadsAPlainJsonListAndALoneObject) {
-  auto inventory = ReadAppInventory(std::string(R"([{"id": ")") + kApp1 +
-                                        R"(", "name": "Help Desk", "environment_id": "ENV-1",
+  auto inventory =
+      ReadAppInventory(std::string(R"([{"id": ")") + kApp1 +
+                           R"(", "name": "Help Desk", "environment_id": ")" + kEnv2Upper + R"(",
       "environment_name": "Sales", "owner": "amy@contoso.com", "created": "2026-11-01"}])",
-                                    "apps.json");
+                       "apps.json");
   ASSERT_EQ(inventory.apps.size(), 1u) << Problems(inventory);
-  EXPECT_EQ(inventory.apps[0], (InventoryApp{kApp1, "Help Desk", "env-1", "Sales",
-                                             "amy@contoso.com", *ParseIso8601("2026-11-01")}));
+  EXPECT_TRUE(inventory.warnings.empty());
+  EXPECT_EQ(inventory.apps[0], (InventoryApp{kApp1, "Help Desk", kEnv2, "Sales", "amy@contoso.com",
+                                             *ParseIso8601("2026-11-01")}));
 
   // ConvertTo-Json writes a single app as an object, the Power Apps API wraps lists in "value".
   inventory = ReadAppInventory(std::string(R"({"AppName": ")") + kApp1 + R"("})", "apps.json");

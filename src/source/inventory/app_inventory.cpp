@@ -117,7 +117,37 @@ std::optional<InventoryApp> CheckApp(const RawApp& raw, std::string& reason) {
   return app;
 }
 
-void Add(AppInventory& inventory, const RawApp& raw, std::string where) {
+// A Power Platform environment id: a GUID, or for a tenant's default environment
+// `Default-<tenant GUID>`.
+bool IsEnvironmentId(std::string_view value) {
+  constexpr std::string_view kDefault = "default-";
+  if (value.size() > kDefault.size() &&
+      EqualsIgnoreCase(value.substr(0, kDefault.size()), kDefault))
+    value.remove_prefix(kDefault.size());
+  return ParseGuid(value).has_value();
+}
+
+// An environment column that holds something else than an id ("Contoso (Default)": some exports
+// and hand-made lists name the environment there) must not become an id that no record carries:
+// the value is the environment's display name where the row gives none, and the id is unknown.
+// Returns whether the row had such a value.
+bool MoveEnvironmentNameOutOfId(RawApp& raw) {
+  if (!raw.environment_id || IsEnvironmentId(*raw.environment_id)) return false;
+  if (!raw.environment_name) raw.environment_name = std::move(raw.environment_id);
+  raw.environment_id.reset();
+  return true;
+}
+
+// Said once per file, not per row.
+std::string EnvironmentNamesWarning(const std::string& name, std::string_view column) {
+  return name + ": column `" + std::string(column) +
+         "` holds values that are not environment ids (a GUID, or Default-<GUID> for the "
+         "default environment); they were read as the environments' display names";
+}
+
+// Adds the app of `raw`; sets `environment_names` when its environment id was a name.
+void Add(AppInventory& inventory, RawApp raw, std::string where, bool& environment_names) {
+  environment_names = MoveEnvironmentNameOutOfId(raw) || environment_names;
   ++inventory.rows;
   std::string reason;
   if (auto app = CheckApp(raw, reason)) {
@@ -201,6 +231,7 @@ void ReadCsv(std::string_view text, const std::string& name, AppInventory& inven
         name + " has no app id column (its first line reads: " + DescribeHeader(header->fields) +
         "). A CSV app list needs " + std::string(kExpectedColumns) + ".");
   }
+  bool environment_names = false;
   inventory.format = delimiter == ','   ? "CSV"
                      : delimiter == ';' ? "CSV (';'-separated)"
                                         : "CSV (tab-separated)";
@@ -223,7 +254,11 @@ void ReadCsv(std::string_view text, const std::string& name, AppInventory& inven
     Add(inventory,
         RawApp{value(Column::kId), value(Column::kName), value(Column::kEnvironmentId),
                value(Column::kEnvironmentName), value(Column::kOwner), value(Column::kCreated)},
-        where);
+        where, environment_names);
+  }
+  if (environment_names) {
+    inventory.warnings.push_back(EnvironmentNamesWarning(
+        name, header->fields[*columns[static_cast<size_t>(Column::kEnvironmentId)]]));
   }
 }
 
@@ -302,6 +337,8 @@ void ReadJson(std::string_view text, const std::string& name, AppInventory& inve
                       "id (or AppName), name, environment_id, environment_name, owner, created.");
   }
   inventory.format = "JSON";
+  bool environment_names = false;
+  std::string_view column;
   size_t index = 0;
   for (const auto& item : *items) {
     const std::string where = "app " + std::to_string(++index);
@@ -310,8 +347,13 @@ void ReadJson(std::string_view text, const std::string& name, AppInventory& inve
       inventory.problems.push_back({where, "it is not a JSON object"});
       continue;
     }
-    Add(inventory, JsonApp(item), where);
+    Add(inventory, JsonApp(item), where, environment_names);
+    // The key that held the first name (JsonApp's two shapes).
+    if (environment_names && column.empty()) {
+      column = JsonField(item, "AppName") != nullptr ? "EnvironmentName" : "environment_id";
+    }
   }
+  if (environment_names) inventory.warnings.push_back(EnvironmentNamesWarning(name, column));
 }
 
 }  // namespace

@@ -22,6 +22,7 @@ struct AppInventory {
   size_t rows = 0;     // data rows (or JSON items) read, good and bad
   std::vector<InventoryApp> apps;
   std::vector<InventoryProblem> problems;
+  std::vector<std::string> warnings;  // about the file as a whole, to log once each
 };
 
 // Reads `text`, the content of the file `name` (which errors name). CSV headers are matched
