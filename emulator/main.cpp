@@ -59,6 +59,10 @@ void AddTenantOptions(CLI::App& command, emulator::TenantConfig& tenant) {
       .add_option("--guest-rate", tenant.guest_rate,
                   "Users who are B2B guests (UPN name_domain#EXT#@tenant)")
       ->capture_default_str();
+  command
+      .add_option("--dollar-rate", tenant.dollar_rate,
+                  "Users whose UPN starts with '$' (read as /users('$...'))")
+      ->capture_default_str();
   command.add_option("--tenant-id", tenant.tenant_id, "Tenant GUID")->capture_default_str();
   command.add_option("--tenant-domain", tenant.tenant_domain, "Tenant domain")
       ->capture_default_str();

@@ -242,7 +242,7 @@ class Emulator {
 
     // Users: a single read needs the role here; a batch checks it per item (users.hpp).
     server.Get(
-        R"(/(v1\.0|beta)/users/([^/]+))",
+        R"(/(v1\.0|beta)/users(/[^/]+|\('[^/]*'\)))",
         GraphRoute("GET /{v}/users/{id}",
                    [this](const httplib::Request& request, httplib::Response& response,
                           const GraphCall& call) { users_.GetUser(request, response, call); },

@@ -33,6 +33,7 @@ enum Tag : std::uint64_t {
   kTagGeneralNoise,
   kTagGeneralNoiseId,
   kTagGuest,
+  kTagDollar,
 };
 
 // Home domains of B2B guests.
@@ -114,8 +115,9 @@ std::string ValidateTenantConfig(const TenantConfig& config) {
   if (config.launches_per_hour < 0 || config.launches_per_hour > 10'000'000) {
     return "--launches-per-hour must be between 0 and 10000000";
   }
-  for (const double rate : {config.duplicate_rate, config.malformed_rate, config.noise_rate,
-                            config.delete_rate, config.boundary_rate, config.guest_rate}) {
+  for (const double rate :
+       {config.duplicate_rate, config.malformed_rate, config.noise_rate, config.delete_rate,
+        config.boundary_rate, config.guest_rate, config.dollar_rate}) {
     if (!(rate >= 0.0 && rate <= 1.0)) return "rates must be between 0 and 1";
   }
   if (!(config.general_noise >= 0.0 && config.general_noise <= 1000.0)) {
@@ -164,6 +166,8 @@ Tenant::Tenant(TenantConfig config) : config_(std::move(config)) {
       user.guest_domain = kGuestDomains[(guest & 0xff) % std::size(kGuestDomains)];
       local += "_" + user.guest_domain + "#EXT#";
     }
+    const std::uint64_t dollar = Hash(seed, kTagDollar, u);
+    if (static_cast<double>(dollar >> 11) * 0x1.0p-53 < config_.dollar_rate) local = "$" + local;
     user.upn = local + "@" + upn_domain_;
     user.upn_lower = ToLower(user.upn);
     users_.push_back(std::move(user));

@@ -45,6 +45,9 @@ struct TenantConfig {
   // `first.last_partner.com#EXT#@{tenant domain}`. 0 keeps every UPN (and so every record) of
   // tenants made before guests existed.
   double guest_rate = 0;
+  // Fraction of users whose UPN starts with '$' (`$first.last@{tenant domain}`, as some service
+  // and synced accounts are named): Graph reads them only as `/users('$…')`. 0 keeps every UPN.
+  double dollar_rate = 0;
   std::string tenant_id = "11111111-2222-3333-4444-555555555555";
   std::string tenant_domain = "contoso.onmicrosoft.com";
   std::string client_id = "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee";

@@ -145,6 +145,38 @@ UserAnswer UsersService::ReadUser(std::string_view key, std::string_view query,
   return answer;
 }
 
+UserAnswer UsersService::ReadUserAt(std::string_view segment, std::string_view query,
+                                    const std::string& context_root, const GraphCall& call) const {
+  if (segment.starts_with('/')) {
+    const auto key = segment.substr(1);
+    // Graph reads `/users/$…` as a system segment (as $count or $ref), not as a key.
+    if (key.starts_with('$')) {
+      return Failure(400, "BadRequest",
+                     fmt::format("Resource not found for the segment '{}'.", key), call);
+    }
+    return ReadUser(key, query, context_root, call);
+  }
+  // ('key'): an OData string literal, a single quote inside doubled.
+  std::string key;
+  const bool quoted = segment.size() >= 4 && segment.starts_with("('") && segment.ends_with("')");
+  const auto inner = quoted ? segment.substr(2, segment.size() - 4) : std::string_view{};
+  for (std::size_t i = 0; quoted && i < inner.size(); ++i) {
+    if (inner[i] == '\'') {
+      if (i + 1 == inner.size() || inner[i + 1] != '\'') {
+        return Failure(400, "BadRequest",
+                       fmt::format("Syntax error at position {} in '{}'.", i + 2, segment), call);
+      }
+      ++i;
+    }
+    key += inner[i];
+  }
+  if (!quoted) {
+    return Failure(400, "BadRequest",
+                   fmt::format("Bad Request - Error in query syntax: '{}'.", segment), call);
+  }
+  return ReadUser(key, query, context_root, call);
+}
+
 void UsersService::GetUser(const httplib::Request& request, httplib::Response& response,
                            const GraphCall& call) {
   const std::string version = request.matches[1].str();
@@ -153,7 +185,7 @@ void UsersService::GetUser(const httplib::Request& request, httplib::Response& r
                                      ? std::string_view{}
                                      : std::string_view(request.target).substr(question + 1);
   const auto answer =
-      ReadUser(request.matches[2].str(), query, BaseUrl(request, port_) + "/" + version, call);
+      ReadUserAt(request.matches[2].str(), query, BaseUrl(request, port_) + "/" + version, call);
   stats_.CountUserRead(answer.status);
   response.status = answer.status;
   response.set_content(answer.body.dump(), kGraphContentType);
@@ -191,14 +223,16 @@ UserAnswer UsersService::BatchItem(const std::string& method, const std::string&
   const std::string_view query =
       question == std::string_view::npos ? std::string_view{} : target.substr(question + 1);
   if (path.starts_with('/')) path.remove_prefix(1);
-  constexpr std::string_view kUsers = "users/";
-  if (!path.starts_with(kUsers) || path.size() == kUsers.size() ||
-      path.find('/', kUsers.size()) != std::string_view::npos) {
+  constexpr std::string_view kUsers = "users";
+  const auto segment = path.substr(std::min(path.size(), kUsers.size()));
+  if (!path.starts_with(kUsers) || segment.size() < 2 ||
+      (!segment.starts_with('/') && !segment.starts_with('(')) ||
+      segment.find('/', 1) != std::string_view::npos) {
     return fail(
         400, "BadRequest",
         fmt::format("Resource not found for the segment '{}'.", path.substr(0, path.find('/'))));
   }
-  return ReadUser(PercentDecode(path.substr(kUsers.size()), false), query, context_root, call);
+  return ReadUserAt(PercentDecode(segment, false), query, context_root, call);
 }
 
 void UsersService::Batch(const httplib::Request& request, httplib::Response& response,

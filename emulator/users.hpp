@@ -38,12 +38,18 @@ class UsersService {
         retry_after_(std::move(retry_after)),
         port_(port) {}
 
-  // request.matches[1] is the version segment, matches[2] the (decoded) user key.
+  // request.matches[1] is the version segment, matches[2] what follows `users` (decoded): `/key`,
+  // or Graph's key literal `('key')` (a single quote doubled), the form a key starting with '$'
+  // must take.
   void GetUser(const httplib::Request& request, httplib::Response& response, const GraphCall& call);
   // request.matches[1] is the version segment.
   void Batch(const httplib::Request& request, httplib::Response& response, const GraphCall& call);
 
  private:
+  // Reads the user that `segment` (what follows `users`, decoded) names with the query string
+  // `query` (undecoded, without '?').
+  UserAnswer ReadUserAt(std::string_view segment, std::string_view query,
+                        const std::string& context_root, const GraphCall& call) const;
   // Reads user `key` with the query string `query` (undecoded, without '?').
   UserAnswer ReadUser(std::string_view key, std::string_view query, const std::string& context_root,
                       const GraphCall& call) const;

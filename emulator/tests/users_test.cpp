@@ -26,7 +26,7 @@ const GraphCall kReader{
 
 using test_support::RouteExchange;
 
-const std::regex kUserRoutes(R"(/(v1\.0|beta)/(?:users/([^/]+)|\$batch))");
+const std::regex kUserRoutes(R"(/(v1\.0|beta)/(?:users(/[^/]+|\('[^/]*'\))|\$batch))");
 
 struct Exchange : RouteExchange {
   Exchange(std::string method, const std::string& target, std::string body = {})
@@ -34,16 +34,18 @@ struct Exchange : RouteExchange {
 };
 
 struct Service {
-  explicit Service(double guest_rate = 0.3, const std::string& item_faults = {})
-      : tenant(Config(guest_rate)),
+  explicit Service(double guest_rate = 0.3, const std::string& item_faults = {},
+                   double dollar_rate = 0)
+      : tenant(Config(guest_rate, dollar_rate)),
         directory(tenant),
         injector(Spec(item_faults), 7),
         users(directory, stats, injector, "0.05", 443) {}
 
-  static TenantConfig Config(double guest_rate) {
+  static TenantConfig Config(double guest_rate, double dollar_rate) {
     TenantConfig config;
     config.users = 40;
     config.guest_rate = guest_rate;
+    config.dollar_rate = dollar_rate;
     return config;
   }
   static FaultSpec Spec(const std::string& text) {
@@ -129,6 +131,34 @@ TEST(UsersRoute, SelectsTheAskedPropertiesOfAUserByUpnWhateverItsCase) {
   EXPECT_EQ(by_id["userType"], "Member");
   EXPECT_EQ(by_id["department"],
             user.department ? nlohmann::json(*user.department) : nlohmann::json());
+}
+
+// Graph's key literal `users('…')` reads any user; a UPN that starts with '$' can be read no other
+// way (`/users/$…` is a system segment to Graph, percent-encoded or not).
+TEST(UsersRoute, AKeyLiteralReadsAUserAndALeadingDollarNeedsIt) {
+  Service service(0, {}, 1.0);  // every UPN starts with '$'
+  const auto& user = service.FirstWhere(false, "Member");
+  ASSERT_TRUE(user.upn.starts_with('$'));
+  auto body = service.Get("/v1.0/users('" + user.upn + "')" + kSelect);
+  EXPECT_EQ(service.last_status, 200);
+  EXPECT_EQ(body["displayName"], user.display_name);
+  service.Get("/v1.0/users/" + user.upn + kSelect);
+  EXPECT_EQ(service.last_status, 400);
+  service.Get("/v1.0/users/%24" + user.upn.substr(1) + kSelect);
+  EXPECT_EQ(service.last_status, 400);
+  // A single quote inside is doubled; a lone one is a syntax error.
+  service.Get("/v1.0/users('o''brien@contoso.com')" + std::string(kSelect));
+  EXPECT_EQ(service.last_status, 404);
+  service.Get("/v1.0/users('o'brien@contoso.com')" + std::string(kSelect));
+  EXPECT_EQ(service.last_status, 400);
+  // In a batch as well.
+  body = service.Batch(nlohmann::json::array(
+      {{{"id", "1"}, {"method", "GET"}, {"url", "/users('" + user.upn + "')" + kSelect}},
+       {{"id", "2"}, {"method", "GET"}, {"url", "/users/" + user.upn + kSelect}}}));
+  ASSERT_EQ(body["responses"].size(), 2u);
+  for (const auto& item : body["responses"]) {
+    EXPECT_EQ(item["status"], item["id"] == "1" ? 200 : 400) << item.dump();
+  }
 }
 
 TEST(UsersRoute, WithoutSelectOnlyTheDefaultPropertiesComeBack) {

@@ -1,5 +1,7 @@
 #include "sync/user_enrichment.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 
 #include "core/stop.hpp"
@@ -41,6 +43,13 @@ EnrichmentSummary EnrichUsers(SqliteStore& store, GraphUserClient& users,
       return ended_by(error);
     }
     store.SaveUserProfiles(lookup.profiles, clock.now());
+    // Saved as read, so said once per user_refresh_after, not at every sync.
+    for (const auto& refusal : lookup.refused) {
+      spdlog::warn(
+          "Graph will not read the profile of {} ({}): it is kept without a profile and asked "
+          "again after user_refresh_after",
+          refusal.upn, refusal.reason);
+    }
     for (const auto& profile : lookup.profiles)
       ++(profile.found ? summary.found : summary.not_found);
     summary.unread += static_cast<int64_t>(lookup.unread.size());

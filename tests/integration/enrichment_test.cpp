@@ -1,8 +1,8 @@
 // User enrichment end to end: `sync` with enrich_users reads the profiles of the users who
 // launched apps from the emulator's directory (JSON batches, throttled items, guests' #EXT# UPNs,
-// deleted users), stores exactly what the directory holds, asks nothing again within
-// user_refresh_after, and without User.Read.All warns once while the audit records are collected
-// all the same.
+// UPNs starting with '$', deleted users), stores exactly what the directory holds, asks nothing
+// again within user_refresh_after, and without User.Read.All warns once while the audit records are
+// collected all the same.
 #include <gtest/gtest.h>
 
 #include <map>
@@ -17,8 +17,16 @@ constexpr char kFrom[] = "2026-11-10T00:00:00Z";
 constexpr char kTo[] = "2026-11-10T06:00:00Z";
 constexpr char kNull[] = "<null>";
 
-const std::vector<std::string> kTenant = {
-    "--seed", "5", "--users", "40", "--guest-rate", "0.25", "--launches-per-hour", "30"};
+const std::vector<std::string> kTenant = {"--seed",
+                                          "5",
+                                          "--users",
+                                          "40",
+                                          "--guest-rate",
+                                          "0.25",
+                                          "--dollar-rate",
+                                          "0.2",
+                                          "--launches-per-hour",
+                                          "30"};
 
 std::string Lower(std::string text) {
   for (auto& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -76,6 +84,7 @@ TEST(Enrichment, SyncStoresTheDirectoryProfilesAndAsksNothingAgainWithinTheRefre
   ASSERT_GT(users.size(), 10u);
   int guests = 0;
   int deleted = 0;
+  int dollars = 0;
   for (const auto& [upn, row] : users) {
     ASSERT_TRUE(directory.contains(upn)) << upn;
     const auto& expected = directory[upn];
@@ -88,6 +97,7 @@ TEST(Enrichment, SyncStoresTheDirectoryProfilesAndAsksNothingAgainWithinTheRefre
       continue;
     }
     guests += expected["userType"] == "Guest" ? 1 : 0;
+    dollars += upn.starts_with('$') ? 1 : 0;
     EXPECT_EQ(row, (std::vector<std::string>{
                        Text(expected["displayName"]), Text(expected["department"]),
                        Text(expected["jobTitle"]), Text(expected["city"]),
@@ -96,6 +106,7 @@ TEST(Enrichment, SyncStoresTheDirectoryProfilesAndAsksNothingAgainWithinTheRefre
   }
   EXPECT_GT(guests, 0);   // #EXT# UPNs were read whole, percent-encoded
   EXPECT_GT(deleted, 0);  // 404s are stored, so they are not asked again
+  EXPECT_GT(dollars, 0);  // '$' UPNs were read as users('$…'): Graph refuses /users/$…
   const auto stats = emulator.Stats();
   EXPECT_GT(Count(stats, "faults", "batch-item-429"), 0);
   const auto batches = Count(stats, "requests", "POST /{v}/$batch");
@@ -115,6 +126,10 @@ TEST(Enrichment, SyncStoresTheDirectoryProfilesAndAsksNothingAgainWithinTheRefre
     const bool gone = expected["deleted"].get<bool>();
     EXPECT_EQ(row["display_name"], gone ? nlohmann::json() : expected["displayName"]) << row;
     EXPECT_EQ(row["department"], gone ? nlohmann::json() : expected["department"]) << row;
+    EXPECT_EQ(row["job_title"], gone ? nlohmann::json() : expected["jobTitle"]) << row;
+    EXPECT_EQ(row["city"], gone ? nlohmann::json() : expected["city"]) << row;
+    EXPECT_EQ(row["country"], gone ? nlohmann::json() : expected["country"]) << row;
+    EXPECT_EQ(row["user_type"], gone ? nlohmann::json() : expected["userType"]) << row;
   }
 
   // Within user_refresh_after (7 days): not one request to the directory.

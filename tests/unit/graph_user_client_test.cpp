@@ -144,6 +144,36 @@ TEST_F(GraphUserClientTest, ItemsStillThrottledAfterEveryAttemptAreLeftUnread) {
   EXPECT_EQ(lookup.last_problem, "HTTP 429 TooManyRequests");
 }
 
+// Graph answers 400 to `/users/$x@y` and to `/users/%24x@y`: a UPN starting with '$' is
+// addressed as the key literal `/users('$x@y')`, a single quote doubled.
+TEST(UserProfilePathTest, AUpnStartingWithADollarIsAKeyLiteral) {
+  constexpr char kSelect[] = "?$select=displayName,department,jobTitle,city,country,userType";
+  EXPECT_EQ(UserProfilePath("$svc@contoso.com"),
+            std::string("/users('$svc@contoso.com')") + kSelect);
+  EXPECT_EQ(UserProfilePath("$o'brien x+1@contoso.com"),
+            std::string("/users('$o''brien%20x%2B1@contoso.com')") + kSelect);
+  // Only a leading '$' needs it.
+  EXPECT_EQ(UserProfilePath("a$b@contoso.com"), std::string("/users/a%24b@contoso.com") + kSelect);
+}
+
+// A 4xx that asking again cannot change is a user read without a profile, as a 404 is, so that
+// the user is not first in line again at every sync.
+TEST_F(GraphUserClientTest, APermanentRefusalIsReadWithoutAProfileAndSaidOnce) {
+  transport_->Queue(
+      200, BatchAnswer(
+               {Item("1", 400, {{"error", {{"code", "BadRequest"}, {"message", "Invalid key"}}}}),
+                Item("2", 200, Profile("Bob"))}));
+  const auto lookup = client_->ReadProfiles({"$amy", "bob"});
+  ASSERT_EQ(lookup.profiles.size(), 2u);
+  EXPECT_EQ(lookup.profiles[0].upn, "$amy");
+  EXPECT_FALSE(lookup.profiles[0].found);
+  EXPECT_TRUE(lookup.profiles[1].found);
+  ASSERT_EQ(lookup.refused.size(), 1u);
+  EXPECT_EQ(lookup.refused[0].upn, "$amy");
+  EXPECT_EQ(lookup.refused[0].reason, "HTTP 400 BadRequest (Invalid key)");
+  EXPECT_TRUE(lookup.unread.empty());
+}
+
 TEST_F(GraphUserClientTest, AnItemMissingFromTheAnswerIsAskedAgain) {
   transport_->Queue(200, BatchAnswer({Item("1", 200, Profile("Amy"))}));
   transport_->Queue(200, BatchAnswer({Item("2", 404, nullptr)}));

@@ -96,6 +96,19 @@ TEST_F(UserEnrichmentTest, ReadsMissingProfilesOnceUntilTheyAreStale) {
   EXPECT_EQ(transport_->requests.size(), 4u);
 }
 
+// A user Graph refuses for good (400: a key it cannot read) is not first in line again at every
+// sync: it is read without a profile, as a 404 is.
+TEST_F(UserEnrichmentTest, UsersRefusedForGoodAreNotAskedAgainUntilStale) {
+  transport_->responder = [](const HttpRequest& request) { return Directory(request, 400); };
+  auto summary = Enrich("2026-11-02T00:00:00Z");
+  EXPECT_EQ(summary.not_found, 25);
+  EXPECT_EQ(summary.unread, 0);
+  EXPECT_EQ(transport_->requests.size(), 2u);
+  summary = Enrich("2026-11-03T00:00:00Z");
+  EXPECT_EQ(summary.found + summary.not_found + summary.unread, 0);
+  EXPECT_EQ(transport_->requests.size(), 2u);
+}
+
 TEST_F(UserEnrichmentTest, A403StopsEnrichmentWithTheReasonAndStoresNothing) {
   transport_->responder = [](const HttpRequest& request) { return Directory(request, 403); };
   const auto summary = Enrich("2026-11-02T00:00:00Z");

@@ -20,11 +20,12 @@ bool KeptInPath(char c) {
          c == '.' || c == '_' || c == '~' || c == '@';
 }
 
-std::string PercentEncode(std::string_view text) {
+// `also_kept`: further bytes that may stay as they are where the text goes.
+std::string PercentEncode(std::string_view text, std::string_view also_kept = {}) {
   constexpr char kHex[] = "0123456789ABCDEF";
   std::string encoded;
   for (const char c : text) {
-    if (KeptInPath(c)) {
+    if (KeptInPath(c) || also_kept.find(c) != std::string_view::npos) {
       encoded += c;
     } else {
       const auto byte = static_cast<unsigned char>(c);
@@ -51,6 +52,13 @@ std::string DescribeItem(const HttpResponse& answer) {
          (error.message.empty() ? "" : " (" + error.message + ")");
 }
 
+// A 4xx that asking again cannot change (400 for a key Graph cannot read, say). Not 401 (the
+// session signs in again), 403 (the permission is missing: UserReadDenied), 408 or 429 (retried).
+bool IsPermanentRefusal(long status) {
+  return status >= 400 && status < 500 && status != 401 && status != 403 && status != 408 &&
+         status != 429;
+}
+
 }  // namespace
 
 std::string DirectoryKey(std::string_view upn) {
@@ -68,7 +76,16 @@ std::string DirectoryKey(std::string_view upn) {
 }
 
 std::string UserProfilePath(std::string_view upn) {
-  return "/users/" + PercentEncode(DirectoryKey(upn)) + "?$select=" + std::string(kSelect);
+  const auto key = DirectoryKey(upn);
+  const std::string select = "?$select=" + std::string(kSelect);
+  if (!key.starts_with('$')) return "/users/" + PercentEncode(key) + select;
+  // Graph reads `/users/$…` (percent-encoded or not) as a system segment such as $count and
+  // answers 400; its documented form for a UPN that starts with '$' is the OData key literal
+  // `/users('$…')`, a single quote in it doubled. '$' and the quotes are allowed in a path
+  // (RFC 3986 sub-delims) and stay as they are; the rest is encoded as in any other key.
+  std::string literal;
+  for (const char c : key) literal += c == '\'' ? std::string("''") : std::string(1, c);
+  return "/users('" + PercentEncode(literal, "$'") + "')" + select;
 }
 
 GraphUserClient::GraphUserClient(HttpClient& http, TokenCredential& credential,
@@ -97,7 +114,10 @@ UserLookup GraphUserClient::ReadProfiles(const std::vector<std::string>& upns) {
                 "grant admin consent, or set enrich_users = no",
             {403, error.code, error.request_id, "/users"});
       }
-      if (answer.status == 404) {
+      if (answer.status == 404 || IsPermanentRefusal(answer.status)) {
+        // Asking again would get the same answer: the user is read, without a profile, and not
+        // due again until stale. A refusal other than 404 is worth a word once.
+        if (answer.status != 404) lookup.refused.push_back({upn, DescribeItem(answer)});
         UserProfile unknown;  // found stays false
         unknown.upn = upn;
         lookup.profiles.push_back(std::move(unknown));

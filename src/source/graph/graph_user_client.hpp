@@ -25,13 +25,21 @@ class UserReadDenied : public AuthError {
 std::string DirectoryKey(std::string_view upn);
 
 // The Graph path that reads the profile of the user `upn`: `/users/{key}?$select=...`, the key
-// percent-encoded (a guest's `#EXT#` would otherwise start a URL fragment).
+// percent-encoded (a guest's `#EXT#` would otherwise start a URL fragment); for a key that starts
+// with '$', `/users('{key}')` with a single quote doubled, as Graph requires.
 std::string UserProfilePath(std::string_view upn);
 
 struct UserLookup {
-  std::vector<UserProfile> profiles;  // found, or known not to exist (404)
-  std::vector<std::string> unread;    // could not be read now (throttled, failed): ask later
-  std::string last_problem;           // why the last unread one was not read
+  // Found, or known not to exist (404), or refused for good (another 4xx but 401, 403, 408 and
+  // 429: asking again would be refused again).
+  std::vector<UserProfile> profiles;
+  struct Refusal {
+    std::string upn;
+    std::string reason;
+  };
+  std::vector<Refusal> refused;     // the ones refused for good, with Graph's answer
+  std::vector<std::string> unread;  // could not be read now (throttled, failed): ask later
+  std::string last_problem;         // why the last unread one was not read
 };
 
 class GraphUserClient {
