@@ -15,7 +15,9 @@ echo
 echo "reports over $records launch records (a year, 5,000 users, 500 apps)"
 "$build/report_bench" "$work/reports.db" "$records"
 for report in "apps" "usage --by month"; do
-  # shellcheck disable=SC2086  # the report name and its flag are two words
-  /usr/bin/time -f "auditsync report $report --format json: %e s wall, %M KB peak RSS" \
-    "$build/auditsync" report $report --database "$work/reports.db" --format json > /dev/null
+  for format in json html; do
+    # shellcheck disable=SC2086  # the report name and its flag are two words
+    /usr/bin/time -f "auditsync report $report --format $format: %e s wall, %M KB peak RSS" \
+      "$build/auditsync" report $report --database "$work/reports.db" --format $format > /dev/null
+  done
 done

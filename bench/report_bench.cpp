@@ -15,9 +15,12 @@
 #include <cstdio>
 #include <filesystem>
 #include <random>
+#include <sstream>
 #include <string>
 #include <vector>
 
+#include "report/render.hpp"
+#include "report/usage_reports.hpp"
 #include "store/sqlite/sqlite_store.hpp"
 
 namespace {
@@ -154,6 +157,18 @@ int main(int argc, char** argv) {
   Time("usage by day, whole range", [&] { return store.QueryUsage({}, UsagePeriod::kDay).size(); });
   Time("users, whole range", [&] { return store.QueryUserUsage({}).size(); });
   Time("summary, whole range", [&] { return store.QuerySummary({}).production_apps.size(); });
+  // The HTML page as `auditsync report NAME --format html` builds it (table, charts, one read
+  // snapshot), rendered into memory.
+  auto page = [&](auditsync::ReportName name, UsagePeriod period) {
+    std::ostringstream out;
+    auditsync::RenderReport(
+        auditsync::BuildReport(store, {.name = name, .period = period, .charts = true}),
+        auditsync::ReportFormat::kHtml, out);
+    return out.str().size();
+  };
+  Time("apps as an HTML page (bytes)", [&] { return page(auditsync::ReportName::kApps, {}); });
+  Time("usage by month as an HTML page (bytes)",
+       [&] { return page(auditsync::ReportName::kUsage, UsagePeriod::kMonth); });
   const auto from = *auditsync::ParseIso8601("2026-10-01T13:45:00Z");
   const auto to = *auditsync::ParseIso8601("2026-11-30T00:00:00Z");
   Time("apps, -60d (partial first day)",

@@ -78,8 +78,8 @@ void SetupReportCommand(CLI::App& app, GlobalFlags& flags, CommandAction& action
   auto* command = app.add_subcommand("report", "Print a usage report from the database");
   command
       ->add_option("report", options->name,
-                   "apps, usage (per --by period), users, summary, or unused (no launch in "
-                   "the last --days days)")
+                   "apps, usage (per --by period), users, summary, production (the CoE's "
+                   "production apps per month), or unused (no launch in the last --days days)")
       ->required()
       ->check(CLI::IsMember(std::vector<std::string>(kReportNames.begin(), kReportNames.end())));
   options->from_flag = command->add_option(

@@ -103,22 +103,21 @@ void RenderCsv(const ReportDocument& document, std::ostream& out) {
     }
     out << "\r\n";
   };
-  for (size_t t = 0; t < document.tables.size(); ++t) {
-    const auto& table = document.tables[t];
-    if (t > 0) out << "\r\n";
-    std::vector<std::string> values;
-    for (const auto& column : table.Columns()) values.push_back(CsvCell(column.name));
-    line(values);
-    for (const auto& row : table.Rows()) {
-      values.clear();
-      // Only text can hold a formula or a separator; numbers and times stay as they are, so that
-      // a spreadsheet reads them as numbers and dates.
-      for (const auto& cell : row) {
-        values.push_back(std::holds_alternative<std::string>(cell) ? CsvCell(CellText(cell))
-                                                                   : CellText(cell));
-      }
-      line(values);
+  // RFC 4180 has one header and one width per file: CSV holds the document's first table alone
+  // (the summary's totals; its production apps are `report production`).
+  const auto& table = document.tables.at(0);
+  std::vector<std::string> values;
+  for (const auto& column : table.Columns()) values.push_back(CsvCell(column.name));
+  line(values);
+  for (const auto& row : table.Rows()) {
+    values.clear();
+    // Only text can hold a formula or a separator; numbers and times stay as they are, so that
+    // a spreadsheet reads them as numbers and dates.
+    for (const auto& cell : row) {
+      values.push_back(std::holds_alternative<std::string>(cell) ? CsvCell(CellText(cell))
+                                                                 : CellText(cell));
     }
+    line(values);
   }
 }
 
@@ -167,9 +166,18 @@ std::optional<ReportFormat> ParseReportFormat(std::string_view name) {
 }
 
 std::string CsvCell(std::string_view value) {
-  std::string cell(value);
-  if (!cell.empty() && (cell[0] == '=' || cell[0] == '+' || cell[0] == '-' || cell[0] == '@' ||
-                        cell[0] == '\t' || cell[0] == '\r')) {
+  // A NUL byte ends the text early for many readers (C strings), so it is dropped.
+  std::string cell;
+  cell.reserve(value.size());
+  for (const char c : value) {
+    if (c != '\0') cell += c;
+  }
+  // Spreadsheets skip leading whitespace before a formula: " =1+1" runs as well as "=1+1". A
+  // leading tab or CR is neutralised whatever follows (some readers drop it).
+  const auto first = cell.find_first_not_of(" \t\r\n\v\f");
+  if (!cell.empty() && (cell[0] == '\t' || cell[0] == '\r' ||
+                        (first != std::string::npos &&
+                         std::string_view("=+-@").find(cell[first]) != std::string_view::npos))) {
     cell.insert(cell.begin(), '\'');
   }
   if (cell.find_first_of(",\"\r\n") == std::string::npos) return cell;

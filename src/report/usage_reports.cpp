@@ -19,8 +19,8 @@ Column Time(const char* name, bool optional = false) {
 }
 
 // A chart of days stays readable up to about three months of bars, one of weeks up to two years.
-constexpr size_t kMostDays = 92;
-constexpr size_t kMostWeeks = 104;
+constexpr int64_t kMostDays = 92;
+constexpr int64_t kMostWeeks = 104;
 constexpr size_t kTopApps = 12;
 
 std::string Plural(int64_t count, std::string_view one, std::string_view many) {
@@ -73,13 +73,57 @@ Chart TopAppsChart(std::vector<AppUsage> apps) {
   return chart;
 }
 
-// Launches over time at the finest period that gives a readable chart.
-Chart LaunchesOverTime(SqliteStore& store, const UsageFilter& filter) {
-  auto points = store.QueryUsage(filter, UsagePeriod::kDay);
-  if (points.size() <= kMostDays) return LaunchesChart(points, UsagePeriod::kDay);
-  points = store.QueryUsage(filter, UsagePeriod::kWeek);
-  if (points.size() <= kMostWeeks) return LaunchesChart(points, UsagePeriod::kWeek);
-  return LaunchesChart(store.QueryUsage(filter, UsagePeriod::kMonth), UsagePeriod::kMonth);
+// The whole calendar months that overlap the filter's window. The CoE judges a production app by
+// a month's launches, so a window that starts or ends mid-month must not judge part of a month.
+UsageFilter WholeMonths(UsageFilter filter) {
+  if (filter.from != Instant::min()) filter.from = PeriodStart(UsagePeriod::kMonth, filter.from);
+  if (filter.to != Instant::max()) {
+    filter.to = NextPeriodStart(
+        UsagePeriod::kMonth, PeriodStart(UsagePeriod::kMonth, filter.to - std::chrono::seconds(1)));
+  }
+  return filter;
+}
+
+// The number of periods from the one holding `from` to the one holding the end of [from, to).
+int64_t PeriodCount(UsagePeriod period, Instant from, Instant to) {
+  const auto first = PeriodStart(period, from);
+  const auto last = PeriodStart(period, to - std::chrono::seconds(1));
+  const auto length = period == UsagePeriod::kDay ? std::chrono::days(1) : std::chrono::days(7);
+  return (last - first) / length + 1;
+}
+
+// Launches over time at the finest period that gives a readable chart. The period is chosen
+// before any query, so that one query runs: from the window's length, or where an end is open,
+// from the months that hold launches (read from the small month rollup, and the chart itself when
+// months it is). Answers the store gave already (`known`, per `known_period`) are used again.
+Chart LaunchesOverTime(SqliteStore& store, const UsageFilter& filter,
+                       const std::vector<UsagePoint>* known, UsagePeriod known_period) {
+  auto chart = [&](UsagePeriod period, std::optional<std::vector<UsagePoint>> points) {
+    if (!points && known != nullptr && known_period == period) points = *known;
+    if (!points) points = store.QueryUsage(filter, period);
+    return LaunchesChart(*points, period);
+  };
+  Instant from = filter.from;
+  Instant to = filter.to;
+  if (from == Instant::min() || to == Instant::max()) {
+    auto months = known != nullptr && known_period == UsagePeriod::kMonth
+                      ? *known
+                      : store.QueryUsage(filter, UsagePeriod::kMonth);
+    if (months.empty()) return LaunchesChart(months, UsagePeriod::kDay);
+    if (from == Instant::min()) from = months.front().period_start;
+    if (to == Instant::max()) to = NextPeriodStart(UsagePeriod::kMonth, months.back().period_start);
+    if (PeriodCount(UsagePeriod::kDay, from, to) > kMostDays &&
+        PeriodCount(UsagePeriod::kWeek, from, to) > kMostWeeks) {
+      return chart(UsagePeriod::kMonth, std::move(months));
+    }
+  }
+  if (PeriodCount(UsagePeriod::kDay, from, to) <= kMostDays) {
+    return chart(UsagePeriod::kDay, std::nullopt);
+  }
+  if (PeriodCount(UsagePeriod::kWeek, from, to) <= kMostWeeks) {
+    return chart(UsagePeriod::kWeek, std::nullopt);
+  }
+  return chart(UsagePeriod::kMonth, std::nullopt);
 }
 
 // The window and filters of the request, for the page's header.
@@ -93,6 +137,13 @@ std::vector<std::pair<std::string, std::string>> Facts(const ReportRequest& requ
                                               ")");
   } else {
     facts.emplace_back("Window", WindowText(filter.from, filter.to));
+  }
+  if (request.name == ReportName::kProduction || request.name == ReportName::kSummary) {
+    const auto months = WholeMonths(filter);
+    facts.emplace_back("Months judged",
+                       months.from == Instant::min() && months.to == Instant::max()
+                           ? "every month with a launch"
+                           : "whole months, " + WindowText(months.from, months.to));
   }
   if (request.name == ReportName::kUsage) {
     facts.emplace_back("Period", std::string(UsagePeriodName(request.period)));
@@ -146,20 +197,43 @@ ReportDocument UsageReport(const std::vector<UsagePoint>& points, UsagePeriod pe
 ReportDocument UsersReport(const std::vector<UserUsage>& rows) {
   Table table("users", "Users",
               {Text("user_upn"), Text("display_name", kOptional), Text("department", kOptional),
-               Integer("launches"), Integer("distinct_apps"), Time("last_launched_on"),
-               Text("last_app_id")});
+               Text("job_title", kOptional), Text("city", kOptional), Text("country", kOptional),
+               Text("user_type", kOptional), Integer("launches"), Integer("distinct_apps"),
+               Time("last_launched_on"), Text("last_app_id")});
   for (const auto& row : rows) {
     table.AddRow({row.user_upn, OptionalText(row.display_name), OptionalText(row.department),
-                  row.launches, row.apps, row.last_launched_on, row.last_app_id});
+                  OptionalText(row.job_title), OptionalText(row.city), OptionalText(row.country),
+                  OptionalText(row.user_type), row.launches, row.apps, row.last_launched_on,
+                  row.last_app_id});
   }
   return {.title = "Users",
           .description =
               "Launches, distinct apps and the last launch of each user, most "
-              "launches first.",
+              "launches first, with the directory's profile when user enrichment read it.",
           .tables = {std::move(table)}};
 }
 
-ReportDocument SummaryReport(const UsageSummary& summary) {
+namespace {
+
+constexpr std::string_view kProductionRule =
+    "the CoE Starter Kit's rule: 50 or more launches, or launches by 5 or more unique users, in a "
+    "calendar month; every month that overlaps the window is judged whole";
+
+Table ProductionTable(const std::vector<ProductionApp>& apps) {
+  Table table("production_apps", "Production apps",
+              {Time("month"), Text("app_id"), Text("app_name", kOptional), Integer("launches"),
+               Integer("unique_users")});
+  for (const auto& app : apps) {
+    table.AddRow(
+        {app.month, app.app_id, OptionalText(app.app_name), app.launches, app.unique_users});
+  }
+  return table;
+}
+
+}  // namespace
+
+ReportDocument SummaryReport(const UsageSummary& summary,
+                             const std::vector<ProductionApp>& production) {
   Table totals("summary", "Totals",
                {Integer("launches"), Integer("unique_users"), Integer("active_apps"),
                 Integer("active_environments"), Time("first_launch", kOptional),
@@ -167,20 +241,18 @@ ReportDocument SummaryReport(const UsageSummary& summary) {
   totals.AddRow({summary.launches, summary.unique_users, summary.active_apps,
                  summary.active_environments, OptionalTime(summary.first_launch),
                  OptionalTime(summary.last_launch)});
-  Table production("production_apps", "Production apps",
-                   {Time("month"), Text("app_id"), Text("app_name", kOptional), Integer("launches"),
-                    Integer("unique_users")});
-  for (const auto& app : summary.production_apps) {
-    production.AddRow(
-        {app.month, app.app_id, OptionalText(app.app_name), app.launches, app.unique_users});
-  }
   return {.title = "Summary",
-          .description =
-              "Totals for the window, and the production apps of each month (the CoE "
-              "Starter Kit's rule: 50 or more launches, or launches by 5 or more "
-              "unique users, in a calendar month).",
+          .description = "Totals for the window, and the production apps of each month (" +
+                         std::string(kProductionRule) + ").",
           .json_shape = JsonShape::kObject,
-          .tables = {std::move(totals), std::move(production)}};
+          .tables = {std::move(totals), ProductionTable(production)}};
+}
+
+ReportDocument ProductionReport(const std::vector<ProductionApp>& production) {
+  return {.title = "Production apps",
+          .description =
+              "The apps that meet " + std::string(kProductionRule) + ", by month, then app id.",
+          .tables = {ProductionTable(production)}};
 }
 
 ReportDocument UnusedReport(const std::vector<UnusedApp>& rows, Instant now) {
@@ -205,6 +277,8 @@ ReportDocument UnusedReport(const std::vector<UnusedApp>& rows, Instant now) {
 }
 
 ReportDocument BuildReport(SqliteStore& store, const ReportRequest& request) {
+  // The table and the charts of one page come from one commit, even while a sync commits.
+  const SqliteStore::Snapshot snapshot(store);
   const Instant unused_since = request.now - request.unused_for;
   // `unused` looks back from now; its charts show the same days.
   UsageFilter chart_filter = request.filter;
@@ -212,7 +286,18 @@ ReportDocument BuildReport(SqliteStore& store, const ReportRequest& request) {
     chart_filter.from = unused_since;
     chart_filter.to = request.now;
   }
+  // The production apps of the whole months of the window: the summary's own pass serves when
+  // the window is whole months already.
+  auto production = [&](const UsageSummary* summary) {
+    const auto months = WholeMonths(request.filter);
+    if (summary != nullptr && months.from == request.filter.from &&
+        months.to == request.filter.to) {
+      return summary->production_apps;
+    }
+    return store.QuerySummary(months).production_apps;
+  };
   std::optional<std::vector<AppUsage>> apps;
+  std::optional<std::vector<UsagePoint>> usage;
   ReportDocument document;
   switch (request.name) {
     case ReportName::kApps:
@@ -220,13 +305,19 @@ ReportDocument BuildReport(SqliteStore& store, const ReportRequest& request) {
       document = AppsReport(*apps);
       break;
     case ReportName::kUsage:
-      document = UsageReport(store.QueryUsage(request.filter, request.period), request.period);
+      usage = store.QueryUsage(request.filter, request.period);
+      document = UsageReport(*usage, request.period);
       break;
     case ReportName::kUsers:
       document = UsersReport(store.QueryUserUsage(request.filter));
       break;
-    case ReportName::kSummary:
-      document = SummaryReport(store.QuerySummary(request.filter));
+    case ReportName::kSummary: {
+      const auto summary = store.QuerySummary(request.filter);
+      document = SummaryReport(summary, production(&summary));
+      break;
+    }
+    case ReportName::kProduction:
+      document = ProductionReport(production(nullptr));
       break;
     case ReportName::kUnused:
       document = UnusedReport(store.QueryUnusedApps(unused_since, request.filter), request.now);
@@ -234,7 +325,9 @@ ReportDocument BuildReport(SqliteStore& store, const ReportRequest& request) {
   }
   document.facts = Facts(request, unused_since);
   if (request.charts) {
-    document.charts.push_back(LaunchesOverTime(store, chart_filter));
+    // The usage report has just counted the chart's points if the chart's period is its own.
+    document.charts.push_back(
+        LaunchesOverTime(store, chart_filter, usage ? &*usage : nullptr, request.period));
     // The apps report has just counted what the ranking needs.
     document.charts.push_back(TopAppsChart(apps ? *apps : store.QueryAppUsage(chart_filter)));
   }

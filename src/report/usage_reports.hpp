@@ -15,9 +15,10 @@
 
 namespace auditsync {
 
-enum class ReportName { kApps, kUsage, kUsers, kSummary, kUnused };  // as in kReportNames
-inline constexpr std::array<std::string_view, 5> kReportNames = {"apps", "usage", "users",
-                                                                 "summary", "unused"};
+// As in kReportNames.
+enum class ReportName { kApps, kUsage, kUsers, kSummary, kProduction, kUnused };
+inline constexpr std::array<std::string_view, 6> kReportNames = {"apps",    "usage",      "users",
+                                                                 "summary", "production", "unused"};
 std::optional<ReportName> ParseReportName(std::string_view name);
 
 struct ReportRequest {
@@ -29,16 +30,22 @@ struct ReportRequest {
   bool charts = false;                     // the overview charts of the HTML page
 };
 
-// Queries the store and converts the answer. With `charts`: launches over time (per day, or per
-// week or month when the window holds too many days for a readable chart) and the top apps by
-// unique users, for the same filter (for `unused`: over its last `unused_for` days).
+// Queries the store, in one read snapshot, and converts the answer. With `charts`: launches over
+// time (per day, or per week or month when the window holds too many days for a readable chart)
+// and the top apps by unique users, for the same filter (for `unused`: over its last `unused_for`
+// days). `production` (and the summary's production apps) judge the whole calendar months that
+// overlap the window.
 ReportDocument BuildReport(SqliteStore& store, const ReportRequest& request);
 
 // The conversions alone (no header facts, no charts).
 ReportDocument AppsReport(const std::vector<AppUsage>& rows);
 ReportDocument UsageReport(const std::vector<UsagePoint>& points, UsagePeriod period);
 ReportDocument UsersReport(const std::vector<UserUsage>& rows);
-ReportDocument SummaryReport(const UsageSummary& summary);
+// The totals of `summary`, and `production` (the summary's table/JSON/HTML show both; its CSV,
+// one table, the totals alone).
+ReportDocument SummaryReport(const UsageSummary& summary,
+                             const std::vector<ProductionApp>& production);
+ReportDocument ProductionReport(const std::vector<ProductionApp>& production);
 ReportDocument UnusedReport(const std::vector<UnusedApp>& rows, Instant now);
 
 }  // namespace auditsync

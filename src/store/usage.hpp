@@ -63,6 +63,10 @@ struct UserUsage {
   // From user enrichment (enrich_users), when known.
   std::optional<std::string> display_name;
   std::optional<std::string> department;
+  std::optional<std::string> job_title;
+  std::optional<std::string> city;
+  std::optional<std::string> country;
+  std::optional<std::string> user_type;  // Member or Guest (the CoE's "User is Guest")
 
   bool operator==(const UserUsage&) const = default;
 };

@@ -21,6 +21,8 @@ TEST(ReportTenant, EveryReportInEveryFormatMatchesItsGolden) {
   Emulator emulator(workspace, {"--seed", "21", "--launches-per-hour", "3"});
   const auto database = workspace.Path("audit.db");
   auto environment = ClientEnvironment(emulator, database);
+  // The users report shows the directory's profiles: the sync reads them.
+  Override(environment, "AUDITSYNC_ENRICH_USERS=yes");
   const auto sync = RunAuditsync(workspace, {"sync", "--from", kFrom, "--to", kTo}, environment);
   ASSERT_EQ(sync.exit_code, 0) << sync.err;
   Override(environment, std::string("AUDITSYNC_TEST_NOW=") + kNow);
@@ -35,6 +37,7 @@ TEST(ReportTenant, EveryReportInEveryFormatMatchesItsGolden) {
       {{"usage", "--by", "month"}, "usage-month"},
       {{"users"}, "users"},
       {{"summary"}, "summary"},
+      {{"production"}, "production"},
       {{"unused", "--days", "2"}, "unused"},
   };
   for (const auto& report : reports) {

@@ -88,7 +88,7 @@ TEST_F(ReportCommand, RefusesBadCommandLinesWithTheUsageExitCode) {
     std::vector<std::string> args;
     std::string message;
   } cases[] = {
-      {{"frobnicate"}, "it must be one of apps, usage, users, summary, unused"},
+      {{"frobnicate"}, "it must be one of apps, usage, users, summary, production, unused"},
       {{"usage", "--by", "fortnight"}, "--by is not valid; it must be one of day, week, month"},
       {{"unused", "--days", "0"}, "--days"},
       {{"unused", "--days", "-3"}, "--days"},

@@ -75,6 +75,13 @@ TEST(Render, CsvQuotesAndNeutralisesFormulas) {
   EXPECT_EQ(CsvCell("\t=1"), "'\t=1");
   EXPECT_EQ(CsvCell("+x,y"), "\"'+x,y\"");
   EXPECT_EQ(CsvCell("two\nlines"), "\"two\nlines\"");
+  // Whitespace before a formula does not stop a spreadsheet from running it.
+  EXPECT_EQ(CsvCell(" =1+1"), "' =1+1");
+  EXPECT_EQ(CsvCell("  \n@SUM(A1)"), "\"'  \n@SUM(A1)\"");
+  EXPECT_EQ(CsvCell(" plain"), " plain");
+  // A NUL byte is never written.
+  EXPECT_EQ(CsvCell(std::string("a\0b", 3)), "ab");
+  EXPECT_EQ(CsvCell(std::string("\0=1", 3)), "'=1");
   const auto csv = Render(AppsReport(Rows()), ReportFormat::kCsv);
   EXPECT_EQ(csv.substr(0, csv.find("\r\n")),
             "app_id,app_name,environment_id,environment_name,launches,unique_users,"

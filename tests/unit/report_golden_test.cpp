@@ -79,6 +79,23 @@ TEST_F(ReportGolden, Users) { ExpectGolden(Request(ReportName::kUsers), "users")
 
 TEST_F(ReportGolden, Summary) { ExpectGolden(Request(ReportName::kSummary), "summary"); }
 
+TEST_F(ReportGolden, Production) { ExpectGolden(Request(ReportName::kProduction), "production"); }
+
+// The CoE judges a month's launches: a window that starts on October's last day still judges
+// all of October (55 launches by 6 users), not the 2 launches of its last day.
+TEST_F(ReportGolden, ProductionJudgesTheWholeMonthsTheWindowOverlaps) {
+  for (const auto name : {ReportName::kProduction, ReportName::kSummary}) {
+    auto request = Request(name);
+    request.filter.from = At("2026-10-31T00:00:00Z");
+    const auto document = BuildReport(*store_, request);
+    const auto& production = document.tables.back();
+    ASSERT_EQ(production.Key(), "production_apps");
+    ASSERT_FALSE(production.Rows().empty());
+    EXPECT_EQ(std::get<Instant>(production.Rows()[0][0]), At("2026-10-01T00:00:00Z"));
+    EXPECT_EQ(std::get<int64_t>(production.Rows()[0][3]), 55);
+  }
+}
+
 TEST_F(ReportGolden, SummaryOfAWindowWithoutLaunches) {
   auto request = Request(ReportName::kSummary);
   request.filter = {.from = At("2026-09-01"), .to = At("2026-09-08")};

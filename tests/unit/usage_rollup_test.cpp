@@ -8,6 +8,7 @@
 #include <set>
 
 #include "store/sqlite/sqlite_store.hpp"
+#include "unit/store_support.hpp"
 #include "unit/temp_store.hpp"
 
 namespace auditsync {
@@ -210,6 +211,30 @@ TEST_F(UsageRollupTest, PeriodsWithoutLaunchesAreShownAsZeros) {
   EXPECT_EQ(weeks[0].period_start, At("2026-11-02"));  // a Monday
   EXPECT_EQ(weeks[0].launches, 2);
   EXPECT_EQ(weeks[0].unique_users, 1);
+}
+
+// A report's queries share one snapshot: what another connection commits meanwhile shows in
+// none of them, and in the next snapshot.
+TEST_F(UsageRollupTest, QueriesInsideASnapshotDoNotSeeCommitsMadeMeanwhile) {
+  auto window =
+      store_->PlanWindow(ScanKind::kInitial, At("2026-11-01"), At("2026-11-03"), At("2026-11-04"));
+  RecordPage page;
+  page.records = {testing::Launch("r1", "2026-11-01T10:00:00Z", "app-1", "amy@contoso.com")};
+  store_->CommitPage(window, page);
+  SqliteStore writer(path_);
+  auto writer_window =
+      writer.PlanWindow(ScanKind::kInitial, At("2026-11-01"), At("2026-11-03"), At("2026-11-04"));
+  {
+    const SqliteStore::Snapshot snapshot(*store_);
+    EXPECT_EQ(store_->QuerySummary({}).launches, 1);
+    page.records = {testing::Launch("r2", "2026-11-02T10:00:00Z", "app-2", "bob@contoso.com")};
+    writer.CommitPage(writer_window, page);
+    EXPECT_EQ(store_->QuerySummary({}).launches, 1);
+    EXPECT_EQ(store_->QueryAppUsage({}).size(), 1u);
+    EXPECT_EQ(store_->QueryUsage({}, UsagePeriod::kDay).back().launches, 1);
+  }
+  EXPECT_EQ(store_->QuerySummary({}).launches, 2);
+  EXPECT_EQ(store_->QueryAppUsage({}).size(), 2u);
 }
 
 }  // namespace

@@ -201,9 +201,14 @@ void Transaction::Commit() {
   done_ = true;
 }
 
-ReadSnapshot::ReadSnapshot(Database& db) : db_(db) { db_.Execute("BEGIN DEFERRED"); }
+ReadSnapshot::ReadSnapshot(Database& db)
+    // Inside a snapshot (or transaction) already open, its view is the one wanted: join it.
+    : db_(db), joined_(sqlite3_get_autocommit(db.Handle()) == 0) {
+  if (!joined_) db_.Execute("BEGIN DEFERRED");
+}
 
 ReadSnapshot::~ReadSnapshot() {
+  if (joined_) return;
   // Ending a read-only transaction cannot lose anything; a failure only leaves a log line.
   char* error = nullptr;
   if (sqlite3_exec(db_.Handle(), "COMMIT", nullptr, nullptr, &error) != SQLITE_OK) {

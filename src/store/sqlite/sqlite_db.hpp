@@ -81,7 +81,8 @@ class Transaction {
 };
 
 // A read snapshot (STYLE.md habit 8): every query inside sees the database as of its first read,
-// even while another process commits, so that a report's parts add up.
+// even while another process commits, so that a report's parts add up. Opened inside another
+// snapshot or a transaction, it joins that one (and leaves ending it to its owner).
 class ReadSnapshot {
  public:
   explicit ReadSnapshot(Database& db);
@@ -91,6 +92,7 @@ class ReadSnapshot {
 
  private:
   Database& db_;
+  bool joined_ = false;
 };
 
 }  // namespace auditsync::sqlite

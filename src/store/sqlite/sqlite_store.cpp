@@ -709,6 +709,11 @@ void SqliteStore::FoldLaunches() {
   impl_->Unfolded().Clear();
 }
 
+SqliteStore::Snapshot::Snapshot(SqliteStore& store)
+    : snapshot_(std::make_unique<sqlite::ReadSnapshot>(store.impl_->db)) {}
+
+SqliteStore::Snapshot::~Snapshot() = default;
+
 std::vector<AppUsage> SqliteStore::QueryAppUsage(const UsageFilter& filter) {
   sqlite::ReadSnapshot snapshot(impl_->db);
   return sqlite::QueryApps(impl_->db, filter, use_rollups_);

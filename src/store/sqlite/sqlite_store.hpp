@@ -18,9 +18,26 @@
 #include "store/usage.hpp"
 
 namespace auditsync {
+namespace sqlite {
+class ReadSnapshot;
+}
 
 class SqliteStore {
  public:
+  // One read snapshot over several queries (each query otherwise takes its own), so that the
+  // parts of one report (a page's charts and its table) come from the same commit while a sync
+  // commits. Queries made while it lives join it.
+  class Snapshot {
+   public:
+    explicit Snapshot(SqliteStore& store);
+    ~Snapshot();
+    Snapshot(const Snapshot&) = delete;
+    Snapshot& operator=(const Snapshot&) = delete;
+
+   private:
+    std::unique_ptr<sqlite::ReadSnapshot> snapshot_;
+  };
+
   // Opens (creating if needed) and migrates the schema. Throws StorageError.
   explicit SqliteStore(const std::string& path);
   ~SqliteStore();

@@ -56,29 +56,40 @@ FROM apps)sql");
   std::unordered_set<int64_t> admitted_;
 };
 
-// Users by key, read as needed.
+// Every user by key, read once per report: a report names thousands of users, and a query per
+// user cost a round trip each. Key 0 (launches that named no user) is not in the table.
 class UserDirectory {
  public:
-  explicit UserDirectory(Database& db)
-      : query_(db, "SELECT upn, display_name, department FROM users WHERE user_key = ?1") {}
-
   struct User {
     std::string upn;
     std::optional<std::string> display_name;
     std::optional<std::string> department;
+    std::optional<std::string> job_title;
+    std::optional<std::string> city;
+    std::optional<std::string> country;
+    std::optional<std::string> user_type;
   };
 
-  // Key 0 (launches that named no user) is the empty UPN.
-  User Get(int64_t user_key) {
-    User user;
-    query_.Bind(1, user_key);
-    if (query_.Step()) user = {query_.Text(0), query_.OptionalText(1), query_.OptionalText(2)};
-    query_.Reset();
-    return user;
+  explicit UserDirectory(Database& db) {
+    Statement query(db, R"sql(
+SELECT user_key, upn, display_name, department, job_title, city, country, user_type
+FROM users)sql");
+    while (query.Step()) {
+      users_.emplace(query.Int(0), User{query.Text(1), query.OptionalText(2), query.OptionalText(3),
+                                        query.OptionalText(4), query.OptionalText(5),
+                                        query.OptionalText(6), query.OptionalText(7)});
+    }
+  }
+
+  // An unknown key (0: no user named) is the empty UPN without a profile.
+  const User& Get(int64_t user_key) const {
+    const auto it = users_.find(user_key);
+    return it == users_.end() ? kNobody : it->second;
   }
 
  private:
-  Statement query_;
+  static inline const User kNobody{};
+  std::unordered_map<int64_t, User> users_;
 };
 
 // The latest launch of a set of groups: ties on time go to the greater record key.
@@ -123,7 +134,7 @@ std::vector<AppUsage> QueryApps(Database& db, const UsageFilter& filter, bool us
                     if (group.user_key != 0) app.users.insert(group.user_key);
                     app.latest.Offer(group, group.user_key);
                   });
-  UserDirectory users(db);
+  const UserDirectory users(db);
   std::vector<AppUsage> rows;
   for (const auto& [app_key, app] : totals) {
     const auto& known = apps.Get(app_key);
@@ -202,14 +213,22 @@ std::vector<UserUsage> QueryUsers(Database& db, const UsageFilter& filter, bool 
                     user.apps.insert(group.app_key);
                     user.latest.Offer(group, group.app_key);
                   });
-  UserDirectory users(db);
+  const UserDirectory users(db);
   std::vector<UserUsage> rows;
   rows.reserve(totals.size());
   for (const auto& [user_key, user] : totals) {
-    auto known = users.Get(user_key);
-    rows.push_back({std::move(known.upn), user.launches, static_cast<int64_t>(user.apps.size()),
-                    FromSeconds(user.latest.at), apps.Get(user.latest.other_key).app_id,
-                    std::move(known.display_name), std::move(known.department)});
+    const auto& known = users.Get(user_key);
+    rows.push_back({.user_upn = known.upn,
+                    .launches = user.launches,
+                    .apps = static_cast<int64_t>(user.apps.size()),
+                    .last_launched_on = FromSeconds(user.latest.at),
+                    .last_app_id = apps.Get(user.latest.other_key).app_id,
+                    .display_name = known.display_name,
+                    .department = known.department,
+                    .job_title = known.job_title,
+                    .city = known.city,
+                    .country = known.country,
+                    .user_type = known.user_type});
   }
   std::sort(rows.begin(), rows.end(), [](const UserUsage& a, const UserUsage& b) {
     return a.launches != b.launches ? a.launches > b.launches : a.user_upn < b.user_upn;
