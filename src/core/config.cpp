@@ -510,22 +510,22 @@ void RequireWorkloadIdentity(const Resolver& resolve, const Config& config) {
 }
 
 // The Management Activity API addresses the tenant by its GUID in every URL (AF20013 otherwise),
-// and PublisherIdentifier is a tenant GUID too.
-void ResolvePublisher(const Resolver& resolve, bool need_credentials, Config& config) {
+// and PublisherIdentifier is a tenant GUID too. `management_api`: a command that calls it.
+void ResolvePublisher(const Resolver& resolve, bool management_api, Config& config) {
   config.publisher_identifier = resolve.Text("publisher_identifier");
   if (!config.publisher_identifier.empty() && !ParseGuid(config.publisher_identifier)) {
     resolve.Fail(
         "publisher_identifier", "is `" + config.publisher_identifier + "`, not a GUID",
         "Give the tenant GUID of whoever runs auditsync, or leave it unset for tenant_id.");
   }
-  if (!need_credentials || config.use_graph_api) return;
+  if (!management_api) return;
   if (!ParseGuid(config.tenant_id)) {
     resolve.Fail("tenant_id",
                  config.tenant_id.empty() ? std::string("is missing")
                                           : "is `" + config.tenant_id + "`, not a GUID",
-                 "With use_graph_api = no, the Office 365 Management Activity API addresses the "
-                 "tenant by its GUID: give the Directory (tenant) ID from the app registration's "
-                 "Overview page.");
+                 "The Office 365 Management Activity API (use_graph_api = no, and `auditsync "
+                 "subscription`) addresses the tenant by its GUID: give the Directory (tenant) ID "
+                 "from the app registration's Overview page.");
   }
   if (config.publisher_identifier.empty()) config.publisher_identifier = config.tenant_id;
 }
@@ -741,6 +741,11 @@ std::string_view CredentialName(CredentialKind kind) {
   return "unknown";
 }
 
+bool Config::GraphServesAuditQueries() const {
+  const auto preset = FindCloud(cloud);
+  return !preset || preset->graph_audit_queries;
+}
+
 bool Config::UsesManagedIdentity() const {
   return credential == CredentialKind::kManagedIdentity ||
          (credential == CredentialKind::kSecret &&
@@ -748,7 +753,7 @@ bool Config::UsesManagedIdentity() const {
           keyvault_credential == CredentialKind::kManagedIdentity);
 }
 
-Config ResolveConfig(const RawSettings& raw, bool need_credentials) {
+Config ResolveConfig(const RawSettings& raw, bool need_credentials, bool management_api) {
   const Resolver resolve(raw);
   Config config;
   config.config_file = raw.ConfigFile();
@@ -846,7 +851,7 @@ Config ResolveConfig(const RawSettings& raw, bool need_credentials) {
                      "it.");
   }
   ResolveCredentials(resolve, raw, *cloud, need_credentials, config);
-  ResolvePublisher(resolve, need_credentials, config);
+  ResolvePublisher(resolve, need_credentials && (management_api || !config.use_graph_api), config);
   return config;
 }
 

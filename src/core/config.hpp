@@ -146,13 +146,17 @@ struct Config {
 
   // Whether some credential signs in through the managed identity endpoint.
   bool UsesManagedIdentity() const;
+  // Whether Microsoft Graph serves the audit log query API in `cloud` (not GCC High or DoD).
+  bool GraphServesAuditQueries() const;
 };
 
 // Types and validates every setting. Credentials (and that the cloud serves the Graph audit log
 // query API, or, with use_graph_api = no, that tenant_id is a GUID) are checked and secret files
 // read only when `need_credentials`: a report reads the
-// database and needs no tenant. Throws ConfigError naming the setting, where it came from, and
-// the fix.
-Config ResolveConfig(const RawSettings& raw, bool need_credentials);
+// database and needs no tenant. `management_api`: the command calls the Office 365 Management
+// Activity API whatever use_graph_api says (`subscription`), so tenant_id must be a GUID and
+// publisher_identifier is resolved (default: tenant_id) all the same. Throws ConfigError naming
+// the setting, where it came from, and the fix.
+Config ResolveConfig(const RawSettings& raw, bool need_credentials, bool management_api = false);
 
 }  // namespace auditsync

@@ -27,6 +27,8 @@ constexpr std::chrono::seconds kCommitInterval{1};
 constexpr size_t kFinishedPerCommit = 64;
 // How long the store's thread waits for deliveries before it looks at stop requests again.
 constexpr std::chrono::milliseconds kDeliveryWait{200};
+// A download's waits are slept in slices of this at most, its cancellation checked in between.
+constexpr std::chrono::milliseconds kWaitSlice{100};
 
 void Append(RecordPage& into, RecordPage&& from) {
   into.records.insert(into.records.end(), std::make_move_iterator(from.records.begin()),
@@ -130,7 +132,7 @@ ContentSyncSummary ContentSyncEngine::Run(const SyncRequest& request) {
   if (plan.gap) {
     store_.RecordContentGap(*plan.gap);
     summary.gap = plan.gap;
-    spdlog::error("{}.", DescribeContentGap(*plan.gap));
+    spdlog::error("{}.", DescribeContentGap(*plan.gap, options_.graph_audit_queries));
   }
   // Blobs already stored are skipped (all of them with --rescan, which reads them again).
   auto seen = request.rescan ? std::unordered_set<std::string>() : store_.BlobsSince(summary.from);
@@ -164,6 +166,8 @@ ContentSyncSummary ContentSyncEngine::Run(const SyncRequest& request) {
       store_.CommitBlobs({}, {}, frontier);
     }
   }
+  summary.blobs_unfinished = summary.blobs_listed - summary.blobs_skipped - summary.blobs_stored -
+                             summary.blobs_failed - summary.blobs_expired;
   summary.cursor = store_.ContentCursor();
   return summary;
 }
@@ -209,6 +213,21 @@ int64_t ContentSyncEngine::FetchAll(const std::vector<ContentBlob>& blobs,
   const int threads =
       static_cast<int>(std::min<size_t>(static_cast<size_t>(options_.concurrency), blobs.size()));
   Downloads downloads(2 * static_cast<size_t>(threads), threads);
+  // The downloads' hooks, declared before the Joiner: the threads use them until joined.
+  const auto cancelled = [this, &downloads] {
+    return downloads.cancelled.load() || clock_.stop_requested();
+  };
+  // A retry's backoff or a Retry-After (up to 15 minutes) would otherwise keep the run waiting
+  // after another thread's failure has ended it.
+  const auto sleep = [this, cancelled](std::chrono::milliseconds delay) {
+    for (;;) {
+      if (cancelled()) throw Interrupted();
+      if (delay <= std::chrono::milliseconds(0)) return;
+      const auto slice = std::min(delay, kWaitSlice);
+      clock_.sleep(slice);
+      delay -= slice;
+    }
+  };
   std::vector<std::thread> workers;
   // Whatever ends this function, the downloads end first: no thread outlives what it uses.
   struct Joiner {
@@ -222,8 +241,7 @@ int64_t ContentSyncEngine::FetchAll(const std::vector<ContentBlob>& blobs,
 
   const auto download = [&] {
     try {
-      auto client = blob_clients_(
-          [this, &downloads] { return downloads.cancelled.load() || clock_.stop_requested(); });
+      auto client = blob_clients_(ConnectionHooks{.cancelled = cancelled, .sleep = sleep});
       BlobReader reader(operations_);
       for (size_t k = downloads.next++; k < blobs.size() && !downloads.cancelled;
            k = downloads.next++) {
@@ -289,6 +307,10 @@ int64_t ContentSyncEngine::FetchAll(const std::vector<ContentBlob>& blobs,
       ++progress_.windows_done;
       if (delivery.expired) {
         ++summary.blobs_expired;
+        auto& range = summary.expired_range;
+        range = range ? TimeRange(std::min(range->first, blob.created),
+                                  std::max(range->second, blob.created + std::chrono::seconds(1)))
+                      : TimeRange(blob.created, blob.created + std::chrono::seconds(1));
         spdlog::error("content blob {} (created {}): {}", blob.content_id,
                       FormatIso8601(blob.created), delivery.error);
       } else if (!delivery.error.empty()) {
@@ -311,6 +333,9 @@ int64_t ContentSyncEngine::FetchAll(const std::vector<ContentBlob>& blobs,
     }
     ReportProgress();
   }
+  // Downloads cut short by the stop request end without a word for their blobs, so every thread
+  // can end (and this loop with them) before the check above saw the request.
+  if (clock_.stop_requested()) throw Interrupted();
   return unfinished;
 }
 

@@ -64,7 +64,15 @@ ManagementClient::ManagementClient(HttpClient& http, TokenCredential& credential
     : bearer_(
           http, credential,
           BearerService{options.management_url, "management_url", "the Management Activity API"}),
-      options_(std::move(options)) {}
+      options_(std::move(options)) {
+  // Without it every call lands in the throttling pool all tenants share; the configuration
+  // resolves it (default tenant_id) for every command that builds this client.
+  if (options_.publisher_identifier.empty()) {
+    throw Error(ExitCode::kInternal,
+                "a Management Activity API client was built without PublisherIdentifier (a bug "
+                "of auditsync: please report it)");
+  }
+}
 
 ManagementClient::ManagementClient(std::unique_ptr<HttpClient> http, TokenCredential& credential,
                                    ManagementOptions options)
@@ -106,8 +114,8 @@ void ManagementClient::ThrowFor(const std::string& url, const HttpResponse& resp
   std::string message = FailureText(action, response.status, body.code, body.message, request_id);
   if (const auto* known = FindAfError(body.code)) {
     message += ": " + std::string(known->meaning) + ". " + std::string(known->fix);
-    if (known->code == "AF20022") throw SubscriptionMissing(message, details);
-    if (known->code == "AF20051") throw ContentExpired(message, details);
+    if (known->code == "AF20022") throw SubscriptionMissing(known->exit, message, details);
+    if (known->code == "AF20051") throw ContentExpired(known->exit, message, details);
     if (known->exit == ExitCode::kAuthentication) throw AuthError(message, details);
     throw ServiceError(known->exit, message, details);
   }

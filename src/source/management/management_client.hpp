@@ -56,6 +56,7 @@ class ContentExpired : public ServiceError {
 
 class ManagementClient {
  public:
+  // Throws Error(kInternal) when options.publisher_identifier is empty.
   ManagementClient(HttpClient& http, TokenCredential& credential, ManagementOptions options);
   // The same over an HTTP client of its own (a thread's connections).
   ManagementClient(std::unique_ptr<HttpClient> http, TokenCredential& credential,
