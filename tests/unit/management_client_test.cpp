@@ -29,6 +29,13 @@ std::string Launch(const std::string& id) {
          R"("Workload":"PowerApps","UserId":"amy@contoso.com","AppName":"app-1"})";
 }
 
+// The launch of id "r{i}" (appended, not prefixed: GCC 12 warns wrongly about prefixing).
+std::string NumberedLaunch(int i) {
+  std::string id = "r";
+  id += std::to_string(i);
+  return Launch(id);
+}
+
 constexpr const char* kNoise =
     R"({"Id":"n","RecordType":20,"CreationTime":"2026-11-10T00:30:00","Operation":"ViewReport"})";
 
@@ -207,8 +214,12 @@ TEST_F(ManagementClientTest, StartsStopsAndListsTheSubscription) {
 
 TEST_F(ManagementClientTest, StreamsABlobInBatchesAndRetriesOneCutShort) {
   std::string blob = "[";
-  for (int i = 0; i < 10; ++i)
-    blob += (i ? "," : "") + Launch("r" + std::to_string(i)) + "," + kNoise;
+  for (int i = 0; i < 10; ++i) {
+    if (i > 0) blob += ",";
+    blob += NumberedLaunch(i);
+    blob += ",";
+    blob += kNoise;
+  }
   blob += "]";
   transport_->Queue(200, blob.substr(0, blob.size() / 2));  // a truncated body
   transport_->Queue(200, blob);
@@ -232,6 +243,28 @@ TEST_F(ManagementClientTest, StreamsABlobInBatchesAndRetriesOneCutShort) {
   ASSERT_GE(batches.size(), 4u);
   for (const auto size : batches) EXPECT_LE(size, 4u);
   ExpectPublisherOnEveryRequest();
+}
+
+TEST_F(ManagementClientTest, AFailureWhileReadingABlobNeverCrossesTheTransferAndIsRethrown) {
+  std::string blob = "[";
+  for (int i = 0; i < 10; ++i) {
+    if (i > 0) blob += ",";
+    blob += NumberedLaunch(i);
+  }
+  blob += "]";
+  transport_->Queue(200, blob);
+  transport_->Queue(200, blob);
+  transport_->piece = 50;
+  BlobReader reader({"LaunchPowerApp"});
+  try {
+    client_->FetchBlob(ContentBlob{"b1", std::string(kFeed) + "/audit/b1", kStart, kEnd}, reader, 2,
+                       [](RecordPage) { throw StorageError("the store is gone"); });
+    ADD_FAILURE() << "the failure was lost";
+  } catch (const StorageError& error) {
+    EXPECT_STREQ(error.what(), "the store is gone");
+  }
+  EXPECT_FALSE(transport_->append_threw);
+  EXPECT_EQ(transport_->requests.size(), 1u);  // not the connection's fault: no new attempt
 }
 
 TEST_F(ManagementClientTest, AnExpiredBlobIsContentExpired) {

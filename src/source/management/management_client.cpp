@@ -17,24 +17,40 @@ std::string ListingTime(Instant instant) {
   return text;
 }
 
-// Receives a blob's body into a BlobReader and hands its records over in batches. It must not
-// throw: it runs inside libcurl's write callback.
+// Receives a blob's body into a BlobReader and hands its records over in batches. Append runs
+// inside libcurl's C write callback, which no exception may cross: a failure of the reader or of
+// `deliver` is kept, the transfer abandoned (a short count), and the failure rethrown once the
+// HTTP client returns, or by the next attempt's Restart (it is not the connection's fault, so
+// another attempt would meet it again).
 class BlobStream : public BodyStream {
  public:
   BlobStream(BlobReader& reader, size_t batch, const std::function<void(RecordPage)>& deliver)
       : reader_(reader), batch_(batch), deliver_(deliver) {}
 
-  void Restart() override { reader_.Restart(); }
+  void Restart() override {
+    RethrowFailure();
+    reader_.Restart();
+  }
   bool Append(std::string_view bytes) override {
-    if (!reader_.Append(bytes)) return false;
-    if (reader_.Waiting() >= batch_) deliver_(reader_.Take());
-    return true;
+    if (failure_) return false;
+    try {
+      if (!reader_.Append(bytes)) return false;
+      if (reader_.Waiting() >= batch_) deliver_(reader_.Take());
+      return true;
+    } catch (...) {
+      failure_ = std::current_exception();
+      return false;
+    }
+  }
+  void RethrowFailure() const {
+    if (failure_) std::rethrow_exception(failure_);
   }
 
  private:
   BlobReader& reader_;
   size_t batch_;
   const std::function<void(RecordPage)>& deliver_;
+  std::exception_ptr failure_;
 };
 
 // Accepts a 2xx body that is a JSON object (or array), parsed into `json`; anything else is a
@@ -223,7 +239,14 @@ int64_t ManagementClient::FetchBlob(const ContentBlob& blob, BlobReader& reader,
   send.stream = &stream;
   // A body cut short (a dropped connection that still looked complete) is retried.
   send.accept = [&reader](const HttpResponse&) { return reader.Complete(); };
-  const auto response = Call("GET", blob.content_uri, send);
+  HttpResponse response;
+  try {
+    response = Call("GET", blob.content_uri, send);
+  } catch (const TransportError&) {
+    stream.RethrowFailure();  // the transfer was abandoned because of it
+    throw;
+  }
+  stream.RethrowFailure();
   if (response.status != 200)
     ThrowFor(blob.content_uri, response, "reading content blob " + blob.content_id);
   if (reader.Waiting() > 0) deliver(reader.Take());
