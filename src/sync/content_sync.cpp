@@ -29,6 +29,8 @@ constexpr size_t kFinishedPerCommit = 64;
 constexpr std::chrono::milliseconds kDeliveryWait{200};
 // A download's waits are slept in slices of this at most, its cancellation checked in between.
 constexpr std::chrono::milliseconds kWaitSlice{100};
+// More pages than a day of any tenant's content fills: the server's links go on forever.
+constexpr size_t kMostListingPages = 100'000;
 
 void Append(RecordPage& into, RecordPage&& from) {
   into.records.insert(into.records.end(), std::make_move_iterator(from.records.begin()),
@@ -176,6 +178,10 @@ std::optional<std::vector<ContentBlob>> ContentSyncEngine::ListWindow(Instant st
                                                                       ContentSyncSummary& summary) {
   std::vector<ContentBlob> blobs;
   std::string url = control_.ContentListingUrl(start, end);
+  // The pages asked for: a server whose links lead back to one of them would list forever. (A
+  // link may add PublisherIdentifier to the first page's URL: the loop is then caught one lap
+  // later.)
+  std::unordered_set<std::string> visited{url};
   try {
     while (!url.empty()) {
       if (clock_.stop_requested()) throw Interrupted();
@@ -196,6 +202,12 @@ std::optional<std::vector<ContentBlob>> ContentSyncEngine::ListWindow(Instant st
       }
       for (auto& blob : page.blobs) blobs.push_back(std::move(blob));
       url = std::move(page.next_page);
+      if (!url.empty() && (!visited.insert(url).second || visited.size() > kMostListingPages)) {
+        throw ServiceError("the content listing's NextPageUri leads back to a page already read (" +
+                               std::to_string(visited.size()) +
+                               " pages), so it would never end; the next sync lists it again",
+                           {200, "RepeatingNextPage", "", RedactUrl(url)});
+      }
     }
   } catch (const Error& error) {
     if (StopsTheRun(error)) throw;

@@ -88,11 +88,14 @@ class FakeFeed {
       }
       body += "]";
       HttpHeaders headers;
+      auto next = request.url.substr(0, request.url.find("&PublisherIdentifier"));
+      next = next.substr(0, next.find("&nextPage"));
       if (first + page_size < in_window.size()) {
-        auto next = request.url.substr(0, request.url.find("&PublisherIdentifier"));
-        next = next.substr(0, next.find("&nextPage"));
         headers.emplace_back("NextPageUri",
                              next + "&nextPage=" + std::to_string(first + page_size));
+      } else if (looping_listings > 0) {
+        --looping_listings;  // the last page names the first one again
+        headers.emplace_back("NextPageUri", next + "&nextPage=0");
       }
       return {200, std::move(headers), std::move(body)};
     }
@@ -141,6 +144,7 @@ class FakeFeed {
   std::map<std::string, int> gets;
   std::vector<TimeRange> listed;
   int starts = 0;
+  int looping_listings = 0;  // last pages that name the first page as their next
   int stop_after_gets = 0;   // the stop is requested when the GET that makes it 0 comes in
   int interrupt_at_get = 0;  // the same, and that GET is cut short by it
   std::atomic<bool> stop{false};
@@ -339,6 +343,24 @@ TEST_F(ContentSyncTest, AStopDuringTheOnlyListingWindowIsAnInterruptionNotASucce
   EXPECT_EQ(summary.blobs_stored, 2);
   EXPECT_EQ(summary.blobs_unfinished, 0);
   EXPECT_EQ(feed_.gets.size(), 2u);
+}
+
+TEST_F(ContentSyncTest, AListingWhoseLinksGoRoundInCirclesFailsItsWindow) {
+  // Three blobs in two pages, and the last page leads back to the first (a bounded number of
+  // times, so that a client without the guard ends too, having listed blobs again and again).
+  const SyncRequest last_day{kNow - 20h, kNow, false};
+  feed_.looping_listings = 50;
+  auto summary = Run(2, last_day);
+  EXPECT_EQ(summary.listings_failed, 1);
+  EXPECT_EQ(summary.blobs_listed, 0);
+  EXPECT_TRUE(feed_.gets.empty());
+  EXPECT_FALSE(store_->ContentCursor());
+  EXPECT_LE(feed_.listed.size(), 4u);  // found on the first page asked for twice
+  // Once the server behaves, the next sync reads the window.
+  feed_.looping_listings = 0;
+  summary = Run(2, last_day);
+  EXPECT_EQ(summary.listings_failed, 0);
+  EXPECT_EQ(summary.blobs_stored, 3);
 }
 
 TEST_F(ContentSyncTest, WithoutASubscriptionItStartsOneAndSaysContentTakesHours) {
