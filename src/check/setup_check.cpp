@@ -231,7 +231,7 @@ CheckStep CheckApiPermission(const std::string& token, const CollectingApi& api,
 CheckStep CheckUserPermission(const Config& config, Credentials& credentials) {
   const std::string name = "user permission";
   try {
-    const auto token = credentials.Graph().GetToken(DefaultScope(config.graph_url));
+    const auto token = credentials.App().GetToken(DefaultScope(config.graph_url));
     return CheckPermission(name, token, "Microsoft Graph", {kUserPermission});
   } catch (const Error& error) {
     return Fail(name, error.what(), error.Code());
@@ -255,7 +255,7 @@ std::string DescribeConfig(const Config& config) {
 std::string CheckSignIn(Credentials& credentials, const std::string& scope,
                         std::vector<CheckStep>& steps) {
   try {
-    auto token = credentials.Graph().GetToken(scope);
+    auto token = credentials.App().GetToken(scope);
     const auto& how = credentials.Description();
     steps.push_back(Pass("sign-in", how.issuer + " issued a token for " + scope +
                                         (how.proof.empty() ? "" : " (" + how.proof + ")")));

@@ -26,7 +26,8 @@ constexpr std::array<SettingSpec, 49> kSettingTable = {{
     {"client_id", "AUDITSYNC_CLIENT_ID", "--client-id", "", "App registration (client) id",
      "Audit Logs - ClientID", false},
     {"credential", "AUDITSYNC_CREDENTIAL", "--credential", "auto",
-     "How auditsync signs in to Graph: secret, certificate, managed_identity or "
+     "How auditsync signs in (to Graph and the Management Activity API): secret, certificate, "
+     "managed_identity or "
      "workload_identity; auto: secret when a client secret source is set, else certificate when "
      "certificate_path is",
      "", false},

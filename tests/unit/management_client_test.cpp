@@ -90,7 +90,6 @@ TEST_F(ManagementClientTest, ListsContentWithTheDocumentedQueryAndFollowsTheNext
   EXPECT_EQ(page.blobs[0].content_id, "b1");
   EXPECT_EQ(page.blobs[0].content_uri, std::string(kFeed) + "/audit/b1");
   EXPECT_EQ(FormatIso8601(page.blobs[0].created), "2026-11-10T01:05:00Z");
-  EXPECT_EQ(FormatIso8601(page.blobs[0].expiration), "2026-11-17T01:05:00Z");
   EXPECT_EQ(page.next_page, next);
   page = client_->ListContent(page.next_page);
   EXPECT_EQ(page.next_page, next + "2");  // NextPageUrl, any case, is accepted too
@@ -224,7 +223,7 @@ TEST_F(ManagementClientTest, StreamsABlobInBatchesAndRetriesOneCutShort) {
   transport_->Queue(200, blob.substr(0, blob.size() / 2));  // a truncated body
   transport_->Queue(200, blob);
   transport_->piece = 50;
-  ContentBlob content{"b1", std::string(kFeed) + "/audit/b1", kStart, kEnd};
+  ContentBlob content{"b1", std::string(kFeed) + "/audit/b1", kStart};
   BlobReader reader({"LaunchPowerApp"});
   std::vector<size_t> batches;
   std::vector<std::string> ids;
@@ -257,7 +256,7 @@ TEST_F(ManagementClientTest, AFailureWhileReadingABlobNeverCrossesTheTransferAnd
   transport_->piece = 50;
   BlobReader reader({"LaunchPowerApp"});
   try {
-    client_->FetchBlob(ContentBlob{"b1", std::string(kFeed) + "/audit/b1", kStart, kEnd}, reader, 2,
+    client_->FetchBlob(ContentBlob{"b1", std::string(kFeed) + "/audit/b1", kStart}, reader, 2,
                        [](RecordPage) { throw StorageError("the store is gone"); });
     ADD_FAILURE() << "the failure was lost";
   } catch (const StorageError& error) {
@@ -272,7 +271,7 @@ TEST_F(ManagementClientTest, AnExpiredBlobIsContentExpired) {
       400,
       R"({"error":{"code":"AF20051","message":"The requested content is older than 7 days."}})");
   BlobReader reader({"LaunchPowerApp"});
-  EXPECT_THROW(client_->FetchBlob(ContentBlob{"b1", std::string(kFeed) + "/audit/b1", kStart, kEnd},
+  EXPECT_THROW(client_->FetchBlob(ContentBlob{"b1", std::string(kFeed) + "/audit/b1", kStart},
                                   reader, 4, [](RecordPage) {}),
                ContentExpired);
 }

@@ -209,7 +209,6 @@ ContentListingPage ManagementClient::ListContent(const std::string& url) {
     blob.content_id = StringField(item, "contentId");
     blob.content_uri = StringField(item, "contentUri");
     const auto created = ParseIso8601(StringField(item, "contentCreated"));
-    const auto expiration = ParseIso8601(StringField(item, "contentExpiration"));
     if (blob.content_id.empty() || blob.content_uri.empty() || !created) {
       throw ServiceError(
           "the content listing holds an entry without contentId, contentUri or "
@@ -217,7 +216,6 @@ ContentListingPage ManagementClient::ListContent(const std::string& url) {
           {response.status, "BadListing", "", RedactUrl(url)});
     }
     blob.created = *created;
-    blob.expiration = expiration.value_or(*created + std::chrono::days(7));
     page.blobs.push_back(std::move(blob));
   }
   // The docs spell the header NextPageUri and, in places, NextPageUrl (names match without case).

@@ -26,8 +26,7 @@ struct ManagementOptions {
 struct ContentBlob {
   std::string content_id;
   std::string content_uri;  // where to fetch it, as listed
-  Instant created{};        // contentCreated: when it became available
-  Instant expiration{};     // contentExpiration: 7 days later, when it can no longer be read
+  Instant created{};        // contentCreated: when it became available (readable 7 days)
 };
 
 struct ContentListingPage {

@@ -20,7 +20,7 @@ std::unique_ptr<ManagementClient> ManagementConnection::NewClient(ConnectionHook
   if (!hooks.cancelled) hooks.cancelled = hooks_.cancelled;
   if (!hooks.sleep) hooks.sleep = hooks_.sleep;
   return std::make_unique<ManagementClient>(MakeHttpClient(config_, hooks, false, &pacer_),
-                                            credentials_.Graph(), ManagementOptionsFrom(config_));
+                                            credentials_.App(), ManagementOptionsFrom(config_));
 }
 
 }  // namespace auditsync

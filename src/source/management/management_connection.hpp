@@ -22,7 +22,6 @@ class ManagementConnection {
   explicit ManagementConnection(const Config& config, ConnectionHooks hooks = {});
 
   Credentials& SignIn() { return credentials_; }
-  TokenCredential& Credential() { return credentials_.Graph(); }
   ManagementClient& Client() { return *client_; }
 
   // A client with connections of its own (one libcurl handle per thread), sharing the
