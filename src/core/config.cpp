@@ -227,6 +227,13 @@ std::optional<std::chrono::milliseconds> ParseSettingDuration(std::string_view t
   return value;
 }
 
+// yes/true/on/1 or no/false/off/0, in lowercase; nullopt for anything else.
+std::optional<bool> ParseYesNo(std::string_view text) {
+  if (text == "yes" || text == "true" || text == "on" || text == "1") return true;
+  if (text == "no" || text == "false" || text == "off" || text == "0") return false;
+  return std::nullopt;
+}
+
 class Resolver {
  public:
   explicit Resolver(const RawSettings& raw) : raw_(raw) {}
@@ -263,8 +270,7 @@ class Resolver {
   // yes/no (also true/false, on/off, 1/0, in any case).
   bool YesNo(std::string_view key) const {
     const auto text = Lowercase(Text(key));
-    if (text == "yes" || text == "true" || text == "on" || text == "1") return true;
-    if (text == "no" || text == "false" || text == "off" || text == "0") return false;
+    if (const auto value = ParseYesNo(text)) return *value;
     Fail(key, "is `" + text + "`, not yes or no", "Write yes or no.");
   }
 
@@ -740,6 +746,10 @@ std::string_view CredentialName(CredentialKind kind) {
     if (known == kind) return name;
   }
   return "unknown";
+}
+
+bool UsesGraphApi(const RawSettings& raw) {
+  return ParseYesNo(Lowercase(raw.Get("use_graph_api").value_or("yes"))).value_or(true);
 }
 
 bool Config::GraphServesAuditQueries() const {

@@ -61,6 +61,10 @@ void LoadTomlFile(const std::string& path, RawSettings& raw);
 // Reads the AUDITSYNC_* environment variables of the table through `getenv`.
 void LoadEnvironment(RawSettings& raw, char* (*getenv_fn)(const char*));
 
+// What use_graph_api says, even of settings that ResolveConfig refuses (to name what a command
+// would have done): true unless it is set to no; a value that is neither counts as yes.
+bool UsesGraphApi(const RawSettings& raw);
+
 // How auditsync signs in: to Graph (`credential`) or to Key Vault (`keyvault_credential`).
 enum class CredentialKind { kSecret, kCertificate, kManagedIdentity, kWorkloadIdentity };
 // The setting value that names a kind: secret, certificate, managed_identity, workload_identity.
