@@ -198,7 +198,7 @@ class ContentSyncTest : public ::testing::Test {
     sync.batch_records = 2;
     sync.commit_records = 3;
     SyncClock clock;
-    clock.now = [] { return kNow; };
+    clock.now = [this] { return now_; };
     clock.sleep = [this](std::chrono::milliseconds delay) {
       feed_.waiting = true;
       slept_ += delay.count();
@@ -238,6 +238,7 @@ class ContentSyncTest : public ::testing::Test {
   }
 
   std::string path_;
+  Instant now_ = kNow;               // the engine's clock
   std::atomic<long long> slept_{0};  // milliseconds the downloads slept, all threads together
   std::unique_ptr<SqliteStore> store_;
   FakeFeed feed_;
@@ -394,6 +395,35 @@ TEST_F(ContentSyncTest, ACheckpointOlderThanSevenDaysIsAGapReportedAndKept) {
   EXPECT_EQ(gaps[0].start, kNow - 240h);
   EXPECT_EQ(store_->ContentCursor(), kNow);  // the next sync starts after the gap
   EXPECT_EQ(summary.blobs_stored, 12);
+}
+
+TEST_F(ContentSyncTest, ACursorHeldBackPastSevenDaysIsOneGapThatGrowsNotARowPerSync) {
+  // A blob that keeps failing holds the cursor back until the 7-day limit passes it; each sync
+  // meanwhile finds the gap from that cursor a little longer.
+  const Instant cursor = kNow - 160h;
+  store_->CommitBlobs({}, {}, cursor);
+  feed_.blobs.push_back({"blob-stuck", cursor + 1h, {Launch("98-record-0", cursor)}});
+  feed_.failing = {"blob-stuck"};
+  Run();
+  EXPECT_EQ(store_->ContentCursor(), cursor);
+  std::optional<Instant> gap_end;
+  for (const auto later : {8h + 15min, 8h + 30min, 8h + 45min, 9h + 15min}) {
+    now_ = kNow + later;
+    const auto summary = Run();
+    ASSERT_TRUE(summary.gap) << FormatIso8601(now_);
+    EXPECT_EQ(summary.gap->start, cursor);
+    gap_end = summary.gap->end;
+  }
+  // The stuck blob is past the limit now: the cursor moved on, and no gap is found any more.
+  EXPECT_GT(store_->ContentCursor(), cursor + 1h);
+  now_ += 1h;
+  EXPECT_FALSE(Run().gap);
+  const auto gaps = store_->ContentGaps();
+  ASSERT_EQ(gaps.size(), 1u);
+  EXPECT_EQ(gaps[0].start, cursor);
+  EXPECT_EQ(gaps[0].end, gap_end);
+  EXPECT_EQ(gaps[0].end, kNow + 9h + 15min - 168h + kRetentionMargin);
+  EXPECT_EQ(gaps[0].found_at, kNow + 8h + 15min);
 }
 
 TEST_F(ContentSyncTest, ARefusedTokenEndsTheRunAtOnce) {
