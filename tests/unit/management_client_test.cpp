@@ -29,15 +29,22 @@ std::string Launch(const std::string& id) {
          R"("Workload":"PowerApps","UserId":"amy@contoso.com","AppName":"app-1"})";
 }
 
-// The launch of id "r{i}" (appended, not prefixed: GCC 12 warns wrongly about prefixing).
-std::string NumberedLaunch(int i) {
-  std::string id = "r";
-  id += std::to_string(i);
-  return Launch(id);
-}
-
 constexpr const char* kNoise =
     R"({"Id":"n","RecordType":20,"CreationTime":"2026-11-10T00:30:00","Operation":"ViewReport"})";
+
+// A blob of the launches r0..r9, each followed by a record of another workload when `noise`.
+// (Built by appending: GCC 12 warns wrongly about `"r" + std::to_string(i)` here.)
+std::string TenLaunches(bool noise) {
+  std::string blob = "[";
+  for (int i = 0; i < 10; ++i) {
+    if (i > 0) blob += ",";
+    std::string id = "r";
+    id += std::to_string(i);
+    blob += Launch(id);
+    if (noise) (blob += ",") += kNoise;
+  }
+  return blob + "]";
+}
 
 class ManagementClientTest : public ::testing::Test {
  protected:
@@ -212,14 +219,7 @@ TEST_F(ManagementClientTest, StartsStopsAndListsTheSubscription) {
 }
 
 TEST_F(ManagementClientTest, StreamsABlobInBatchesAndRetriesOneCutShort) {
-  std::string blob = "[";
-  for (int i = 0; i < 10; ++i) {
-    if (i > 0) blob += ",";
-    blob += NumberedLaunch(i);
-    blob += ",";
-    blob += kNoise;
-  }
-  blob += "]";
+  const auto blob = TenLaunches(/*noise=*/true);
   transport_->Queue(200, blob.substr(0, blob.size() / 2));  // a truncated body
   transport_->Queue(200, blob);
   transport_->piece = 50;
@@ -245,12 +245,7 @@ TEST_F(ManagementClientTest, StreamsABlobInBatchesAndRetriesOneCutShort) {
 }
 
 TEST_F(ManagementClientTest, AFailureWhileReadingABlobNeverCrossesTheTransferAndIsRethrown) {
-  std::string blob = "[";
-  for (int i = 0; i < 10; ++i) {
-    if (i > 0) blob += ",";
-    blob += NumberedLaunch(i);
-  }
-  blob += "]";
+  const auto blob = TenLaunches(/*noise=*/false);
   transport_->Queue(200, blob);
   transport_->Queue(200, blob);
   transport_->piece = 50;
