@@ -293,6 +293,14 @@ int64_t ContentSyncEngine::FetchAll(const std::vector<ContentBlob>& blobs,
   const auto commit = [&] {
     if (pending.records.empty() && pending.quarantined.empty() && finished.empty()) return;
     const auto outcome = store_.CommitBlobs(pending, finished, std::nullopt);
+    // content_blobs forgets blobs after 8 days, and `status` would stop showing what expired
+    // unread: what the expired blobs held is kept as a gap, as a checkpoint too old would be.
+    for (const auto& blob : finished) {
+      if (blob.expired) {
+        store_.RecordContentGap(
+            {blob.content_created, blob.content_created + std::chrono::seconds(1), clock_.now()});
+      }
+    }
     summary.inserted += outcome.inserted;
     summary.duplicates += outcome.duplicates;
     summary.quarantined += outcome.quarantined;

@@ -379,6 +379,13 @@ TEST_F(ContentSyncTest, AnExpiredBlobIsLostOnceAndTheCursorMovesOn) {
   EXPECT_EQ(summary.blobs_stored, 11);
   EXPECT_EQ(store_->ContentCursor(), kNow);
   EXPECT_EQ(store_->CountBlobs().expired, 1);
+  // Kept as a gap too: content_blobs forgets it after 8 days, status must not.
+  const auto gaps = store_->ContentGaps();
+  ASSERT_EQ(gaps.size(), 1u);
+  EXPECT_EQ(gaps[0].start, feed_.blobs[2].created);
+  EXPECT_EQ(gaps[0].end, feed_.blobs[2].created + 1s);
+  ASSERT_TRUE(summary.expired_range);
+  EXPECT_EQ(*summary.expired_range, TimeRange(gaps[0].start, gaps[0].end));
   feed_.gets.clear();
   summary = Run(4, SyncRequest{kNow - 80h, std::nullopt, false});
   EXPECT_TRUE(feed_.gets.empty());  // neither the stored blobs nor the expired one again
