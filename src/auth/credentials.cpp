@@ -16,7 +16,7 @@ Credentials::Credentials(const Config& config, HttpClient& http,
         http, *vault_credential_, *config.client_secret_keyvault, config.keyvault_resource,
         vault_description_.identity);
   }
-  graph_ = Build(config.credential, config, http, machine_local_http, description_);
+  app_ = Build(config.credential, config, http, machine_local_http, description_);
 }
 
 Credentials::~Credentials() = default;

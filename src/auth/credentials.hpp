@@ -1,5 +1,6 @@
-// The credentials of one configuration, built once: the one that signs in to Graph and, when the
-// client secret lives in Key Vault, the one that reads it there.
+// The credentials of one configuration, built once: the app's, whose tokens call Graph and the
+// Office 365 Management Activity API (a scope each), and, when the client secret lives in Key
+// Vault, the one that reads it there.
 //
 //   credential = secret             Entra + client secret (a value, a file, stdin, or Key Vault)
 //   credential = certificate        Entra + client assertion signed by certificate_path
@@ -38,10 +39,11 @@ class Credentials {
   Credentials(const Credentials&) = delete;
   Credentials& operator=(const Credentials&) = delete;
 
-  TokenCredential& Graph() { return *graph_; }
+  // The app's credential: tokens for Graph and for the Management Activity API.
+  TokenCredential& App() { return *app_; }
   // The reader of the client secret in Key Vault; null when the secret comes from elsewhere.
   KeyVaultSecretReader* KeyVault() { return key_vault_.get(); }
-  // How Graph tokens are obtained.
+  // How the app's tokens are obtained.
   const SignInDescription& Description() const { return description_; }
   // How Key Vault tokens are obtained (meaningful only with KeyVault()).
   const SignInDescription& KeyVaultDescription() const { return vault_description_; }
@@ -55,7 +57,7 @@ class Credentials {
   std::unique_ptr<HttpClient> machine_local_http_;
   std::unique_ptr<TokenCredential> vault_credential_;
   std::unique_ptr<KeyVaultSecretReader> key_vault_;
-  std::unique_ptr<TokenCredential> graph_;
+  std::unique_ptr<TokenCredential> app_;
   SignInDescription description_;
   SignInDescription vault_description_;
 };

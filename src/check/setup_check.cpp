@@ -11,6 +11,7 @@
 #include "auth/token_credential.hpp"
 #include "core/cloud.hpp"
 #include "core/file_access.hpp"
+#include "core/text.hpp"
 #include "source/graph/graph_connection.hpp"
 #include "source/management/management_connection.hpp"
 #include "store/sqlite/sqlite_store.hpp"
@@ -231,7 +232,7 @@ CheckStep CheckApiPermission(const std::string& token, const CollectingApi& api,
 CheckStep CheckUserPermission(const Config& config, Credentials& credentials) {
   const std::string name = "user permission";
   try {
-    const auto token = credentials.Graph().GetToken(DefaultScope(config.graph_url));
+    const auto token = credentials.App().GetToken(DefaultScope(config.graph_url));
     return CheckPermission(name, token, "Microsoft Graph", {kUserPermission});
   } catch (const Error& error) {
     return Fail(name, error.what(), error.Code());
@@ -255,7 +256,7 @@ std::string DescribeConfig(const Config& config) {
 std::string CheckSignIn(Credentials& credentials, const std::string& scope,
                         std::vector<CheckStep>& steps) {
   try {
-    auto token = credentials.Graph().GetToken(scope);
+    auto token = credentials.App().GetToken(scope);
     const auto& how = credentials.Description();
     steps.push_back(Pass("sign-in", how.issuer + " issued a token for " + scope +
                                         (how.proof.empty() ? "" : " (" + how.proof + ")")));
@@ -285,10 +286,11 @@ CheckStep CheckActivityFeed(const Config& config, ManagementConnection& connecti
   const std::string name = "Management Activity API";
   try {
     const auto subscriptions = connection.Client().ListSubscriptions();
-    const auto general = std::find_if(subscriptions.begin(), subscriptions.end(),
-                                      [](const Subscription& subscription) {
-                                        return subscription.content_type == "Audit.General";
-                                      });
+    const auto general = std::find_if(
+        subscriptions.begin(), subscriptions.end(), [](const Subscription& subscription) {
+          // As StartSubscription matches it: without case.
+          return EqualsIgnoreCase(subscription.content_type, "Audit.General");
+        });
     std::string detail = "answers at " + config.management_url + "/api/v1.0/" + config.tenant_id +
                          "/activity/feed; ";
     if (general != subscriptions.end() && general->status == "enabled") {
@@ -324,7 +326,8 @@ std::vector<std::string> TokenRoles(const std::string& token) {
   return claims ? std::move(claims->roles) : std::vector<std::string>();
 }
 
-CheckReport CheckSetup(const std::function<Config()>& load_config) {
+CheckReport CheckSetup(const std::function<Config()>& load_config,
+                       const std::function<bool()>& uses_graph_api) {
   CheckReport report;
   auto& steps = report.steps;
   const auto skip = [&steps](std::initializer_list<std::string_view> names) {
@@ -340,7 +343,9 @@ CheckReport CheckSetup(const std::function<Config()>& load_config) {
     steps.push_back(Pass("configuration", DescribeConfig(config)));
   } catch (const ConfigError& error) {
     steps.push_back(Fail("configuration", error.what(), ExitCode::kConfiguration));
-    skip({"sign-in", "permission", "audit log query API", "database"});
+    Config unresolved;
+    unresolved.use_graph_api = !uses_graph_api || uses_graph_api();
+    skip({"sign-in", "permission", ApiOf(unresolved).step, "database"});
     return report;
   }
   const auto api = ApiOf(config);

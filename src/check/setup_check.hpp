@@ -33,8 +33,10 @@ struct CheckReport {
 // `load_config` resolves the configuration (throws ConfigError). Nothing is submitted to Graph:
 // the query API is probed by listing queries; with use_graph_api = no, the Management Activity
 // API by listing subscriptions (its token must carry ActivityFeed.Read). The database is created
-// if missing.
-CheckReport CheckSetup(const std::function<Config()>& load_config);
+// if missing. `uses_graph_api` says what use_graph_api is set to when the configuration fails
+// (UsesGraphApi), to name the API step skipped; default yes.
+CheckReport CheckSetup(const std::function<Config()>& load_config,
+                       const std::function<bool()>& uses_graph_api = nullptr);
 
 // kTable: a line per step (✓, ✗, –); kJson: {"passed": bool, "steps": [{"step", "result",
 // "detail"}]}.

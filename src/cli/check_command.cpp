@@ -1,4 +1,5 @@
 #include <iostream>
+#include <optional>
 
 #include "check/setup_check.hpp"
 #include "cli/commands.hpp"
@@ -17,11 +18,15 @@ void SetupCheckCommand(CLI::App& app, GlobalFlags& flags, CommandAction& action)
       ->check(CLI::IsMember({"table", "json"}));
   command->callback([&app, &flags, &action, format] {
     action = [&app, &flags, format] {
-      const auto report = CheckSetup([&app, &flags] {
-        auto config = LoadConfig(app, flags, /*need_credentials=*/true);
-        InitLogging(config.log_level);
-        return config;
-      });
+      std::optional<RawSettings> raw;
+      const auto report = CheckSetup(
+          [&app, &flags, &raw] {
+            raw = LoadRawSettings(app, flags);
+            auto config = ResolveConfig(*raw, /*need_credentials=*/true);
+            InitLogging(config.log_level);
+            return config;
+          },
+          [&raw] { return !raw || UsesGraphApi(*raw); });
       RenderCheckReport(report, *ParseReportFormat(*format), std::cout);
       return report.Code();
     };

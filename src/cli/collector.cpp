@@ -67,7 +67,7 @@ ExitCode Conclude(const Config& config, const SyncSummary& summary) {
 }
 
 // Logs the summary of a sync through the Management Activity API and returns its exit code.
-ExitCode ConcludeContent(const ContentSyncSummary& summary) {
+ExitCode ConcludeContent(const ContentSyncSummary& summary, bool graph_audit_queries) {
   spdlog::info(
       "sync of content created {}..{} finished: {} blob(s) read ({} records of every workload), "
       "{} read before, {} failed, {} expired; {} new record(s), {} already stored, {} "
@@ -78,14 +78,23 @@ ExitCode ConcludeContent(const ContentSyncSummary& summary) {
   bool partial = false;
   if (summary.gap) {
     // Said again last, where a reader of the log looks first.
-    spdlog::error("GAP: {}.", DescribeContentGap(*summary.gap));
+    spdlog::error("GAP: {}.", DescribeContentGap(*summary.gap, graph_audit_queries));
     partial = true;
   }
   if (summary.blobs_expired > 0) {
+    const auto& range = *summary.expired_range;
     spdlog::error(
-        "{} content blob(s) expired before they could be read: their records are lost to this "
-        "API. Backfill the period from a Purview audit export or through the Graph path",
-        summary.blobs_expired);
+        "{} content blob(s) published {}..{} expired before they could be read: their records "
+        "are lost to this API. To backfill them, {}",
+        summary.blobs_expired, FormatIso8601(range.first), FormatIso8601(range.second),
+        DescribeBackfill(range.first, range.second, graph_audit_queries));
+    partial = true;
+  }
+  if (summary.blobs_unfinished > 0) {
+    spdlog::error(
+        "{} listed blob(s) were neither read nor failed (a download ended without a word): the "
+        "checkpoint stays before them and the next sync reads them",
+        summary.blobs_unfinished);
     partial = true;
   }
   if (summary.blobs_failed > 0 || summary.listings_failed > 0) {
@@ -122,6 +131,7 @@ ContentSyncOptions ContentSyncOptionsFrom(const Config& config) {
   ContentSyncOptions options;
   options.initial_lookback = config.initial_lookback;
   options.concurrency = config.blob_concurrency;
+  options.graph_audit_queries = config.GraphServesAuditQueries();
   return options;
 }
 
@@ -147,11 +157,11 @@ ExitCode Collect(const Config& config, const SyncRequest& request) {
     ManagementConnection connection(config, hooks);
     ContentSyncEngine engine(
         store, connection.Client(),
-        [&connection](std::function<bool()> cancelled) {
-          return connection.NewClient(std::move(cancelled));
+        [&connection](ConnectionHooks thread_hooks) {
+          return connection.NewClient(std::move(thread_hooks));
         },
         config.operations, ContentSyncOptionsFrom(config), clock);
-    code = ConcludeContent(RunShowingProgress(engine, request));
+    code = ConcludeContent(RunShowingProgress(engine, request), config.GraphServesAuditQueries());
   }
   if (config.enrich_users) {
     if (!graph) graph.emplace(config, hooks);

@@ -52,7 +52,7 @@ void AddSettingFlags(CLI::App& app, GlobalFlags& flags) {
       ->group("Configuration");
 }
 
-Config LoadConfig(CLI::App& app, const GlobalFlags& flags, bool need_credentials) {
+RawSettings LoadRawSettings(CLI::App& app, const GlobalFlags& flags) {
   if (app.get_option("--client-secret")->count() > 0) {
     throw ConfigError(
         "--client-secret is not accepted: a secret on the command line shows in `ps` and in "
@@ -78,7 +78,12 @@ Config LoadConfig(CLI::App& app, const GlobalFlags& flags, bool need_credentials
   if (flags.secret_from_stdin) {
     raw.Set("client_secret", ReadSecretFromStdin().Reveal(), SettingSource::kStdin);
   }
-  return ResolveConfig(raw, need_credentials);
+  return raw;
+}
+
+Config LoadConfig(CLI::App& app, const GlobalFlags& flags, bool need_credentials,
+                  bool management_api) {
+  return ResolveConfig(LoadRawSettings(app, flags), need_credentials, management_api);
 }
 
 }  // namespace auditsync

@@ -21,7 +21,12 @@ struct GlobalFlags {
 void AddSettingFlags(CLI::App& app, GlobalFlags& flags);
 
 // Reads the file, the environment, the flags and, with --client-secret-stdin, the secret on
-// standard input into a typed Config. Throws ConfigError.
-Config LoadConfig(CLI::App& app, const GlobalFlags& flags, bool need_credentials);
+// standard input, layered, untyped. Throws ConfigError (an unreadable file, --client-secret).
+RawSettings LoadRawSettings(CLI::App& app, const GlobalFlags& flags);
+
+// The same into a typed Config (ResolveConfig says what `need_credentials` and
+// `management_api` check). Throws ConfigError.
+Config LoadConfig(CLI::App& app, const GlobalFlags& flags, bool need_credentials,
+                  bool management_api = false);
 
 }  // namespace auditsync

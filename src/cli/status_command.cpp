@@ -27,7 +27,9 @@ void SetupStatusCommand(CLI::App& app, GlobalFlags& flags, CommandAction& action
       SqliteStore store(config.database);
       const Instant now = CommandNow();
       auto status = ReadSyncStatus(store, SyncOptionsFrom(config), now);
-      if (!config.use_graph_api) status.content = ReadContentStatus(store, now);
+      if (!config.use_graph_api) {
+        status.content = ReadContentStatus(store, now, config.GraphServesAuditQueries());
+      }
       RenderStatus(status, *ParseReportFormat(*format), std::cout);
       return ExitCode::kSuccess;
     };

@@ -53,7 +53,8 @@ void SetupSubscriptionCommand(CLI::App& app, GlobalFlags& flags, CommandAction& 
                                : "List the tenant's subscriptions");
     sub->callback([&app, &flags, &action, format, verb] {
       action = [&app, &flags, format, verb] {
-        const auto config = LoadConfig(app, flags, /*need_credentials=*/true);
+        const auto config =
+            LoadConfig(app, flags, /*need_credentials=*/true, /*management_api=*/true);
         InitLogging(config.log_level);
         if (config.use_graph_api) {
           spdlog::warn(

@@ -26,7 +26,8 @@ constexpr std::array<SettingSpec, 49> kSettingTable = {{
     {"client_id", "AUDITSYNC_CLIENT_ID", "--client-id", "", "App registration (client) id",
      "Audit Logs - ClientID", false},
     {"credential", "AUDITSYNC_CREDENTIAL", "--credential", "auto",
-     "How auditsync signs in to Graph: secret, certificate, managed_identity or "
+     "How auditsync signs in (to Graph and the Management Activity API): secret, certificate, "
+     "managed_identity or "
      "workload_identity; auto: secret when a client secret source is set, else certificate when "
      "certificate_path is",
      "", false},
@@ -226,6 +227,13 @@ std::optional<std::chrono::milliseconds> ParseSettingDuration(std::string_view t
   return value;
 }
 
+// yes/true/on/1 or no/false/off/0, in lowercase; nullopt for anything else.
+std::optional<bool> ParseYesNo(std::string_view text) {
+  if (text == "yes" || text == "true" || text == "on" || text == "1") return true;
+  if (text == "no" || text == "false" || text == "off" || text == "0") return false;
+  return std::nullopt;
+}
+
 class Resolver {
  public:
   explicit Resolver(const RawSettings& raw) : raw_(raw) {}
@@ -262,8 +270,7 @@ class Resolver {
   // yes/no (also true/false, on/off, 1/0, in any case).
   bool YesNo(std::string_view key) const {
     const auto text = Lowercase(Text(key));
-    if (text == "yes" || text == "true" || text == "on" || text == "1") return true;
-    if (text == "no" || text == "false" || text == "off" || text == "0") return false;
+    if (const auto value = ParseYesNo(text)) return *value;
     Fail(key, "is `" + text + "`, not yes or no", "Write yes or no.");
   }
 
@@ -510,22 +517,22 @@ void RequireWorkloadIdentity(const Resolver& resolve, const Config& config) {
 }
 
 // The Management Activity API addresses the tenant by its GUID in every URL (AF20013 otherwise),
-// and PublisherIdentifier is a tenant GUID too.
-void ResolvePublisher(const Resolver& resolve, bool need_credentials, Config& config) {
+// and PublisherIdentifier is a tenant GUID too. `management_api`: a command that calls it.
+void ResolvePublisher(const Resolver& resolve, bool management_api, Config& config) {
   config.publisher_identifier = resolve.Text("publisher_identifier");
   if (!config.publisher_identifier.empty() && !ParseGuid(config.publisher_identifier)) {
     resolve.Fail(
         "publisher_identifier", "is `" + config.publisher_identifier + "`, not a GUID",
         "Give the tenant GUID of whoever runs auditsync, or leave it unset for tenant_id.");
   }
-  if (!need_credentials || config.use_graph_api) return;
+  if (!management_api) return;
   if (!ParseGuid(config.tenant_id)) {
     resolve.Fail("tenant_id",
                  config.tenant_id.empty() ? std::string("is missing")
                                           : "is `" + config.tenant_id + "`, not a GUID",
-                 "With use_graph_api = no, the Office 365 Management Activity API addresses the "
-                 "tenant by its GUID: give the Directory (tenant) ID from the app registration's "
-                 "Overview page.");
+                 "The Office 365 Management Activity API (use_graph_api = no, and `auditsync "
+                 "subscription`) addresses the tenant by its GUID: give the Directory (tenant) ID "
+                 "from the app registration's Overview page.");
   }
   if (config.publisher_identifier.empty()) config.publisher_identifier = config.tenant_id;
 }
@@ -741,6 +748,15 @@ std::string_view CredentialName(CredentialKind kind) {
   return "unknown";
 }
 
+bool UsesGraphApi(const RawSettings& raw) {
+  return ParseYesNo(Lowercase(raw.Get("use_graph_api").value_or("yes"))).value_or(true);
+}
+
+bool Config::GraphServesAuditQueries() const {
+  const auto preset = FindCloud(cloud);
+  return !preset || preset->graph_audit_queries;
+}
+
 bool Config::UsesManagedIdentity() const {
   return credential == CredentialKind::kManagedIdentity ||
          (credential == CredentialKind::kSecret &&
@@ -748,7 +764,7 @@ bool Config::UsesManagedIdentity() const {
           keyvault_credential == CredentialKind::kManagedIdentity);
 }
 
-Config ResolveConfig(const RawSettings& raw, bool need_credentials) {
+Config ResolveConfig(const RawSettings& raw, bool need_credentials, bool management_api) {
   const Resolver resolve(raw);
   Config config;
   config.config_file = raw.ConfigFile();
@@ -846,7 +862,7 @@ Config ResolveConfig(const RawSettings& raw, bool need_credentials) {
                      "it.");
   }
   ResolveCredentials(resolve, raw, *cloud, need_credentials, config);
-  ResolvePublisher(resolve, need_credentials, config);
+  ResolvePublisher(resolve, need_credentials && (management_api || !config.use_graph_api), config);
   return config;
 }
 

@@ -61,6 +61,10 @@ void LoadTomlFile(const std::string& path, RawSettings& raw);
 // Reads the AUDITSYNC_* environment variables of the table through `getenv`.
 void LoadEnvironment(RawSettings& raw, char* (*getenv_fn)(const char*));
 
+// What use_graph_api says, even of settings that ResolveConfig refuses (to name what a command
+// would have done): true unless it is set to no; a value that is neither counts as yes.
+bool UsesGraphApi(const RawSettings& raw);
+
 // How auditsync signs in: to Graph (`credential`) or to Key Vault (`keyvault_credential`).
 enum class CredentialKind { kSecret, kCertificate, kManagedIdentity, kWorkloadIdentity };
 // The setting value that names a kind: secret, certificate, managed_identity, workload_identity.
@@ -146,13 +150,17 @@ struct Config {
 
   // Whether some credential signs in through the managed identity endpoint.
   bool UsesManagedIdentity() const;
+  // Whether Microsoft Graph serves the audit log query API in `cloud` (not GCC High or DoD).
+  bool GraphServesAuditQueries() const;
 };
 
 // Types and validates every setting. Credentials (and that the cloud serves the Graph audit log
 // query API, or, with use_graph_api = no, that tenant_id is a GUID) are checked and secret files
 // read only when `need_credentials`: a report reads the
-// database and needs no tenant. Throws ConfigError naming the setting, where it came from, and
-// the fix.
-Config ResolveConfig(const RawSettings& raw, bool need_credentials);
+// database and needs no tenant. `management_api`: the command calls the Office 365 Management
+// Activity API whatever use_graph_api says (`subscription`), so tenant_id must be a GUID and
+// publisher_identifier is resolved (default: tenant_id) all the same. Throws ConfigError naming
+// the setting, where it came from, and the fix.
+Config ResolveConfig(const RawSettings& raw, bool need_credentials, bool management_api = false);
 
 }  // namespace auditsync

@@ -55,7 +55,8 @@ class BodyStream {
   // A new attempt starts: what an earlier one delivered is to be forgotten.
   virtual void Restart() = 0;
   // The next piece of the body. False when it cannot be the body expected (not JSON, say): the
-  // transfer is abandoned as if the connection had dropped.
+  // transfer is abandoned as if the connection had dropped. Must not throw: it runs inside
+  // libcurl's C write callback, which no exception may cross.
   virtual bool Append(std::string_view bytes) = 0;
 };
 

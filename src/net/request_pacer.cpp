@@ -16,7 +16,7 @@ RequestPacer::RequestPacer(int per_minute, Environment environment)
   }
 }
 
-void RequestPacer::Acquire() {
+void RequestPacer::Acquire(const std::function<void(std::chrono::milliseconds)>& sleep) {
   for (;;) {
     std::chrono::milliseconds wait{};
     {
@@ -32,17 +32,17 @@ void RequestPacer::Acquire() {
     }
     // Outside the lock: the other threads may count their requests meanwhile, and whoever comes
     // first after the wait takes the place.
-    environment_.sleep(std::max(wait, std::chrono::milliseconds(1)));
+    (sleep ? sleep : environment_.sleep)(std::max(wait, std::chrono::milliseconds(1)));
   }
 }
 
 HttpResponse PacedTransport::Send(const HttpRequest& request) {
-  pacer_.Acquire();
+  pacer_.Acquire(sleep_);
   return inner_->Send(request);
 }
 
 HttpResponse PacedTransport::SendStreaming(const HttpRequest& request, BodyStream& stream) {
-  pacer_.Acquire();
+  pacer_.Acquire(sleep_);
   return inner_->SendStreaming(request, stream);
 }
 

@@ -29,8 +29,10 @@ class RequestPacer {
   // `per_minute` >= 1.
   explicit RequestPacer(int per_minute, Environment environment = {});
 
-  // Waits until one more request fits in the rolling minute, then counts it as sent.
-  void Acquire();
+  // Waits until one more request fits in the rolling minute, then counts it as sent. `sleep`,
+  // when given, waits instead of the environment's: a thread's own, which may throw to end the
+  // wait (its work was cancelled).
+  void Acquire(const std::function<void(std::chrono::milliseconds)>& sleep = nullptr);
 
   int PerMinute() const { return per_minute_; }
 
@@ -45,8 +47,10 @@ class RequestPacer {
 // included: each is a request the service counts).
 class PacedTransport : public HttpTransport {
  public:
-  PacedTransport(std::unique_ptr<HttpTransport> inner, RequestPacer& pacer)
-      : inner_(std::move(inner)), pacer_(pacer) {}
+  // `sleep`: the waits for a place (RequestPacer::Acquire); default the pacer's.
+  PacedTransport(std::unique_ptr<HttpTransport> inner, RequestPacer& pacer,
+                 std::function<void(std::chrono::milliseconds)> sleep = nullptr)
+      : inner_(std::move(inner)), pacer_(pacer), sleep_(std::move(sleep)) {}
 
   HttpResponse Send(const HttpRequest& request) override;
   HttpResponse SendStreaming(const HttpRequest& request, BodyStream& stream) override;
@@ -54,6 +58,7 @@ class PacedTransport : public HttpTransport {
  private:
   std::unique_ptr<HttpTransport> inner_;
   RequestPacer& pacer_;
+  std::function<void(std::chrono::milliseconds)> sleep_;
 };
 
 }  // namespace auditsync

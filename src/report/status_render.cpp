@@ -108,13 +108,14 @@ void RenderContentTable(const SyncStatus& status, std::ostream& out) {
            " quarantined");
   if (content.unreadable) {
     out << "\nGAP AHEAD     the checkpoint is older than the API reaches: "
-        << DescribeContentGap(*content.unreadable) << ".\n";
+        << DescribeContentGap(*content.unreadable, content.graph_audit_queries) << ".\n";
   }
   if (content.gaps.empty()) return;
   out << "\nGAPS: content that could no longer be read (found by a sync)\n";
   for (const auto& gap : content.gaps) {
     out << "  " << FormatIso8601(gap.start) << ".." << FormatIso8601(gap.end) << " (found "
-        << FormatIso8601(gap.found_at) << "): " << DescribeContentGap(gap) << ".\n";
+        << FormatIso8601(gap.found_at)
+        << "): " << DescribeContentGap(gap, content.graph_audit_queries) << ".\n";
   }
 }
 

@@ -24,7 +24,8 @@ std::unique_ptr<HttpClient> MakeHttpClient(const Config& config, const Connectio
   RetryEnvironment environment;
   environment.sleep = hooks.sleep;
   std::unique_ptr<HttpTransport> transport = std::make_unique<CurlTransport>(curl);
-  if (pacer != nullptr) transport = std::make_unique<PacedTransport>(std::move(transport), *pacer);
+  if (pacer != nullptr)
+    transport = std::make_unique<PacedTransport>(std::move(transport), *pacer, hooks.sleep);
   return std::make_unique<HttpClient>(std::move(transport), retries, environment);
 }
 

@@ -18,7 +18,8 @@ struct ConnectionHooks {
 };
 
 // `machine_local`: for the managed identity endpoint on this machine (plain HTTP, no proxy).
-// `pacer`: every request (each retry too) first takes a place in its budget.
+// `pacer`: every request (each retry too) first takes a place in its budget, waiting for it
+// through `hooks.sleep`.
 std::unique_ptr<HttpClient> MakeHttpClient(const Config& config, const ConnectionHooks& hooks,
                                            bool machine_local, RequestPacer* pacer = nullptr);
 

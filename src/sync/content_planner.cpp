@@ -41,15 +41,27 @@ ContentPlan PlanContent(const ContentPlanInput& input) {
 
 namespace auditsync {
 
-std::string DescribeContentGap(const ContentGap& gap) {
+std::string DescribeBackfill(Instant start, Instant end, bool graph_audit_queries) {
+  const auto from = FormatIso8601(start - kPublicationLag);
+  const auto to = FormatIso8601(end);
+  std::string advice = "export the audit log for " + from + ".." + to +
+                       " from Microsoft Purview and load it with `auditsync import purview "
+                       "FILE.csv`";
+  if (graph_audit_queries) {
+    advice +=
+        ", or run `auditsync sync --from " + from + " --to " + to + "` with use_graph_api = yes";
+  }
+  return advice +
+         ". The backfill starts a day early because Microsoft publishes a record up to a day "
+         "after it is created; records read twice are stored once";
+}
+
+std::string DescribeContentGap(const ContentGap& gap, bool graph_audit_queries) {
   return "the audit records Microsoft published from " + FormatIso8601(gap.start) + " to " +
          FormatIso8601(gap.end) +
          " can no longer be read: the Office 365 Management Activity API keeps content for 7 "
-         "days. They are missing from the database. Backfill that period from a Microsoft "
-         "Purview audit log export, or through the Graph path (use_graph_api = yes, then "
-         "`auditsync sync --from " +
-         FormatIso8601(gap.start) + " --to " + FormatIso8601(gap.end) +
-         "`), which reaches back as far as the tenant's audit retention";
+         "days. They are missing from the database. To backfill them, " +
+         DescribeBackfill(gap.start, gap.end, graph_audit_queries);
 }
 
 }  // namespace auditsync

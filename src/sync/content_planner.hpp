@@ -53,7 +53,18 @@ ContentPlan PlanContent(const ContentPlanInput& input);
 
 namespace auditsync {
 
+// Microsoft publishes a record up to this long after it was created (1 to 24 hours; §5.7), so a
+// gap in publication time [start, end) holds records created from this much before start. A
+// backfill reaches back that far: what it reads twice is deduplicated on the record id.
+inline constexpr std::chrono::seconds kPublicationLag = std::chrono::days(1);
+
+// How to fill content published in [start, end) that this API can no longer read: a Purview
+// export loaded with `auditsync import purview` and, where Graph serves the audit log query API
+// (`graph_audit_queries`: commercial and GCC, not GCC High or DoD), a sync through Graph, both
+// from kPublicationLag before `start` (selected by record creation time). A clause.
+std::string DescribeBackfill(Instant start, Instant end, bool graph_audit_queries);
+
 // What a gap means and how to fill it, for `sync` and `status`.
-std::string DescribeContentGap(const ContentGap& gap);
+std::string DescribeContentGap(const ContentGap& gap, bool graph_audit_queries);
 
 }  // namespace auditsync

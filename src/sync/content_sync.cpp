@@ -27,6 +27,10 @@ constexpr std::chrono::seconds kCommitInterval{1};
 constexpr size_t kFinishedPerCommit = 64;
 // How long the store's thread waits for deliveries before it looks at stop requests again.
 constexpr std::chrono::milliseconds kDeliveryWait{200};
+// A download's waits are slept in slices of this at most, its cancellation checked in between.
+constexpr std::chrono::milliseconds kWaitSlice{100};
+// More pages than a day of any tenant's content fills: the server's links go on forever.
+constexpr size_t kMostListingPages = 100'000;
 
 void Append(RecordPage& into, RecordPage&& from) {
   into.records.insert(into.records.end(), std::make_move_iterator(from.records.begin()),
@@ -130,7 +134,7 @@ ContentSyncSummary ContentSyncEngine::Run(const SyncRequest& request) {
   if (plan.gap) {
     store_.RecordContentGap(*plan.gap);
     summary.gap = plan.gap;
-    spdlog::error("{}.", DescribeContentGap(*plan.gap));
+    spdlog::error("{}.", DescribeContentGap(*plan.gap, options_.graph_audit_queries));
   }
   // Blobs already stored are skipped (all of them with --rescan, which reads them again).
   auto seen = request.rescan ? std::unordered_set<std::string>() : store_.BlobsSince(summary.from);
@@ -164,6 +168,8 @@ ContentSyncSummary ContentSyncEngine::Run(const SyncRequest& request) {
       store_.CommitBlobs({}, {}, frontier);
     }
   }
+  summary.blobs_unfinished = summary.blobs_listed - summary.blobs_skipped - summary.blobs_stored -
+                             summary.blobs_failed - summary.blobs_expired;
   summary.cursor = store_.ContentCursor();
   return summary;
 }
@@ -172,6 +178,10 @@ std::optional<std::vector<ContentBlob>> ContentSyncEngine::ListWindow(Instant st
                                                                       ContentSyncSummary& summary) {
   std::vector<ContentBlob> blobs;
   std::string url = control_.ContentListingUrl(start, end);
+  // The pages asked for: a server whose links lead back to one of them would list forever. (A
+  // link may add PublisherIdentifier to the first page's URL: the loop is then caught one lap
+  // later.)
+  std::unordered_set<std::string> visited{url};
   try {
     while (!url.empty()) {
       if (clock_.stop_requested()) throw Interrupted();
@@ -192,6 +202,12 @@ std::optional<std::vector<ContentBlob>> ContentSyncEngine::ListWindow(Instant st
       }
       for (auto& blob : page.blobs) blobs.push_back(std::move(blob));
       url = std::move(page.next_page);
+      if (!url.empty() && (!visited.insert(url).second || visited.size() > kMostListingPages)) {
+        throw ServiceError("the content listing's NextPageUri leads back to a page already read (" +
+                               std::to_string(visited.size()) +
+                               " pages), so it would never end; the next sync lists it again",
+                           {200, "RepeatingNextPage", "", RedactUrl(url)});
+      }
     }
   } catch (const Error& error) {
     if (StopsTheRun(error)) throw;
@@ -209,6 +225,21 @@ int64_t ContentSyncEngine::FetchAll(const std::vector<ContentBlob>& blobs,
   const int threads =
       static_cast<int>(std::min<size_t>(static_cast<size_t>(options_.concurrency), blobs.size()));
   Downloads downloads(2 * static_cast<size_t>(threads), threads);
+  // The downloads' hooks, declared before the Joiner: the threads use them until joined.
+  const auto cancelled = [this, &downloads] {
+    return downloads.cancelled.load() || clock_.stop_requested();
+  };
+  // A retry's backoff or a Retry-After (up to 15 minutes) would otherwise keep the run waiting
+  // after another thread's failure has ended it.
+  const auto sleep = [this, cancelled](std::chrono::milliseconds delay) {
+    for (;;) {
+      if (cancelled()) throw Interrupted();
+      if (delay <= std::chrono::milliseconds(0)) return;
+      const auto slice = std::min(delay, kWaitSlice);
+      clock_.sleep(slice);
+      delay -= slice;
+    }
+  };
   std::vector<std::thread> workers;
   // Whatever ends this function, the downloads end first: no thread outlives what it uses.
   struct Joiner {
@@ -222,8 +253,7 @@ int64_t ContentSyncEngine::FetchAll(const std::vector<ContentBlob>& blobs,
 
   const auto download = [&] {
     try {
-      auto client = blob_clients_(
-          [this, &downloads] { return downloads.cancelled.load() || clock_.stop_requested(); });
+      auto client = blob_clients_(ConnectionHooks{.cancelled = cancelled, .sleep = sleep});
       BlobReader reader(operations_);
       for (size_t k = downloads.next++; k < blobs.size() && !downloads.cancelled;
            k = downloads.next++) {
@@ -263,6 +293,14 @@ int64_t ContentSyncEngine::FetchAll(const std::vector<ContentBlob>& blobs,
   const auto commit = [&] {
     if (pending.records.empty() && pending.quarantined.empty() && finished.empty()) return;
     const auto outcome = store_.CommitBlobs(pending, finished, std::nullopt);
+    // content_blobs forgets blobs after 8 days, and `status` would stop showing what expired
+    // unread: what the expired blobs held is kept as a gap, as a checkpoint too old would be.
+    for (const auto& blob : finished) {
+      if (blob.expired) {
+        store_.RecordContentGap(
+            {blob.content_created, blob.content_created + std::chrono::seconds(1), clock_.now()});
+      }
+    }
     summary.inserted += outcome.inserted;
     summary.duplicates += outcome.duplicates;
     summary.quarantined += outcome.quarantined;
@@ -289,6 +327,10 @@ int64_t ContentSyncEngine::FetchAll(const std::vector<ContentBlob>& blobs,
       ++progress_.windows_done;
       if (delivery.expired) {
         ++summary.blobs_expired;
+        auto& range = summary.expired_range;
+        range = range ? TimeRange(std::min(range->first, blob.created),
+                                  std::max(range->second, blob.created + std::chrono::seconds(1)))
+                      : TimeRange(blob.created, blob.created + std::chrono::seconds(1));
         spdlog::error("content blob {} (created {}): {}", blob.content_id,
                       FormatIso8601(blob.created), delivery.error);
       } else if (!delivery.error.empty()) {
@@ -311,6 +353,9 @@ int64_t ContentSyncEngine::FetchAll(const std::vector<ContentBlob>& blobs,
     }
     ReportProgress();
   }
+  // Downloads cut short by the stop request end without a word for their blobs, so every thread
+  // can end (and this loop with them) before the check above saw the request.
+  if (clock_.stop_requested()) throw Interrupted();
   return unfinished;
 }
 

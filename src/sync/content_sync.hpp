@@ -17,8 +17,10 @@
 #include <vector>
 
 #include "source/management/management_client.hpp"
+#include "source/service_http.hpp"
 #include "store/sqlite/sqlite_store.hpp"
 #include "sync/sync_engine.hpp"
+#include "sync/window_planner.hpp"
 
 namespace auditsync {
 
@@ -33,6 +35,8 @@ struct ContentSyncOptions {
   // and commits of 20,000: 87 and 148 MB).
   size_t batch_records = 64;
   size_t commit_records = 4096;
+  // Whether the tenant's cloud has Graph's audit log query API: the gap advice names it or not.
+  bool graph_audit_queries = true;
 };
 
 struct ContentSyncSummary {
@@ -45,7 +49,12 @@ struct ContentSyncSummary {
   int64_t blobs_stored = 0;
   int64_t blobs_failed = 0;   // retried by the next sync
   int64_t blobs_expired = 0;  // too old to read (AF20051): their records are lost
-  int64_t records_read = 0;   // records in the blobs stored, of every operation
+  // The contentCreated of the first and the last blob that expired (the end one second later).
+  std::optional<TimeRange> expired_range;
+  // Listed and not skipped, yet neither stored, failed nor expired: a download that ended without
+  // an outcome. Never expected; counted so that such a sync cannot look complete.
+  int64_t blobs_unfinished = 0;
+  int64_t records_read = 0;  // records in the blobs stored, of every operation
   int64_t inserted = 0;
   int64_t duplicates = 0;
   int64_t quarantined = 0;
@@ -56,9 +65,11 @@ struct ContentSyncSummary {
 
 class ContentSyncEngine {
  public:
-  // A client for a downloading thread: its own connections; `cancelled` abandons its transfers.
-  using ClientFactory =
-      std::function<std::unique_ptr<ManagementClient>(std::function<bool()> cancelled)>;
+  // A client for a downloading thread: its own connections. `hooks.cancelled` abandons its
+  // transfers; `hooks.sleep` is for every wait of the client (retries, Retry-After, pacing), and
+  // throws Interrupted as soon as the downloads are cancelled (a failure that ends the run, or a
+  // stop request), so that no thread keeps the run waiting.
+  using ClientFactory = std::function<std::unique_ptr<ManagementClient>(ConnectionHooks hooks)>;
 
   ContentSyncEngine(SqliteStore& store, ManagementClient& control, ClientFactory blob_clients,
                     std::vector<std::string> operations, ContentSyncOptions options,

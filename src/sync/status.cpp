@@ -75,8 +75,9 @@ SyncStatus ReadSyncStatus(SqliteStore& store, const SyncOptions& options, Instan
   return status;
 }
 
-ContentStatus ReadContentStatus(SqliteStore& store, Instant now) {
+ContentStatus ReadContentStatus(SqliteStore& store, Instant now, bool graph_audit_queries) {
   ContentStatus status;
+  status.graph_audit_queries = graph_audit_queries;
   status.cursor = store.ContentCursor();
   const auto plan =
       PlanContent({now, status.cursor, std::nullopt, std::nullopt, kContentRetention});

@@ -17,6 +17,8 @@ struct ContentStatus {
   std::vector<ContentGap> gaps;   // content syncs found they could no longer read
   // The cursor is older than the API reaches: the next sync cannot read this either.
   std::optional<ContentGap> unreadable;
+  // Whether the tenant's cloud has Graph's audit log query API (the gap advice names it).
+  bool graph_audit_queries = true;
 };
 
 struct SyncStatus {
@@ -51,7 +53,7 @@ struct SyncStatus {
 
 SyncStatus ReadSyncStatus(SqliteStore& store, const SyncOptions& options, Instant now);
 
-// Where the Management Activity API path stands.
-ContentStatus ReadContentStatus(SqliteStore& store, Instant now);
+// Where the Management Activity API path stands; `graph_audit_queries` as in ContentStatus.
+ContentStatus ReadContentStatus(SqliteStore& store, Instant now, bool graph_audit_queries);
 
 }  // namespace auditsync

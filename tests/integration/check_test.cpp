@@ -150,6 +150,15 @@ TEST(CheckManagement, ATokenWithoutActivityFeedReadIsExplained) {
   ExpectCheck(workspace, emulator, environment, "check-management-permission.table", 4);
 }
 
+TEST(CheckManagement, AConfigurationItRefusesSkipsTheManagementStepByItsName) {
+  Workspace workspace;
+  Emulator emulator(workspace, {"--seed", "1", "--launches-per-hour", "1"});
+  auto environment =
+      ManagementEnvironment(emulator, workspace.Path("audit.db"), FormatIso8601(NowUtc()));
+  Override(environment, "AUDITSYNC_TENANT_ID=contoso.onmicrosoft.com");  // not a GUID
+  ExpectCheck(workspace, emulator, environment, "check-management-configuration.table", 3);
+}
+
 TEST(CheckEnrichment, UserReadAllIsCheckedOnlyWhenEnrichUsersIsOn) {
   Workspace workspace;
   Emulator emulator(workspace, {"--seed", "1", "--launches-per-hour", "1"},

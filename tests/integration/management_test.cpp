@@ -182,7 +182,12 @@ TEST(Management, ACheckpointOlderThanSevenDaysIsAGapReportedLoudlyBySyncAndStatu
   EXPECT_EQ(result.exit_code, 5) << result.err;
   for (const char* part :
        {"GAP: the audit records Microsoft published from 2026-11-12T06:00:00Z",
-        "to 2026-11-15T06:01:00Z can no longer be read", "Purview", "use_graph_api = yes"}) {
+        "to 2026-11-15T06:01:00Z can no longer be read",
+        // Backfills select by creation time: from a day before the publication gap.
+        "export the audit log for 2026-11-11T06:00:00Z..2026-11-15T06:01:00Z from Microsoft "
+        "Purview and load it with `auditsync import purview FILE.csv`",
+        "or run `auditsync sync --from 2026-11-11T06:00:00Z --to 2026-11-15T06:01:00Z` with "
+        "use_graph_api = yes"}) {
     EXPECT_NE(result.err.find(part), std::string::npos) << part << "\n" << result.err;
   }
   status = RunAuditsync(workspace, {"status"}, environment);
@@ -225,7 +230,8 @@ TEST(Management, EachAfErrorIsExplainedWithItsFix) {
   ExpectSays(SyncAgainst({"--subscription", "disabled"}), 4,
              {"AF20023", "a tenant administrator disabled", "auditsync subscription start"});
   ExpectSays(SyncAgainst({"--expired-blobs", "0.3"}), 5,
-             {"AF20051", "more than 7 days old", "Purview", "expired before they could be read"});
+             {"AF20051", "more than 7 days old", "expired before they could be read",
+              "auditsync import purview FILE.csv", "with use_graph_api = yes"});
   // Throttled beyond the retries: AF429 (as HTTP 403) named, and what to lower.
   ExpectSays(SyncAgainst({"--management-rate", "3"},
                          {"AUDITSYNC_HTTP_ATTEMPTS=2", "AUDITSYNC_RETRY_MAX_DELAY=20ms"}),
@@ -270,6 +276,26 @@ TEST(Management, WithoutASubscriptionSyncStartsItAndSaysContentTakesHours) {
   EXPECT_NE(start.out.find("already enabled: nothing changed"), std::string::npos) << start.out;
 }
 
+TEST(Management, SubscriptionCallsCarryThePublisherAndNeedATenantGuidWhateverUseGraphApiSays) {
+  Workspace workspace;
+  Emulator emulator(workspace, Tenant(5), Serve());
+  auto environment = ManagementEnvironment(emulator, workspace.Path("audit.db"), kNow);
+  // Syncs read Graph, but `subscription` still calls the Management Activity API.
+  Override(environment, "AUDITSYNC_USE_GRAPH_API=yes");
+  for (const char* verb : {"start", "list", "stop"}) {
+    const auto result = RunAuditsync(workspace, {"subscription", verb}, environment);
+    EXPECT_EQ(result.exit_code, 0) << verb << "\n" << result.err;
+  }
+  const auto stats = emulator.Stats();
+  EXPECT_EQ(stats["management"].value("management_requests_without_publisher", 0), 0)
+      << stats.dump();
+  // A domain is refused by the configuration, before the API answers AF20013.
+  Override(environment, "AUDITSYNC_TENANT_ID=contoso.onmicrosoft.com");
+  const auto result = RunAuditsync(workspace, {"subscription", "list"}, environment);
+  ExpectSays(result, 3, {"setting `tenant_id`", "not a GUID", "Directory (tenant) ID"});
+  EXPECT_EQ(result.err.find("AF20013"), std::string::npos) << result.err;
+}
+
 TEST(Management, GccHighAndDodCollectWithUseGraphApiNo) {
   // With Graph (the default) the clouds without the audit log query API are refused by name...
   Workspace workspace;
@@ -286,6 +312,10 @@ TEST(Management, GccHighAndDodCollectWithUseGraphApiNo) {
   const auto result = SyncContent(workspace, environment);
   ASSERT_EQ(result.exit_code, 0) << result.err;
   EXPECT_EQ(ReportApps(workspace, environment, kFrom, kTo), emulator.Truth(kFrom, kTo));
+  // There a gap can only be backfilled from Purview: the advice names no Graph sync.
+  const auto gap = RunAuditsync(workspace, {"sync", "--from", "2026-11-01T00:00:00Z"}, environment);
+  ExpectSays(gap, 5, {"GAP: ", "auditsync import purview FILE.csv"});
+  EXPECT_EQ(gap.err.find("use_graph_api = yes"), std::string::npos) << gap.err;
 }
 
 }  // namespace

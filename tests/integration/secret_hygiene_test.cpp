@@ -90,6 +90,51 @@ TEST(SecretHygiene, NoSecretOrTokenInAnyOutputOrTheDatabase) {
   ExpectDatabaseClean(database, {secret});
 }
 
+// The same through the Office 365 Management Activity API (use_graph_api = no): its own token
+// scope, subscription calls, listings and blob downloads on many threads, under faults.
+TEST(SecretHygiene, NoSecretOrTokenOnTheManagementPath) {
+  Workspace workspace;
+  constexpr const char* kNow = "2026-11-12T06:00:00Z";
+  Emulator emulator(workspace, {"--seed", "2", "--launches-per-hour", "20"},
+                    // No token-expiry: with concurrent downloads a token can be revoked twice
+                    // in a row, which no retry survives (see Management.SurvivesEveryKindOfFault).
+                    {"--now", kNow, "--faults", "429=0.05,503=0.05", "--token-lifetime", "5",
+                     "--content-page-size", "5"});
+  const std::string secret = ReadBytes(emulator.SecretFile()).substr(0, 20);
+  ASSERT_GE(secret.size(), 16u);
+  const auto database = workspace.Path("audit.db");
+  auto environment = ManagementEnvironment(emulator, database, kNow);
+  Override(environment, "AUDITSYNC_LOG_LEVEL=trace");
+  const std::vector<std::vector<std::string>> commands = {
+      {"subscription", "list"},
+      {"subscription", "start", "--format", "json"},
+      {"sync", "--from", "2026-11-11T00:00:00Z", "--to", "2026-11-12T00:00:00Z"},
+      {"check"},
+      {"status", "--format", "json"},
+  };
+  for (const auto& command : commands) {
+    const auto result = RunAuditsync(workspace, command, environment);
+    EXPECT_EQ(result.exit_code, 0) << command[0] << "\n" << result.err;
+    ExpectClean(command[0] + " stdout", result.out, secret);
+    ExpectClean(command[0] + " stderr", result.err, secret);
+  }
+  // Error paths: a secret Entra refuses.
+  const auto wrong = workspace.Path("wrong-secret");
+  std::ofstream(wrong) << secret << "-but-wrong\n";
+  std::filesystem::permissions(wrong, std::filesystem::perms::owner_read);
+  auto wrong_environment = environment;
+  Override(wrong_environment, "AUDITSYNC_CLIENT_SECRET_FILE=" + wrong);
+  for (const char* command : {"sync", "check", "subscription"}) {
+    std::vector<std::string> args = {command};
+    if (args[0] == "subscription") args.emplace_back("list");
+    const auto result = RunAuditsync(workspace, args, wrong_environment);
+    EXPECT_NE(result.exit_code, 0);
+    ExpectClean(std::string(command) + " error stderr", result.err, secret);
+    ExpectClean(std::string(command) + " error stdout", result.out, secret);
+  }
+  ExpectDatabaseClean(database, {secret});
+}
+
 TEST(SecretHygiene, NoSecretOfAnyCredentialKindInAnyOutputOrTheDatabase) {
   Workspace workspace;
   // Retries and renewals, but no revoked tokens: every run must succeed, proving that each secret

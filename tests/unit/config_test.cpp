@@ -35,12 +35,12 @@ class ConfigTest : public ::testing::Test {
     return path;
   }
 
-  Config Load(const std::string& toml, bool need_credentials = true) {
+  Config Load(const std::string& toml, bool need_credentials = true, bool management_api = false) {
     RawSettings raw;
     LoadTomlFile(WriteFile("auditsync.toml", toml), raw);
     LoadEnvironment(raw, FakeGetenv);
     for (const auto& [key, value] : flags_) raw.Set(key, value, SettingSource::kFlag);
-    return ResolveConfig(raw, need_credentials);
+    return ResolveConfig(raw, need_credentials, management_api);
   }
 
   std::filesystem::path directory_;
@@ -190,6 +190,17 @@ TEST_F(ConfigTest, TheManagementPathNeedsTheTenantGuidAndSendsItAsPublisherByDef
       [&] { Load(std::string(kMinimal) + "use_graph_api = \"no\"\n"); },
       {"setting `tenant_id`", "contoso.onmicrosoft.com", "GUID", "Directory (tenant) ID"});
   EXPECT_NO_THROW(Load(std::string(kMinimal) + "use_graph_api = \"no\"\n", false));
+  // `subscription` calls that API whatever use_graph_api says: the same checks and default.
+  ExpectConfigErrorParts([&] { Load(kMinimal, true, /*management_api=*/true); },
+                         {"setting `tenant_id`", "contoso.onmicrosoft.com", "not a GUID"});
+  constexpr const char* kGraphWithGuid = R"(
+tenant_id = "11111111-2222-3333-4444-555555555555"
+client_id = "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"
+client_secret = "from-file"
+)";
+  EXPECT_TRUE(Load(kGraphWithGuid).publisher_identifier.empty());
+  EXPECT_EQ(Load(kGraphWithGuid, true, /*management_api=*/true).publisher_identifier,
+            "11111111-2222-3333-4444-555555555555");
   // Sign-in and a Management Activity API of two clouds never work together.
   ExpectConfigErrorParts(
       [&] {

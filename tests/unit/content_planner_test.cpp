@@ -52,10 +52,25 @@ TEST(ContentPlanner, ACursorOlderThanSevenDaysIsAGapThatIsSkipped) {
   EXPECT_EQ(plan.gap->found_at, kNow);
   EXPECT_EQ(plan.listings.front().first, plan.readable_from);
   EXPECT_EQ(plan.frontier, plan.readable_from);  // the cursor may move on past the gap
-  const auto text = DescribeContentGap(*plan.gap);
-  EXPECT_NE(text.find("Purview"), std::string::npos);
-  EXPECT_NE(text.find("use_graph_api = yes"), std::string::npos);
-  EXPECT_NE(text.find(FormatIso8601(cursor)), std::string::npos);
+  // The gap is in publication time; the records it lost were created up to a day earlier, and
+  // backfills select by creation time: they start a day before the gap.
+  const auto backfill = FormatIso8601(cursor - 24h) + ".." + FormatIso8601(plan.readable_from);
+  const auto text = DescribeContentGap(*plan.gap, /*graph_audit_queries=*/true);
+  EXPECT_NE(text.find("published from " + FormatIso8601(cursor)), std::string::npos) << text;
+  EXPECT_NE(text.find("export the audit log for " + backfill +
+                      " from Microsoft Purview and load it with `auditsync import purview "
+                      "FILE.csv`"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("or run `auditsync sync --from " + FormatIso8601(cursor - 24h) + " --to " +
+                      FormatIso8601(plan.readable_from) + "` with use_graph_api = yes"),
+            std::string::npos)
+      << text;
+  // GCC High and DoD have no Graph audit log query API: Purview only.
+  const auto sovereign = DescribeContentGap(*plan.gap, /*graph_audit_queries=*/false);
+  EXPECT_NE(sovereign.find("export the audit log for " + backfill), std::string::npos);
+  EXPECT_EQ(sovereign.find("use_graph_api"), std::string::npos) << sovereign;
+  EXPECT_EQ(sovereign.find("auditsync sync"), std::string::npos) << sovereign;
 }
 
 TEST(ContentPlanner, FromAndToSelectContentAndAnEarlierFromIsAGapToo) {

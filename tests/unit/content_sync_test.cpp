@@ -7,6 +7,7 @@
 #include <map>
 #include <mutex>
 #include <set>
+#include <thread>
 
 #include "core/error.hpp"
 #include "core/stop.hpp"
@@ -87,11 +88,14 @@ class FakeFeed {
       }
       body += "]";
       HttpHeaders headers;
+      auto next = request.url.substr(0, request.url.find("&PublisherIdentifier"));
+      next = next.substr(0, next.find("&nextPage"));
       if (first + page_size < in_window.size()) {
-        auto next = request.url.substr(0, request.url.find("&PublisherIdentifier"));
-        next = next.substr(0, next.find("&nextPage"));
         headers.emplace_back("NextPageUri",
                              next + "&nextPage=" + std::to_string(first + page_size));
+      } else if (looping_listings > 0) {
+        --looping_listings;  // the last page names the first one again
+        headers.emplace_back("NextPageUri", next + "&nextPage=0");
       }
       return {200, std::move(headers), std::move(body)};
     }
@@ -99,6 +103,10 @@ class FakeFeed {
     ++gets[id];
     if (stop_after_gets > 0 && --stop_after_gets == 0) stop = true;
     if (failing.contains(id)) return {500, {}, R"({"error":{"code":"AF50000"}})"};
+    if (id == throttled && gets[id] == 1) {
+      return {429, {{"Retry-After", "900"}}, R"({"error":{"code":"AF429"}})"};
+    }
+    if (id == unauthorized) return {401, {}, R"({"error":{"code":"AF10001"}})"};
     if (expired.contains(id)) return {400, {}, R"({"error":{"code":"AF20051"}})"};
     for (const auto& blob : blobs) {
       if (blob.id != id) continue;
@@ -107,6 +115,14 @@ class FakeFeed {
       return {200, {}, body + "]"};
     }
     return {400, {}, R"({"error":{"code":"AF20050"}})"};
+  }
+
+  // Whether this request is the blob GET that `interrupt_at_get` names: it is cut short by a
+  // stop request, as a transfer is on Ctrl-C.
+  bool Interrupts(const HttpRequest& request) {
+    std::lock_guard lock(mutex_);
+    if (request.url.find("/activity/feed/audit/") == std::string::npos) return false;
+    return interrupt_at_get > 0 && --interrupt_at_get == 0;
   }
 
   int TotalGets() {
@@ -121,11 +137,16 @@ class FakeFeed {
   bool subscribed = true;
   std::string refusal;  // an AF code every call answers with HTTP 401
   std::set<std::string> failing;
+  std::string throttled;             // a blob answered 429 with Retry-After: 900 the first time
+  std::string unauthorized;          // a blob answered 401 AF10001 (a token refused)
+  std::atomic<bool> waiting{false};  // a download has slept
   std::set<std::string> expired;
   std::map<std::string, int> gets;
   std::vector<TimeRange> listed;
   int starts = 0;
-  int stop_after_gets = 0;  // the stop is requested when the GET that makes it 0 comes in
+  int looping_listings = 0;  // last pages that name the first page as their next
+  int stop_after_gets = 0;   // the stop is requested when the GET that makes it 0 comes in
+  int interrupt_at_get = 0;  // the same, and that GET is cut short by it
   std::atomic<bool> stop{false};
 
  private:
@@ -177,15 +198,39 @@ class ContentSyncTest : public ::testing::Test {
     sync.batch_records = 2;
     sync.commit_records = 3;
     SyncClock clock;
-    clock.now = [] { return kNow; };
-    clock.sleep = [](std::chrono::milliseconds) {};
+    clock.now = [this] { return now_; };
+    clock.sleep = [this](std::chrono::milliseconds delay) {
+      feed_.waiting = true;
+      slept_ += delay.count();
+      // A moment of real time, so that a thread waiting in slices lets the others run.
+      std::this_thread::sleep_for(std::chrono::microseconds(200));
+    };
     clock.stop_requested = [this] { return feed_.stop.load(); };
     ContentSyncEngine engine(
         *store_, *control_,
-        [this, options](std::function<bool()>) {
-          testing::FakeTransport* transport = nullptr;
-          auto http = testing::MakeFakeHttpClient(transport, 2);
-          transport->responder = [this](const HttpRequest& r) { return feed_.Answer(r); };
+        [this, options](ConnectionHooks hooks) {
+          auto owned = std::make_unique<testing::FakeTransport>();
+          auto* transport = owned.get();
+          RetryEnvironment environment;
+          environment.sleep = hooks.sleep;  // the engine's: it ends when the downloads do
+          auto http = std::make_unique<HttpClient>(std::move(owned), RetryOptions{2, 1ms, 1ms},
+                                                   environment);
+          transport->responder = [this, cancelled = hooks.cancelled](const HttpRequest& r) {
+            // As CurlTransport: a cancelled client abandons its transfers.
+            if (cancelled()) throw Interrupted();
+            if (!feed_.unauthorized.empty() &&
+                r.url.find(feed_.unauthorized) != std::string::npos) {
+              // Refused only once the other blob's download waits out its Retry-After.
+              for (int i = 0; i < 5000 && !feed_.waiting; ++i) std::this_thread::sleep_for(1ms);
+            }
+            if (feed_.Interrupts(r)) {
+              // Long enough for the store's thread to be waiting for deliveries meanwhile.
+              std::this_thread::sleep_for(50ms);
+              feed_.stop = true;
+              throw Interrupted();
+            }
+            return feed_.Answer(r);
+          };
           return std::make_unique<ManagementClient>(std::move(http), credential_, options);
         },
         {"LaunchPowerApp", "DeletePowerApp"}, sync, clock);
@@ -193,6 +238,8 @@ class ContentSyncTest : public ::testing::Test {
   }
 
   std::string path_;
+  Instant now_ = kNow;               // the engine's clock
+  std::atomic<long long> slept_{0};  // milliseconds the downloads slept, all threads together
   std::unique_ptr<SqliteStore> store_;
   FakeFeed feed_;
   testing::NumberedCredential credential_;
@@ -210,6 +257,7 @@ TEST_F(ContentSyncTest, StoresEveryWantedRecordOnceWhateverTheConcurrency) {
     const auto summary = Run(concurrency);
     EXPECT_EQ(summary.blobs_listed, 12);
     EXPECT_EQ(summary.blobs_stored, 12);
+    EXPECT_EQ(summary.blobs_unfinished, 0);
     EXPECT_EQ(summary.records_read, 12 * 15 + 11);
     EXPECT_EQ(store_->CountRecords(), 60);  // five launches a blob, duplicates stored once
     EXPECT_EQ(summary.inserted, 60);
@@ -253,6 +301,7 @@ TEST_F(ContentSyncTest, AFailingBlobHoldsTheCursorBackAndOnlyItIsFetchedAgain) {
   auto summary = Run();
   EXPECT_EQ(summary.blobs_failed, 1);
   EXPECT_EQ(summary.blobs_stored, 11);
+  EXPECT_EQ(summary.blobs_unfinished, 0);
   // The cursor stays at the start of the listing that holds the failed blob.
   ASSERT_TRUE(store_->ContentCursor());
   EXPECT_LE(*store_->ContentCursor(), feed_.blobs[5].created);
@@ -280,6 +329,41 @@ TEST_F(ContentSyncTest, AStopKeepsWhatIsCommittedAndTheNextSyncNeitherRefetchesN
   EXPECT_EQ(store_->ContentCursor(), kNow);
 }
 
+TEST_F(ContentSyncTest, AStopDuringTheOnlyListingWindowIsAnInterruptionNotASuccess) {
+  // One listing window of three blobs, read one at a time: the stop cuts the second one's
+  // transfer short, and the download thread ends without an outcome for it or the third.
+  const SyncRequest last_day{kNow - 20h, kNow, false};
+  feed_.interrupt_at_get = 2;
+  EXPECT_THROW(Run(1, last_day), Interrupted);
+  EXPECT_EQ(store_->BlobsSince(kNow - 168h).size(), 1u);  // the first blob is kept
+  feed_.stop = false;
+  feed_.gets.clear();
+  const auto summary = Run(1, last_day);
+  EXPECT_EQ(summary.blobs_listed, 3);
+  EXPECT_EQ(summary.blobs_skipped, 1);
+  EXPECT_EQ(summary.blobs_stored, 2);
+  EXPECT_EQ(summary.blobs_unfinished, 0);
+  EXPECT_EQ(feed_.gets.size(), 2u);
+}
+
+TEST_F(ContentSyncTest, AListingWhoseLinksGoRoundInCirclesFailsItsWindow) {
+  // Three blobs in two pages, and the last page leads back to the first (a bounded number of
+  // times, so that a client without the guard ends too, having listed blobs again and again).
+  const SyncRequest last_day{kNow - 20h, kNow, false};
+  feed_.looping_listings = 50;
+  auto summary = Run(2, last_day);
+  EXPECT_EQ(summary.listings_failed, 1);
+  EXPECT_EQ(summary.blobs_listed, 0);
+  EXPECT_TRUE(feed_.gets.empty());
+  EXPECT_FALSE(store_->ContentCursor());
+  EXPECT_LE(feed_.listed.size(), 4u);  // found on the first page asked for twice
+  // Once the server behaves, the next sync reads the window.
+  feed_.looping_listings = 0;
+  summary = Run(2, last_day);
+  EXPECT_EQ(summary.listings_failed, 0);
+  EXPECT_EQ(summary.blobs_stored, 3);
+}
+
 TEST_F(ContentSyncTest, WithoutASubscriptionItStartsOneAndSaysContentTakesHours) {
   feed_.subscribed = false;
   const auto summary = Run();
@@ -295,6 +379,13 @@ TEST_F(ContentSyncTest, AnExpiredBlobIsLostOnceAndTheCursorMovesOn) {
   EXPECT_EQ(summary.blobs_stored, 11);
   EXPECT_EQ(store_->ContentCursor(), kNow);
   EXPECT_EQ(store_->CountBlobs().expired, 1);
+  // Kept as a gap too: content_blobs forgets it after 8 days, status must not.
+  const auto gaps = store_->ContentGaps();
+  ASSERT_EQ(gaps.size(), 1u);
+  EXPECT_EQ(gaps[0].start, feed_.blobs[2].created);
+  EXPECT_EQ(gaps[0].end, feed_.blobs[2].created + 1s);
+  ASSERT_TRUE(summary.expired_range);
+  EXPECT_EQ(*summary.expired_range, TimeRange(gaps[0].start, gaps[0].end));
   feed_.gets.clear();
   summary = Run(4, SyncRequest{kNow - 80h, std::nullopt, false});
   EXPECT_TRUE(feed_.gets.empty());  // neither the stored blobs nor the expired one again
@@ -313,10 +404,58 @@ TEST_F(ContentSyncTest, ACheckpointOlderThanSevenDaysIsAGapReportedAndKept) {
   EXPECT_EQ(summary.blobs_stored, 12);
 }
 
+TEST_F(ContentSyncTest, ACursorHeldBackPastSevenDaysIsOneGapThatGrowsNotARowPerSync) {
+  // A blob that keeps failing holds the cursor back until the 7-day limit passes it; each sync
+  // meanwhile finds the gap from that cursor a little longer.
+  const Instant cursor = kNow - 160h;
+  store_->CommitBlobs({}, {}, cursor);
+  feed_.blobs.push_back({"blob-stuck", cursor + 1h, {Launch("98-record-0", cursor)}});
+  feed_.failing = {"blob-stuck"};
+  Run();
+  EXPECT_EQ(store_->ContentCursor(), cursor);
+  std::optional<Instant> gap_end;
+  for (const auto later : {8h + 15min, 8h + 30min, 8h + 45min, 9h + 15min}) {
+    now_ = kNow + later;
+    const auto summary = Run();
+    ASSERT_TRUE(summary.gap) << FormatIso8601(now_);
+    EXPECT_EQ(summary.gap->start, cursor);
+    gap_end = summary.gap->end;
+  }
+  // The stuck blob is past the limit now: the cursor moved on, and no gap is found any more.
+  EXPECT_GT(store_->ContentCursor(), cursor + 1h);
+  now_ += 1h;
+  EXPECT_FALSE(Run().gap);
+  const auto gaps = store_->ContentGaps();
+  ASSERT_EQ(gaps.size(), 1u);
+  EXPECT_EQ(gaps[0].start, cursor);
+  EXPECT_EQ(gaps[0].end, gap_end);
+  EXPECT_EQ(gaps[0].end, kNow + 9h + 15min - 168h + kRetentionMargin);
+  EXPECT_EQ(gaps[0].found_at, kNow + 8h + 15min);
+}
+
 TEST_F(ContentSyncTest, ARefusedTokenEndsTheRunAtOnce) {
   feed_.refusal = "AF10001";
   EXPECT_THROW(Run(), AuthError);
   EXPECT_FALSE(store_->ContentCursor());
+}
+
+TEST_F(ContentSyncTest, AFatalErrorEndsTheRunWithoutWaitingForAnotherDownloadsRetryAfter) {
+  // One download is told to come back in 15 minutes; the other one's token is refused meanwhile.
+  const SyncRequest last_half_day{kNow - 14h, kNow, false};
+  feed_.throttled = feed_.blobs[10].id;
+  feed_.unauthorized = feed_.blobs[11].id;
+  try {
+    Run(2, last_half_day);
+    ADD_FAILURE() << "the refused token did not end the run";
+  } catch (const AuthError& error) {
+    EXPECT_EQ(error.Code(), ExitCode::kAuthentication);
+    EXPECT_NE(std::string(error.what()).find("AF10001"), std::string::npos) << error.what();
+  }
+  // The waiting download ended within a slice or two of its 900 s, and fetched nothing more.
+  EXPECT_TRUE(feed_.waiting);
+  EXPECT_LT(slept_.load(), 10'000);
+  EXPECT_EQ(feed_.gets[feed_.blobs[10].id], 1);
+  EXPECT_TRUE(store_->BlobsSince(kNow - 168h).empty());
 }
 
 TEST_F(ContentSyncTest, ATenantSetUpWrongEndsTheRunWithAConfigurationError) {

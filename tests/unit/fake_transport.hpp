@@ -49,9 +49,14 @@ class FakeTransport : public HttpTransport {
     auto response = Send(request);
     if (response.status / 100 != 2) return response;
     for (size_t at = 0; at < response.body.size(); at += piece) {
-      if (!stream.Append(std::string_view(response.body).substr(at, piece))) {
-        throw TransportError("body refused", "CURLE_WRITE_ERROR");
+      bool accepted = false;
+      try {
+        accepted = stream.Append(std::string_view(response.body).substr(at, piece));
+      } catch (...) {
+        append_threw = true;  // libcurl's C callback could not have let it through
+        throw;
       }
+      if (!accepted) throw TransportError("body refused", "CURLE_WRITE_ERROR");
     }
     response.body.clear();
     return response;
@@ -60,6 +65,7 @@ class FakeTransport : public HttpTransport {
   // When set, answers every request instead of the queue (for conversations routed by URL).
   std::function<HttpResponse(const HttpRequest&)> responder;
   size_t piece = 0;
+  bool append_threw = false;  // a BodyStream broke its contract
   std::deque<Answer> answers;
   std::vector<HttpRequest> requests;
 };

@@ -208,7 +208,7 @@ class KeyVaultRotationTest : public ::testing::Test {
 };
 
 TEST_F(KeyVaultRotationTest, ARotatedSecretIsReadAgainOnceAndTheSignInTriedAgainOnce) {
-  auto& graph = credentials_->Graph();
+  auto& graph = credentials_->App();
   EXPECT_EQ(graph.GetToken(kScope), "graph-secret-one");
   EXPECT_EQ(Conversation(), "IVE");
   // Rotation: a new secret in the vault and on the app registration, the old one expired.
@@ -232,7 +232,7 @@ TEST_F(KeyVaultRotationTest, ARotatedSecretIsReadAgainOnceAndTheSignInTriedAgain
 
 TEST_F(KeyVaultRotationTest, ASecretStillRefusedAfterReadingItAgainIsExplained) {
   registered_secret_ = "a-new-secret-not-yet-in-the-vault";
-  EXPECT_EQ(testing::ErrorMessage<AuthError>([&] { credentials_->Graph().GetToken(kScope); }),
+  EXPECT_EQ(testing::ErrorMessage<AuthError>([&] { credentials_->App().GetToken(kScope); }),
             "sign-in failed: Entra rejected the client secret (AADSTS7000215). The usual cause "
             "is the secret's ID given instead of its Value: copy the Value from App "
             "registrations > Certificates & secrets (create a new secret if it is no longer "

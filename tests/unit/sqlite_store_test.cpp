@@ -338,6 +338,12 @@ TEST_F(StoreTest, BlobsAreFinishedWithTheirRecordsAndTheCursorMovesOnlyWhenGiven
   store_->RecordContentGap({At("2026-10-01"), At("2026-10-05"), At("2026-10-13")});  // known
   ASSERT_EQ(store_->ContentGaps().size(), 1u);
   EXPECT_EQ(store_->ContentGaps()[0].found_at, At("2026-10-12"));
+  // The same start found later, reaching further: the one gap grows (never shrinks).
+  store_->RecordContentGap({At("2026-10-01"), At("2026-10-06"), At("2026-10-13")});
+  store_->RecordContentGap({At("2026-10-01"), At("2026-10-04"), At("2026-10-14")});
+  ASSERT_EQ(store_->ContentGaps().size(), 1u);
+  EXPECT_EQ(store_->ContentGaps()[0].end, At("2026-10-06"));
+  EXPECT_EQ(store_->ContentGaps()[0].found_at, At("2026-10-12"));
 }
 
 }  // namespace

@@ -158,7 +158,7 @@ SyncStatus ContentScenario(SqliteStore& store, Instant now) {
       {At("2026-11-01T00:00:00Z"), At("2026-11-03T06:00:00Z"), At("2026-11-10T06:00:00Z")});
   SyncOptions options;
   auto status = ReadSyncStatus(store, options, now);
-  status.content = ReadContentStatus(store, now);
+  status.content = ReadContentStatus(store, now, /*graph_audit_queries=*/true);
   return status;
 }
 
@@ -180,6 +180,15 @@ TEST_F(StatusTest, TheManagementPathShowsItsCheckpointBlobsAndGapsLoudly) {
   std::ostringstream json;
   RenderStatus(status, ReportFormat::kJson, json);
   testing::ExpectMatchesGolden(json.str(), "status-management.json");
+}
+
+TEST_F(StatusTest, InGccHighAndDodTheGapAdviceNamesOnlyPurview) {
+  auto status = ContentScenario(*store_, kNow);
+  status.content->graph_audit_queries = false;
+  std::ostringstream table;
+  RenderStatus(status, ReportFormat::kTable, table);
+  EXPECT_NE(table.str().find("auditsync import purview FILE.csv"), std::string::npos);
+  EXPECT_EQ(table.str().find("use_graph_api = yes"), std::string::npos) << table.str();
 }
 
 TEST_F(StatusTest, AnEmptyDatabaseSaysToSync) {

@@ -6,9 +6,9 @@ GraphConnection::GraphConnection(const Config& config, ConnectionHooks hooks)
     : http_(MakeHttpClient(config, hooks, false)),
       credentials_(config, *http_,
                    [&config, &hooks] { return MakeHttpClient(config, hooks, true); }),
-      graph_(*http_, credentials_.Graph(),
+      graph_(*http_, credentials_.App(),
              GraphOptions{config.graph_url, config.graph_api_version, config.page_size,
                           config.operations, config.service_filters}),
-      users_(*http_, credentials_.Graph(), config.graph_url, config.graph_api_version) {}
+      users_(*http_, credentials_.App(), config.graph_url, config.graph_api_version) {}
 
 }  // namespace auditsync

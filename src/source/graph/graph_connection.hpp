@@ -20,7 +20,6 @@ class GraphConnection {
   explicit GraphConnection(const Config& config, ConnectionHooks hooks = {});
 
   Credentials& SignIn() { return credentials_; }
-  TokenCredential& Credential() { return credentials_.Graph(); }
   GraphAuditClient& Graph() { return graph_; }
   GraphUserClient& Users() { return users_; }
 

@@ -59,8 +59,10 @@ constexpr std::array<AfError, 23> kAfErrors = {{
      "Nothing to fix: the blob is listed again by the next sync if it still exists.",
      ExitCode::kService},
     {"AF20051", "the content blob is more than 7 days old and can no longer be read",
-     "Its records are lost to this API: backfill the period from a Purview audit export or "
-     "through the Graph path (use_graph_api = yes).",
+     "Its records are lost to this API: export the audit log from a day before the blob's "
+     "contentCreated (records are published up to a day after they are created) from Microsoft "
+     "Purview and load it with `auditsync import purview FILE.csv`, or, in the commercial and "
+     "GCC clouds, run `auditsync sync --from … --to …` for that period with use_graph_api = yes.",
      ExitCode::kPartial},
     {"AF20052", "the content id is not valid",
      "This is a bug of auditsync or of the API (it follows contentUri as listed): please report "

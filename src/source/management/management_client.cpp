@@ -17,24 +17,40 @@ std::string ListingTime(Instant instant) {
   return text;
 }
 
-// Receives a blob's body into a BlobReader and hands its records over in batches. It must not
-// throw: it runs inside libcurl's write callback.
+// Receives a blob's body into a BlobReader and hands its records over in batches. Append runs
+// inside libcurl's C write callback, which no exception may cross: a failure of the reader or of
+// `deliver` is kept, the transfer abandoned (a short count), and the failure rethrown once the
+// HTTP client returns, or by the next attempt's Restart (it is not the connection's fault, so
+// another attempt would meet it again).
 class BlobStream : public BodyStream {
  public:
   BlobStream(BlobReader& reader, size_t batch, const std::function<void(RecordPage)>& deliver)
       : reader_(reader), batch_(batch), deliver_(deliver) {}
 
-  void Restart() override { reader_.Restart(); }
+  void Restart() override {
+    RethrowFailure();
+    reader_.Restart();
+  }
   bool Append(std::string_view bytes) override {
-    if (!reader_.Append(bytes)) return false;
-    if (reader_.Waiting() >= batch_) deliver_(reader_.Take());
-    return true;
+    if (failure_) return false;
+    try {
+      if (!reader_.Append(bytes)) return false;
+      if (reader_.Waiting() >= batch_) deliver_(reader_.Take());
+      return true;
+    } catch (...) {
+      failure_ = std::current_exception();
+      return false;
+    }
+  }
+  void RethrowFailure() const {
+    if (failure_) std::rethrow_exception(failure_);
   }
 
  private:
   BlobReader& reader_;
   size_t batch_;
   const std::function<void(RecordPage)>& deliver_;
+  std::exception_ptr failure_;
 };
 
 // Accepts a 2xx body that is a JSON object (or array), parsed into `json`; anything else is a
@@ -64,7 +80,15 @@ ManagementClient::ManagementClient(HttpClient& http, TokenCredential& credential
     : bearer_(
           http, credential,
           BearerService{options.management_url, "management_url", "the Management Activity API"}),
-      options_(std::move(options)) {}
+      options_(std::move(options)) {
+  // Without it every call lands in the throttling pool all tenants share; the configuration
+  // resolves it (default tenant_id) for every command that builds this client.
+  if (options_.publisher_identifier.empty()) {
+    throw Error(ExitCode::kInternal,
+                "a Management Activity API client was built without PublisherIdentifier (a bug "
+                "of auditsync: please report it)");
+  }
+}
 
 ManagementClient::ManagementClient(std::unique_ptr<HttpClient> http, TokenCredential& credential,
                                    ManagementOptions options)
@@ -106,8 +130,8 @@ void ManagementClient::ThrowFor(const std::string& url, const HttpResponse& resp
   std::string message = FailureText(action, response.status, body.code, body.message, request_id);
   if (const auto* known = FindAfError(body.code)) {
     message += ": " + std::string(known->meaning) + ". " + std::string(known->fix);
-    if (known->code == "AF20022") throw SubscriptionMissing(message, details);
-    if (known->code == "AF20051") throw ContentExpired(message, details);
+    if (known->code == "AF20022") throw SubscriptionMissing(known->exit, message, details);
+    if (known->code == "AF20051") throw ContentExpired(known->exit, message, details);
     if (known->exit == ExitCode::kAuthentication) throw AuthError(message, details);
     throw ServiceError(known->exit, message, details);
   }
@@ -185,7 +209,6 @@ ContentListingPage ManagementClient::ListContent(const std::string& url) {
     blob.content_id = StringField(item, "contentId");
     blob.content_uri = StringField(item, "contentUri");
     const auto created = ParseIso8601(StringField(item, "contentCreated"));
-    const auto expiration = ParseIso8601(StringField(item, "contentExpiration"));
     if (blob.content_id.empty() || blob.content_uri.empty() || !created) {
       throw ServiceError(
           "the content listing holds an entry without contentId, contentUri or "
@@ -193,7 +216,6 @@ ContentListingPage ManagementClient::ListContent(const std::string& url) {
           {response.status, "BadListing", "", RedactUrl(url)});
     }
     blob.created = *created;
-    blob.expiration = expiration.value_or(*created + std::chrono::days(7));
     page.blobs.push_back(std::move(blob));
   }
   // The docs spell the header NextPageUri and, in places, NextPageUrl (names match without case).
@@ -215,7 +237,14 @@ int64_t ManagementClient::FetchBlob(const ContentBlob& blob, BlobReader& reader,
   send.stream = &stream;
   // A body cut short (a dropped connection that still looked complete) is retried.
   send.accept = [&reader](const HttpResponse&) { return reader.Complete(); };
-  const auto response = Call("GET", blob.content_uri, send);
+  HttpResponse response;
+  try {
+    response = Call("GET", blob.content_uri, send);
+  } catch (const TransportError&) {
+    stream.RethrowFailure();  // the transfer was abandoned because of it
+    throw;
+  }
+  stream.RethrowFailure();
   if (response.status != 200)
     ThrowFor(blob.content_uri, response, "reading content blob " + blob.content_id);
   if (reader.Waiting() > 0) deliver(reader.Take());

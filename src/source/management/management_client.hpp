@@ -26,8 +26,7 @@ struct ManagementOptions {
 struct ContentBlob {
   std::string content_id;
   std::string content_uri;  // where to fetch it, as listed
-  Instant created{};        // contentCreated: when it became available
-  Instant expiration{};     // contentExpiration: 7 days later, when it can no longer be read
+  Instant created{};        // contentCreated: when it became available (readable 7 days)
 };
 
 struct ContentListingPage {
@@ -56,6 +55,7 @@ class ContentExpired : public ServiceError {
 
 class ManagementClient {
  public:
+  // Throws Error(kInternal) when options.publisher_identifier is empty.
   ManagementClient(HttpClient& http, TokenCredential& credential, ManagementOptions options);
   // The same over an HTTP client of its own (a thread's connections).
   ManagementClient(std::unique_ptr<HttpClient> http, TokenCredential& credential,

@@ -14,13 +14,13 @@ ManagementConnection::ManagementConnection(const Config& config, ConnectionHooks
       credentials_(config, *sign_in_http_,
                    [this] { return MakeHttpClient(config_, hooks_, true); }),
       pacer_(config.management_requests_per_minute, PacerEnvironment{.sleep = hooks_.sleep}),
-      client_(NewClient(hooks_.cancelled)) {}
+      client_(NewClient(hooks_)) {}
 
-std::unique_ptr<ManagementClient> ManagementConnection::NewClient(std::function<bool()> cancelled) {
-  ConnectionHooks hooks = hooks_;
-  hooks.cancelled = std::move(cancelled);
+std::unique_ptr<ManagementClient> ManagementConnection::NewClient(ConnectionHooks hooks) {
+  if (!hooks.cancelled) hooks.cancelled = hooks_.cancelled;
+  if (!hooks.sleep) hooks.sleep = hooks_.sleep;
   return std::make_unique<ManagementClient>(MakeHttpClient(config_, hooks, false, &pacer_),
-                                            credentials_.Graph(), ManagementOptionsFrom(config_));
+                                            credentials_.App(), ManagementOptionsFrom(config_));
 }
 
 }  // namespace auditsync

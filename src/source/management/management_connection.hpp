@@ -22,12 +22,13 @@ class ManagementConnection {
   explicit ManagementConnection(const Config& config, ConnectionHooks hooks = {});
 
   Credentials& SignIn() { return credentials_; }
-  TokenCredential& Credential() { return credentials_.Graph(); }
   ManagementClient& Client() { return *client_; }
 
   // A client with connections of its own (one libcurl handle per thread), sharing the
-  // credential and the request budget. `cancelled` also abandons its transfers (Interrupted).
-  std::unique_ptr<ManagementClient> NewClient(std::function<bool()> cancelled);
+  // credential and the request budget. Its hooks replace the connection's where set: a
+  // `cancelled` that also abandons its transfers (Interrupted), a `sleep` for its retry and
+  // pacing waits that ends them when its work is cancelled.
+  std::unique_ptr<ManagementClient> NewClient(ConnectionHooks hooks);
 
  private:
   const Config& config_;

@@ -671,10 +671,25 @@ std::unordered_set<std::string> SqliteStore::BlobsSince(Instant since) {
 }
 
 void SqliteStore::RecordContentGap(const ContentGap& gap) {
-  sqlite::Statement insert(impl_->db, R"sql(
-INSERT INTO content_gaps (start_at, end_at, found_at) VALUES (?1, ?2, ?3)
-ON CONFLICT (start_at, end_at) DO NOTHING)sql");
-  insert.Bind(1, Seconds(gap.start)).Bind(2, Seconds(gap.end)).Bind(3, Seconds(gap.found_at)).Run();
+  // A cursor held back (a blob that keeps failing) meets the 7-day limit again at every sync,
+  // each time a little later: the gap from that cursor grows, and is kept as one row, found when
+  // it was first found. (Rows of one start that older versions kept apart are merged too.)
+  sqlite::Transaction transaction(impl_->db);
+  int64_t end = Seconds(gap.end);
+  int64_t found_at = Seconds(gap.found_at);
+  sqlite::Statement known(
+      impl_->db, "SELECT max(end_at), min(found_at) FROM content_gaps WHERE start_at = ?1");
+  known.Bind(1, Seconds(gap.start));
+  if (known.Step() && !known.IsNull(0)) {
+    end = std::max(end, known.Int(0));
+    found_at = std::min(found_at, known.Int(1));
+  }
+  sqlite::Statement forget(impl_->db, "DELETE FROM content_gaps WHERE start_at = ?1");
+  forget.Bind(1, Seconds(gap.start)).Run();
+  sqlite::Statement insert(
+      impl_->db, "INSERT INTO content_gaps (start_at, end_at, found_at) VALUES (?1, ?2, ?3)");
+  insert.Bind(1, Seconds(gap.start)).Bind(2, end).Bind(3, found_at).Run();
+  transaction.Commit();
 }
 
 std::vector<ContentGap> SqliteStore::ContentGaps() {

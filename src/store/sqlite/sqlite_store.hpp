@@ -104,7 +104,8 @@ class SqliteStore {
   // The ids of the finished blobs (stored or expired) created at or after `since`.
   std::unordered_set<std::string> BlobsSince(Instant since);
   ContentTally CountBlobs();
-  // Content that can no longer be read, kept for `status` (a gap already known is not repeated).
+  // Content that can no longer be read, kept for `status`: a gap with the start of one already
+  // known extends it (to the later end, found when first found) instead of adding a row.
   void RecordContentGap(const ContentGap& gap);
   std::vector<ContentGap> ContentGaps();
 
