@@ -100,7 +100,7 @@ ExitCode ConcludeContent(const ContentSyncSummary& summary) {
 
 // Reads the profiles of users that need one (enrich_users). Whatever Graph answers, the sync's
 // exit code stays the one its audit records earned: enrichment only logs.
-void EnrichUsersAfterSync(const Config& config, SqliteStore& store, GraphUserClient& users,
+void EnrichUsersAfterSync(const Config& config, DirectoryStore& store, GraphUserClient& users,
                           const SyncClock& clock) {
   EnrichmentOptions options;
   options.refresh_after = config.user_refresh_after;
@@ -125,7 +125,9 @@ ContentSyncOptions ContentSyncOptionsFrom(const Config& config) {
   return options;
 }
 
-FileLock LockDatabase(const Config& config) { return FileLock(config.database + ".lock"); }
+std::unique_ptr<CollectionLock> LockDatabase(const Config& config) {
+  return LockForCollection(config);
+}
 
 ExitCode CollectOnce(const Config& config, const SyncRequest& request) {
   const auto one_sync_per_database = LockDatabase(config);
@@ -133,7 +135,7 @@ ExitCode CollectOnce(const Config& config, const SyncRequest& request) {
 }
 
 ExitCode Collect(const Config& config, const SyncRequest& request) {
-  SqliteStore store(config.database);
+  const auto store = OpenStore(config);
   const ConnectionHooks hooks{.cancelled = StopRequested, .sleep = SleepOrStop};
   const SyncClock clock{.now = CommandNow, .sleep = SleepOrStop, .stop_requested = StopRequested};
   // Graph's connection collects with use_graph_api = yes, and reads user profiles on either path.
@@ -141,12 +143,12 @@ ExitCode Collect(const Config& config, const SyncRequest& request) {
   ExitCode code = ExitCode::kSuccess;
   if (config.use_graph_api) {
     graph.emplace(config, hooks);
-    SyncEngine engine(store, graph->Graph(), SyncOptionsFrom(config), clock);
+    SyncEngine engine(*store, graph->Graph(), SyncOptionsFrom(config), clock);
     code = Conclude(config, RunShowingProgress(engine, request));
   } else {
     ManagementConnection connection(config, hooks);
     ContentSyncEngine engine(
-        store, connection.Client(),
+        *store, connection.Client(),
         [&connection](std::function<bool()> cancelled) {
           return connection.NewClient(std::move(cancelled));
         },
@@ -155,7 +157,7 @@ ExitCode Collect(const Config& config, const SyncRequest& request) {
   }
   if (config.enrich_users) {
     if (!graph) graph.emplace(config, hooks);
-    EnrichUsersAfterSync(config, store, graph->Users(), clock);
+    EnrichUsersAfterSync(config, *store, graph->Users(), clock);
   }
   return code;
 }

@@ -4,7 +4,7 @@
 #include "cli/commands.hpp"
 #include "core/log.hpp"
 #include "source/inventory/app_inventory.hpp"
-#include "store/sqlite/sqlite_store.hpp"
+#include "store/store.hpp"
 
 namespace auditsync {
 namespace {
@@ -24,8 +24,8 @@ ExitCode ImportApps(const Config& config, const std::string& file) {
   }
   // Never alongside a sync: both write the apps table.
   const auto one_writer_per_database = LockDatabase(config);
-  SqliteStore store(config.database);
-  const auto outcome = store.ImportInventory(inventory.apps, CommandNow());
+  const auto store = OpenStore(config);
+  const auto outcome = store->ImportInventory(inventory.apps, CommandNow());
   spdlog::info(
       "imported {} app(s) from {} ({}): {} new, {} already known; {} of {} row(s) could "
       "not be read",

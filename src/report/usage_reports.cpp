@@ -74,7 +74,7 @@ Chart TopAppsChart(std::vector<AppUsage> apps) {
 }
 
 // Launches over time at the finest period that gives a readable chart.
-Chart LaunchesOverTime(SqliteStore& store, const UsageFilter& filter) {
+Chart LaunchesOverTime(UsageStore& store, const UsageFilter& filter) {
   auto points = store.QueryUsage(filter, UsagePeriod::kDay);
   if (points.size() <= kMostDays) return LaunchesChart(points, UsagePeriod::kDay);
   points = store.QueryUsage(filter, UsagePeriod::kWeek);
@@ -204,7 +204,7 @@ ReportDocument UnusedReport(const std::vector<UnusedApp>& rows, Instant now) {
           .tables = {std::move(table)}};
 }
 
-ReportDocument BuildReport(SqliteStore& store, const ReportRequest& request) {
+ReportDocument BuildReport(UsageStore& store, const ReportRequest& request) {
   const Instant unused_since = request.now - request.unused_for;
   // `unused` looks back from now; its charts show the same days.
   UsageFilter chart_filter = request.filter;

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "report/report_model.hpp"
-#include "store/sqlite/sqlite_store.hpp"
+#include "store/store.hpp"
 #include "store/usage.hpp"
 
 namespace auditsync {
@@ -32,7 +32,7 @@ struct ReportRequest {
 // Queries the store and converts the answer. With `charts`: launches over time (per day, or per
 // week or month when the window holds too many days for a readable chart) and the top apps by
 // unique users, for the same filter (for `unused`: over its last `unused_for` days).
-ReportDocument BuildReport(SqliteStore& store, const ReportRequest& request);
+ReportDocument BuildReport(UsageStore& store, const ReportRequest& request);
 
 // The conversions alone (no header facts, no charts).
 ReportDocument AppsReport(const std::vector<AppUsage>& rows);

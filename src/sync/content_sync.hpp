@@ -17,7 +17,7 @@
 #include <vector>
 
 #include "source/management/management_client.hpp"
-#include "store/sqlite/sqlite_store.hpp"
+#include "store/store.hpp"
 #include "sync/sync_engine.hpp"
 
 namespace auditsync {
@@ -60,7 +60,7 @@ class ContentSyncEngine {
   using ClientFactory =
       std::function<std::unique_ptr<ManagementClient>(std::function<bool()> cancelled)>;
 
-  ContentSyncEngine(SqliteStore& store, ManagementClient& control, ClientFactory blob_clients,
+  ContentSyncEngine(ContentStore& store, ManagementClient& control, ClientFactory blob_clients,
                     std::vector<std::string> operations, ContentSyncOptions options,
                     SyncClock clock = {});
 
@@ -84,7 +84,7 @@ class ContentSyncEngine {
   int64_t FetchAll(const std::vector<ContentBlob>& blobs, ContentSyncSummary& summary);
   void ReportProgress();
 
-  SqliteStore& store_;
+  ContentStore& store_;
   ManagementClient& control_;
   ClientFactory blob_clients_;
   std::vector<std::string> operations_;

@@ -29,7 +29,7 @@ std::optional<Instant> BacklogDoneBy(std::vector<Instant> submitted, int64_t bac
 
 }  // namespace
 
-SyncStatus ReadSyncStatus(SqliteStore& store, const SyncOptions& options, Instant now) {
+SyncStatus ReadSyncStatus(Store& store, const SyncOptions& options, Instant now) {
   SyncStatus status;
   status.now = now;
   status.query_budget = options.query_budget;
@@ -75,7 +75,7 @@ SyncStatus ReadSyncStatus(SqliteStore& store, const SyncOptions& options, Instan
   return status;
 }
 
-ContentStatus ReadContentStatus(SqliteStore& store, Instant now) {
+ContentStatus ReadContentStatus(Store& store, Instant now) {
   ContentStatus status;
   status.cursor = store.ContentCursor();
   const auto plan =

@@ -5,7 +5,7 @@
 #include <optional>
 #include <vector>
 
-#include "store/sqlite/sqlite_store.hpp"
+#include "store/store.hpp"
 #include "sync/sync_engine.hpp"
 
 namespace auditsync {
@@ -49,9 +49,9 @@ struct SyncStatus {
   std::optional<ContentStatus> content;
 };
 
-SyncStatus ReadSyncStatus(SqliteStore& store, const SyncOptions& options, Instant now);
+SyncStatus ReadSyncStatus(Store& store, const SyncOptions& options, Instant now);
 
 // Where the Management Activity API path stands.
-ContentStatus ReadContentStatus(SqliteStore& store, Instant now);
+ContentStatus ReadContentStatus(Store& store, Instant now);
 
 }  // namespace auditsync

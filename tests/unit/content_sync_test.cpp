@@ -10,6 +10,7 @@
 
 #include "core/error.hpp"
 #include "core/stop.hpp"
+#include "store/sqlite/sqlite_store.hpp"
 #include "sync/content_planner.hpp"
 #include "unit/fake_transport.hpp"
 

@@ -10,6 +10,7 @@
 #include "fixture/report_fixture.hpp"
 #include "report/render.hpp"
 #include "report/usage_reports.hpp"
+#include "store/sqlite/sqlite_store.hpp"
 #include "unit/golden.hpp"
 
 namespace auditsync {

@@ -2,6 +2,8 @@
 // rendering (golden files tests/golden/status.{table,json}).
 #include "sync/status.hpp"
 
+#include "store/sqlite/sqlite_store.hpp"
+
 #include <gtest/gtest.h>
 
 #include <filesystem>

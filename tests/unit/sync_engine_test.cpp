@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/stop.hpp"
+#include "store/sqlite/sqlite_store.hpp"
 #include "sync/status.hpp"
 #include "unit/fake_transport.hpp"
 

@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/stop.hpp"
+#include "store/sqlite/sqlite_store.hpp"
 #include "unit/fake_transport.hpp"
 #include "unit/store_support.hpp"
 
