@@ -5,6 +5,8 @@
 #include "core/config.hpp"
 #include "core/error.hpp"
 #include "core/file_lock.hpp"
+#include "store/postgres/pg_connection.hpp"
+#include "store/postgres/postgres_store.hpp"
 #include "store/sqlite/sqlite_store.hpp"
 
 namespace auditsync {
@@ -34,14 +36,16 @@ std::string RedactDatabaseUrl(std::string_view database) {
 }
 
 std::unique_ptr<Store> OpenStore(const std::string& database,
-                                 const std::optional<Secret>& /*password*/) {
+                                 const std::optional<Secret>& password) {
   if (IsPostgresUrl(database)) {
-    throw ConfigError("database: PostgreSQL URLs are not supported by this build of auditsync");
+    return std::make_unique<PostgresStore>(postgres::ConnectionTarget{database, password});
   }
   return std::make_unique<SqliteStore>(database);
 }
 
-std::unique_ptr<Store> OpenStore(const Config& config) { return OpenStore(config.database); }
+std::unique_ptr<Store> OpenStore(const Config& config) {
+  return OpenStore(config.database, config.database_password);
+}
 
 namespace {
 
@@ -53,9 +57,35 @@ class FileCollectionLock final : public CollectionLock {
   FileLock lock_;
 };
 
+// pg_try_advisory_lock key of the collecting process ("auditcol" in ASCII). The server releases
+// it when the connection ends, a crashed process's included.
+constexpr int64_t kCollectionLock = 0x6175646974636F6C;
+
+class PostgresCollectionLock final : public CollectionLock {
+ public:
+  explicit PostgresCollectionLock(const postgres::ConnectionTarget& target) : connection_(target) {
+    const auto locked =
+        connection_.Exec("SELECT pg_try_advisory_lock($1)", {postgres::Int(kCollectionLock)});
+    if (locked.Text(0, 0) != "t") {
+      throw Error(ExitCode::kLocked,
+                  "another auditsync (`sync` or `run`) is already collecting into database " +
+                      connection_.Shown() + " (it holds advisory lock " +
+                      std::to_string(kCollectionLock) +
+                      "). Let it finish or stop it: one process per database collects at a time.");
+    }
+  }
+
+ private:
+  postgres::Connection connection_;
+};
+
 }  // namespace
 
 std::unique_ptr<CollectionLock> LockForCollection(const Config& config) {
+  if (IsPostgresUrl(config.database)) {
+    return std::make_unique<PostgresCollectionLock>(
+        postgres::ConnectionTarget{config.database, config.database_password});
+  }
   return std::make_unique<FileCollectionLock>(config.database);
 }
 
