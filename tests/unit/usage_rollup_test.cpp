@@ -8,12 +8,12 @@
 #include <random>
 #include <set>
 
-#include "store/sqlite/sqlite_store.hpp"
+#include "unit/store_backends.hpp"
 
 namespace auditsync {
 namespace {
 
-Instant At(const char* text) { return *ParseIso8601(text); }
+using testing::At;
 
 struct Generated {
   std::vector<AuditRecord> records;  // in the order stored, duplicates included
@@ -90,21 +90,16 @@ std::map<std::string, AppUsage> BruteForceApps(const Generated& generated,
   return apps;
 }
 
-class UsageRollupTest : public ::testing::Test {
+class UsageRollupTest : public ::testing::TestWithParam<testing::Backend> {
  protected:
   void SetUp() override {
-    path_ = (std::filesystem::temp_directory_path() /
-             ("auditsync-usage-test-" + std::to_string(::getpid()) + ".db"))
-                .string();
-    Remove();
-    store_ = std::make_unique<SqliteStore>(path_);
+    database_ = std::make_unique<testing::TestDatabase>(GetParam(), "usage-test");
+    AUDITSYNC_REQUIRE_BACKEND(*database_);
+    store_ = database_->Open();
   }
   void TearDown() override {
     store_.reset();
-    Remove();
-  }
-  void Remove() {
-    for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path_ + suffix);
+    database_.reset();
   }
 
   // Stores the records in pages of 100, restarting after a third and folding after two thirds, so
@@ -122,14 +117,18 @@ class UsageRollupTest : public ::testing::Test {
       if (first == records.size() * 2 / 3 / 100 * 100) store_->FoldLaunches();
       if (first == records.size() / 3 / 100 * 100) {
         // A restart: the launches not folded yet are read back from the records.
-        store_ = std::make_unique<SqliteStore>(path_);
+        store_ = database_->Open();
       }
     }
   }
 
-  std::string path_;
-  std::unique_ptr<SqliteStore> store_;
+  std::unique_ptr<testing::TestDatabase> database_;
+  std::unique_ptr<auditsync::Store> store_;
 };
+
+INSTANTIATE_TEST_SUITE_P(Backends, UsageRollupTest,
+                         ::testing::Values(testing::Backend::kSqlite, testing::Backend::kPostgres),
+                         testing::BackendName);
 
 UsageFilter RandomFilter(std::mt19937& random) {
   const Instant base = At("2026-09-10T00:00:00Z");
@@ -152,7 +151,7 @@ UsageFilter RandomFilter(std::mt19937& random) {
   return filter;
 }
 
-TEST_F(UsageRollupTest, ReportsFromTheRollupsEqualReportsFromTheRecords) {
+TEST_P(UsageRollupTest, ReportsFromTheRollupsEqualReportsFromTheRecords) {
   std::mt19937 random(20261129);
   const auto generated = Generate(random);
   Store(generated);
@@ -196,7 +195,7 @@ TEST_F(UsageRollupTest, ReportsFromTheRollupsEqualReportsFromTheRecords) {
   }
 }
 
-TEST_F(UsageRollupTest, PeriodsWithoutLaunchesAreShownAsZeros) {
+TEST_P(UsageRollupTest, PeriodsWithoutLaunchesAreShownAsZeros) {
   RecordPage page;
   AuditRecord record;
   record.id = "a";
