@@ -92,6 +92,9 @@ class TestDatabase {
     return OpenStore(cluster_->UrlOf(name_), Secret(cluster_->password));
   }
 
+  // The URL of this test's PostgreSQL database (no password).
+  std::string Url() const { return cluster_->UrlOf(name_); }
+
   // A connection to this test's PostgreSQL database, to look at or change it behind the store.
   std::unique_ptr<postgres::Connection> Connect() const {
     return std::make_unique<postgres::Connection>(cluster_->Target(name_));
