@@ -10,26 +10,26 @@
 #include "fixture/report_fixture.hpp"
 #include "report/render.hpp"
 #include "report/usage_reports.hpp"
-#include "store/sqlite/sqlite_store.hpp"
 #include "unit/golden.hpp"
+#include "unit/store_backends.hpp"
 
 namespace auditsync {
 namespace {
 
-Instant At(const char* text) { return *ParseIso8601(text); }
+using testing::At;
 
-class ReportGolden : public ::testing::Test {
+// Every backend renders the same bytes: the golden files are the conformance test of its reports.
+class ReportGolden : public ::testing::TestWithParam<testing::Backend> {
  protected:
-  static void SetUpTestSuite() {
-    path_ = (std::filesystem::temp_directory_path() /
-             ("auditsync-report-golden-" + std::to_string(::getpid()) + ".db"))
-                .string();
-    testing::WriteReportFixture(path_);
-    store_ = std::make_unique<SqliteStore>(path_);
+  void SetUp() override {
+    database_ = std::make_unique<testing::TestDatabase>(GetParam(), "report-golden");
+    AUDITSYNC_REQUIRE_BACKEND(*database_);
+    store_ = database_->Open();
+    testing::WriteReportFixture(*store_);
   }
-  static void TearDownTestSuite() {
+  void TearDown() override {
     store_.reset();
-    for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path_ + suffix);
+    database_.reset();
   }
 
   // The request of `report NAME --from kFixtureFrom --to kFixtureTo` at the fixture's now.
@@ -40,10 +40,10 @@ class ReportGolden : public ::testing::Test {
   }
 
   // Renders `request` in each format and compares with reports/NAME.{table,csv,json,html}.
-  static void ExpectGolden(ReportRequest request, const std::string& name,
-                           std::vector<ReportFormat> formats = {
-                               ReportFormat::kTable, ReportFormat::kCsv, ReportFormat::kJson,
-                               ReportFormat::kHtml}) {
+  void ExpectGolden(ReportRequest request, const std::string& name,
+                    std::vector<ReportFormat> formats = {ReportFormat::kTable, ReportFormat::kCsv,
+                                                         ReportFormat::kJson,
+                                                         ReportFormat::kHtml}) {
     for (const auto format : formats) {
       request.charts = format == ReportFormat::kHtml;
       std::ostringstream out;
@@ -56,19 +56,23 @@ class ReportGolden : public ::testing::Test {
     }
   }
 
-  static inline std::string path_;
-  static inline std::unique_ptr<SqliteStore> store_;
+  std::unique_ptr<testing::TestDatabase> database_;
+  std::unique_ptr<Store> store_;
 };
 
-TEST_F(ReportGolden, Apps) { ExpectGolden(Request(ReportName::kApps), "apps"); }
+INSTANTIATE_TEST_SUITE_P(Backends, ReportGolden,
+                         ::testing::Values(testing::Backend::kSqlite, testing::Backend::kPostgres),
+                         testing::BackendName);
 
-TEST_F(ReportGolden, UsageByDay) {
+TEST_P(ReportGolden, Apps) { ExpectGolden(Request(ReportName::kApps), "apps"); }
+
+TEST_P(ReportGolden, UsageByDay) {
   auto request = Request(ReportName::kUsage);
   request.period = UsagePeriod::kDay;
   ExpectGolden(request, "usage-day");
 }
 
-TEST_F(ReportGolden, UsageByWeekAndMonth) {
+TEST_P(ReportGolden, UsageByWeekAndMonth) {
   auto request = Request(ReportName::kUsage);
   request.period = UsagePeriod::kWeek;
   ExpectGolden(request, "usage-week", {ReportFormat::kTable, ReportFormat::kJson});
@@ -76,17 +80,17 @@ TEST_F(ReportGolden, UsageByWeekAndMonth) {
   ExpectGolden(request, "usage-month", {ReportFormat::kTable, ReportFormat::kJson});
 }
 
-TEST_F(ReportGolden, Users) { ExpectGolden(Request(ReportName::kUsers), "users"); }
+TEST_P(ReportGolden, Users) { ExpectGolden(Request(ReportName::kUsers), "users"); }
 
-TEST_F(ReportGolden, Summary) { ExpectGolden(Request(ReportName::kSummary), "summary"); }
+TEST_P(ReportGolden, Summary) { ExpectGolden(Request(ReportName::kSummary), "summary"); }
 
-TEST_F(ReportGolden, SummaryOfAWindowWithoutLaunches) {
+TEST_P(ReportGolden, SummaryOfAWindowWithoutLaunches) {
   auto request = Request(ReportName::kSummary);
   request.filter = {.from = At("2026-09-01"), .to = At("2026-09-08")};
   ExpectGolden(request, "summary-empty", {ReportFormat::kTable, ReportFormat::kJson});
 }
 
-TEST_F(ReportGolden, Unused) {
+TEST_P(ReportGolden, Unused) {
   auto request = Request(ReportName::kUnused);
   request.filter = {};
   request.unused_for = std::chrono::days(30);

@@ -5,6 +5,7 @@
 #include <charconv>
 
 #include "core/error.hpp"
+#include "core/utf8.hpp"
 #include "store/store.hpp"
 
 namespace auditsync::postgres {
@@ -35,51 +36,21 @@ bool Contains(std::string_view text, std::string_view part) {
   return text.find(part) != std::string_view::npos;
 }
 
-// Decodes UTF-8 as browsers do: each invalid byte becomes U+FFFD. NUL, which PostgreSQL text
-// cannot hold, too.
-void AppendValidUtf8(std::string& out, std::string_view text) {
-  static constexpr std::string_view kReplacement = "\xEF\xBF\xBD";
-  size_t i = 0;
-  while (i < text.size()) {
-    const auto byte = static_cast<unsigned char>(text[i]);
-    size_t length = 0;
-    uint32_t min = 0;
-    if (byte >= 0x01 && byte < 0x80) {
-      length = 1;
-    } else if (byte >= 0xC2 && byte < 0xE0) {
-      length = 2, min = 0x80;
-    } else if (byte >= 0xE0 && byte < 0xF0) {
-      length = 3, min = 0x800;
-    } else if (byte >= 0xF0 && byte < 0xF5) {
-      length = 4, min = 0x10000;
-    }
-    bool valid = length > 0 && i + length <= text.size();
-    uint32_t code = length == 1 ? byte : byte & (0x7F >> length);
-    for (size_t k = 1; valid && k < length; ++k) {
-      const auto next = static_cast<unsigned char>(text[i + k]);
-      valid = (next & 0xC0) == 0x80;
-      code = (code << 6) | (next & 0x3F);
-    }
-    valid = valid && code >= min && code <= 0x10FFFF && (code < 0xD800 || code > 0xDFFF);
-    if (valid) {
-      out.append(text.substr(i, length));
-      i += length;
-    } else {
-      out.append(kReplacement);
-      ++i;
-    }
+// Text as a UTF8 database takes it: invalid sequences as U+FFFD (core/utf8.hpp, as reports
+// render them), and NUL, which PostgreSQL text cannot hold, too.
+std::string StorableText(std::string_view text) {
+  auto valid = ValidUtf8(text);
+  for (size_t at; (at = valid.find('\0')) != std::string::npos;) {
+    valid.replace(at, 1, "\xEF\xBF\xBD");
   }
+  return valid;
 }
 
 constexpr char kHex[] = "0123456789abcdef";
 
 }  // namespace
 
-Param Text(std::string_view text) {
-  std::string valid;
-  AppendValidUtf8(valid, text);
-  return valid;
-}
+Param Text(std::string_view text) { return StorableText(text); }
 Param Int(int64_t value) { return std::to_string(value); }
 Param OptionalInt(const std::optional<int64_t>& value) {
   return value ? Int(*value) : std::nullopt;
@@ -235,9 +206,7 @@ void CopyRow::Separate() {
 
 CopyRow& CopyRow::Text(std::string_view text) {
   Separate();
-  std::string valid;
-  AppendValidUtf8(valid, text);
-  for (const char c : valid) {
+  for (const char c : StorableText(text)) {
     switch (c) {
       case '\\':
         out_ += "\\\\";
