@@ -15,20 +15,14 @@ InventoryApp Listed(std::string id, std::string name) {
                       "Env from the list", "owner@contoso.com", At("2026-01-15T08:00:00Z")};
 }
 
-class DirectoryFactsTest : public ::testing::TestWithParam<testing::Backend> {
+class DirectoryFactsTest : public testing::BackendTest {
  protected:
   void SetUp() override {
-    database_ = std::make_unique<testing::TestDatabase>(GetParam(), "facts-test");
-    AUDITSYNC_REQUIRE_BACKEND(*database_);
-    store_ = database_->Open();
+    BackendTest::SetUp();
+    if (IsSkipped()) return;
     window_ = store_->PlanWindow(ScanKind::kInitial, At("2026-11-01"), At("2026-11-02"),
                                  At("2026-11-03"));
   }
-  void TearDown() override {
-    store_.reset();
-    database_.reset();
-  }
-
   void Commit(std::vector<AuditRecord> records) {
     RecordPage page;
     page.records = std::move(records);
@@ -38,14 +32,10 @@ class DirectoryFactsTest : public ::testing::TestWithParam<testing::Backend> {
   // One row of a table as text, NULL as "NULL".
   std::vector<std::string> Row(const std::string& sql) { return database_->Row(sql); }
 
-  std::unique_ptr<testing::TestDatabase> database_;
-  std::unique_ptr<Store> store_;
   SyncWindow window_;
 };
 
-INSTANTIATE_TEST_SUITE_P(Backends, DirectoryFactsTest,
-                         ::testing::Values(testing::Backend::kSqlite, testing::Backend::kPostgres),
-                         testing::BackendName);
+AUDITSYNC_ON_EVERY_BACKEND(DirectoryFactsTest);
 
 constexpr char kAppColumns[] =
     "SELECT display_name, name_seen_at, environment_id, environment_name, environment_seen_at, "

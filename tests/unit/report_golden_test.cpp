@@ -19,17 +19,11 @@ namespace {
 using testing::At;
 
 // Every backend renders the same bytes: the golden files are the conformance test of its reports.
-class ReportGolden : public ::testing::TestWithParam<testing::Backend> {
+class ReportGolden : public testing::BackendTest {
  protected:
   void SetUp() override {
-    database_ = std::make_unique<testing::TestDatabase>(GetParam(), "report-golden");
-    AUDITSYNC_REQUIRE_BACKEND(*database_);
-    store_ = database_->Open();
-    testing::WriteReportFixture(*store_);
-  }
-  void TearDown() override {
-    store_.reset();
-    database_.reset();
+    BackendTest::SetUp();
+    if (!IsSkipped()) testing::WriteReportFixture(*store_);
   }
 
   // The request of `report NAME --from kFixtureFrom --to kFixtureTo` at the fixture's now.
@@ -55,14 +49,9 @@ class ReportGolden : public ::testing::TestWithParam<testing::Backend> {
       testing::ExpectMatchesGolden(out.str(), "reports/" + name + extension);
     }
   }
-
-  std::unique_ptr<testing::TestDatabase> database_;
-  std::unique_ptr<Store> store_;
 };
 
-INSTANTIATE_TEST_SUITE_P(Backends, ReportGolden,
-                         ::testing::Values(testing::Backend::kSqlite, testing::Backend::kPostgres),
-                         testing::BackendName);
+AUDITSYNC_ON_EVERY_BACKEND(ReportGolden);
 
 TEST_P(ReportGolden, Apps) { ExpectGolden(Request(ReportName::kApps), "apps"); }
 

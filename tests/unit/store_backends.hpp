@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cctype>
 #include <fstream>
 #include <memory>
 #include <optional>
@@ -68,7 +69,8 @@ class TestDatabase {
     static std::atomic<int> counter = 0;
     name_ = std::string("t_") + std::string(name) + "_" + std::to_string(::getpid()) + "_" +
             std::to_string(counter++);
-    for (auto& c : name_) c = c == '-' ? '_' : c;
+    for (auto& c : name_)
+      c = c == '-' ? '_' : static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     Admin().Exec("CREATE DATABASE " + name_);
   }
   ~TestDatabase() {
@@ -136,6 +138,36 @@ class TestDatabase {
   std::optional<TestCluster> cluster_;
   std::string name_;
 };
+
+// A test of the conformance suite: `store_` is an empty store of the test's backend (a database
+// of its own). A fixture deriving from it calls BackendTest::SetUp() first and returns when
+// IsSkipped().
+class BackendTest : public ::testing::TestWithParam<Backend> {
+ protected:
+  void SetUp() override {
+    std::string name = ::testing::UnitTest::GetInstance()->current_test_suite()->name();
+    for (auto& c : name) c = std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
+    database_ = std::make_unique<TestDatabase>(GetParam(), name);
+    if (!database_->Available()) {
+      GTEST_SKIP() << "no PostgreSQL test cluster: run through ctest (fixture pg_cluster)";
+    }
+    store_ = database_->Open();
+  }
+  void TearDown() override {
+    store_.reset();
+    database_.reset();
+  }
+
+  std::unique_ptr<TestDatabase> database_;
+  std::unique_ptr<Store> store_;
+};
+
+// Runs every test of `suite` (a BackendTest) on each backend.
+#define AUDITSYNC_ON_EVERY_BACKEND(suite)                                               \
+  INSTANTIATE_TEST_SUITE_P(Backends, suite,                                             \
+                           ::testing::Values(::auditsync::testing::Backend::kSqlite,    \
+                                             ::auditsync::testing::Backend::kPostgres), \
+                           ::auditsync::testing::BackendName)
 
 // Skips a PostgreSQL test outside the ctest fixture (a unit test binary run by hand); under
 // ctest the fixture is always there, so nothing is skipped.

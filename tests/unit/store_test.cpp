@@ -17,34 +17,24 @@ using testing::At;
 using testing::Launch;
 
 // The conformance suite of the store (store/store.hpp): every test runs on each backend.
-class StoreTest : public ::testing::TestWithParam<testing::Backend> {
+class StoreTest : public testing::BackendTest {
  protected:
   void SetUp() override {
-    database_ = std::make_unique<testing::TestDatabase>(GetParam(), "store-test");
-    AUDITSYNC_REQUIRE_BACKEND(*database_);
-    store_ = database_->Open();
+    BackendTest::SetUp();
+    if (IsSkipped()) return;
     window_ = store_->PlanWindow(ScanKind::kInitial, At("2026-11-01"), At("2026-11-02"),
                                  At("2026-11-03"));
   }
-  void TearDown() override {
-    store_.reset();
-    database_.reset();
-  }
-
   std::vector<SyncWindow> UnfinishedSettleScans() {
     auto windows = store_->UnfinishedWindows();
     std::erase_if(windows, [](const SyncWindow& w) { return w.kind != ScanKind::kSettle; });
     return windows;
   }
 
-  std::unique_ptr<testing::TestDatabase> database_;
-  std::unique_ptr<Store> store_;
   SyncWindow window_;
 };
 
-INSTANTIATE_TEST_SUITE_P(Backends, StoreTest,
-                         ::testing::Values(testing::Backend::kSqlite, testing::Backend::kPostgres),
-                         testing::BackendName);
+AUDITSYNC_ON_EVERY_BACKEND(StoreTest);
 
 TEST_P(StoreTest, StoresEachRecordOnceAndCountsDuplicates) {
   RecordPage page;

@@ -90,18 +90,8 @@ std::map<std::string, AppUsage> BruteForceApps(const Generated& generated,
   return apps;
 }
 
-class UsageRollupTest : public ::testing::TestWithParam<testing::Backend> {
+class UsageRollupTest : public testing::BackendTest {
  protected:
-  void SetUp() override {
-    database_ = std::make_unique<testing::TestDatabase>(GetParam(), "usage-test");
-    AUDITSYNC_REQUIRE_BACKEND(*database_);
-    store_ = database_->Open();
-  }
-  void TearDown() override {
-    store_.reset();
-    database_.reset();
-  }
-
   // Stores the records in pages of 100, restarting after a third and folding after two thirds, so
   // that the rollups hold most launches and the rest wait in the records.
   void Store(const Generated& generated) {
@@ -121,14 +111,9 @@ class UsageRollupTest : public ::testing::TestWithParam<testing::Backend> {
       }
     }
   }
-
-  std::unique_ptr<testing::TestDatabase> database_;
-  std::unique_ptr<auditsync::Store> store_;
 };
 
-INSTANTIATE_TEST_SUITE_P(Backends, UsageRollupTest,
-                         ::testing::Values(testing::Backend::kSqlite, testing::Backend::kPostgres),
-                         testing::BackendName);
+AUDITSYNC_ON_EVERY_BACKEND(UsageRollupTest);
 
 UsageFilter RandomFilter(std::mt19937& random) {
   const Instant base = At("2026-09-10T00:00:00Z");

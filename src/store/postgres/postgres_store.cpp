@@ -148,10 +148,32 @@ SELECT user_upn FROM page_records WHERE user_upn <> '' GROUP BY user_upn ORDER B
 ON CONFLICT (upn) DO NOTHING
 )sql";
 
+// Adds the launches of the CTE `launches` to a rollup table, grouped by `period` (its column,
+// computed from the CTE's column of the same name): counts add up, the first launch is the
+// earliest, the last the latest (ties to the greater record key).
+std::string RollupUpsert(std::string_view table, std::string_view period) {
+  const std::string t(table);
+  const std::string p(period);
+  return "INSERT INTO " + t + " AS r (" + p +
+         ", app_key, user_key, launches, first_at, last_at, last_record)\n"
+         "  SELECT " +
+         p + R"sql(, app_key, user_key, count(*), min(created_at), max(created_at),
+         (array_agg(record_key ORDER BY created_at DESC, record_key DESC))[1]
+  FROM launches GROUP BY 1, 2, 3
+  ON CONFLICT ()sql" +
+         p + R"sql(, app_key, user_key) DO UPDATE SET
+    launches = r.launches + excluded.launches,
+    first_at = least(r.first_at, excluded.first_at),
+    last_record = CASE WHEN (excluded.last_at, excluded.last_record) > (r.last_at, r.last_record)
+                       THEN excluded.last_record ELSE r.last_record END,
+    last_at = greatest(r.last_at, excluded.last_at))sql";
+}
+
 // The records new to the database (ON CONFLICT DO NOTHING on their key; the first copy in the
 // page wins) and, from exactly those, their launches added to the day and month rollups. One
 // statement: the data-modifying CTEs all run, and the answer is the count stored.
-constexpr std::string_view kInsertRecords = R"sql(
+std::string InsertRecordsSql() {
+  return R"sql(
 WITH inserted AS (
   INSERT INTO audit_records (record_id, record_key, created_at, operation, record_type, workload,
                              app_id, app_key, app_name, environment_id, environment_name,
@@ -165,41 +187,21 @@ WITH inserted AS (
   ON CONFLICT (created_at, record_key) DO NOTHING
   RETURNING created_at, app_key, user_key, record_key, operation
 ), launches AS (
-  SELECT created_at, app_key, user_key, record_key,
+  SELECT created_at, app_key, user_key, record_key, created_at - created_at % 86400 AS day,
          extract(epoch FROM date_trunc('month', to_timestamp(created_at) AT TIME ZONE 'UTC'))::bigint
            AS month
   FROM inserted WHERE operation = 'LaunchPowerApp'
 ), days AS (
-  INSERT INTO launch_days AS r (day, app_key, user_key, launches, first_at, last_at, last_record)
-  SELECT created_at - created_at % 86400, app_key, user_key, count(*), min(created_at),
-         max(created_at), (array_agg(record_key ORDER BY created_at DESC, record_key DESC))[1]
-  FROM launches GROUP BY 1, 2, 3
-  ON CONFLICT (day, app_key, user_key) DO UPDATE SET
-    launches = r.launches + excluded.launches,
-    first_at = least(r.first_at, excluded.first_at),
-    last_record = CASE WHEN (excluded.last_at, excluded.last_record) > (r.last_at, r.last_record)
-                       THEN excluded.last_record ELSE r.last_record END,
-    last_at = greatest(r.last_at, excluded.last_at)
-), months AS (
-  INSERT INTO launch_months AS r (month, app_key, user_key, launches, first_at, last_at,
-                                  last_record)
-  SELECT month, app_key, user_key, count(*), min(created_at), max(created_at),
-         (array_agg(record_key ORDER BY created_at DESC, record_key DESC))[1]
-  FROM launches GROUP BY 1, 2, 3
-  ON CONFLICT (month, app_key, user_key) DO UPDATE SET
-    launches = r.launches + excluded.launches,
-    first_at = least(r.first_at, excluded.first_at),
-    last_record = CASE WHEN (excluded.last_at, excluded.last_record) > (r.last_at, r.last_record)
-                       THEN excluded.last_record ELSE r.last_record END,
-    last_at = greatest(r.last_at, excluded.last_at)
-)
-SELECT count(*) FROM inserted
-)sql";
+)sql" + RollupUpsert("launch_days", "day") +
+         "\n), months AS (\n" + RollupUpsert("launch_months", "month") +
+         "\n)\nSELECT count(*) FROM inserted";
+}
 
 }  // namespace
 
 struct PostgresStore::Impl {
-  explicit Impl(const postgres::ConnectionTarget& target) : db(target) {
+  explicit Impl(const postgres::ConnectionTarget& target)
+      : db(target), insert_records(InsertRecordsSql()) {
     Migrate();
     db.Exec(kStagingTables);
   }
@@ -322,7 +324,7 @@ ON CONFLICT (hour_start) DO UPDATE SET scanned_at = greatest(coverage.scanned_at
           rows);
       db.Exec(kUpsertApps);
       db.Exec(kInsertUsers);
-      outcome.inserted = db.Exec(kInsertRecords, {OptionalInt(window_id), Int(now)}).Int(0, 0);
+      outcome.inserted = db.Exec(insert_records, {OptionalInt(window_id), Int(now)}).Int(0, 0);
       outcome.duplicates = static_cast<int64_t>(records.size()) - outcome.inserted;
     }
     for (const auto& bad : page.quarantined) {
@@ -371,6 +373,7 @@ ON CONFLICT (kind, parent_id, start_at, end_at) DO NOTHING)sql",
   int64_t Count(std::string_view sql) { return db.Exec(sql).Int(0, 0); }
 
   Connection db;
+  const std::string insert_records;
   std::string installation_id;  // cached: it never changes once made
 };
 
@@ -421,17 +424,7 @@ bool PostgresStore::RestartWindow(SyncWindow& window, Instant now) {
   if (unfinished.Int(0, 0) > 0) return false;
   impl_->db.Exec("DELETE FROM sync_windows WHERE root_id = $1 AND window_id <> $1",
                  {Int(window.id)});
-  window.state = WindowState::kPending;
-  window.planned_at = now;
-  window.query_id.clear();
-  window.query_name.clear();
-  window.next_link.clear();
-  // attempts keeps counting: query names carry it, and a new scan must never be mistaken for an
-  // earlier one's query.
-  window.last_error.clear();
-  window.last_request_id.clear();
-  window.failures = 0;
-  window.retry_at.reset();
+  BeginNewScan(window, now);
   impl_->Save(window);
   transaction.Commit();
   return true;

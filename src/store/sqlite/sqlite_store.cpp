@@ -505,17 +505,7 @@ bool SqliteStore::RestartWindow(SyncWindow& window, Instant now) {
   sqlite::Statement drop(impl_->db,
                          "DELETE FROM sync_windows WHERE root_id = ?1 AND window_id <> ?1");
   drop.Bind(1, window.id).Run();
-  window.state = WindowState::kPending;
-  window.planned_at = now;
-  window.query_id.clear();
-  window.query_name.clear();
-  window.next_link.clear();
-  // attempts keeps counting: query names carry it, and a new scan must never be mistaken for an
-  // earlier one's query.
-  window.last_error.clear();
-  window.last_request_id.clear();
-  window.failures = 0;  // a new scan starts with a clean record
-  window.retry_at.reset();
+  BeginNewScan(window, now);
   impl_->Save(window);
   transaction.Commit();
   return true;
