@@ -32,6 +32,20 @@ std::string UrlPassword(std::string_view url) {
   return {};
 }
 
+// libpq's message as one line: its hint lines joined with "; ", no trailing line end.
+std::string OneLine(std::string_view message) {
+  std::string line;
+  for (const char c : message) {
+    if (c == '\n') {
+      line += "; ";
+    } else if (c != '\t') {
+      line += c;
+    }
+  }
+  while (!line.empty() && (line.back() == ' ' || line.back() == ';')) line.pop_back();
+  return line;
+}
+
 bool Contains(std::string_view text, std::string_view part) {
   return text.find(part) != std::string_view::npos;
 }
@@ -123,7 +137,7 @@ Connection::Connection(const ConnectionTarget& target) : shown_(RedactDatabaseUr
     return;
   }
   std::string cause = conn_ == nullptr ? "out of memory" : PQerrorMessage(conn_);
-  while (!cause.empty() && (cause.back() == '\n' || cause.back() == ' ')) cause.pop_back();
+  cause = OneLine(cause);
   for (const auto& secret :
        {UrlPassword(target.url), target.password ? target.password->Reveal() : std::string()}) {
     for (size_t at; !secret.empty() && (at = cause.find(secret)) != std::string::npos;) {
@@ -158,7 +172,7 @@ Connection::~Connection() { PQfinish(conn_); }
 
 void Connection::Fail(std::string_view what) {
   std::string cause = PQerrorMessage(conn_);
-  while (!cause.empty() && (cause.back() == '\n' || cause.back() == ' ')) cause.pop_back();
+  cause = OneLine(cause);
   throw StorageError("database " + shown_ + ": " + std::string(what) + " failed: " + cause);
 }
 
@@ -187,7 +201,7 @@ void Connection::CopyIn(std::string_view copy_sql, std::string_view rows) {
   Result start(PQexec(conn_, std::string(copy_sql).c_str()));
   if (PQresultStatus(start.Raw()) != PGRES_COPY_IN) Fail("COPY");
   // libpq buffers what it is given: chunks of a few hundred KiB keep its buffer small.
-  constexpr size_t kChunk = 256 * 1024;
+  constexpr size_t kChunk = size_t{256} * 1024;
   for (size_t at = 0; at < rows.size(); at += kChunk) {
     const auto chunk = rows.substr(at, kChunk);
     if (PQputCopyData(conn_, chunk.data(), static_cast<int>(chunk.size())) != 1) Fail("COPY");

@@ -67,6 +67,7 @@ SyncWindow ReadWindow(const Result& rows, int row) {
 
 std::vector<CoveredHour> ReadCoverage(const Result& rows) {
   std::vector<CoveredHour> hours;
+  hours.reserve(static_cast<size_t>(rows.Rows()));
   for (int row = 0; row < rows.Rows(); ++row) {
     hours.push_back({FromSeconds(rows.Int(row, 0)), FromSeconds(rows.Int(row, 1))});
   }
@@ -386,6 +387,7 @@ std::vector<SyncWindow> PostgresStore::UnfinishedWindows() {
                                    " FROM sync_windows WHERE state IN ('pending', 'queued', "
                                    "'paging', 'failed') ORDER BY start_at, end_at, window_id");
   std::vector<SyncWindow> windows;
+  windows.reserve(static_cast<size_t>(rows.Rows()));
   for (int row = 0; row < rows.Rows(); ++row) windows.push_back(ReadWindow(rows, row));
   return windows;
 }
@@ -400,6 +402,7 @@ std::vector<SyncWindow> PostgresStore::SplitWindow(
   window.state = WindowState::kSplit;
   impl_->Save(window);
   std::vector<SyncWindow> children;
+  children.reserve(halves.size());
   for (const auto& [start, end] : halves) {
     children.push_back(
         impl_->AddWindow(window.kind, window.id, window.root_id, start, end, window.planned_at));
@@ -510,6 +513,7 @@ std::vector<ContentGap> PostgresStore::ContentGaps() {
   const auto rows =
       impl_->db.Exec("SELECT start_at, end_at, found_at FROM content_gaps ORDER BY start_at");
   std::vector<ContentGap> gaps;
+  gaps.reserve(static_cast<size_t>(rows.Rows()));
   for (int row = 0; row < rows.Rows(); ++row) {
     gaps.push_back({FromSeconds(rows.Int(row, 0)), FromSeconds(rows.Int(row, 1)),
                     FromSeconds(rows.Int(row, 2))});
@@ -595,6 +599,7 @@ std::vector<Instant> PostgresStore::SubmissionTimesSince(Instant since) {
       "SELECT submitted_at FROM query_submissions WHERE submitted_at > $1 ORDER BY submitted_at",
       {Int(Seconds(since))});
   std::vector<Instant> times;
+  times.reserve(static_cast<size_t>(rows.Rows()));
   for (int row = 0; row < rows.Rows(); ++row) times.push_back(FromSeconds(rows.Int(row, 0)));
   return times;
 }
@@ -619,6 +624,7 @@ ORDER BY enriched_at IS NOT NULL, enriched_at, user_key
 LIMIT $2)sql",
                                    {Int(Seconds(stale_before)), Int(static_cast<int64_t>(limit))});
   std::vector<std::string> upns;
+  upns.reserve(static_cast<size_t>(rows.Rows()));
   for (int row = 0; row < rows.Rows(); ++row) upns.emplace_back(rows.Text(row, 0));
   return upns;
 }
