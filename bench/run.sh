@@ -12,9 +12,11 @@
 # management: bench/management.sh, a day of a large tenant through the Office 365 Management
 #   Activity API: blobs/s, records/s and peak RSS, 8 downloads at once against one at a time, and
 #   blobs of several sizes (about 2 minutes).
+# postgres: bench/postgres.sh, the ingest into SQLite and into a local PostgreSQL server side by
+#   side (about 1 minute).
 #
 #   bench/run.sh [nominal-records-per-day ...]     ingest sizes; default: 275000 1100000
-#   BENCH_PARTS=ingest,completeness,concurrency,reports,management
+#   BENCH_PARTS=ingest,completeness,concurrency,reports,management,postgres
 #                                                  the parts to run (unset or empty: all, in this
 #                                                  order)
 #   BENCH_WRAP="perf record -g -o /tmp/perf.data" BENCH_PARTS=ingest bench/run.sh 1100000
@@ -26,12 +28,12 @@ cd "$(dirname "$0")/.."
 build=build/release
 sizes=("$@")
 [ ${#sizes[@]} -gt 0 ] || sizes=(275000 1100000)
-parts=",${BENCH_PARTS:-ingest,completeness,concurrency,reports,management},"
+parts=",${BENCH_PARTS:-ingest,completeness,concurrency,reports,management,postgres},"
 for part in ${parts//,/ }; do
   case $part in
-    ingest|completeness|concurrency|reports|management) ;;
+    ingest|completeness|concurrency|reports|management|postgres) ;;
     *) echo "BENCH_PARTS: unknown part '$part' (ingest, completeness, concurrency, reports," \
-            "management)" >&2
+            "management, postgres)" >&2
        exit 2 ;;
   esac
 done
@@ -88,3 +90,4 @@ if [[ $parts == *,completeness,* ]]; then bench/completeness.sh; fi
 if [[ $parts == *,concurrency,* ]]; then bench/concurrency.sh; fi
 if [[ $parts == *,reports,* ]]; then bench/report.sh; fi
 if [[ $parts == *,management,* ]]; then bench/management.sh; fi
+if [[ $parts == *,postgres,* ]]; then bench/postgres.sh; fi

@@ -56,9 +56,13 @@ start() {
     cat "$data/initdb.log" >&2
     exit 1
   }
-  # Durability is not what these tests are about: no fsync makes each test database cheap.
-  local options="-c listen_addresses=127.0.0.1 -k $data -c fsync=off -c synchronous_commit=off"
-  options+=" -c full_page_writes=off -c max_connections=60"
+  # Durability is not what the tests are about: no fsync makes each test database cheap. The
+  # benchmark (PG_CLUSTER_DURABLE=1) keeps PostgreSQL's defaults, as a real server has them.
+  local options="-c listen_addresses=127.0.0.1 -k $data -c max_connections=60"
+  options+=" ${PG_CLUSTER_OPTIONS:-}"  # more server settings, e.g. to profile a benchmark
+  if [ "${PG_CLUSTER_DURABLE:-0}" != 1 ]; then
+    options+=" -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+  fi
   local port
   for attempt in 1 2 3 4 5; do
     port=$(free_port)

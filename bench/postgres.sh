@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# The `postgres` part of `make bench` (docs/benchmarks.md): the ingest of bench/run.sh (one day
+# of a large synthetic tenant, synced by the real auditsync process from the emulator over
+# HTTPS) into SQLite and into PostgreSQL, side by side. PostgreSQL is a throw-away local server
+# (tests/pg/pg_cluster.sh) with its default durability (fsync and synchronous commit on), on the
+# same machine, over TCP on loopback. Prints records/s, the CPU time per record of auditsync and,
+# for PostgreSQL, of the server's processes too.
+#
+#   bench/postgres.sh [nominal-records-per-day ...]     default: 275000
+set -euo pipefail
+cd "$(dirname "$0")/.."
+build=build/release
+sizes=("$@")
+[ ${#sizes[@]} -gt 0 ] || sizes=(275000)
+
+work=$(mktemp -d /tmp/auditsync-bench-pg.XXXXXX)
+chmod 755 "$work"
+emulator_pid=""
+cleanup() {
+  [ -n "$emulator_pid" ] && kill "$emulator_pid" 2>/dev/null && wait "$emulator_pid" 2>/dev/null
+  tests/pg/pg_cluster.sh stop "$work/cluster" || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+PG_CLUSTER_DURABLE=1 tests/pg/pg_cluster.sh start "$work/cluster"
+cluster_url=$(cat "$work/cluster/url")
+cp "$work/cluster/password" "$work/pg-password"
+chmod 600 "$work/pg-password"
+postmaster_pid=$(head -n 1 "$(cat "$work/cluster/data")/cluster/postmaster.pid")
+# CPU seconds of the server: the postmaster and every backend it has reaped (a connection's
+# backend ends with it, before this is read).
+server_cpu() {
+  python3 -c 'import os, sys
+fields = open(f"/proc/{sys.argv[1]}/stat").read().rsplit(")", 1)[1].split()
+print(sum(int(f) for f in fields[11:15]) / os.sysconf("SC_CLK_TCK"))' "$postmaster_pid"
+}
+
+head -c 32 /dev/urandom | base64 | tr -d '/+=\n' > "$work/secret"
+chmod 600 "$work/secret"
+from=2026-11-02T00:00:00Z
+to=2026-11-03T00:00:00Z
+
+printf '\n%-10s %-12s %10s %8s %10s %16s %16s\n' "backend" "records" "stored" "wall s" "records/s" \
+  "auditsync us/rec" "server us/rec"
+for size in "${sizes[@]}"; do
+  per_hour=$(( (size + 23) / 24 ))
+  tenant=(--seed 3 --launches-per-hour "$per_hour" --malformed-rate 0.0005)
+  served=$("$build/auditsync-emulator" truth --summary --from "$from" --to "$to" "${tenant[@]}" |
+           python3 -c 'import json,sys; print(json.load(sys.stdin)["total_served"])')
+  for backend in sqlite postgres; do
+    rm -f "$work/port"
+    "$build/auditsync-emulator" serve --port 0 --port-file "$work/port" --ca-file "$work/ca.pem" \
+      --client-secret-file "$work/secret" --record-cap 100000000 --max-page-size 1000 \
+      --query-polls 1 "${tenant[@]}" > "$work/emulator.log" 2>&1 &
+    emulator_pid=$!
+    for _ in $(seq 1 300); do [ -s "$work/port" ] && break; sleep 0.1; done
+    port=$(cat "$work/port")
+    if [ "$backend" = sqlite ]; then
+      rm -f "$work"/bench.db*
+      database="$work/bench.db"
+    else
+      database="${cluster_url%/*}/bench_$size"
+      PGPASSWORD=$(cat "$work/pg-password") psql -q "$cluster_url" -c "CREATE DATABASE bench_$size"
+    fi
+    before=$(server_cpu)
+    AUDITSYNC_TENANT_ID=11111111-2222-3333-4444-555555555555 \
+    AUDITSYNC_CLIENT_ID=aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee \
+    AUDITSYNC_CLIENT_SECRET_FILE="$work/secret" \
+    AUDITSYNC_AUTHORITY="https://127.0.0.1:$port" AUDITSYNC_GRAPH_URL="https://127.0.0.1:$port" \
+    AUDITSYNC_CA_BUNDLE="$work/ca.pem" AUDITSYNC_DATABASE="$database" \
+    AUDITSYNC_DATABASE_PASSWORD_FILE="$work/pg-password" \
+    AUDITSYNC_POLL_INTERVAL=50ms AUDITSYNC_PAGE_SIZE=1000 AUDITSYNC_LOG_LEVEL=error \
+      /usr/bin/time -v -o "$work/time.txt" "$build/auditsync" sync --from "$from" --to "$to"
+    sleep 0.5  # the backend of the sync's connection is reaped
+    after=$(server_cpu)
+    kill "$emulator_pid"; wait "$emulator_pid" 2>/dev/null || true; emulator_pid=""
+    if [ "$backend" = sqlite ]; then
+      stored=$(sqlite3 "$work/bench.db" 'SELECT count(*) FROM audit_records')
+      server="-"
+    else
+      stored=$(PGPASSWORD=$(cat "$work/pg-password") psql -tA "$database" \
+               -c 'SELECT count(*) FROM audit_records')
+      server=$(python3 -c 'import sys; print(f"{(float(sys.argv[2]) - float(sys.argv[1])) / int(sys.argv[3]) * 1e6:.2f}")' \
+               "$before" "$after" "$served")
+    fi
+    read -r wall cpu _ _ _ < <(python3 bench/time_figures.py "$work/time.txt")
+    python3 -c 'import sys; b, served, stored, wall, cpu, server = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4]), float(sys.argv[5]), sys.argv[6]
+print(f"{b:<10} {served:<12d} {stored:>10d} {wall:>8.1f} {served / wall:>10.0f} {cpu / served * 1e6:>16.2f} {server:>16}")' \
+      "$backend" "$served" "$stored" "$wall" "$cpu" "$server"
+  done
+done
+echo "(records = served by the emulator, duplicates and malformed included; stored = distinct records kept)"
