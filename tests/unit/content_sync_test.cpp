@@ -10,9 +10,9 @@
 
 #include "core/error.hpp"
 #include "core/stop.hpp"
-#include "store/sqlite/sqlite_store.hpp"
 #include "sync/content_planner.hpp"
 #include "unit/fake_transport.hpp"
+#include "unit/store_backends.hpp"
 
 namespace auditsync {
 namespace {
@@ -133,14 +133,12 @@ class FakeFeed {
   std::mutex mutex_;
 };
 
-class ContentSyncTest : public ::testing::Test {
+// The engine on each backend: its blobs, cursor and records are the store's.
+class ContentSyncTest : public testing::BackendTest {
  protected:
   void SetUp() override {
-    path_ = (std::filesystem::temp_directory_path() /
-             ("auditsync-content-test-" + std::to_string(::getpid()) + ".db"))
-                .string();
-    RemoveDatabase();
-    store_ = std::make_unique<SqliteStore>(path_);
+    BackendTest::SetUp();
+    if (IsSkipped()) return;
     // Three days of blobs, four a day; each has five launches (one of them also in the next
     // blob: the API duplicates records), and noise of other workloads.
     int noise = 0;
@@ -156,13 +154,6 @@ class ContentSyncTest : public ::testing::Test {
       if (b > 0) blob.records.push_back(Launch(Id(b - 1, 0), blob.created - 7h));
       feed_.blobs.push_back(std::move(blob));
     }
-  }
-  void TearDown() override {
-    store_.reset();
-    RemoveDatabase();
-  }
-  void RemoveDatabase() {
-    for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path_ + suffix);
   }
   static std::string Id(int blob, int record) {
     return std::to_string(10 + blob) + "-record-" + std::to_string(record);
@@ -193,8 +184,6 @@ class ContentSyncTest : public ::testing::Test {
     return engine.Run(request);
   }
 
-  std::string path_;
-  std::unique_ptr<SqliteStore> store_;
   FakeFeed feed_;
   testing::NumberedCredential credential_;
   testing::FakeTransport* control_transport_ = nullptr;
@@ -202,11 +191,11 @@ class ContentSyncTest : public ::testing::Test {
   std::unique_ptr<ManagementClient> control_;
 };
 
-TEST_F(ContentSyncTest, StoresEveryWantedRecordOnceWhateverTheConcurrency) {
+AUDITSYNC_ON_EVERY_BACKEND(ContentSyncTest);
+
+TEST_P(ContentSyncTest, StoresEveryWantedRecordOnceWhateverTheConcurrency) {
   for (const int concurrency : {1, 4, 8}) {
-    store_.reset();
-    RemoveDatabase();
-    store_ = std::make_unique<SqliteStore>(path_);
+    FreshStore();
     feed_.gets.clear();
     const auto summary = Run(concurrency);
     EXPECT_EQ(summary.blobs_listed, 12);
@@ -235,7 +224,7 @@ TEST_F(ContentSyncTest, StoresEveryWantedRecordOnceWhateverTheConcurrency) {
   }
 }
 
-TEST_F(ContentSyncTest, ALaterSyncListsFromItsCursorAndFetchesNoStoredBlob) {
+TEST_P(ContentSyncTest, ALaterSyncListsFromItsCursorAndFetchesNoStoredBlob) {
   Run();
   feed_.gets.clear();
   feed_.listed.clear();
@@ -249,7 +238,7 @@ TEST_F(ContentSyncTest, ALaterSyncListsFromItsCursorAndFetchesNoStoredBlob) {
   EXPECT_EQ(store_->CountRecords(), 61);
 }
 
-TEST_F(ContentSyncTest, AFailingBlobHoldsTheCursorBackAndOnlyItIsFetchedAgain) {
+TEST_P(ContentSyncTest, AFailingBlobHoldsTheCursorBackAndOnlyItIsFetchedAgain) {
   feed_.failing = {feed_.blobs[5].id};
   auto summary = Run();
   EXPECT_EQ(summary.blobs_failed, 1);
@@ -266,7 +255,7 @@ TEST_F(ContentSyncTest, AFailingBlobHoldsTheCursorBackAndOnlyItIsFetchedAgain) {
   EXPECT_EQ(store_->ContentCursor(), kNow);
 }
 
-TEST_F(ContentSyncTest, AStopKeepsWhatIsCommittedAndTheNextSyncNeitherRefetchesNorSkips) {
+TEST_P(ContentSyncTest, AStopKeepsWhatIsCommittedAndTheNextSyncNeitherRefetchesNorSkips) {
   feed_.stop_after_gets = 5;
   EXPECT_THROW(Run(3), Interrupted);
   const auto done = store_->BlobsSince(kNow - 168h);
@@ -281,7 +270,7 @@ TEST_F(ContentSyncTest, AStopKeepsWhatIsCommittedAndTheNextSyncNeitherRefetchesN
   EXPECT_EQ(store_->ContentCursor(), kNow);
 }
 
-TEST_F(ContentSyncTest, WithoutASubscriptionItStartsOneAndSaysContentTakesHours) {
+TEST_P(ContentSyncTest, WithoutASubscriptionItStartsOneAndSaysContentTakesHours) {
   feed_.subscribed = false;
   const auto summary = Run();
   EXPECT_TRUE(summary.subscription_started);
@@ -289,7 +278,7 @@ TEST_F(ContentSyncTest, WithoutASubscriptionItStartsOneAndSaysContentTakesHours)
   EXPECT_EQ(summary.blobs_stored, 12);
 }
 
-TEST_F(ContentSyncTest, AnExpiredBlobIsLostOnceAndTheCursorMovesOn) {
+TEST_P(ContentSyncTest, AnExpiredBlobIsLostOnceAndTheCursorMovesOn) {
   feed_.expired = {feed_.blobs[2].id};
   auto summary = Run();
   EXPECT_EQ(summary.blobs_expired, 1);
@@ -301,7 +290,7 @@ TEST_F(ContentSyncTest, AnExpiredBlobIsLostOnceAndTheCursorMovesOn) {
   EXPECT_TRUE(feed_.gets.empty());  // neither the stored blobs nor the expired one again
 }
 
-TEST_F(ContentSyncTest, ACheckpointOlderThanSevenDaysIsAGapReportedAndKept) {
+TEST_P(ContentSyncTest, ACheckpointOlderThanSevenDaysIsAGapReportedAndKept) {
   store_->CommitBlobs({}, {}, kNow - 240h);
   const auto summary = Run();
   ASSERT_TRUE(summary.gap);
@@ -314,13 +303,13 @@ TEST_F(ContentSyncTest, ACheckpointOlderThanSevenDaysIsAGapReportedAndKept) {
   EXPECT_EQ(summary.blobs_stored, 12);
 }
 
-TEST_F(ContentSyncTest, ARefusedTokenEndsTheRunAtOnce) {
+TEST_P(ContentSyncTest, ARefusedTokenEndsTheRunAtOnce) {
   feed_.refusal = "AF10001";
   EXPECT_THROW(Run(), AuthError);
   EXPECT_FALSE(store_->ContentCursor());
 }
 
-TEST_F(ContentSyncTest, ATenantSetUpWrongEndsTheRunWithAConfigurationError) {
+TEST_P(ContentSyncTest, ATenantSetUpWrongEndsTheRunWithAConfigurationError) {
   feed_.refusal = "AF20012";
   try {
     Run();

@@ -145,12 +145,19 @@ class TestDatabase {
 class BackendTest : public ::testing::TestWithParam<Backend> {
  protected:
   void SetUp() override {
+    if (GetParam() == Backend::kPostgres && !TestCluster::Find()) {
+      if (std::getenv("AUDITSYNC_TEST_PG") != nullptr) FAIL() << "AUDITSYNC_TEST_PG unusable";
+      GTEST_SKIP() << "no PostgreSQL test cluster: run through ctest (fixture pg_cluster)";
+    }
+    FreshStore();
+  }
+  // Replaces the store with an empty one, in a new database.
+  void FreshStore() {
+    store_.reset();
+    database_.reset();
     std::string name = ::testing::UnitTest::GetInstance()->current_test_suite()->name();
     for (auto& c : name) c = std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
     database_ = std::make_unique<TestDatabase>(GetParam(), name);
-    if (!database_->Available()) {
-      GTEST_SKIP() << "no PostgreSQL test cluster: run through ctest (fixture pg_cluster)";
-    }
     store_ = database_->Open();
   }
   void TearDown() override {
