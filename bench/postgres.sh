@@ -40,22 +40,15 @@ head -c 32 /dev/urandom | base64 | tr -d '/+=\n' > "$work/secret"
 chmod 600 "$work/secret"
 from=2026-11-02T00:00:00Z
 to=2026-11-03T00:00:00Z
+source bench/ingest_lib.sh
 
 printf '\n%-10s %-12s %10s %8s %10s %16s %16s\n' "backend" "records" "stored" "wall s" "records/s" \
   "auditsync us/rec" "server us/rec"
 for size in "${sizes[@]}"; do
-  per_hour=$(( (size + 23) / 24 ))
-  tenant=(--seed 3 --launches-per-hour "$per_hour" --malformed-rate 0.0005)
-  served=$("$build/auditsync-emulator" truth --summary --from "$from" --to "$to" "${tenant[@]}" |
-           python3 -c 'import json,sys; print(json.load(sys.stdin)["total_served"])')
+  ingest_tenant "$size"
+  served=$(ingest_served)
   for backend in sqlite postgres; do
-    rm -f "$work/port"
-    "$build/auditsync-emulator" serve --port 0 --port-file "$work/port" --ca-file "$work/ca.pem" \
-      --client-secret-file "$work/secret" --record-cap 100000000 --max-page-size 1000 \
-      --query-polls 1 "${tenant[@]}" > "$work/emulator.log" 2>&1 &
-    emulator_pid=$!
-    for _ in $(seq 1 300); do [ -s "$work/port" ] && break; sleep 0.1; done
-    port=$(cat "$work/port")
+    start_ingest_emulator
     if [ "$backend" = sqlite ]; then
       rm -f "$work"/bench.db*
       database="$work/bench.db"
@@ -64,14 +57,7 @@ for size in "${sizes[@]}"; do
       PGPASSWORD=$(cat "$work/pg-password") psql -q "$cluster_url" -c "CREATE DATABASE bench_$size"
     fi
     before=$(server_cpu)
-    AUDITSYNC_TENANT_ID=11111111-2222-3333-4444-555555555555 \
-    AUDITSYNC_CLIENT_ID=aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee \
-    AUDITSYNC_CLIENT_SECRET_FILE="$work/secret" \
-    AUDITSYNC_AUTHORITY="https://127.0.0.1:$port" AUDITSYNC_GRAPH_URL="https://127.0.0.1:$port" \
-    AUDITSYNC_CA_BUNDLE="$work/ca.pem" AUDITSYNC_DATABASE="$database" \
-    AUDITSYNC_DATABASE_PASSWORD_FILE="$work/pg-password" \
-    AUDITSYNC_POLL_INTERVAL=50ms AUDITSYNC_PAGE_SIZE=1000 AUDITSYNC_LOG_LEVEL=error \
-      /usr/bin/time -v -o "$work/time.txt" "$build/auditsync" sync --from "$from" --to "$to"
+    run_ingest_sync "$database" AUDITSYNC_DATABASE_PASSWORD_FILE="$work/pg-password"
     sleep 0.5  # the backend of the sync's connection is reaped
     after=$(server_cpu)
     kill "$emulator_pid"; wait "$emulator_pid" 2>/dev/null || true; emulator_pid=""
