@@ -72,8 +72,8 @@ class Connection {
   // naming `what` and the server's message.
   Result Exec(std::string_view sql, const std::vector<Param>& params = {});
 
-  // COPY ... FROM STDIN of rows in COPY's text format (CopyRow builds them).
-  void CopyIn(std::string_view copy_sql, std::string_view rows);
+  // COPY ... FROM STDIN of `data` (CopyRows builds it in the binary format).
+  void CopyIn(std::string_view copy_sql, std::string_view data);
 
   // The URL as shown in messages: without any password.
   const std::string& Shown() const { return shown_; }
@@ -85,25 +85,29 @@ class Connection {
   std::string shown_;
 };
 
-// Appends one row in COPY's text format: fields separated by tabs, backslash escapes, \N for
-// NULL. Invalid UTF-8 (which a UTF8 database refuses) becomes U+FFFD, as reports render it.
-class CopyRow {
+// The data of a COPY ... FROM STDIN (FORMAT binary): each value as its length and its bytes, so
+// that neither side escapes or parses text (a record's raw auditData is most of a page). Each
+// row starts with Row(the count of its fields); the values must have the columns' types: Int4
+// for integer, Int8 for bigint, Text for text, Bytes for bytea. Text that a UTF8 database
+// refuses (invalid UTF-8, NUL) becomes U+FFFD, as reports render it.
+class CopyRows {
  public:
-  explicit CopyRow(std::string& out) : out_(out) {}
-  ~CopyRow() { out_ += '\n'; }
-  CopyRow(const CopyRow&) = delete;
-  CopyRow& operator=(const CopyRow&) = delete;
-  CopyRow& Text(std::string_view text);
-  CopyRow& OptionalText(const std::optional<std::string>& text);
-  CopyRow& Int(int64_t value);
-  CopyRow& OptionalInt(const std::optional<int64_t>& value);
-  CopyRow& Bytes(std::string_view bytes);
-  CopyRow& Null();
+  CopyRows();
+  CopyRows& Row(int16_t fields);
+  CopyRows& Text(std::string_view text);
+  CopyRows& OptionalText(const std::optional<std::string>& text);
+  CopyRows& Int4(int32_t value);
+  CopyRows& Int8(int64_t value);
+  CopyRows& OptionalInt8(const std::optional<int64_t>& value);
+  CopyRows& Bytes(std::string_view bytes);
+  CopyRows& Null();
+  // The data, with its trailer: the builder is done.
+  std::string_view Finish();
 
  private:
-  void Separate();
-  std::string& out_;
-  bool first_ = true;
+  template <typename T>
+  void Big(T value);
+  std::string data_;
 };
 
 // BEGIN at construction; ROLLBACK at destruction unless committed.

@@ -16,7 +16,6 @@ namespace {
 
 using postgres::Bytes;
 using postgres::Connection;
-using postgres::CopyRow;
 using postgres::Int;
 using postgres::OptionalInt;
 using postgres::OptionalText;
@@ -276,17 +275,16 @@ ON CONFLICT (hour_start) DO UPDATE SET scanned_at = greatest(coverage.scanned_at
     const int64_t now = Seconds(NowUtc());
     const auto& records = page.records;
     if (!records.empty()) {
-      std::string rows;
-      rows.reserve(records.size() * 2048);
+      postgres::CopyRows rows;
       for (size_t i = 0; i < records.size(); ++i) {
         const auto& record = records[i];
-        CopyRow(rows)
-            .Int(static_cast<int64_t>(i))
+        rows.Row(13)
+            .Int4(static_cast<int32_t>(i))
             .Text(record.id)
             .Bytes(store::RecordOrder::Of(record.id, ParseGuid(record.id)).View())
-            .Int(Seconds(record.created))
+            .Int8(Seconds(record.created))
             .Text(record.operation)
-            .Int(record.record_type)
+            .Int4(record.record_type)
             .Text(record.workload)
             .Text(record.app_id)
             .Text(record.app_name)
@@ -298,31 +296,31 @@ ON CONFLICT (hour_start) DO UPDATE SET scanned_at = greatest(coverage.scanned_at
       db.CopyIn(
           "COPY page_records (ord, record_id, record_key, created_at, operation, record_type, "
           "workload, app_id, app_name, environment_id, environment_name, user_upn, raw) FROM "
-          "STDIN",
-          rows);
-      rows.clear();
+          "STDIN (FORMAT binary)",
+          rows.Finish());
+      postgres::CopyRows apps;
       for (const auto& [app_id, facts] : store::FoldApps(records)) {
-        CopyRow row(rows);
-        row.Text(app_id)
+        apps.Row(11)
+            .Text(app_id)
             .OptionalText(facts.name)
-            .OptionalInt(facts.name_seen_at)
+            .OptionalInt8(facts.name_seen_at)
             .OptionalText(facts.environment_id)
             .OptionalText(facts.environment_name)
-            .OptionalInt(facts.environment_seen_at)
-            .Int(facts.first_seen)
-            .OptionalInt(facts.last_launch);
+            .OptionalInt8(facts.environment_seen_at)
+            .Int8(facts.first_seen)
+            .OptionalInt8(facts.last_launch);
         if (facts.last_launch) {
-          row.Text(facts.last_launch_by).Text(facts.last_launch_id);
+          apps.Text(facts.last_launch_by).Text(facts.last_launch_id);
         } else {
-          row.Null().Null();
+          apps.Null().Null();
         }
-        row.OptionalInt(facts.deleted_on);
+        apps.OptionalInt8(facts.deleted_on);
       }
       db.CopyIn(
           "COPY page_apps (app_id, display_name, name_seen_at, environment_id, environment_name, "
           "environment_seen_at, first_seen, last_launched_on, last_launched_by, "
-          "last_launch_record_id, deleted_on) FROM STDIN",
-          rows);
+          "last_launch_record_id, deleted_on) FROM STDIN (FORMAT binary)",
+          apps.Finish());
       db.Exec(kUpsertApps);
       db.Exec(kInsertUsers);
       outcome.inserted = db.Exec(insert_records, {OptionalInt(window_id), Int(now)}).Int(0, 0);
