@@ -9,19 +9,10 @@
 #   bench/postgres.sh [nominal-records-per-day ...]     default: 275000
 set -euo pipefail
 cd "$(dirname "$0")/.."
-build=build/release
 sizes=("$@")
 [ ${#sizes[@]} -gt 0 ] || sizes=(275000)
-
-work=$(mktemp -d /tmp/auditsync-bench-pg.XXXXXX)
-chmod 755 "$work"
-emulator_pid=""
-cleanup() {
-  [ -n "$emulator_pid" ] && kill "$emulator_pid" 2>/dev/null && wait "$emulator_pid" 2>/dev/null
-  tests/pg/pg_cluster.sh stop "$work/cluster" || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
+source bench/lib.sh
+trap 'tests/pg/pg_cluster.sh stop "$work/cluster" || true; cleanup' EXIT
 
 PG_CLUSTER_DURABLE=1 tests/pg/pg_cluster.sh start "$work/cluster"
 cluster_url=$(cat "$work/cluster/url")
@@ -36,19 +27,13 @@ fields = open(f"/proc/{sys.argv[1]}/stat").read().rsplit(")", 1)[1].split()
 print(sum(int(f) for f in fields[11:15]) / os.sysconf("SC_CLK_TCK"))' "$postmaster_pid"
 }
 
-head -c 32 /dev/urandom | base64 | tr -d '/+=\n' > "$work/secret"
-chmod 600 "$work/secret"
-from=2026-11-02T00:00:00Z
-to=2026-11-03T00:00:00Z
-source bench/ingest_lib.sh
-
 printf '\n%-10s %-12s %10s %8s %10s %16s %16s\n' "backend" "records" "stored" "wall s" "records/s" \
   "auditsync us/rec" "server us/rec"
 for size in "${sizes[@]}"; do
   ingest_tenant "$size"
   served=$(ingest_served)
   for backend in sqlite postgres; do
-    start_ingest_emulator
+    ingest_emulator
     if [ "$backend" = sqlite ]; then
       rm -f "$work"/bench.db*
       database="$work/bench.db"
@@ -57,10 +42,10 @@ for size in "${sizes[@]}"; do
       PGPASSWORD=$(cat "$work/pg-password") psql -q "$cluster_url" -c "CREATE DATABASE bench_$size"
     fi
     before=$(server_cpu)
-    run_ingest_sync "$database" AUDITSYNC_DATABASE_PASSWORD_FILE="$work/pg-password"
+    ingest_sync "$database" AUDITSYNC_DATABASE_PASSWORD_FILE="$work/pg-password"
     sleep 0.5  # the backend of the sync's connection is reaped
     after=$(server_cpu)
-    kill "$emulator_pid"; wait "$emulator_pid" 2>/dev/null || true; emulator_pid=""
+    stop_emulator
     if [ "$backend" = sqlite ]; then
       stored=$(sqlite3 "$work/bench.db" 'SELECT count(*) FROM audit_records')
       server="-"

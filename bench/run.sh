@@ -38,30 +38,18 @@ for part in ${parts//,/ }; do
   esac
 done
 
-work=$(mktemp -d /tmp/auditsync-bench.XXXXXX)
-emulator_pid=""
-cleanup() {
-  [ -n "$emulator_pid" ] && kill "$emulator_pid" 2>/dev/null && wait "$emulator_pid" 2>/dev/null
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-head -c 32 /dev/urandom | base64 | tr -d '/+=\n' > "$work/secret"
-chmod 600 "$work/secret"
-from=2026-11-02T00:00:00Z
-to=2026-11-03T00:00:00Z
-source bench/ingest_lib.sh
+source bench/lib.sh
 
 # Part 1: ingest (the body is left unindented: its Python heredoc must start at column 0).
 if [[ $parts == *,ingest,* ]]; then
 printf '\n%-12s %10s %10s %12s %14s %12s\n' "records" "stored" "wall s" "records/s" "CPU us/record" "peak RSS MB"
 for size in "${sizes[@]}"; do
   ingest_tenant "$size"
-  start_ingest_emulator
+  ingest_emulator
   served=$(ingest_served)
   rm -f "$work"/bench.db*
-  run_ingest_sync "$work/bench.db"
-  kill "$emulator_pid"; wait "$emulator_pid" 2>/dev/null || true; emulator_pid=""
+  ingest_sync "$work/bench.db"
+  stop_emulator
   stored=$(sqlite3 "$work/bench.db" 'SELECT count(*) FROM audit_records')
   read -r wall cpu rss_mb user system < <(python3 bench/time_figures.py "$work/time.txt")
   python3 -c 'import sys; served, stored = int(sys.argv[1]), int(sys.argv[2]); wall, cpu, rss = map(float, sys.argv[3:6])
