@@ -1,7 +1,7 @@
 # shellcheck shell=bash
-# Shared by bench/completeness.sh and bench/concurrency.sh (sourced, not run): a work directory
-# with a random client secret, one emulator at a time on an ephemeral port, and the environment
-# that points auditsync at it. The caller has `set -euo pipefail` and sits in the repository root.
+# Shared by the bench scripts (sourced, not run): a work directory with a random client secret,
+# one emulator at a time on an ephemeral port, the environment that points auditsync at it, and
+# the ingest of run.sh and postgres.sh. The caller has `set -euo pipefail` and sits in the repository root.
 build=build/release
 work=$(mktemp -d /tmp/auditsync-bench.XXXXXX)
 emulator_pid=""
@@ -69,3 +69,32 @@ iso() { date -u -d "@$1" +%Y-%m-%dT%H:%M:%SZ; }
 
 # now_seconds: real time, fractional.
 now_seconds() { date +%s.%N; }
+
+# The ingest (bench/run.sh, bench/postgres.sh): one day, [ingest_from, ingest_to), of a large synthetic tenant,
+# synced by the real auditsync process from the emulator over HTTPS.
+ingest_from=2026-11-02T00:00:00Z
+ingest_to=2026-11-03T00:00:00Z
+
+# ingest_tenant SIZE: the emulator's tenant flags for about SIZE records a day, in $tenant.
+ingest_tenant() {
+  tenant=(--seed 3 --launches-per-hour "$(( ($1 + 23) / 24 ))" --malformed-rate 0.0005)
+}
+
+# The records the emulator serves for the day, duplicates and malformed included.
+ingest_served() {
+  "$build/auditsync-emulator" truth --summary --from "$ingest_from" --to "$ingest_to" "${tenant[@]}" |
+    python3 -c 'import json,sys; print(json.load(sys.stdin)["total_served"])'
+}
+
+ingest_emulator() {
+  start_emulator --record-cap 100000000 --max-page-size 1000 --query-polls 1 "${tenant[@]}"
+}
+
+# ingest_sync DATABASE [NAME=VALUE...]: the sync under /usr/bin/time -v (into $work/time.txt)
+# and BENCH_WRAP, if set.
+ingest_sync() {
+  local database=$1; shift
+  # shellcheck disable=SC2086 # BENCH_WRAP is a command line
+  as_client "$database" AUDITSYNC_POLL_INTERVAL=50ms AUDITSYNC_LOG_LEVEL=error "$@" -- \
+    ${BENCH_WRAP:-} /usr/bin/time -v -o "$work/time.txt" "$build/auditsync" sync --from "$ingest_from" --to "$ingest_to"
+}

@@ -12,9 +12,11 @@
 # management: bench/management.sh, a day of a large tenant through the Office 365 Management
 #   Activity API: blobs/s, records/s and peak RSS, 8 downloads at once against one at a time, and
 #   blobs of several sizes (about 2 minutes).
+# postgres: bench/postgres.sh, the ingest into SQLite and into a local PostgreSQL server side by
+#   side (about 1 minute).
 #
 #   bench/run.sh [nominal-records-per-day ...]     ingest sizes; default: 275000 1100000
-#   BENCH_PARTS=ingest,completeness,concurrency,reports,management
+#   BENCH_PARTS=ingest,completeness,concurrency,reports,management,postgres
 #                                                  the parts to run (unset or empty: all, in this
 #                                                  order)
 #   BENCH_WRAP="perf record -g -o /tmp/perf.data" BENCH_PARTS=ingest bench/run.sh 1100000
@@ -26,53 +28,28 @@ cd "$(dirname "$0")/.."
 build=build/release
 sizes=("$@")
 [ ${#sizes[@]} -gt 0 ] || sizes=(275000 1100000)
-parts=",${BENCH_PARTS:-ingest,completeness,concurrency,reports,management},"
+parts=",${BENCH_PARTS:-ingest,completeness,concurrency,reports,management,postgres},"
 for part in ${parts//,/ }; do
   case $part in
-    ingest|completeness|concurrency|reports|management) ;;
+    ingest|completeness|concurrency|reports|management|postgres) ;;
     *) echo "BENCH_PARTS: unknown part '$part' (ingest, completeness, concurrency, reports," \
-            "management)" >&2
+            "management, postgres)" >&2
        exit 2 ;;
   esac
 done
 
-work=$(mktemp -d /tmp/auditsync-bench.XXXXXX)
-emulator_pid=""
-cleanup() {
-  [ -n "$emulator_pid" ] && kill "$emulator_pid" 2>/dev/null && wait "$emulator_pid" 2>/dev/null
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-head -c 32 /dev/urandom | base64 | tr -d '/+=\n' > "$work/secret"
-chmod 600 "$work/secret"
-from=2026-11-02T00:00:00Z
-to=2026-11-03T00:00:00Z
+source bench/lib.sh
 
 # Part 1: ingest (the body is left unindented: its Python heredoc must start at column 0).
 if [[ $parts == *,ingest,* ]]; then
 printf '\n%-12s %10s %10s %12s %14s %12s\n' "records" "stored" "wall s" "records/s" "CPU us/record" "peak RSS MB"
 for size in "${sizes[@]}"; do
-  per_hour=$(( (size + 23) / 24 ))
-  tenant=(--seed 3 --launches-per-hour "$per_hour" --malformed-rate 0.0005)
-  rm -f "$work/port"
-  "$build/auditsync-emulator" serve --port 0 --port-file "$work/port" --ca-file "$work/ca.pem" \
-    --client-secret-file "$work/secret" --record-cap 100000000 --max-page-size 1000 \
-    --query-polls 1 "${tenant[@]}" > "$work/emulator.log" 2>&1 &
-  emulator_pid=$!
-  for _ in $(seq 1 300); do [ -s "$work/port" ] && break; sleep 0.1; done
-  port=$(cat "$work/port")
-  served=$("$build/auditsync-emulator" truth --summary --from "$from" --to "$to" "${tenant[@]}" |
-           python3 -c 'import json,sys; print(json.load(sys.stdin)["total_served"])')
+  ingest_tenant "$size"
+  ingest_emulator
+  served=$(ingest_served)
   rm -f "$work"/bench.db*
-  AUDITSYNC_TENANT_ID=11111111-2222-3333-4444-555555555555 \
-  AUDITSYNC_CLIENT_ID=aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee \
-  AUDITSYNC_CLIENT_SECRET_FILE="$work/secret" \
-  AUDITSYNC_AUTHORITY="https://127.0.0.1:$port" AUDITSYNC_GRAPH_URL="https://127.0.0.1:$port" \
-  AUDITSYNC_CA_BUNDLE="$work/ca.pem" AUDITSYNC_DATABASE="$work/bench.db" \
-  AUDITSYNC_POLL_INTERVAL=50ms AUDITSYNC_PAGE_SIZE=1000 AUDITSYNC_LOG_LEVEL=error \
-    ${BENCH_WRAP:-} /usr/bin/time -v -o "$work/time.txt" "$build/auditsync" sync --from "$from" --to "$to"
-  kill "$emulator_pid"; wait "$emulator_pid" 2>/dev/null || true; emulator_pid=""
+  ingest_sync "$work/bench.db"
+  stop_emulator
   stored=$(sqlite3 "$work/bench.db" 'SELECT count(*) FROM audit_records')
   read -r wall cpu rss_mb user system < <(python3 bench/time_figures.py "$work/time.txt")
   python3 -c 'import sys; served, stored = int(sys.argv[1]), int(sys.argv[2]); wall, cpu, rss = map(float, sys.argv[3:6])
@@ -88,3 +65,4 @@ if [[ $parts == *,completeness,* ]]; then bench/completeness.sh; fi
 if [[ $parts == *,concurrency,* ]]; then bench/concurrency.sh; fi
 if [[ $parts == *,reports,* ]]; then bench/report.sh; fi
 if [[ $parts == *,management,* ]]; then bench/management.sh; fi
+if [[ $parts == *,postgres,* ]]; then bench/postgres.sh; fi

@@ -8,9 +8,12 @@ packages=(
   build-essential cmake ninja-build pkg-config clang-format git
   # libraries (see STYLE.md "Dependencies")
   libcurl4-openssl-dev libsimdjson-dev nlohmann-json3-dev libsqlite3-dev libcli11-dev
-  libtomlplusplus-dev libspdlog-dev libfmt-dev libssl-dev libcpp-httplib-dev
+  libtomlplusplus-dev libspdlog-dev libfmt-dev libssl-dev libcpp-httplib-dev libpq-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev sqlite3 openssl python3 time
+  # the PostgreSQL store's tests start a throw-away server (tests/pg/pg_cluster.sh); runuser
+  # (util-linux) runs it as nobody when the tests run as root
+  postgresql util-linux
   # the HTML report test opens the page in headless Chromium
   chromium
 )

@@ -14,7 +14,7 @@
 #include "core/text.hpp"
 #include "source/graph/graph_connection.hpp"
 #include "source/management/management_connection.hpp"
-#include "store/sqlite/sqlite_store.hpp"
+#include "store/store.hpp"
 
 namespace auditsync {
 namespace {
@@ -388,9 +388,8 @@ CheckReport CheckSetup(const std::function<Config()>& load_config,
           !config.use_graph_api && config.enrich_users ? "user permission" : ""});
   }
   try {
-    SqliteStore store(config.database);
-    store.InstallationId();  // a write
-    steps.push_back(Pass("database", config.database + " is writable"));
+    OpenStore(config)->InstallationId();  // a write
+    steps.push_back(Pass("database", RedactDatabaseUrl(config.database) + " is writable"));
   } catch (const Error& error) {
     steps.push_back(Fail("database", error.what(), error.Code()));
   }

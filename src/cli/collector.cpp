@@ -109,7 +109,7 @@ ExitCode ConcludeContent(const ContentSyncSummary& summary, bool graph_audit_que
 
 // Reads the profiles of users that need one (enrich_users). Whatever Graph answers, the sync's
 // exit code stays the one its audit records earned: enrichment only logs.
-void EnrichUsersAfterSync(const Config& config, SqliteStore& store, GraphUserClient& users,
+void EnrichUsersAfterSync(const Config& config, DirectoryStore& store, GraphUserClient& users,
                           const SyncClock& clock) {
   EnrichmentOptions options;
   options.refresh_after = config.user_refresh_after;
@@ -135,7 +135,9 @@ ContentSyncOptions ContentSyncOptionsFrom(const Config& config) {
   return options;
 }
 
-FileLock LockDatabase(const Config& config) { return FileLock(config.database + ".lock"); }
+std::unique_ptr<CollectionLock> LockDatabase(const Config& config) {
+  return LockForCollection(config);
+}
 
 ExitCode CollectOnce(const Config& config, const SyncRequest& request) {
   const auto one_sync_per_database = LockDatabase(config);
@@ -143,7 +145,7 @@ ExitCode CollectOnce(const Config& config, const SyncRequest& request) {
 }
 
 ExitCode Collect(const Config& config, const SyncRequest& request) {
-  SqliteStore store(config.database);
+  const auto store = OpenStore(config);
   const ConnectionHooks hooks{.cancelled = StopRequested, .sleep = SleepOrStop};
   const SyncClock clock{.now = CommandNow, .sleep = SleepOrStop, .stop_requested = StopRequested};
   // Graph's connection collects with use_graph_api = yes, and reads user profiles on either path.
@@ -151,12 +153,12 @@ ExitCode Collect(const Config& config, const SyncRequest& request) {
   ExitCode code = ExitCode::kSuccess;
   if (config.use_graph_api) {
     graph.emplace(config, hooks);
-    SyncEngine engine(store, graph->Graph(), SyncOptionsFrom(config), clock);
+    SyncEngine engine(*store, graph->Graph(), SyncOptionsFrom(config), clock);
     code = Conclude(config, RunShowingProgress(engine, request));
   } else {
     ManagementConnection connection(config, hooks);
     ContentSyncEngine engine(
-        store, connection.Client(),
+        *store, connection.Client(),
         [&connection](ConnectionHooks thread_hooks) {
           return connection.NewClient(std::move(thread_hooks));
         },
@@ -165,7 +167,7 @@ ExitCode Collect(const Config& config, const SyncRequest& request) {
   }
   if (config.enrich_users) {
     if (!graph) graph.emplace(config, hooks);
-    EnrichUsersAfterSync(config, store, graph->Users(), clock);
+    EnrichUsersAfterSync(config, *store, graph->Users(), clock);
   }
   return code;
 }

@@ -4,7 +4,7 @@
 
 #include "core/config.hpp"
 #include "core/error.hpp"
-#include "core/file_lock.hpp"
+#include "store/store.hpp"
 #include "sync/content_sync.hpp"
 #include "sync/sync_engine.hpp"
 
@@ -14,7 +14,7 @@ SyncOptions SyncOptionsFrom(const Config& config);
 ContentSyncOptions ContentSyncOptionsFrom(const Config& config);
 
 // The lock that keeps one collecting process per database. Throws Error(kLocked).
-FileLock LockDatabase(const Config& config);
+std::unique_ptr<CollectionLock> LockDatabase(const Config& config);
 
 // Runs one sync, through the Graph audit log query API or, with use_graph_api = no, the Office
 // 365 Management Activity API, and logs its summary; then, with enrich_users, reads the user

@@ -12,7 +12,7 @@
 #include "core/subprocess.hpp"
 #include "report/render.hpp"
 #include "report/usage_reports.hpp"
-#include "store/sqlite/sqlite_store.hpp"
+#include "store/store.hpp"
 
 namespace auditsync {
 namespace {
@@ -99,12 +99,12 @@ ExitCode RunDemo(const DemoOptions& options, const std::string& log_level) {
   const auto code = CollectOnce(config, SyncRequest{});
   emulator.Terminate();
 
-  SqliteStore store(config.database);
-  const auto rows = store.QueryAppUsage({});
+  const auto store = OpenStore(config);
+  const auto rows = store->QueryAppUsage({});
   std::cout << "\nPower Apps launches and unique users per app, last 7 days:\n\n";
   RenderReport(AppsReport(rows), ReportFormat::kTable, std::cout);
   std::cout << "\n"
-            << store.CountRecords() << " audit records stored, " << store.CountQuarantined()
+            << store->CountRecords() << " audit records stored, " << store->CountQuarantined()
             << " quarantined (unreadable).\n"
             << "Try: ./build/release/auditsync report apps --database " << config.database
             << " --format json\n"

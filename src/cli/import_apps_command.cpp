@@ -3,7 +3,7 @@
 #include "cli/import_command.hpp"
 #include "core/log.hpp"
 #include "source/inventory/app_inventory.hpp"
-#include "store/sqlite/sqlite_store.hpp"
+#include "store/store.hpp"
 
 namespace auditsync {
 namespace {
@@ -14,8 +14,8 @@ ExitCode ImportApps(const Config& config, const std::string& file) {
   for (const auto& problem : inventory.problems) problems.Add(problem.where, problem.reason);
   problems.Finish();
   for (const auto& warning : inventory.warnings) spdlog::warn("{}", warning);
-  SqliteStore store(config.database);
-  const auto outcome = store.ImportInventory(inventory.apps, CommandNow());
+  const auto store = OpenStore(config);
+  const auto outcome = store->ImportInventory(inventory.apps, CommandNow());
   spdlog::info(
       "imported {} app(s) from {} ({}): {} new, {} already known; {} of {} row(s) could "
       "not be read",

@@ -4,6 +4,7 @@
 #include "core/log.hpp"
 #include "core/mapped_file.hpp"
 #include "core/stop.hpp"
+#include "store/store.hpp"
 #include "sync/purview_import.hpp"
 
 namespace auditsync {
@@ -14,7 +15,7 @@ ExitCode ImportPurview(const Config& config, const std::string& file) {
   // stored, so memory holds one transaction's rows whatever the file's size.
   MappedFile mapped(file);
   PurviewExportReader reader(mapped.Text(), file, config.operations);
-  SqliteStore store(config.database);
+  const auto store = OpenStore(config);
   ProblemLog problems(file);
   InstallStopHandlers();  // Ctrl-C stops between transactions, what was stored kept
   const ExportImportHooks hooks{
@@ -25,7 +26,7 @@ ExitCode ImportPurview(const Config& config, const std::string& file) {
           },
       .committed = [&mapped](size_t bytes) { mapped.Release(bytes); },
   };
-  const auto summary = ImportPurviewExport(store, reader, ExportImportOptions{}, hooks);
+  const auto summary = ImportPurviewExport(*store, reader, ExportImportOptions{}, hooks);
   problems.Finish();
   spdlog::info(
       "imported {} ({}): {} row(s) read, {} record(s) stored new, {} already stored, {} skipped "

@@ -1,5 +1,4 @@
 #include <charconv>
-#include <filesystem>
 #include <iostream>
 
 #include "cli/commands.hpp"
@@ -101,12 +100,8 @@ void SetupReportCommand(CLI::App& app, GlobalFlags& flags, CommandAction& action
       const auto config = LoadConfig(app, flags, /*need_credentials=*/false);
       InitLogging(config.log_level);
       const auto request = ResolveRequest(*options, CommandNow());
-      if (!std::filesystem::exists(config.database)) {
-        throw ConfigError("there is no database at " + config.database +
-                          ". Run `auditsync sync` first, or set `database` to its path.");
-      }
-      SqliteStore store(config.database);
-      RenderReport(BuildReport(store, request), *ParseReportFormat(options->format), std::cout);
+      const auto store = OpenExistingStore(config);
+      RenderReport(BuildReport(*store, request), *ParseReportFormat(options->format), std::cout);
       return ExitCode::kSuccess;
     };
   });

@@ -21,7 +21,7 @@ ExitCode RunForever(const Config& config, std::chrono::seconds every) {
   const auto one_process_per_database = LockDatabase(config);
   InstallStopHandlers();
   spdlog::info("collecting every {} into {}; SIGINT or SIGTERM stops", FormatDuration(every),
-               config.database);
+               RedactDatabaseUrl(config.database));
   for (;;) {
     try {
       const auto code = Collect(config, SyncRequest{});

@@ -1,4 +1,3 @@
-#include <filesystem>
 #include <iostream>
 
 #include "cli/collector.hpp"
@@ -20,15 +19,11 @@ void SetupStatusCommand(CLI::App& app, GlobalFlags& flags, CommandAction& action
     action = [&app, &flags, format] {
       const auto config = LoadConfig(app, flags, /*need_credentials=*/false);
       InitLogging(config.log_level);
-      if (!std::filesystem::exists(config.database)) {
-        throw ConfigError("there is no database at " + config.database +
-                          ". Run `auditsync sync` first, or set `database` to its path.");
-      }
-      SqliteStore store(config.database);
+      const auto store = OpenExistingStore(config);
       const Instant now = CommandNow();
-      auto status = ReadSyncStatus(store, SyncOptionsFrom(config), now);
+      auto status = ReadSyncStatus(*store, SyncOptionsFrom(config), now);
       if (!config.use_graph_api) {
-        status.content = ReadContentStatus(store, now, config.GraphServesAuditQueries());
+        status.content = ReadContentStatus(*store, now, config.GraphServesAuditQueries());
       }
       RenderStatus(status, *ParseReportFormat(*format), std::cout);
       return ExitCode::kSuccess;

@@ -20,7 +20,7 @@
 namespace auditsync {
 namespace {
 
-constexpr std::array<SettingSpec, 49> kSettingTable = {{
+constexpr std::array<SettingSpec, 50> kSettingTable = {{
     {"tenant_id", "AUDITSYNC_TENANT_ID", "--tenant-id", "", "Tenant GUID or verified domain",
      "TenantID", false},
     {"client_id", "AUDITSYNC_CLIENT_ID", "--client-id", "", "App registration (client) id",
@@ -122,8 +122,14 @@ constexpr std::array<SettingSpec, 49> kSettingTable = {{
      "Most requests per minute sent to the Management Activity API (a tenant may send 2,000, all "
      "its tools together, and is throttled with AF429 beyond)",
      "", false},
-    {"database", "AUDITSYNC_DATABASE", "--database", "./auditsync.db", "SQLite database file", "",
-     false},
+    {"database", "AUDITSYNC_DATABASE", "--database", "./auditsync.db",
+     "SQLite database file, or a PostgreSQL URL such as "
+     "postgresql://auditsync@db.contoso.com:5432/auditsync?sslmode=verify-full",
+     "", false},
+    {"database_password_file", "AUDITSYNC_DATABASE_PASSWORD_FILE", "--database-password-file", "",
+     "File holding the password of the PostgreSQL role in `database` (libpq's PGPASSWORD and "
+     "~/.pgpass work too; never put it in the URL)",
+     "", false},
     {"ca_bundle", "AUDITSYNC_CA_BUNDLE", "--ca-bundle", "",
      "PEM file of extra trusted CAs (TLS-inspecting proxies, tests); the system store stays "
      "trusted",
@@ -784,6 +790,10 @@ Config ResolveConfig(const RawSettings& raw, bool need_credentials, bool managem
   config.database = resolve.Text("database");
   if (config.database.empty()) {
     resolve.Fail("database", "is empty", "Give a file path such as ./auditsync.db.");
+  }
+  if (const auto password_file = resolve.Text("database_password_file"); !password_file.empty()) {
+    config.database_password =
+        ReadSecretFile("database_password_file", password_file, resolve, "the role's password");
   }
   config.ca_bundle = resolve.Text("ca_bundle");
   if (!config.ca_bundle.empty()) {

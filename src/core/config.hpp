@@ -126,7 +126,8 @@ struct Config {
   std::string publisher_identifier;  // a tenant GUID; tenant_id when unset
   int blob_concurrency = 0;
   int management_requests_per_minute = 0;
-  std::string database;
+  std::string database;                     // a SQLite file, or a PostgreSQL URL (store/store.hpp)
+  std::optional<Secret> database_password;  // from database_password_file
   std::string ca_bundle;
   std::string proxy;  // empty: HTTPS_PROXY, if set
   std::vector<std::string> operations;

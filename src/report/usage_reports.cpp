@@ -96,7 +96,7 @@ int64_t PeriodCount(UsagePeriod period, Instant from, Instant to) {
 // before any query, so that one query runs: from the window's length, or where an end is open,
 // from the months that hold launches (read from the small month rollup, and the chart itself when
 // months it is). Answers the store gave already (`known`, per `known_period`) are used again.
-Chart LaunchesOverTime(SqliteStore& store, const UsageFilter& filter,
+Chart LaunchesOverTime(UsageStore& store, const UsageFilter& filter,
                        const std::vector<UsagePoint>* known, UsagePeriod known_period) {
   auto chart = [&](UsagePeriod period, std::optional<std::vector<UsagePoint>> points) {
     if (!points && known != nullptr && known_period == period) points = *known;
@@ -276,9 +276,9 @@ ReportDocument UnusedReport(const std::vector<UnusedApp>& rows, Instant now) {
           .tables = {std::move(table)}};
 }
 
-ReportDocument BuildReport(SqliteStore& store, const ReportRequest& request) {
+ReportDocument BuildReport(UsageStore& store, const ReportRequest& request) {
   // The table and the charts of one page come from one commit, even while a sync commits.
-  const SqliteStore::Snapshot snapshot(store);
+  const auto snapshot = store.HoldSnapshot();
   const Instant unused_since = request.now - request.unused_for;
   // `unused` looks back from now; its charts show the same days.
   UsageFilter chart_filter = request.filter;

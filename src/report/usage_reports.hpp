@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "report/report_model.hpp"
-#include "store/sqlite/sqlite_store.hpp"
+#include "store/store.hpp"
 #include "store/usage.hpp"
 
 namespace auditsync {
@@ -35,7 +35,7 @@ struct ReportRequest {
 // and the top apps by unique users, for the same filter (for `unused`: over its last `unused_for`
 // days). `production` (and the summary's production apps) judge the whole calendar months that
 // overlap the window.
-ReportDocument BuildReport(SqliteStore& store, const ReportRequest& request);
+ReportDocument BuildReport(UsageStore& store, const ReportRequest& request);
 
 // The conversions alone (no header facts, no charts).
 ReportDocument AppsReport(const std::vector<AppUsage>& rows);

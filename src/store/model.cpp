@@ -45,4 +45,16 @@ std::string_view ScanKindName(ScanKind kind) { return NameOf(kKindNames, kind); 
 
 std::optional<ScanKind> ParseScanKind(std::string_view name) { return ValueOf(kKindNames, name); }
 
+void BeginNewScan(SyncWindow& window, Instant planned_at) {
+  window.state = WindowState::kPending;
+  window.planned_at = planned_at;
+  window.query_id.clear();
+  window.query_name.clear();
+  window.next_link.clear();
+  window.last_error.clear();
+  window.last_request_id.clear();
+  window.failures = 0;
+  window.retry_at.reset();
+}
+
 }  // namespace auditsync

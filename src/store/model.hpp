@@ -57,6 +57,11 @@ struct SyncWindow {
   std::optional<Instant> retry_at;
 };
 
+// Makes `window` a new scan planned at `planned_at`: pending, no query, no link, a clean record
+// of failures. `attempts` keeps counting: query names carry it, and a new scan must never be
+// mistaken for an earlier one's query. (What RestartWindow saves.)
+void BeginNewScan(SyncWindow& window, Instant planned_at);
+
 // An hour whose records are all stored, as far as they had been published by `scanned_at`.
 struct CoveredHour {
   Instant start{};

@@ -108,7 +108,7 @@ struct ContentSyncEngine::Downloads {
   std::atomic<size_t> next{0};         // the next blob to download
 };
 
-ContentSyncEngine::ContentSyncEngine(SqliteStore& store, ManagementClient& control,
+ContentSyncEngine::ContentSyncEngine(ContentStore& store, ManagementClient& control,
                                      ClientFactory blob_clients,
                                      std::vector<std::string> operations,
                                      ContentSyncOptions options, SyncClock clock)

@@ -18,7 +18,7 @@
 
 #include "source/management/management_client.hpp"
 #include "source/service_http.hpp"
-#include "store/sqlite/sqlite_store.hpp"
+#include "store/store.hpp"
 #include "sync/sync_engine.hpp"
 #include "sync/window_planner.hpp"
 
@@ -71,7 +71,7 @@ class ContentSyncEngine {
   // stop request), so that no thread keeps the run waiting.
   using ClientFactory = std::function<std::unique_ptr<ManagementClient>(ConnectionHooks hooks)>;
 
-  ContentSyncEngine(SqliteStore& store, ManagementClient& control, ClientFactory blob_clients,
+  ContentSyncEngine(ContentStore& store, ManagementClient& control, ClientFactory blob_clients,
                     std::vector<std::string> operations, ContentSyncOptions options,
                     SyncClock clock = {});
 
@@ -95,7 +95,7 @@ class ContentSyncEngine {
   int64_t FetchAll(const std::vector<ContentBlob>& blobs, ContentSyncSummary& summary);
   void ReportProgress();
 
-  SqliteStore& store_;
+  ContentStore& store_;
   ManagementClient& control_;
   ClientFactory blob_clients_;
   std::vector<std::string> operations_;

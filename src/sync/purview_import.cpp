@@ -2,7 +2,7 @@
 
 namespace auditsync {
 
-ExportImportSummary ImportPurviewExport(SqliteStore& store, PurviewExportReader& reader,
+ExportImportSummary ImportPurviewExport(Store& store, PurviewExportReader& reader,
                                         const ExportImportOptions& options,
                                         const ExportImportHooks& hooks) {
   ExportImportSummary summary;

@@ -8,7 +8,7 @@
 #include <functional>
 
 #include "source/purview/purview_export.hpp"
-#include "store/sqlite/sqlite_store.hpp"
+#include "store/store.hpp"
 
 namespace auditsync {
 
@@ -35,7 +35,7 @@ struct ExportImportSummary {
   bool interrupted = false;      // a stop request ended the import before the end of the file
 };
 
-ExportImportSummary ImportPurviewExport(SqliteStore& store, PurviewExportReader& reader,
+ExportImportSummary ImportPurviewExport(Store& store, PurviewExportReader& reader,
                                         const ExportImportOptions& options,
                                         const ExportImportHooks& hooks);
 

@@ -29,7 +29,7 @@ std::optional<Instant> BacklogDoneBy(std::vector<Instant> submitted, int64_t bac
 
 }  // namespace
 
-SyncStatus ReadSyncStatus(SqliteStore& store, const SyncOptions& options, Instant now) {
+SyncStatus ReadSyncStatus(Store& store, const SyncOptions& options, Instant now) {
   SyncStatus status;
   status.now = now;
   status.query_budget = options.query_budget;
@@ -75,7 +75,7 @@ SyncStatus ReadSyncStatus(SqliteStore& store, const SyncOptions& options, Instan
   return status;
 }
 
-ContentStatus ReadContentStatus(SqliteStore& store, Instant now, bool graph_audit_queries) {
+ContentStatus ReadContentStatus(Store& store, Instant now, bool graph_audit_queries) {
   ContentStatus status;
   status.graph_audit_queries = graph_audit_queries;
   status.cursor = store.ContentCursor();

@@ -5,7 +5,7 @@
 #include <optional>
 #include <vector>
 
-#include "store/sqlite/sqlite_store.hpp"
+#include "store/store.hpp"
 #include "sync/sync_engine.hpp"
 
 namespace auditsync {
@@ -51,9 +51,9 @@ struct SyncStatus {
   std::optional<ContentStatus> content;
 };
 
-SyncStatus ReadSyncStatus(SqliteStore& store, const SyncOptions& options, Instant now);
+SyncStatus ReadSyncStatus(Store& store, const SyncOptions& options, Instant now);
 
 // Where the Management Activity API path stands; `graph_audit_queries` as in ContentStatus.
-ContentStatus ReadContentStatus(SqliteStore& store, Instant now, bool graph_audit_queries);
+ContentStatus ReadContentStatus(Store& store, Instant now, bool graph_audit_queries);
 
 }  // namespace auditsync

@@ -70,7 +70,7 @@ struct SyncEngine::Task {
   std::vector<SyncWindow> halves;  // when its query hit the record cap
 };
 
-SyncEngine::SyncEngine(SqliteStore& store, GraphAuditClient& graph, SyncOptions options,
+SyncEngine::SyncEngine(WindowStore& store, GraphAuditClient& graph, SyncOptions options,
                        SyncClock clock)
     : store_(store), graph_(graph), options_(options), clock_(std::move(clock)) {
   if (!clock_.sleep) {

@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "source/graph/graph_audit_client.hpp"
-#include "store/sqlite/sqlite_store.hpp"
+#include "store/store.hpp"
 
 namespace auditsync {
 
@@ -79,7 +79,7 @@ std::chrono::seconds FailureBackoff(int failures);
 
 class SyncEngine {
  public:
-  SyncEngine(SqliteStore& store, GraphAuditClient& graph, SyncOptions options,
+  SyncEngine(WindowStore& store, GraphAuditClient& graph, SyncOptions options,
              SyncClock clock = {});
 
   // Throws AuthError or SignInUnavailable at once (nothing can succeed without a token),
@@ -126,7 +126,7 @@ class SyncEngine {
   Outcome Fail(SyncWindow& window, const std::string& error, const std::string& request_id);
   void ReportProgress(const SyncSummary& summary);
 
-  SqliteStore& store_;
+  WindowStore& store_;
   GraphAuditClient& graph_;
   SyncOptions options_;
   SyncClock clock_;

@@ -9,7 +9,7 @@
 
 namespace auditsync {
 
-EnrichmentSummary EnrichUsers(SqliteStore& store, GraphUserClient& users,
+EnrichmentSummary EnrichUsers(DirectoryStore& store, GraphUserClient& users,
                               const EnrichmentOptions& options, const SyncClock& clock) {
   EnrichmentSummary summary;
   const Instant now = clock.now();

@@ -9,7 +9,7 @@
 #include <string>
 
 #include "source/graph/graph_user_client.hpp"
-#include "store/sqlite/sqlite_store.hpp"
+#include "store/store.hpp"
 #include "sync/sync_engine.hpp"
 
 namespace auditsync {
@@ -35,7 +35,7 @@ struct EnrichmentSummary {
 // Reads the missing and stale profiles, one batch at a time, each saved at once (a stop loses at
 // most one batch). Uses clock.now for staleness and clock.stop_requested between batches.
 // Throws StorageError and Interrupted; every failure of Graph ends up in the summary.
-EnrichmentSummary EnrichUsers(SqliteStore& store, GraphUserClient& users,
+EnrichmentSummary EnrichUsers(DirectoryStore& store, GraphUserClient& users,
                               const EnrichmentOptions& options, const SyncClock& clock);
 
 }  // namespace auditsync

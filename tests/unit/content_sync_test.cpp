@@ -13,6 +13,7 @@
 #include "core/stop.hpp"
 #include "sync/content_planner.hpp"
 #include "unit/fake_transport.hpp"
+#include "unit/store_backends.hpp"
 
 namespace auditsync {
 namespace {
@@ -153,14 +154,12 @@ class FakeFeed {
   std::mutex mutex_;
 };
 
-class ContentSyncTest : public ::testing::Test {
+// The engine on each backend: its blobs, cursor and records are the store's.
+class ContentSyncTest : public testing::BackendTest {
  protected:
   void SetUp() override {
-    path_ = (std::filesystem::temp_directory_path() /
-             ("auditsync-content-test-" + std::to_string(::getpid()) + ".db"))
-                .string();
-    RemoveDatabase();
-    store_ = std::make_unique<SqliteStore>(path_);
+    BackendTest::SetUp();
+    if (IsSkipped()) return;
     // Three days of blobs, four a day; each has five launches (one of them also in the next
     // blob: the API duplicates records), and noise of other workloads.
     int noise = 0;
@@ -176,13 +175,6 @@ class ContentSyncTest : public ::testing::Test {
       if (b > 0) blob.records.push_back(Launch(Id(b - 1, 0), blob.created - 7h));
       feed_.blobs.push_back(std::move(blob));
     }
-  }
-  void TearDown() override {
-    store_.reset();
-    RemoveDatabase();
-  }
-  void RemoveDatabase() {
-    for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path_ + suffix);
   }
   static std::string Id(int blob, int record) {
     return std::to_string(10 + blob) + "-record-" + std::to_string(record);
@@ -237,10 +229,8 @@ class ContentSyncTest : public ::testing::Test {
     return engine.Run(request);
   }
 
-  std::string path_;
   Instant now_ = kNow;               // the engine's clock
   std::atomic<long long> slept_{0};  // milliseconds the downloads slept, all threads together
-  std::unique_ptr<SqliteStore> store_;
   FakeFeed feed_;
   testing::NumberedCredential credential_;
   testing::FakeTransport* control_transport_ = nullptr;
@@ -248,11 +238,11 @@ class ContentSyncTest : public ::testing::Test {
   std::unique_ptr<ManagementClient> control_;
 };
 
-TEST_F(ContentSyncTest, StoresEveryWantedRecordOnceWhateverTheConcurrency) {
+AUDITSYNC_ON_EVERY_BACKEND(ContentSyncTest);
+
+TEST_P(ContentSyncTest, StoresEveryWantedRecordOnceWhateverTheConcurrency) {
   for (const int concurrency : {1, 4, 8}) {
-    store_.reset();
-    RemoveDatabase();
-    store_ = std::make_unique<SqliteStore>(path_);
+    FreshStore();
     feed_.gets.clear();
     const auto summary = Run(concurrency);
     EXPECT_EQ(summary.blobs_listed, 12);
@@ -282,7 +272,7 @@ TEST_F(ContentSyncTest, StoresEveryWantedRecordOnceWhateverTheConcurrency) {
   }
 }
 
-TEST_F(ContentSyncTest, ALaterSyncListsFromItsCursorAndFetchesNoStoredBlob) {
+TEST_P(ContentSyncTest, ALaterSyncListsFromItsCursorAndFetchesNoStoredBlob) {
   Run();
   feed_.gets.clear();
   feed_.listed.clear();
@@ -296,7 +286,7 @@ TEST_F(ContentSyncTest, ALaterSyncListsFromItsCursorAndFetchesNoStoredBlob) {
   EXPECT_EQ(store_->CountRecords(), 61);
 }
 
-TEST_F(ContentSyncTest, AFailingBlobHoldsTheCursorBackAndOnlyItIsFetchedAgain) {
+TEST_P(ContentSyncTest, AFailingBlobHoldsTheCursorBackAndOnlyItIsFetchedAgain) {
   feed_.failing = {feed_.blobs[5].id};
   auto summary = Run();
   EXPECT_EQ(summary.blobs_failed, 1);
@@ -314,7 +304,7 @@ TEST_F(ContentSyncTest, AFailingBlobHoldsTheCursorBackAndOnlyItIsFetchedAgain) {
   EXPECT_EQ(store_->ContentCursor(), kNow);
 }
 
-TEST_F(ContentSyncTest, AStopKeepsWhatIsCommittedAndTheNextSyncNeitherRefetchesNorSkips) {
+TEST_P(ContentSyncTest, AStopKeepsWhatIsCommittedAndTheNextSyncNeitherRefetchesNorSkips) {
   feed_.stop_after_gets = 5;
   EXPECT_THROW(Run(3), Interrupted);
   const auto done = store_->BlobsSince(kNow - 168h);
@@ -329,7 +319,7 @@ TEST_F(ContentSyncTest, AStopKeepsWhatIsCommittedAndTheNextSyncNeitherRefetchesN
   EXPECT_EQ(store_->ContentCursor(), kNow);
 }
 
-TEST_F(ContentSyncTest, AStopDuringTheOnlyListingWindowIsAnInterruptionNotASuccess) {
+TEST_P(ContentSyncTest, AStopDuringTheOnlyListingWindowIsAnInterruptionNotASuccess) {
   // One listing window of three blobs, read one at a time: the stop cuts the second one's
   // transfer short, and the download thread ends without an outcome for it or the third.
   const SyncRequest last_day{kNow - 20h, kNow, false};
@@ -346,7 +336,7 @@ TEST_F(ContentSyncTest, AStopDuringTheOnlyListingWindowIsAnInterruptionNotASucce
   EXPECT_EQ(feed_.gets.size(), 2u);
 }
 
-TEST_F(ContentSyncTest, AListingWhoseLinksGoRoundInCirclesFailsItsWindow) {
+TEST_P(ContentSyncTest, AListingWhoseLinksGoRoundInCirclesFailsItsWindow) {
   // Three blobs in two pages, and the last page leads back to the first (a bounded number of
   // times, so that a client without the guard ends too, having listed blobs again and again).
   const SyncRequest last_day{kNow - 20h, kNow, false};
@@ -364,7 +354,7 @@ TEST_F(ContentSyncTest, AListingWhoseLinksGoRoundInCirclesFailsItsWindow) {
   EXPECT_EQ(summary.blobs_stored, 3);
 }
 
-TEST_F(ContentSyncTest, WithoutASubscriptionItStartsOneAndSaysContentTakesHours) {
+TEST_P(ContentSyncTest, WithoutASubscriptionItStartsOneAndSaysContentTakesHours) {
   feed_.subscribed = false;
   const auto summary = Run();
   EXPECT_TRUE(summary.subscription_started);
@@ -372,7 +362,7 @@ TEST_F(ContentSyncTest, WithoutASubscriptionItStartsOneAndSaysContentTakesHours)
   EXPECT_EQ(summary.blobs_stored, 12);
 }
 
-TEST_F(ContentSyncTest, AnExpiredBlobIsLostOnceAndTheCursorMovesOn) {
+TEST_P(ContentSyncTest, AnExpiredBlobIsLostOnceAndTheCursorMovesOn) {
   feed_.expired = {feed_.blobs[2].id};
   auto summary = Run();
   EXPECT_EQ(summary.blobs_expired, 1);
@@ -391,7 +381,7 @@ TEST_F(ContentSyncTest, AnExpiredBlobIsLostOnceAndTheCursorMovesOn) {
   EXPECT_TRUE(feed_.gets.empty());  // neither the stored blobs nor the expired one again
 }
 
-TEST_F(ContentSyncTest, ACheckpointOlderThanSevenDaysIsAGapReportedAndKept) {
+TEST_P(ContentSyncTest, ACheckpointOlderThanSevenDaysIsAGapReportedAndKept) {
   store_->CommitBlobs({}, {}, kNow - 240h);
   const auto summary = Run();
   ASSERT_TRUE(summary.gap);
@@ -404,7 +394,7 @@ TEST_F(ContentSyncTest, ACheckpointOlderThanSevenDaysIsAGapReportedAndKept) {
   EXPECT_EQ(summary.blobs_stored, 12);
 }
 
-TEST_F(ContentSyncTest, ACursorHeldBackPastSevenDaysIsOneGapThatGrowsNotARowPerSync) {
+TEST_P(ContentSyncTest, ACursorHeldBackPastSevenDaysIsOneGapThatGrowsNotARowPerSync) {
   // A blob that keeps failing holds the cursor back until the 7-day limit passes it; each sync
   // meanwhile finds the gap from that cursor a little longer.
   const Instant cursor = kNow - 160h;
@@ -433,13 +423,13 @@ TEST_F(ContentSyncTest, ACursorHeldBackPastSevenDaysIsOneGapThatGrowsNotARowPerS
   EXPECT_EQ(gaps[0].found_at, kNow + 8h + 15min);
 }
 
-TEST_F(ContentSyncTest, ARefusedTokenEndsTheRunAtOnce) {
+TEST_P(ContentSyncTest, ARefusedTokenEndsTheRunAtOnce) {
   feed_.refusal = "AF10001";
   EXPECT_THROW(Run(), AuthError);
   EXPECT_FALSE(store_->ContentCursor());
 }
 
-TEST_F(ContentSyncTest, AFatalErrorEndsTheRunWithoutWaitingForAnotherDownloadsRetryAfter) {
+TEST_P(ContentSyncTest, AFatalErrorEndsTheRunWithoutWaitingForAnotherDownloadsRetryAfter) {
   // One download is told to come back in 15 minutes; the other one's token is refused meanwhile.
   const SyncRequest last_half_day{kNow - 14h, kNow, false};
   feed_.throttled = feed_.blobs[10].id;
@@ -458,7 +448,7 @@ TEST_F(ContentSyncTest, AFatalErrorEndsTheRunWithoutWaitingForAnotherDownloadsRe
   EXPECT_TRUE(store_->BlobsSince(kNow - 168h).empty());
 }
 
-TEST_F(ContentSyncTest, ATenantSetUpWrongEndsTheRunWithAConfigurationError) {
+TEST_P(ContentSyncTest, ATenantSetUpWrongEndsTheRunWithAConfigurationError) {
   feed_.refusal = "AF20012";
   try {
     Run();

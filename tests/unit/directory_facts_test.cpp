@@ -1,8 +1,7 @@
 // The store's facts from outside the audit log: imported app inventories and user profiles.
 #include <gtest/gtest.h>
-#include <sqlite3.h>
 
-#include "store/sqlite/sqlite_store.hpp"
+#include "unit/store_backends.hpp"
 #include "unit/store_support.hpp"
 
 namespace auditsync {
@@ -16,14 +15,14 @@ InventoryApp Listed(std::string id, std::string name) {
                       "Env from the list", "owner@contoso.com", At("2026-01-15T08:00:00Z")};
 }
 
-class DirectoryFactsTest : public ::testing::Test {
+class DirectoryFactsTest : public testing::BackendTest {
  protected:
   void SetUp() override {
-    store_ = std::make_unique<SqliteStore>(path_);
+    BackendTest::SetUp();
+    if (IsSkipped()) return;
     window_ = store_->PlanWindow(ScanKind::kInitial, At("2026-11-01"), At("2026-11-02"),
                                  At("2026-11-03"));
   }
-
   void Commit(std::vector<AuditRecord> records) {
     RecordPage page;
     page.records = std::move(records);
@@ -31,35 +30,19 @@ class DirectoryFactsTest : public ::testing::Test {
   }
 
   // One row of a table as text, NULL as "NULL".
-  std::vector<std::string> Row(const std::string& sql) {
-    sqlite3* db = nullptr;
-    sqlite3_open_v2(path_.c_str(), &db, SQLITE_OPEN_READONLY, nullptr);
-    sqlite3_stmt* statement = nullptr;
-    std::vector<std::string> row;
-    if (sqlite3_prepare_v2(db, sql.c_str(), -1, &statement, nullptr) == SQLITE_OK &&
-        sqlite3_step(statement) == SQLITE_ROW) {
-      for (int i = 0; i < sqlite3_column_count(statement); ++i) {
-        const auto* text = sqlite3_column_text(statement, i);
-        row.emplace_back(text ? reinterpret_cast<const char*>(text) : "NULL");
-      }
-    }
-    sqlite3_finalize(statement);
-    sqlite3_close(db);
-    return row;
-  }
+  std::vector<std::string> Row(const std::string& sql) { return database_->Row(sql); }
 
-  testing::TempDatabase database_{"facts-test"};
-  const std::string& path_ = database_.Path();
-  std::unique_ptr<SqliteStore> store_;
   SyncWindow window_;
 };
+
+AUDITSYNC_ON_EVERY_BACKEND(DirectoryFactsTest);
 
 constexpr char kAppColumns[] =
     "SELECT display_name, name_seen_at, environment_id, environment_name, environment_seen_at, "
     "first_seen, last_launched_on, last_launched_by, deleted_on, owner, created_on FROM apps "
     "WHERE app_id = ";
 
-TEST_F(DirectoryFactsTest, NeverLaunchedInventoryAppsAreUnusedWithZeroLaunches) {
+TEST_P(DirectoryFactsTest, NeverLaunchedInventoryAppsAreUnusedWithZeroLaunches) {
   Commit({Launch("r1", "2026-11-01T10:00:00Z", "app-a", "amy")});
   const auto outcome =
       store_->ImportInventory({Listed("app-a", "Listed name"), Listed("app-b", "Never launched")},
@@ -85,7 +68,7 @@ TEST_F(DirectoryFactsTest, NeverLaunchedInventoryAppsAreUnusedWithZeroLaunches) 
   ASSERT_EQ(store_->QueryUnusedApps(At("2026-11-01T00:00:00Z"), {}).size(), 1u);
 }
 
-TEST_F(DirectoryFactsTest, AnInventoryNeverOverridesWhatRecordsSaid) {
+TEST_P(DirectoryFactsTest, AnInventoryNeverOverridesWhatRecordsSaid) {
   Commit({Launch("r1", "2026-11-01T10:00:00Z", "app-a", "amy")});
   const auto before = Row(std::string(kAppColumns) + "'app-a'");
   store_->ImportInventory({Listed("app-a", "Listed name")}, At("2026-11-20T00:00:00Z"));
@@ -97,7 +80,7 @@ TEST_F(DirectoryFactsTest, AnInventoryNeverOverridesWhatRecordsSaid) {
   EXPECT_EQ(after[10], std::to_string(At("2026-01-15T08:00:00Z").time_since_epoch().count()));
 }
 
-TEST_F(DirectoryFactsTest, ListedNamesStandUntilARecordNamesTheApp) {
+TEST_P(DirectoryFactsTest, ListedNamesStandUntilARecordNamesTheApp) {
   store_->ImportInventory({Listed("app-a", "Listed name")}, At("2026-11-20T00:00:00Z"));
   EXPECT_EQ(Row(std::string(kAppColumns) + "'app-a'")[5], "NULL");  // first_seen
   auto record = Launch("r1", "2026-11-01T10:00:00Z", "app-a", "amy");
@@ -111,23 +94,23 @@ TEST_F(DirectoryFactsTest, ListedNamesStandUntilARecordNamesTheApp) {
   EXPECT_NE(row[5], "NULL");
 }
 
-TEST_F(DirectoryFactsTest, ImportingTheSameListTwiceChangesOnlyTheInventoryTime) {
+TEST_P(DirectoryFactsTest, ImportingTheSameListTwiceChangesOnlyTheInventoryTime) {
   Commit({Launch("r1", "2026-11-01T10:00:00Z", "app-a", "amy")});
   const std::vector<InventoryApp> list = {Listed("app-a", "A"), Listed("app-b", "B"),
                                           Listed("app-b", "B")};
-  const std::string all =
-      "SELECT group_concat(coalesce(display_name,'') || '|' || "
-      "coalesce(environment_id,'') || '|' || coalesce(environment_name,'') || "
-      "'|' || coalesce(first_seen,'') || '|' || coalesce(owner,'') || '|' || "
-      "coalesce(created_on,''), ';') FROM (SELECT * FROM apps ORDER BY app_id)";
+  // Every column but the inventory time, of both apps (portable SQL: both backends answer it).
+  const auto all = [&] {
+    return std::vector{Row(std::string(kAppColumns) + "'app-a'"),
+                       Row(std::string(kAppColumns) + "'app-b'")};
+  };
   const auto first = store_->ImportInventory(list, At("2026-11-20T00:00:00Z"));
   EXPECT_EQ(first.added, 1);
   EXPECT_EQ(first.updated, 1);  // app-b, listed twice, is one app
-  const auto snapshot = Row(all);
+  const auto snapshot = all();
   const auto second = store_->ImportInventory(list, At("2026-11-21T00:00:00Z"));
   EXPECT_EQ(second.added, 0);
   EXPECT_EQ(second.updated, 2);
-  EXPECT_EQ(Row(all), snapshot);
+  EXPECT_EQ(all(), snapshot);
   EXPECT_EQ(Row("SELECT DISTINCT inventory_at FROM apps"),
             std::vector<std::string>{
                 std::to_string(At("2026-11-21T00:00:00Z").time_since_epoch().count())});
@@ -138,7 +121,7 @@ TEST_F(DirectoryFactsTest, ImportingTheSameListTwiceChangesOnlyTheInventoryTime)
   EXPECT_EQ(Row("SELECT owner FROM apps WHERE app_id = 'app-b'")[0], "owner@contoso.com");
 }
 
-TEST_F(DirectoryFactsTest, UsersToEnrichAreTheUnreadThenTheStalest) {
+TEST_P(DirectoryFactsTest, UsersToEnrichAreTheUnreadThenTheStalest) {
   Commit({Launch("r1", "2026-11-01T10:00:00Z", "app-a", "amy"),
           Launch("r2", "2026-11-01T10:00:01Z", "app-a", "bob"),
           Launch("r3", "2026-11-01T10:00:02Z", "app-a", "cat"),
@@ -159,7 +142,7 @@ TEST_F(DirectoryFactsTest, UsersToEnrichAreTheUnreadThenTheStalest) {
   EXPECT_EQ(store_->UsersToEnrich(At("2026-11-02"), 10), (std::vector<std::string>{"cat", "dan"}));
 }
 
-TEST_F(DirectoryFactsTest, ProfilesAreStoredOncePerUserAndADeletedUserKeepsItsLastProfile) {
+TEST_P(DirectoryFactsTest, ProfilesAreStoredOncePerUserAndADeletedUserKeepsItsLastProfile) {
   Commit({Launch("r1", "2026-11-01T10:00:00Z", "app-a", "amy"),
           Launch("r2", "2026-11-01T11:00:00Z", "app-b", "amy")});
   UserProfile amy{"amy", true, "Amy Lée", "R&D", std::nullopt, "東京", "Japan", "Member"};

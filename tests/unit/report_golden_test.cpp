@@ -11,24 +11,19 @@
 #include "report/render.hpp"
 #include "report/usage_reports.hpp"
 #include "unit/golden.hpp"
+#include "unit/store_backends.hpp"
 
 namespace auditsync {
 namespace {
 
-Instant At(const char* text) { return *ParseIso8601(text); }
+using testing::At;
 
-class ReportGolden : public ::testing::Test {
+// Every backend renders the same bytes: the golden files are the conformance test of its reports.
+class ReportGolden : public testing::BackendTest {
  protected:
-  static void SetUpTestSuite() {
-    path_ = (std::filesystem::temp_directory_path() /
-             ("auditsync-report-golden-" + std::to_string(::getpid()) + ".db"))
-                .string();
-    testing::WriteReportFixture(path_);
-    store_ = std::make_unique<SqliteStore>(path_);
-  }
-  static void TearDownTestSuite() {
-    store_.reset();
-    for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path_ + suffix);
+  void SetUp() override {
+    BackendTest::SetUp();
+    if (!IsSkipped()) testing::WriteReportFixture(*store_);
   }
 
   // The request of `report NAME --from kFixtureFrom --to kFixtureTo` at the fixture's now.
@@ -39,10 +34,10 @@ class ReportGolden : public ::testing::Test {
   }
 
   // Renders `request` in each format and compares with reports/NAME.{table,csv,json,html}.
-  static void ExpectGolden(ReportRequest request, const std::string& name,
-                           std::vector<ReportFormat> formats = {
-                               ReportFormat::kTable, ReportFormat::kCsv, ReportFormat::kJson,
-                               ReportFormat::kHtml}) {
+  void ExpectGolden(ReportRequest request, const std::string& name,
+                    std::vector<ReportFormat> formats = {ReportFormat::kTable, ReportFormat::kCsv,
+                                                         ReportFormat::kJson,
+                                                         ReportFormat::kHtml}) {
     for (const auto format : formats) {
       request.charts = format == ReportFormat::kHtml;
       std::ostringstream out;
@@ -54,20 +49,19 @@ class ReportGolden : public ::testing::Test {
       testing::ExpectMatchesGolden(out.str(), "reports/" + name + extension);
     }
   }
-
-  static inline std::string path_;
-  static inline std::unique_ptr<SqliteStore> store_;
 };
 
-TEST_F(ReportGolden, Apps) { ExpectGolden(Request(ReportName::kApps), "apps"); }
+AUDITSYNC_ON_EVERY_BACKEND(ReportGolden);
 
-TEST_F(ReportGolden, UsageByDay) {
+TEST_P(ReportGolden, Apps) { ExpectGolden(Request(ReportName::kApps), "apps"); }
+
+TEST_P(ReportGolden, UsageByDay) {
   auto request = Request(ReportName::kUsage);
   request.period = UsagePeriod::kDay;
   ExpectGolden(request, "usage-day");
 }
 
-TEST_F(ReportGolden, UsageByWeekAndMonth) {
+TEST_P(ReportGolden, UsageByWeekAndMonth) {
   auto request = Request(ReportName::kUsage);
   request.period = UsagePeriod::kWeek;
   ExpectGolden(request, "usage-week", {ReportFormat::kTable, ReportFormat::kJson});
@@ -75,15 +69,15 @@ TEST_F(ReportGolden, UsageByWeekAndMonth) {
   ExpectGolden(request, "usage-month", {ReportFormat::kTable, ReportFormat::kJson});
 }
 
-TEST_F(ReportGolden, Users) { ExpectGolden(Request(ReportName::kUsers), "users"); }
+TEST_P(ReportGolden, Users) { ExpectGolden(Request(ReportName::kUsers), "users"); }
 
-TEST_F(ReportGolden, Summary) { ExpectGolden(Request(ReportName::kSummary), "summary"); }
+TEST_P(ReportGolden, Summary) { ExpectGolden(Request(ReportName::kSummary), "summary"); }
 
-TEST_F(ReportGolden, Production) { ExpectGolden(Request(ReportName::kProduction), "production"); }
+TEST_P(ReportGolden, Production) { ExpectGolden(Request(ReportName::kProduction), "production"); }
 
 // The CoE judges a month's launches: a window that starts on October's last day still judges
 // all of October (55 launches by 6 users), not the 2 launches of its last day.
-TEST_F(ReportGolden, ProductionJudgesTheWholeMonthsTheWindowOverlaps) {
+TEST_P(ReportGolden, ProductionJudgesTheWholeMonthsTheWindowOverlaps) {
   for (const auto name : {ReportName::kProduction, ReportName::kSummary}) {
     auto request = Request(name);
     request.filter.from = At("2026-10-31T00:00:00Z");
@@ -96,13 +90,13 @@ TEST_F(ReportGolden, ProductionJudgesTheWholeMonthsTheWindowOverlaps) {
   }
 }
 
-TEST_F(ReportGolden, SummaryOfAWindowWithoutLaunches) {
+TEST_P(ReportGolden, SummaryOfAWindowWithoutLaunches) {
   auto request = Request(ReportName::kSummary);
   request.filter = {.from = At("2026-09-01"), .to = At("2026-09-08")};
   ExpectGolden(request, "summary-empty", {ReportFormat::kTable, ReportFormat::kJson});
 }
 
-TEST_F(ReportGolden, Unused) {
+TEST_P(ReportGolden, Unused) {
   auto request = Request(ReportName::kUnused);
   request.filter = {};
   request.unused_for = std::chrono::days(30);

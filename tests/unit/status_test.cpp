@@ -2,6 +2,8 @@
 // rendering (golden files tests/golden/status.{table,json}).
 #include "sync/status.hpp"
 
+#include "unit/store_backends.hpp"
+
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -29,20 +31,9 @@ AuditRecord Launch(std::string id, const char* time) {
   return record;
 }
 
-class StatusTest : public ::testing::Test {
+// Status from a store of each backend: the same figures and the same golden rendering.
+class StatusTest : public testing::BackendTest {
  protected:
-  void SetUp() override {
-    path_ = (std::filesystem::temp_directory_path() /
-             ("auditsync-status-test-" + std::to_string(::getpid()) + ".db"))
-                .string();
-    std::filesystem::remove(path_);
-    store_ = std::make_unique<SqliteStore>(path_);
-  }
-  void TearDown() override {
-    store_.reset();
-    for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path_ + suffix);
-  }
-
   // A window scanned completely, planned when it closed.
   void Complete(Instant start, Instant end, RecordPage page = {}) {
     auto window = store_->PlanWindow(ScanKind::kInitial, start, end, end);
@@ -81,11 +72,11 @@ class StatusTest : public ::testing::Test {
 
   static constexpr const char* kNowText = "2026-11-20T10:30:00Z";
   const Instant kNow = At(kNowText);
-  std::string path_;
-  std::unique_ptr<SqliteStore> store_;
 };
 
-TEST_F(StatusTest, SaysWhatIsCoveredWhatWaitsAndWhenTheBacklogIsDone) {
+AUDITSYNC_ON_EVERY_BACKEND(StatusTest);
+
+TEST_P(StatusTest, SaysWhatIsCoveredWhatWaitsAndWhenTheBacklogIsDone) {
   const auto status = Scenario();
   EXPECT_EQ(status.covered_from, At("2026-11-18"));
   EXPECT_EQ(status.covered_until, At("2026-11-19T10:00:00Z"));
@@ -109,7 +100,7 @@ TEST_F(StatusTest, SaysWhatIsCoveredWhatWaitsAndWhenTheBacklogIsDone) {
   EXPECT_EQ(status.failing[0].retry_at, kNow + 30min);
 }
 
-TEST_F(StatusTest, TheBacklogIsDoneWhenEnoughSubmissionsAgeOutOfTheRollingDay) {
+TEST_P(StatusTest, TheBacklogIsDoneWhenEnoughSubmissionsAgeOutOfTheRollingDay) {
   // 199 pending windows, and three submissions made 23, 10 and 1 hour ago against 200 a day:
   // 197 go out now, the 198th when the oldest submission ages out, in an hour, the 199th when
   // the next does, in 14 hours. A whole day per allocation would say 24 hours.
@@ -130,13 +121,13 @@ TEST_F(StatusTest, TheBacklogIsDoneWhenEnoughSubmissionsAgeOutOfTheRollingDay) {
   EXPECT_EQ(ReadSyncStatus(*store_, options, kNow).backlog_done_by, std::nullopt);
 }
 
-TEST_F(StatusTest, TableMatchesItsGoldenFile) {
+TEST_P(StatusTest, TableMatchesItsGoldenFile) {
   std::ostringstream out;
   RenderStatus(Scenario(), ReportFormat::kTable, out);
   testing::ExpectMatchesGolden(out.str(), "status.table");
 }
 
-TEST_F(StatusTest, JsonMatchesItsGoldenFile) {
+TEST_P(StatusTest, JsonMatchesItsGoldenFile) {
   std::ostringstream out;
   RenderStatus(Scenario(), ReportFormat::kJson, out);
   testing::ExpectMatchesGolden(out.str(), "status.json");
@@ -144,7 +135,7 @@ TEST_F(StatusTest, JsonMatchesItsGoldenFile) {
 
 // The Management Activity API path: a cursor 8 days old (its content since then can no longer be
 // read), 3 blobs stored and one expired, and a gap a sync found earlier.
-SyncStatus ContentScenario(SqliteStore& store, Instant now) {
+SyncStatus ContentScenario(Store& store, Instant now) {
   RecordPage page;
   page.records = {Launch("r1", "2026-11-12T01:00:00Z"), Launch("r2", "2026-11-12T01:30:00Z")};
   page.quarantined = {{"r3", "no app id", "{\"Id\":\"r3\"}"}};
@@ -162,7 +153,7 @@ SyncStatus ContentScenario(SqliteStore& store, Instant now) {
   return status;
 }
 
-TEST_F(StatusTest, TheManagementPathShowsItsCheckpointBlobsAndGapsLoudly) {
+TEST_P(StatusTest, TheManagementPathShowsItsCheckpointBlobsAndGapsLoudly) {
   const auto status = ContentScenario(*store_, kNow);
   ASSERT_TRUE(status.content);
   EXPECT_EQ(status.content->cursor, At("2026-11-12T03:00:00Z"));
@@ -182,7 +173,7 @@ TEST_F(StatusTest, TheManagementPathShowsItsCheckpointBlobsAndGapsLoudly) {
   testing::ExpectMatchesGolden(json.str(), "status-management.json");
 }
 
-TEST_F(StatusTest, InGccHighAndDodTheGapAdviceNamesOnlyPurview) {
+TEST_P(StatusTest, InGccHighAndDodTheGapAdviceNamesOnlyPurview) {
   auto status = ContentScenario(*store_, kNow);
   status.content->graph_audit_queries = false;
   std::ostringstream table;
@@ -191,7 +182,7 @@ TEST_F(StatusTest, InGccHighAndDodTheGapAdviceNamesOnlyPurview) {
   EXPECT_EQ(table.str().find("use_graph_api = yes"), std::string::npos) << table.str();
 }
 
-TEST_F(StatusTest, AnEmptyDatabaseSaysToSync) {
+TEST_P(StatusTest, AnEmptyDatabaseSaysToSync) {
   std::ostringstream out;
   RenderStatus(ReadSyncStatus(*store_, SyncOptions{}, kNow), ReportFormat::kTable, out);
   EXPECT_NE(out.str().find("nothing collected yet"), std::string::npos) << out.str();

@@ -13,6 +13,7 @@
 #include "core/stop.hpp"
 #include "sync/status.hpp"
 #include "unit/fake_transport.hpp"
+#include "unit/store_backends.hpp"
 
 namespace auditsync {
 namespace {
@@ -106,22 +107,16 @@ std::string Window(Instant start, Instant end) {
   return FormatIso8601(start) + ".." + FormatIso8601(end);
 }
 
-class SyncEngineTest : public ::testing::Test {
+// The engine on each backend: its windows, splits, coverage and checkpoints are the store's.
+class SyncEngineTest : public testing::BackendTest {
  protected:
   void SetUp() override {
-    path_ = (std::filesystem::temp_directory_path() /
-             ("auditsync-engine-test-" + std::to_string(::getpid()) + ".db"))
-                .string();
-    std::filesystem::remove(path_);
-    store_ = std::make_unique<SqliteStore>(path_);
+    BackendTest::SetUp();
+    if (IsSkipped()) return;
     http_ = testing::MakeFakeHttpClient(transport_, 2);
     graph_ = std::make_unique<GraphAuditClient>(
         *http_, credential_,
         GraphOptions{"https://graph.test", "v1.0", 100, {"LaunchPowerApp"}, {}});
-  }
-  void TearDown() override {
-    store_.reset();
-    for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path_ + suffix);
   }
 
   static SyncOptions Options(int budget = 200) {
@@ -176,8 +171,6 @@ class SyncEngineTest : public ::testing::Test {
     return posts;
   }
 
-  std::string path_;
-  std::unique_ptr<SqliteStore> store_;
   FakeTransport* transport_ = nullptr;
   StaticCredential credential_;
   std::unique_ptr<HttpClient> http_;
@@ -186,7 +179,9 @@ class SyncEngineTest : public ::testing::Test {
   bool stop_ = false;
 };
 
-TEST_F(SyncEngineTest, AQueryWhoseNameWasSavedBeforeACrashIsFoundNotCreatedAgain) {
+AUDITSYNC_ON_EVERY_BACKEND(SyncEngineTest);
+
+TEST_P(SyncEngineTest, AQueryWhoseNameWasSavedBeforeACrashIsFoundNotCreatedAgain) {
   // The previous run saved the name, then died before (or during) its POST; the POST went through.
   auto window = store_->PlanWindow(ScanKind::kInitial, kDay, kNextDay, kNextDay);
   window.query_name = "auditsync 0123 2026-11-10T00:00:00Z..2026-11-11T00:00:00Z #1.1";
@@ -214,7 +209,7 @@ TEST_F(SyncEngineTest, AQueryWhoseNameWasSavedBeforeACrashIsFoundNotCreatedAgain
   EXPECT_EQ(Posts(), 0);
 }
 
-TEST_F(SyncEngineTest, AQueryStuckPastTheTimeoutInTwoRunsIsReplaced) {
+TEST_P(SyncEngineTest, AQueryStuckPastTheTimeoutInTwoRunsIsReplaced) {
   int created = 0;
   transport_->responder = [&](const HttpRequest& request) -> HttpResponse {
     if (request.method == "POST") {
@@ -242,7 +237,7 @@ TEST_F(SyncEngineTest, AQueryStuckPastTheTimeoutInTwoRunsIsReplaced) {
   EXPECT_EQ(third.inserted, 1);
 }
 
-TEST_F(SyncEngineTest, AFailedQueryIsSubmittedOnceMoreThenTheWindowFails) {
+TEST_P(SyncEngineTest, AFailedQueryIsSubmittedOnceMoreThenTheWindowFails) {
   transport_->responder = [&](const HttpRequest& request) -> HttpResponse {
     if (request.method == "POST") return {201, {}, R"({"id":"q","status":"notStarted"})"};
     return {200, {}, R"({"id":"q","status":"failed"})"};
@@ -256,7 +251,7 @@ TEST_F(SyncEngineTest, AFailedQueryIsSubmittedOnceMoreThenTheWindowFails) {
   EXPECT_NE(windows[0].last_error.find("ended failed"), std::string::npos) << windows[0].last_error;
 }
 
-TEST_F(SyncEngineTest, WindowsAreScannedAgainOnTheSettleScheduleADayPerQuery) {
+TEST_P(SyncEngineTest, WindowsAreScannedAgainOnTheSettleScheduleADayPerQuery) {
   std::vector<std::string> queries;
   AnswerEveryQuery(queries);
   // The scheduled sync right after the day: a first scan of each closed hour since the frontier.
@@ -295,7 +290,7 @@ TEST_F(SyncEngineTest, WindowsAreScannedAgainOnTheSettleScheduleADayPerQuery) {
   EXPECT_EQ(Run({}, day_end + std::chrono::days(30)).submissions, 0);
 }
 
-TEST_F(SyncEngineTest, WorkBeyondTheQueryAllocationWaitsForALaterRunNewestFirst) {
+TEST_P(SyncEngineTest, WorkBeyondTheQueryAllocationWaitsForALaterRunNewestFirst) {
   std::vector<std::string> queries;
   AnswerEveryQuery(queries);
   const Instant now = kDay + 5h;
@@ -313,7 +308,7 @@ TEST_F(SyncEngineTest, WorkBeyondTheQueryAllocationWaitsForALaterRunNewestFirst)
   EXPECT_EQ(store_->Coverage(kDay, kDay + 5h).size(), 5u);
 }
 
-TEST_F(SyncEngineTest, AResubmissionAfterAFailedQueryStaysWithinTheQueryBudget) {
+TEST_P(SyncEngineTest, AResubmissionAfterAFailedQueryStaysWithinTheQueryBudget) {
   FakeGraph graph;
   graph.fate = [](const std::string&) { return FakeGraph::Fate::kFails; };
   Serve(graph);
@@ -332,7 +327,7 @@ TEST_F(SyncEngineTest, AResubmissionAfterAFailedQueryStaysWithinTheQueryBudget) 
   }
 }
 
-TEST_F(SyncEngineTest, AResubmissionThatGraphRefusesWithA429IsDeferredNotFailed) {
+TEST_P(SyncEngineTest, AResubmissionThatGraphRefusesWithA429IsDeferredNotFailed) {
   int posts = 0;
   transport_->responder = [&](const HttpRequest& request) -> HttpResponse {
     if (request.method == "POST") {
@@ -354,7 +349,7 @@ TEST_F(SyncEngineTest, AResubmissionThatGraphRefusesWithA429IsDeferredNotFailed)
   EXPECT_EQ(windows[0].query_name, "");  // refused: nothing to look for
 }
 
-TEST_F(SyncEngineTest, AThrottlingStormOnASubmissionFailsTheWindowInsteadOfEndingTheRun) {
+TEST_P(SyncEngineTest, AThrottlingStormOnASubmissionFailsTheWindowInsteadOfEndingTheRun) {
   // 429s with short waits through every attempt: throttling, not a spent allocation. The window
   // fails (the next sync retries it), and the other windows are still submitted.
   FakeGraph graph;
@@ -370,7 +365,7 @@ TEST_F(SyncEngineTest, AThrottlingStormOnASubmissionFailsTheWindowInsteadOfEndin
   EXPECT_NE(windows[0].last_error.find("HTTP 429"), std::string::npos) << windows[0].last_error;
 }
 
-TEST_F(SyncEngineTest, NeverMoreQueriesInFlightThanAllowedEvenAfterASplit) {
+TEST_P(SyncEngineTest, NeverMoreQueriesInFlightThanAllowedEvenAfterASplit) {
   FakeGraph graph;
   // The freshest hour is over the record cap: it is split while three older hours are in flight.
   graph.Only(Window(kDay + 5h, kDay + 6h), FakeGraph::Fate::kOverTheCap);
@@ -383,7 +378,7 @@ TEST_F(SyncEngineTest, NeverMoreQueriesInFlightThanAllowedEvenAfterASplit) {
   EXPECT_EQ(summary.windows_failed, 0);
 }
 
-TEST_F(SyncEngineTest, AStuckQueryDoesNotHoldBackTheOthers) {
+TEST_P(SyncEngineTest, AStuckQueryDoesNotHoldBackTheOthers) {
   FakeGraph graph;
   graph.Only(Window(kDay + 5h, kDay + 6h), FakeGraph::Fate::kNeverFinishes);
   Serve(graph);
@@ -402,7 +397,7 @@ TEST_F(SyncEngineTest, AStuckQueryDoesNotHoldBackTheOthers) {
   EXPECT_EQ(graph.max_outstanding, 4);
 }
 
-TEST_F(SyncEngineTest, AOneSecondWindowOverTheCapFailsAndItsHourStaysUncovered) {
+TEST_P(SyncEngineTest, AOneSecondWindowOverTheCapFailsAndItsHourStaysUncovered) {
   FakeGraph graph;
   // Every window that holds 10:00:00 is over the cap, down to that very second.
   const Instant crowded = kDay + 10h;
@@ -433,7 +428,7 @@ TEST_F(SyncEngineTest, AOneSecondWindowOverTheCapFailsAndItsHourStaysUncovered) 
   EXPECT_EQ(status.covered_hours, 0);
 }
 
-TEST_F(SyncEngineTest, AWindowThatKeepsFailingWaitsLongerAndLongerForItsNextQuery) {
+TEST_P(SyncEngineTest, AWindowThatKeepsFailingWaitsLongerAndLongerForItsNextQuery) {
   EXPECT_EQ(FailureBackoff(1), 0s);
   EXPECT_EQ(FailureBackoff(2), 0s);
   EXPECT_EQ(FailureBackoff(3), 1h);
@@ -474,7 +469,7 @@ TEST_F(SyncEngineTest, AWindowThatKeepsFailingWaitsLongerAndLongerForItsNextQuer
   EXPECT_TRUE(store_->UnfinishedWindows().empty());
 }
 
-TEST_F(SyncEngineTest, AStopRequestedBeforeTheFirstSubmissionSubmitsNothing) {
+TEST_P(SyncEngineTest, AStopRequestedBeforeTheFirstSubmissionSubmitsNothing) {
   std::vector<std::string> queries;
   AnswerEveryQuery(queries);
   stop_ = true;

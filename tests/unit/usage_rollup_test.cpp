@@ -7,14 +7,12 @@
 #include <random>
 #include <set>
 
-#include "store/sqlite/sqlite_store.hpp"
-#include "unit/store_support.hpp"
-#include "unit/temp_store.hpp"
+#include "unit/store_backends.hpp"
 
 namespace auditsync {
 namespace {
 
-Instant At(const char* text) { return *ParseIso8601(text); }
+using testing::At;
 
 struct Generated {
   std::vector<AuditRecord> records;  // in the order stored, duplicates included
@@ -91,10 +89,8 @@ std::map<std::string, AppUsage> BruteForceApps(const Generated& generated,
   return apps;
 }
 
-class UsageRollupTest : public TempStoreTest {
+class UsageRollupTest : public testing::BackendTest {
  protected:
-  UsageRollupTest() : TempStoreTest("usage") {}
-
   // Stores the records in pages of 100, restarting after a third and folding after two thirds, so
   // that the rollups hold most launches and the rest wait in the records.
   void Store(const Generated& generated) {
@@ -110,11 +106,13 @@ class UsageRollupTest : public TempStoreTest {
       if (first == records.size() * 2 / 3 / 100 * 100) store_->FoldLaunches();
       if (first == records.size() / 3 / 100 * 100) {
         // A restart: the launches not folded yet are read back from the records.
-        store_ = std::make_unique<SqliteStore>(path_);
+        store_ = database_->Open();
       }
     }
   }
 };
+
+AUDITSYNC_ON_EVERY_BACKEND(UsageRollupTest);
 
 UsageFilter RandomFilter(std::mt19937& random) {
   const Instant base = At("2026-09-10T00:00:00Z");
@@ -137,7 +135,7 @@ UsageFilter RandomFilter(std::mt19937& random) {
   return filter;
 }
 
-TEST_F(UsageRollupTest, ReportsFromTheRollupsEqualReportsFromTheRecords) {
+TEST_P(UsageRollupTest, ReportsFromTheRollupsEqualReportsFromTheRecords) {
   std::mt19937 random(20261129);
   const auto generated = Generate(random);
   Store(generated);
@@ -181,7 +179,7 @@ TEST_F(UsageRollupTest, ReportsFromTheRollupsEqualReportsFromTheRecords) {
   }
 }
 
-TEST_F(UsageRollupTest, PeriodsWithoutLaunchesAreShownAsZeros) {
+TEST_P(UsageRollupTest, PeriodsWithoutLaunchesAreShownAsZeros) {
   RecordPage page;
   AuditRecord record;
   record.id = "a";
@@ -215,20 +213,20 @@ TEST_F(UsageRollupTest, PeriodsWithoutLaunchesAreShownAsZeros) {
 
 // A report's queries share one snapshot: what another connection commits meanwhile shows in
 // none of them, and in the next snapshot.
-TEST_F(UsageRollupTest, QueriesInsideASnapshotDoNotSeeCommitsMadeMeanwhile) {
+TEST_P(UsageRollupTest, QueriesInsideASnapshotDoNotSeeCommitsMadeMeanwhile) {
   auto window =
       store_->PlanWindow(ScanKind::kInitial, At("2026-11-01"), At("2026-11-03"), At("2026-11-04"));
   RecordPage page;
   page.records = {testing::Launch("r1", "2026-11-01T10:00:00Z", "app-1", "amy@contoso.com")};
   store_->CommitPage(window, page);
-  SqliteStore writer(path_);
+  const auto writer = database_->Open();
   auto writer_window =
-      writer.PlanWindow(ScanKind::kInitial, At("2026-11-01"), At("2026-11-03"), At("2026-11-04"));
+      writer->PlanWindow(ScanKind::kInitial, At("2026-11-01"), At("2026-11-03"), At("2026-11-04"));
   {
-    const SqliteStore::Snapshot snapshot(*store_);
+    const auto snapshot = store_->HoldSnapshot();
     EXPECT_EQ(store_->QuerySummary({}).launches, 1);
     page.records = {testing::Launch("r2", "2026-11-02T10:00:00Z", "app-2", "bob@contoso.com")};
-    writer.CommitPage(writer_window, page);
+    writer->CommitPage(writer_window, page);
     EXPECT_EQ(store_->QuerySummary({}).launches, 1);
     EXPECT_EQ(store_->QueryAppUsage({}).size(), 1u);
     EXPECT_EQ(store_->QueryUsage({}, UsagePeriod::kDay).back().launches, 1);

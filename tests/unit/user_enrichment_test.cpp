@@ -5,6 +5,7 @@
 
 #include "core/stop.hpp"
 #include "unit/fake_transport.hpp"
+#include "unit/store_backends.hpp"
 #include "unit/store_support.hpp"
 
 namespace auditsync {
@@ -36,10 +37,12 @@ HttpResponse Directory(const HttpRequest& request, int status = 200) {
   return {200, {}, nlohmann::json{{"responses", responses}}.dump()};
 }
 
-class UserEnrichmentTest : public ::testing::Test {
+// Enrichment on each backend: the users table and its profiles are the store's.
+class UserEnrichmentTest : public testing::BackendTest {
  protected:
   void SetUp() override {
-    store_ = std::make_unique<SqliteStore>(database_.Path());
+    BackendTest::SetUp();
+    if (IsSkipped()) return;
     http_ = testing::MakeFakeHttpClient(transport_, 2);
     users_ = std::make_unique<GraphUserClient>(*http_, credential_, "https://graph.test", "v1.0");
     auto window = store_->PlanWindow(ScanKind::kInitial, At("2026-11-01"), At("2026-11-02"),
@@ -61,15 +64,15 @@ class UserEnrichmentTest : public ::testing::Test {
     return EnrichUsers(*store_, *users_, options, clock);
   }
 
-  testing::TempDatabase database_{"enrichment-test"};
-  std::unique_ptr<SqliteStore> store_;
   FakeTransport* transport_ = nullptr;
   FixedCredential credential_;
   std::unique_ptr<HttpClient> http_;
   std::unique_ptr<GraphUserClient> users_;
 };
 
-TEST_F(UserEnrichmentTest, ReadsMissingProfilesOnceUntilTheyAreStale) {
+AUDITSYNC_ON_EVERY_BACKEND(UserEnrichmentTest);
+
+TEST_P(UserEnrichmentTest, ReadsMissingProfilesOnceUntilTheyAreStale) {
   transport_->responder = [](const HttpRequest& request) { return Directory(request); };
   auto summary = Enrich("2026-11-02T00:00:00Z");
   EXPECT_EQ(summary.found, 24);
@@ -98,7 +101,7 @@ TEST_F(UserEnrichmentTest, ReadsMissingProfilesOnceUntilTheyAreStale) {
 
 // A user Graph refuses for good (400: a key it cannot read) is not first in line again at every
 // sync: it is read without a profile, as a 404 is.
-TEST_F(UserEnrichmentTest, UsersRefusedForGoodAreNotAskedAgainUntilStale) {
+TEST_P(UserEnrichmentTest, UsersRefusedForGoodAreNotAskedAgainUntilStale) {
   transport_->responder = [](const HttpRequest& request) { return Directory(request, 400); };
   auto summary = Enrich("2026-11-02T00:00:00Z");
   EXPECT_EQ(summary.not_found, 25);
@@ -109,7 +112,7 @@ TEST_F(UserEnrichmentTest, UsersRefusedForGoodAreNotAskedAgainUntilStale) {
   EXPECT_EQ(transport_->requests.size(), 2u);
 }
 
-TEST_F(UserEnrichmentTest, A403StopsEnrichmentWithTheReasonAndStoresNothing) {
+TEST_P(UserEnrichmentTest, A403StopsEnrichmentWithTheReasonAndStoresNothing) {
   transport_->responder = [](const HttpRequest& request) { return Directory(request, 403); };
   const auto summary = Enrich("2026-11-02T00:00:00Z");
   EXPECT_TRUE(summary.denied);
@@ -118,7 +121,7 @@ TEST_F(UserEnrichmentTest, A403StopsEnrichmentWithTheReasonAndStoresNothing) {
   EXPECT_EQ(store_->UsersToEnrich(At("2026-11-02T00:00:00Z"), 100).size(), 25u);
 }
 
-TEST_F(UserEnrichmentTest, AnOutageEndsEnrichmentWithoutAnException) {
+TEST_P(UserEnrichmentTest, AnOutageEndsEnrichmentWithoutAnException) {
   transport_->responder = [](const HttpRequest&) -> HttpResponse {
     throw TransportError("connection dropped", "CURLE_RECV_ERROR");
   };
@@ -128,7 +131,7 @@ TEST_F(UserEnrichmentTest, AnOutageEndsEnrichmentWithoutAnException) {
   EXPECT_EQ(transport_->requests.size(), 2u);  // http_attempts, for the first batch only
 }
 
-TEST_F(UserEnrichmentTest, ARunReadsAtMostMaxUsersAndSaysMoreAreLeft) {
+TEST_P(UserEnrichmentTest, ARunReadsAtMostMaxUsersAndSaysMoreAreLeft) {
   transport_->responder = [](const HttpRequest& request) { return Directory(request); };
   EnrichmentOptions options;
   options.max_users = 10;
@@ -140,7 +143,7 @@ TEST_F(UserEnrichmentTest, ARunReadsAtMostMaxUsersAndSaysMoreAreLeft) {
   EXPECT_EQ(summary.found + summary.not_found, 15);
 }
 
-TEST_F(UserEnrichmentTest, AStopRequestEndsBetweenBatches) {
+TEST_P(UserEnrichmentTest, AStopRequestEndsBetweenBatches) {
   transport_->responder = [](const HttpRequest& request) { return Directory(request); };
   SyncClock clock;
   clock.now = [] { return At("2026-11-02T00:00:00Z"); };
@@ -151,7 +154,7 @@ TEST_F(UserEnrichmentTest, AStopRequestEndsBetweenBatches) {
   EXPECT_EQ(store_->UsersToEnrich(At("2026-11-02T00:00:00Z"), 100).size(), 5u);
 }
 
-TEST_F(UserEnrichmentTest, ATransferCutShortByAStopIsAnInterruptionNotAProblem) {
+TEST_P(UserEnrichmentTest, ATransferCutShortByAStopIsAnInterruptionNotAProblem) {
   bool stop = false;
   transport_->responder = [&stop](const HttpRequest&) -> HttpResponse {
     stop = true;  // as a SIGTERM arriving mid-transfer, which curl then abandons

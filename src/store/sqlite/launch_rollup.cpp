@@ -7,22 +7,7 @@
 namespace auditsync::sqlite {
 namespace {
 
-constexpr int64_t kDay = 86400;
-// Bounds that every stored time lies within, so that aligning a window's open ends to days and
-// months cannot overflow: 1970-01-01 and 9999-12-31.
-constexpr int64_t kEarliest = 0;
-constexpr int64_t kLatest = 253402214400;
-
 constexpr std::string_view kLaunch = "LaunchPowerApp";
-
-RecordOrder RecordOrderOf(const Statement& row, int column) {
-  return RecordOrder(row.Bytes(column), row.Type(column) == SQLITE_BLOB);
-}
-
-int64_t ReadRollupSeq(Database& db) {
-  Statement query(db, "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'rollup_seq'");
-  return query.Step() ? query.Int(0) : 0;
-}
 
 using Groups = LaunchBatch::Groups;
 
@@ -31,12 +16,12 @@ void AddLaunch(Groups& groups, int64_t start, int64_t app_key, int64_t user_key,
   auto [it, inserted] = groups.try_emplace(LaunchBatch::Key{start, app_key, user_key});
   auto& group = it->second;
   if (inserted) {
-    group = LaunchGroup{start, app_key, user_key, 1, at, at, std::string(record)};
+    group = store::LaunchGroup{start, app_key, user_key, 1, at, at, std::string(record)};
     return;
   }
   ++group.launches;
   group.first_at = std::min(group.first_at, at);
-  if (IsLater(at, record, group.last_at, group.last_record)) {
+  if (store::IsLater(at, record, group.last_at, group.last_record)) {
     group.last_at = at;
     group.last_record = record;
   }
@@ -67,87 +52,15 @@ void Upsert(Database& db, std::string_view table, std::string_view period_column
   }
 }
 
-void VisitRecords(Statement& query, const std::function<void(const LaunchGroup&)>& visit) {
-  LaunchGroup group;
-  group.launches = 1;
-  while (query.Step()) {
-    group.start = group.first_at = group.last_at = query.Int(0);
-    group.app_key = query.Int(1);
-    group.user_key = query.Int(2);
-    group.last_record = RecordOrderOf(query, 3).View();
-    visit(group);
-  }
-}
-
-// Folded launches created in [from, to), read from the records (through the identity index on
-// created_at; `+seq` keeps SQLite from walking the whole table by seq instead).
-void VisitFoldedRecords(Database& db, int64_t rollup_seq, int64_t from, int64_t to,
-                        const std::function<void(const LaunchGroup&)>& visit) {
-  if (from >= to) return;
-  Statement query(db, R"sql(
-SELECT created_at, app_key, user_key, record_key FROM audit_records
-WHERE created_at >= ?1 AND created_at < ?2 AND +seq <= ?3 AND operation = 'LaunchPowerApp')sql");
-  query.Bind(1, from).Bind(2, to).Bind(3, rollup_seq);
-  VisitRecords(query, visit);
-}
-
-// Reading only the counts when the report needs no first and last launch makes a scan of
-// millions of rollup rows a third faster.
-void VisitRollup(Database& db, std::string_view table, std::string_view period_column, int64_t from,
-                 int64_t to, LaunchDetail detail,
-                 const std::function<void(const LaunchGroup&)>& visit) {
-  if (from >= to) return;
-  const std::string period(period_column);
-  const bool latest = detail == LaunchDetail::kWithLatest;
-  Statement query(db, "SELECT " + period + ", app_key, user_key, launches" +
-                          (latest ? ", first_at, last_at, last_record" : "") + " FROM " +
-                          std::string(table) + " WHERE " + period + " >= ?1 AND " + period +
-                          " < ?2");
-  query.Bind(1, from).Bind(2, to);
-  LaunchGroup group;
-  while (query.Step()) {
-    group.start = query.Int(0);
-    group.app_key = query.Int(1);
-    group.user_key = query.Int(2);
-    group.launches = query.Int(3);
-    if (latest) {
-      group.first_at = query.Int(4);
-      group.last_at = query.Int(5);
-      group.last_record.assign(query.Bytes(6));
-    }
-    visit(group);
-  }
-}
-
-int64_t AlignDownToDay(int64_t seconds) { return seconds / kDay * kDay; }  // seconds >= 0
-int64_t AlignUpToDay(int64_t seconds) { return AlignDownToDay(seconds + kDay - 1); }
-
 }  // namespace
 
-int64_t MonthStart(int64_t seconds) {
-  using namespace std::chrono;
-  const year_month_day date{floor<days>(sys_seconds(std::chrono::seconds(seconds)))};
-  return sys_seconds(sys_days(date.year() / date.month() / 1)).time_since_epoch().count();
+int64_t ReadRollupSeq(Database& db) {
+  Statement query(db, "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'rollup_seq'");
+  return query.Step() ? query.Int(0) : 0;
 }
 
-int64_t NextMonthStart(int64_t month_start) {
-  using namespace std::chrono;
-  const year_month_day date{floor<days>(sys_seconds(std::chrono::seconds(month_start)))};
-  const year_month next = date.year() / date.month() + months(1);
-  return sys_seconds(sys_days(next / 1)).time_since_epoch().count();
-}
-
-RecordOrder::RecordOrder(std::string_view key, bool is_blob) {
-  const char kind = is_blob ? '\x02' : '\x01';
-  if (key.size() + 1 <= inline_.size()) {
-    inline_[0] = kind;
-    std::copy(key.begin(), key.end(), inline_.begin() + 1);
-    size_ = key.size() + 1;
-  } else {
-    long_.reserve(key.size() + 1);
-    long_ += kind;
-    long_.append(key);
-  }
+store::RecordOrder RecordOrderOf(const Statement& row, int column) {
+  return {row.Bytes(column), row.Type(column) == SQLITE_BLOB};
 }
 
 size_t LaunchBatch::KeyHash::operator()(const Key& key) const {
@@ -159,8 +72,8 @@ size_t LaunchBatch::KeyHash::operator()(const Key& key) const {
 
 void LaunchBatch::Add(int64_t at, int64_t app_key, int64_t user_key,
                       std::string_view record_order) {
-  AddLaunch(days_, AlignDownToDay(at), app_key, user_key, at, record_order);
-  AddLaunch(months_, MonthStart(at), app_key, user_key, at, record_order);
+  AddLaunch(days_, at / 86400 * 86400, app_key, user_key, at, record_order);
+  AddLaunch(months_, store::MonthStart(at), app_key, user_key, at, record_order);
 }
 
 void LaunchBatch::Clear() {
@@ -202,48 +115,6 @@ void WriteFold(Database& db, const LaunchBatch& batch, int64_t through_seq) {
   Upsert(db, "launch_months", "month", batch.Months());
   Statement advance(db, "UPDATE meta SET value = ?1 WHERE key = 'rollup_seq'");
   advance.Bind(1, std::to_string(through_seq)).Run();
-}
-
-void ForEachLaunchGroup(Database& db, int64_t from, int64_t to, LaunchGrain coarsest,
-                        LaunchDetail detail, bool use_rollups,
-                        const std::function<void(const LaunchGroup&)>& visit) {
-  from = std::max(from, kEarliest);
-  to = std::min(to, kLatest);
-  if (from >= to) return;
-  const int64_t rollup_seq = use_rollups ? ReadRollupSeq(db) : 0;
-  // Records not folded yet, wherever they fall in the window. `+created_at` keeps SQLite on the
-  // short range of `seq` instead of the window's (possibly years of) records by time.
-  {
-    Statement query(db, R"sql(
-SELECT created_at, app_key, user_key, record_key FROM audit_records
-WHERE seq > ?1 AND +created_at >= ?2 AND +created_at < ?3 AND operation = 'LaunchPowerApp')sql");
-    query.Bind(1, rollup_seq).Bind(2, from).Bind(3, to);
-    VisitRecords(query, visit);
-  }
-  if (rollup_seq == 0) return;
-  // Folded records: partial days from the records, whole days and months from the rollups.
-  const int64_t first_day = AlignUpToDay(from);
-  const int64_t end_day = AlignDownToDay(to);
-  if (first_day >= end_day) {
-    VisitFoldedRecords(db, rollup_seq, from, to, visit);
-    return;
-  }
-  VisitFoldedRecords(db, rollup_seq, from, first_day, visit);
-  VisitFoldedRecords(db, rollup_seq, end_day, to, visit);
-  int64_t first_month = first_day;
-  int64_t end_month = first_day;  // no whole months unless the grain allows them
-  if (coarsest == LaunchGrain::kMonth) {
-    first_month =
-        MonthStart(first_day) == first_day ? first_day : NextMonthStart(MonthStart(first_day));
-    end_month = MonthStart(end_day);
-  }
-  if (first_month >= end_month) {
-    VisitRollup(db, "launch_days", "day", first_day, end_day, detail, visit);
-    return;
-  }
-  VisitRollup(db, "launch_days", "day", first_day, first_month, detail, visit);
-  VisitRollup(db, "launch_months", "month", first_month, end_month, detail, visit);
-  VisitRollup(db, "launch_days", "day", end_month, end_day, detail, visit);
 }
 
 }  // namespace auditsync::sqlite

@@ -9,82 +9,24 @@
 #include "core/error.hpp"
 #include "core/guid.hpp"
 #include "core/log.hpp"
+#include "store/page_facts.hpp"
 #include "store/sqlite/directory_facts.hpp"
 #include "store/sqlite/key_directory.hpp"
 #include "store/sqlite/launch_rollup.hpp"
 #include "store/sqlite/schema.hpp"
 #include "store/sqlite/sqlite_db.hpp"
-#include "store/sqlite/usage_queries.hpp"
+#include "store/sqlite/usage_source.hpp"
+#include "store/usage_queries.hpp"
 
 namespace auditsync {
 namespace {
 
 constexpr std::string_view kLaunch = "LaunchPowerApp";
-constexpr std::string_view kDelete = "DeletePowerApp";
 
 int64_t Seconds(Instant instant) { return instant.time_since_epoch().count(); }
 Instant FromSeconds(int64_t seconds) { return Instant(std::chrono::seconds(seconds)); }
 std::optional<int64_t> OptionalSeconds(const std::optional<Instant>& instant) {
   return instant ? std::optional(Seconds(*instant)) : std::nullopt;
-}
-
-std::string Fingerprint(std::string_view text) {
-  uint64_t hash = 1469598103934665603ULL;
-  for (const unsigned char c : text) {
-    hash ^= c;
-    hash *= 1099511628211ULL;
-  }
-  char buffer[17];
-  std::snprintf(buffer, sizeof buffer, "%016llx", static_cast<unsigned long long>(hash));
-  return buffer;
-}
-
-// What one page says about each app: folded in memory, then one upsert per app.
-struct AppFacts {
-  std::optional<std::string> name;
-  std::optional<int64_t> name_seen_at;
-  std::optional<std::string> environment_id;
-  std::optional<std::string> environment_name;
-  std::optional<int64_t> environment_seen_at;
-  int64_t first_seen = INT64_MAX;
-  std::optional<int64_t> last_launch;
-  std::string last_launch_id;
-  std::string last_launch_by;
-  std::optional<int64_t> deleted_on;
-};
-
-std::map<std::string, AppFacts> FoldApps(const std::vector<AuditRecord>& records) {
-  std::map<std::string, AppFacts> apps;
-  for (const auto& record : records) {
-    auto& facts = apps[record.app_id];
-    const int64_t at = Seconds(record.created);
-    facts.first_seen = std::min(facts.first_seen, at);
-    if (!record.app_name.empty() && (!facts.name_seen_at || at >= *facts.name_seen_at)) {
-      facts.name = record.app_name;
-      facts.name_seen_at = at;
-    }
-    if (!record.environment_id.empty() &&
-        (!facts.environment_seen_at || at >= *facts.environment_seen_at)) {
-      // A record without the environment's name keeps the name known for the same environment.
-      if (!record.environment_name.empty()) {
-        facts.environment_name = record.environment_name;
-      } else if (facts.environment_id != record.environment_id) {
-        facts.environment_name.reset();
-      }
-      facts.environment_id = record.environment_id;
-      facts.environment_seen_at = at;
-    }
-    if (record.operation == kLaunch &&
-        (!facts.last_launch ||
-         std::tie(at, record.id) > std::tie(*facts.last_launch, facts.last_launch_id))) {
-      facts.last_launch = at;
-      facts.last_launch_id = record.id;
-      facts.last_launch_by = record.user_upn;
-    } else if (record.operation == kDelete && (!facts.deleted_on || at > *facts.deleted_on)) {
-      facts.deleted_on = at;
-    }
-  }
-  return apps;
 }
 
 // A record's dedupe key (schema migration 2): the 16 bytes of its id when the id is a GUID, as
@@ -106,13 +48,6 @@ class OnRollback {
  private:
   std::function<void()> undo_;
 };
-
-// A record's key in the rollups' order form (launch_rollup.hpp).
-sqlite::RecordOrder OrderOf(std::string_view record_id, const std::optional<GuidBytes>& bytes) {
-  return bytes ? sqlite::RecordOrder({reinterpret_cast<const char*>(bytes->data()), bytes->size()},
-                                     true)
-               : sqlite::RecordOrder(record_id, false);
-}
 
 void BindRecordKey(sqlite::Statement& statement, int index, std::string_view record_id,
                    const std::optional<GuidBytes>& bytes) {
@@ -373,7 +308,7 @@ ON CONFLICT (hour_start) DO UPDATE SET scanned_at = max(scanned_at, excluded.sca
     const auto& records = page.records;
     // The apps first: records carry their keys.
     auto& upsert = *upsert_app;
-    for (const auto& [app_id, facts] : FoldApps(records)) {
+    for (const auto& [app_id, facts] : store::FoldApps(records)) {
       upsert.Bind(1, app_id)
           .BindOptional(2, facts.name)
           .BindOptional(3, facts.name_seen_at)
@@ -433,7 +368,7 @@ ON CONFLICT (hour_start) DO UPDATE SET scanned_at = max(scanned_at, excluded.sca
           const auto& record = records[first + row];
           if (record.operation != kLaunch) continue;
           launches.Add(Seconds(record.created), app_keys[row], user_keys[row],
-                       OrderOf(record.id, keys[row]).View());
+                       store::RecordOrder::Of(record.id, keys[row]).View());
         }
       } else if (inserted > 0) {
         sqlite::AddLaunchesAfter(db, max_seq, launches);
@@ -443,7 +378,7 @@ ON CONFLICT (hour_start) DO UPDATE SET scanned_at = max(scanned_at, excluded.sca
     }
     auto& quarantine = *insert_quarantine;
     for (const auto& bad : page.quarantined) {
-      quarantine.Bind(1, Fingerprint(bad.raw))
+      quarantine.Bind(1, store::Fingerprint(bad.raw))
           .Bind(2, bad.record_id)
           .Bind(3, bad.reason)
           .BindOptional(4, window_id)
@@ -570,17 +505,7 @@ bool SqliteStore::RestartWindow(SyncWindow& window, Instant now) {
   sqlite::Statement drop(impl_->db,
                          "DELETE FROM sync_windows WHERE root_id = ?1 AND window_id <> ?1");
   drop.Bind(1, window.id).Run();
-  window.state = WindowState::kPending;
-  window.planned_at = now;
-  window.query_id.clear();
-  window.query_name.clear();
-  window.next_link.clear();
-  // attempts keeps counting: query names carry it, and a new scan must never be mistaken for an
-  // earlier one's query.
-  window.last_error.clear();
-  window.last_request_id.clear();
-  window.failures = 0;  // a new scan starts with a clean record
-  window.retry_at.reset();
+  BeginNewScan(window, now);
   impl_->Save(window);
   transaction.Commit();
   return true;
@@ -724,29 +649,44 @@ void SqliteStore::FoldLaunches() {
   impl_->Unfolded().Clear();
 }
 
-SqliteStore::Snapshot::Snapshot(SqliteStore& store)
-    : snapshot_(std::make_unique<sqlite::ReadSnapshot>(store.impl_->db)) {}
+namespace {
 
-SqliteStore::Snapshot::~Snapshot() = default;
+class SqliteSnapshot final : public UsageStore::Snapshot {
+ public:
+  explicit SqliteSnapshot(sqlite::Database& db) : snapshot_(db) {}
+
+ private:
+  sqlite::ReadSnapshot snapshot_;
+};
+
+}  // namespace
+
+std::unique_ptr<UsageStore::Snapshot> SqliteStore::HoldSnapshot() {
+  return std::make_unique<SqliteSnapshot>(impl_->db);
+}
 
 std::vector<AppUsage> SqliteStore::QueryAppUsage(const UsageFilter& filter) {
   sqlite::ReadSnapshot snapshot(impl_->db);
-  return sqlite::QueryApps(impl_->db, filter, use_rollups_);
+  sqlite::SqliteUsageSource source(impl_->db);
+  return store::QueryApps(source, filter, use_rollups_);
 }
 
 std::vector<UsagePoint> SqliteStore::QueryUsage(const UsageFilter& filter, UsagePeriod period) {
   sqlite::ReadSnapshot snapshot(impl_->db);
-  return sqlite::QueryUsage(impl_->db, filter, period, use_rollups_);
+  sqlite::SqliteUsageSource source(impl_->db);
+  return store::QueryUsage(source, filter, period, use_rollups_);
 }
 
 std::vector<UserUsage> SqliteStore::QueryUserUsage(const UsageFilter& filter) {
   sqlite::ReadSnapshot snapshot(impl_->db);
-  return sqlite::QueryUsers(impl_->db, filter, use_rollups_);
+  sqlite::SqliteUsageSource source(impl_->db);
+  return store::QueryUsers(source, filter, use_rollups_);
 }
 
 UsageSummary SqliteStore::QuerySummary(const UsageFilter& filter) {
   sqlite::ReadSnapshot snapshot(impl_->db);
-  return sqlite::QuerySummary(impl_->db, filter, use_rollups_);
+  sqlite::SqliteUsageSource source(impl_->db);
+  return store::QuerySummary(source, filter, use_rollups_);
 }
 
 std::vector<UnusedApp> SqliteStore::QueryUnusedApps(Instant since, const UsageFilter& filter) {

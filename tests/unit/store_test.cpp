@@ -7,6 +7,7 @@
 
 #include "core/error.hpp"
 #include "store/sqlite/schema.hpp"
+#include "unit/store_backends.hpp"
 #include "unit/store_support.hpp"
 
 namespace auditsync {
@@ -15,34 +16,27 @@ namespace {
 using testing::At;
 using testing::Launch;
 
-class StoreTest : public ::testing::Test {
+// The conformance suite of the store (store/store.hpp): every test runs on each backend.
+class StoreTest : public testing::BackendTest {
  protected:
   void SetUp() override {
-    path_ = (std::filesystem::temp_directory_path() /
-             ("auditsync-store-test-" + std::to_string(::getpid()) + ".db"))
-                .string();
-    std::filesystem::remove(path_);
-    store_ = std::make_unique<SqliteStore>(path_);
+    BackendTest::SetUp();
+    if (IsSkipped()) return;
     window_ = store_->PlanWindow(ScanKind::kInitial, At("2026-11-01"), At("2026-11-02"),
                                  At("2026-11-03"));
   }
-  void TearDown() override {
-    store_.reset();
-    for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path_ + suffix);
-  }
-
   std::vector<SyncWindow> UnfinishedSettleScans() {
     auto windows = store_->UnfinishedWindows();
     std::erase_if(windows, [](const SyncWindow& w) { return w.kind != ScanKind::kSettle; });
     return windows;
   }
 
-  std::string path_;
-  std::unique_ptr<SqliteStore> store_;
   SyncWindow window_;
 };
 
-TEST_F(StoreTest, StoresEachRecordOnceAndCountsDuplicates) {
+AUDITSYNC_ON_EVERY_BACKEND(StoreTest);
+
+TEST_P(StoreTest, StoresEachRecordOnceAndCountsDuplicates) {
   RecordPage page;
   page.records = {Launch("r1", "2026-11-01T10:00:00Z", "app-a", "amy"),
                   Launch("r2", "2026-11-01T11:00:00Z", "app-a", "bob"),
@@ -57,7 +51,7 @@ TEST_F(StoreTest, StoresEachRecordOnceAndCountsDuplicates) {
   EXPECT_EQ(window_.record_count, 2);
 }
 
-TEST_F(StoreTest, LastLaunchNeverMovesBackwards) {
+TEST_P(StoreTest, LastLaunchNeverMovesBackwards) {
   RecordPage newer;
   newer.records = {Launch("r2", "2026-11-01T12:00:00Z", "app-a", "bob")};
   store_->CommitPage(window_, newer);
@@ -74,7 +68,7 @@ TEST_F(StoreTest, LastLaunchNeverMovesBackwards) {
   EXPECT_EQ(rows[0].app_name, "App app-a");  // the newer record's name stays
 }
 
-TEST_F(StoreTest, ReportsCountOnlyLaunchesInTheWindowAndBreakTiesByRecordId) {
+TEST_P(StoreTest, ReportsCountOnlyLaunchesInTheWindowAndBreakTiesByRecordId) {
   RecordPage page;
   page.records = {Launch("r1", "2026-11-01T10:00:00Z", "app-a", "amy"),
                   Launch("r9", "2026-11-01T10:00:00Z", "app-a", "zed"),
@@ -95,7 +89,7 @@ TEST_F(StoreTest, ReportsCountOnlyLaunchesInTheWindowAndBreakTiesByRecordId) {
   EXPECT_EQ(rows[1].launches, 1);
 }
 
-TEST_F(StoreTest, ANewerRecordWithoutTheEnvironmentNameKeepsTheKnownName) {
+TEST_P(StoreTest, ANewerRecordWithoutTheEnvironmentNameKeepsTheKnownName) {
   RecordPage first;
   first.records = {Launch("r1", "2026-11-01T10:00:00Z", "app-a", "amy")};
   store_->CommitPage(window_, first);
@@ -119,7 +113,7 @@ TEST_F(StoreTest, ANewerRecordWithoutTheEnvironmentNameKeepsTheKnownName) {
 
 // A record's id always comes with the same creation time, so (time, id) identifies it; ids that
 // differ only in letter case are one record.
-TEST_F(StoreTest, ARecordIsOneLaunchWhateverTheCaseOfItsId) {
+TEST_P(StoreTest, ARecordIsOneLaunchWhateverTheCaseOfItsId) {
   RecordPage page;
   page.records = {
       Launch("6f1c2a3b-0000-4d5e-8f90-aabbccddeeff", "2026-11-01T10:00:00Z", "app-a", "amy"),
@@ -130,31 +124,21 @@ TEST_F(StoreTest, ARecordIsOneLaunchWhateverTheCaseOfItsId) {
   EXPECT_EQ(rows[0].launches, 1);
 }
 
-TEST_F(StoreTest, FirstSeenAndDeletionAreKept) {
+TEST_P(StoreTest, FirstSeenAndDeletionAreKept) {
   RecordPage page;
   auto deletion = Launch("d1", "2026-11-01T15:00:00Z", "app-a", "admin");
   deletion.operation = "DeletePowerApp";
   page.records = {Launch("r2", "2026-11-01T12:00:00Z", "app-a", "bob"), deletion,
                   Launch("r1", "2026-11-01T09:00:00Z", "app-a", "amy")};
   store_->CommitPage(window_, page);
-  store_.reset();
-  sqlite3* db = nullptr;
-  ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
-  sqlite3_stmt* statement = nullptr;
-  sqlite3_prepare_v2(db, "SELECT first_seen, deleted_on, last_launched_by FROM apps", -1,
-                     &statement, nullptr);
-  ASSERT_EQ(sqlite3_step(statement), SQLITE_ROW);
-  EXPECT_EQ(sqlite3_column_int64(statement, 0),
-            At("2026-11-01T09:00:00Z").time_since_epoch().count());
-  EXPECT_EQ(sqlite3_column_int64(statement, 1),
-            At("2026-11-01T15:00:00Z").time_since_epoch().count());
-  EXPECT_STREQ(reinterpret_cast<const char*>(sqlite3_column_text(statement, 2)), "bob");
-  sqlite3_finalize(statement);
-  sqlite3_close(db);
-  store_ = std::make_unique<SqliteStore>(path_);
+  const auto row = database_->Row("SELECT first_seen, deleted_on, last_launched_by FROM apps");
+  EXPECT_EQ(row,
+            (std::vector<std::string>{
+                std::to_string(At("2026-11-01T09:00:00Z").time_since_epoch().count()),
+                std::to_string(At("2026-11-01T15:00:00Z").time_since_epoch().count()), "bob"}));
 }
 
-TEST_F(StoreTest, QuarantinesEachBadRecordOnce) {
+TEST_P(StoreTest, QuarantinesEachBadRecordOnce) {
   RecordPage page;
   page.quarantined = {{"q1", "no app", "{\"id\":\"q1\"}"}, {"", "not an object", "42"}};
   EXPECT_EQ(store_->CommitPage(window_, page).quarantined, 2);
@@ -162,12 +146,12 @@ TEST_F(StoreTest, QuarantinesEachBadRecordOnce) {
   EXPECT_EQ(store_->CountQuarantined(), 2);
 }
 
-TEST_F(StoreTest, WindowsKeepTheirProgressAcrossReopening) {
+TEST_P(StoreTest, WindowsKeepTheirProgressAcrossReopening) {
   window_.state = WindowState::kPaging;
   window_.query_id = "q-1";
   window_.next_link = "https://graph/next?$skiptoken=abc";
   store_->SaveWindow(window_);
-  store_ = std::make_unique<SqliteStore>(path_);
+  store_ = database_->Open();
   const auto unfinished = store_->UnfinishedWindows();
   ASSERT_EQ(unfinished.size(), 1u);
   EXPECT_EQ(unfinished[0].next_link, "https://graph/next?$skiptoken=abc");
@@ -180,7 +164,7 @@ TEST_F(StoreTest, WindowsKeepTheirProgressAcrossReopening) {
       window_.id);
 }
 
-TEST_F(StoreTest, GuidIdsThatDifferOnlyInCaseAreOneRecord) {
+TEST_P(StoreTest, GuidIdsThatDifferOnlyInCaseAreOneRecord) {
   RecordPage page;
   page.records = {
       Launch("6f1c2a3b-0000-4d5e-8f90-aabbccddeeff", "2026-11-01T10:00:00Z", "a", "amy"),
@@ -197,9 +181,24 @@ TEST_F(StoreTest, GuidIdsThatDifferOnlyInCaseAreOneRecord) {
   EXPECT_EQ(usage[0].launches, 4);
 }
 
+// SQLite's own history: databases made by earlier versions, before PostgreSQL existed.
+class SqliteHistoryTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    store_ = std::make_unique<SqliteStore>(path_);
+    window_ = store_->PlanWindow(ScanKind::kInitial, At("2026-11-01"), At("2026-11-02"),
+                                 At("2026-11-03"));
+  }
+
+  testing::TempDatabase file_{"store-history-test"};
+  const std::string& path_ = file_.Path();
+  std::unique_ptr<Store> store_;
+  SyncWindow window_;
+};
+
 // A database made by a version-1 auditsync, with two copies of a record that the old text key
 // told apart by case.
-TEST_F(StoreTest, MigratesAVersionOneDatabaseAndMergesCaseCopies) {
+TEST_F(SqliteHistoryTest, MigratesAVersionOneDatabaseAndMergesCaseCopies) {
   store_.reset();
   for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path_ + suffix);
   sqlite3* db = nullptr;
@@ -232,7 +231,7 @@ PRAGMA user_version = 1;
 // Windows of a version-2 database: Nov 1 complete, Nov 2 split in two complete halves, Nov 3
 // pending. They keep their ids, the halves are linked to the split window, and the hours they
 // completed are covered as of their end, so that every settle scan is still due.
-TEST_F(StoreTest, MigratesVersionTwoWindowsIntoCoverage) {
+TEST_F(SqliteHistoryTest, MigratesVersionTwoWindowsIntoCoverage) {
   store_.reset();
   for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path_ + suffix);
   sqlite3* db = nullptr;
@@ -271,7 +270,7 @@ INSERT INTO sync_windows (window_id, start_at, end_at, state, updated_at) VALUES
   EXPECT_EQ(store_->Frontier(), At("2026-11-04"));
 }
 
-TEST_F(StoreTest, AScanIsRestartedOnlyOnceEveryPartOfItIsOver) {
+TEST_P(StoreTest, AScanIsRestartedOnlyOnceEveryPartOfItIsOver) {
   auto scan =
       store_->PlanWindow(ScanKind::kSettle, At("2026-11-01"), At("2026-11-02"), At("2026-11-03"));
   auto halves = store_->SplitWindow(scan, {{At("2026-11-01"), At("2026-11-01T12:00:00Z")},
@@ -295,7 +294,7 @@ TEST_F(StoreTest, AScanIsRestartedOnlyOnceEveryPartOfItIsOver) {
   EXPECT_EQ(unfinished[0].planned_at, At("2026-11-04"));
 }
 
-TEST_F(StoreTest, RefusesADatabaseFromANewerVersion) {
+TEST_F(SqliteHistoryTest, RefusesADatabaseFromANewerVersion) {
   store_.reset();
   sqlite3* db = nullptr;
   sqlite3_open(path_.c_str(), &db);
@@ -304,7 +303,7 @@ TEST_F(StoreTest, RefusesADatabaseFromANewerVersion) {
   EXPECT_THROW(SqliteStore{path_}, StorageError);
 }
 
-TEST_F(StoreTest, BlobsAreFinishedWithTheirRecordsAndTheCursorMovesOnlyWhenGiven) {
+TEST_P(StoreTest, BlobsAreFinishedWithTheirRecordsAndTheCursorMovesOnlyWhenGiven) {
   RecordPage page;
   page.records = {Launch("r1", "2026-11-01T10:00:00Z", "app-a", "amy"),
                   Launch("r2", "2026-11-01T11:00:00Z", "app-a", "bob")};

@@ -1,4 +1,4 @@
-#include "store/sqlite/usage_queries.hpp"
+#include "store/usage_queries.hpp"
 
 #include <algorithm>
 #include <climits>
@@ -7,43 +7,25 @@
 #include <unordered_map>
 #include <unordered_set>
 
-#include "store/sqlite/launch_rollup.hpp"
-
-namespace auditsync::sqlite {
+namespace auditsync::store {
 namespace {
 
 int64_t Seconds(Instant instant) { return instant.time_since_epoch().count(); }
 Instant FromSeconds(int64_t seconds) { return Instant(std::chrono::seconds(seconds)); }
 
-// An app as the apps table knows it.
-struct AppRow {
-  std::string app_id;
-  std::optional<std::string> name;
-  std::optional<std::string> environment_id;
-  std::optional<std::string> environment_name;
-  bool never_launched_inventory = false;  // listed by an inventory, never launched, not deleted
-};
-
 // Every known app by key (apps number in the thousands, not the millions), and the apps a filter
 // admits: all of them when it names neither an app nor an environment.
 class AppDirectory {
  public:
-  AppDirectory(Database& db, const UsageFilter& filter) {
-    Statement query(db, R"sql(
-SELECT app_key, app_id, display_name, environment_id, environment_name,
-       last_launched_on IS NULL AND inventory_at IS NOT NULL AND deleted_on IS NULL
-FROM apps)sql");
+  AppDirectory(UsageSource& source, const UsageFilter& filter) {
     filtered_ = filter.app_id || filter.environment_id;
-    while (query.Step()) {
-      const int64_t key = query.Int(0);
-      AppRow row{query.Text(1), query.OptionalText(2), query.OptionalText(3), query.OptionalText(4),
-                 query.Int(5) != 0};
+    source.VisitApps([&](int64_t key, AppRow row) {
       if (filtered_ && (!filter.app_id || row.app_id == *filter.app_id) &&
           (!filter.environment_id || row.environment_id == filter.environment_id)) {
         admitted_.insert(key);
       }
       apps_.emplace(key, std::move(row));
-    }
+    });
   }
 
   bool Admits(int64_t app_key) const { return !filtered_ || admitted_.contains(app_key); }
@@ -54,42 +36,6 @@ FROM apps)sql");
   std::unordered_map<int64_t, AppRow> apps_;
   bool filtered_ = false;
   std::unordered_set<int64_t> admitted_;
-};
-
-// Every user by key, read once per report: a report names thousands of users, and a query per
-// user cost a round trip each. Key 0 (launches that named no user) is not in the table.
-class UserDirectory {
- public:
-  struct User {
-    std::string upn;
-    std::optional<std::string> display_name;
-    std::optional<std::string> department;
-    std::optional<std::string> job_title;
-    std::optional<std::string> city;
-    std::optional<std::string> country;
-    std::optional<std::string> user_type;
-  };
-
-  explicit UserDirectory(Database& db) {
-    Statement query(db, R"sql(
-SELECT user_key, upn, display_name, department, job_title, city, country, user_type
-FROM users)sql");
-    while (query.Step()) {
-      users_.emplace(query.Int(0), User{query.Text(1), query.OptionalText(2), query.OptionalText(3),
-                                        query.OptionalText(4), query.OptionalText(5),
-                                        query.OptionalText(6), query.OptionalText(7)});
-    }
-  }
-
-  // An unknown key (0: no user named) is the empty UPN without a profile.
-  const User& Get(int64_t user_key) const {
-    const auto it = users_.find(user_key);
-    return it == users_.end() ? kNobody : it->second;
-  }
-
- private:
-  static inline const User kNobody{};
-  std::unordered_map<int64_t, User> users_;
 };
 
 // The latest launch of a set of groups: ties on time go to the greater record key.
@@ -108,10 +54,10 @@ struct Latest {
 };
 
 // Calls `visit` for the launch groups of the filter's window and apps.
-void ForEachAdmitted(Database& db, const UsageFilter& filter, const AppDirectory& apps,
+void ForEachAdmitted(UsageSource& source, const UsageFilter& filter, const AppDirectory& apps,
                      LaunchGrain grain, LaunchDetail detail, bool use_rollups,
-                     const std::function<void(const LaunchGroup&)>& visit) {
-  ForEachLaunchGroup(db, Seconds(filter.from), Seconds(filter.to), grain, detail, use_rollups,
+                     const LaunchVisitor& visit) {
+  ForEachLaunchGroup(source, Seconds(filter.from), Seconds(filter.to), grain, detail, use_rollups,
                      [&](const LaunchGroup& group) {
                        if (apps.Admits(group.app_key)) visit(group);
                      });
@@ -119,28 +65,27 @@ void ForEachAdmitted(Database& db, const UsageFilter& filter, const AppDirectory
 
 }  // namespace
 
-std::vector<AppUsage> QueryApps(Database& db, const UsageFilter& filter, bool use_rollups) {
-  const AppDirectory apps(db, filter);
+std::vector<AppUsage> QueryApps(UsageSource& source, const UsageFilter& filter, bool use_rollups) {
+  const AppDirectory apps(source, filter);
   struct Totals {
     int64_t launches = 0;
     std::unordered_set<int64_t> users;
     Latest latest;
   };
   std::unordered_map<int64_t, Totals> totals;
-  ForEachAdmitted(db, filter, apps, LaunchGrain::kMonth, LaunchDetail::kWithLatest, use_rollups,
+  ForEachAdmitted(source, filter, apps, LaunchGrain::kMonth, LaunchDetail::kWithLatest, use_rollups,
                   [&](const LaunchGroup& group) {
                     auto& app = totals[group.app_key];
                     app.launches += group.launches;
                     if (group.user_key != 0) app.users.insert(group.user_key);
                     app.latest.Offer(group, group.user_key);
                   });
-  const UserDirectory users(db);
   std::vector<AppUsage> rows;
   for (const auto& [app_key, app] : totals) {
     const auto& known = apps.Get(app_key);
     rows.push_back({known.app_id, known.name, known.environment_id, known.environment_name,
                     app.launches, static_cast<int64_t>(app.users.size()),
-                    FromSeconds(app.latest.at), users.Get(app.latest.other_key).upn});
+                    FromSeconds(app.latest.at), source.User(app.latest.other_key).upn});
   }
   // Apps of an imported inventory that no record ever launched are listed as unused.
   for (const auto& [app_key, known] : apps.All()) {
@@ -155,9 +100,9 @@ std::vector<AppUsage> QueryApps(Database& db, const UsageFilter& filter, bool us
   return rows;
 }
 
-std::vector<UsagePoint> QueryUsage(Database& db, const UsageFilter& filter, UsagePeriod period,
-                                   bool use_rollups) {
-  const AppDirectory apps(db, filter);
+std::vector<UsagePoint> QueryUsage(UsageSource& source, const UsageFilter& filter,
+                                   UsagePeriod period, bool use_rollups) {
+  const AppDirectory apps(source, filter);
   struct Totals {
     int64_t launches = 0;
     std::unordered_set<int64_t> users;
@@ -168,7 +113,7 @@ std::vector<UsagePoint> QueryUsage(Database& db, const UsageFilter& filter, Usag
   // holds the next one too.
   int64_t last_start = INT64_MIN;
   Totals* last_totals = nullptr;
-  ForEachAdmitted(db, filter, apps, grain, LaunchDetail::kCounts, use_rollups,
+  ForEachAdmitted(source, filter, apps, grain, LaunchDetail::kCounts, use_rollups,
                   [&](const LaunchGroup& group) {
                     if (group.start != last_start) {
                       last_start = group.start;
@@ -197,15 +142,16 @@ std::vector<UsagePoint> QueryUsage(Database& db, const UsageFilter& filter, Usag
   return points;
 }
 
-std::vector<UserUsage> QueryUsers(Database& db, const UsageFilter& filter, bool use_rollups) {
-  const AppDirectory apps(db, filter);
+std::vector<UserUsage> QueryUsers(UsageSource& source, const UsageFilter& filter,
+                                  bool use_rollups) {
+  const AppDirectory apps(source, filter);
   struct Totals {
     int64_t launches = 0;
     std::unordered_set<int64_t> apps;
     Latest latest;
   };
   std::unordered_map<int64_t, Totals> totals;
-  ForEachAdmitted(db, filter, apps, LaunchGrain::kMonth, LaunchDetail::kWithLatest, use_rollups,
+  ForEachAdmitted(source, filter, apps, LaunchGrain::kMonth, LaunchDetail::kWithLatest, use_rollups,
                   [&](const LaunchGroup& group) {
                     if (group.user_key == 0) return;  // launches that named no user
                     auto& user = totals[group.user_key];
@@ -213,22 +159,21 @@ std::vector<UserUsage> QueryUsers(Database& db, const UsageFilter& filter, bool 
                     user.apps.insert(group.app_key);
                     user.latest.Offer(group, group.app_key);
                   });
-  const UserDirectory users(db);
   std::vector<UserUsage> rows;
   rows.reserve(totals.size());
   for (const auto& [user_key, user] : totals) {
-    const auto& known = users.Get(user_key);
-    rows.push_back({.user_upn = known.upn,
+    auto known = source.User(user_key);
+    rows.push_back({.user_upn = std::move(known.upn),
                     .launches = user.launches,
                     .apps = static_cast<int64_t>(user.apps.size()),
                     .last_launched_on = FromSeconds(user.latest.at),
                     .last_app_id = apps.Get(user.latest.other_key).app_id,
-                    .display_name = known.display_name,
-                    .department = known.department,
-                    .job_title = known.job_title,
-                    .city = known.city,
-                    .country = known.country,
-                    .user_type = known.user_type});
+                    .display_name = std::move(known.display_name),
+                    .department = std::move(known.department),
+                    .job_title = std::move(known.job_title),
+                    .city = std::move(known.city),
+                    .country = std::move(known.country),
+                    .user_type = std::move(known.user_type)});
   }
   std::sort(rows.begin(), rows.end(), [](const UserUsage& a, const UserUsage& b) {
     return a.launches != b.launches ? a.launches > b.launches : a.user_upn < b.user_upn;
@@ -236,8 +181,8 @@ std::vector<UserUsage> QueryUsers(Database& db, const UsageFilter& filter, bool 
   return rows;
 }
 
-UsageSummary QuerySummary(Database& db, const UsageFilter& filter, bool use_rollups) {
-  const AppDirectory apps(db, filter);
+UsageSummary QuerySummary(UsageSource& source, const UsageFilter& filter, bool use_rollups) {
+  const AppDirectory apps(source, filter);
   UsageSummary summary;
   std::unordered_set<int64_t> users;
   std::unordered_set<int64_t> active_apps;
@@ -248,7 +193,7 @@ UsageSummary QuerySummary(Database& db, const UsageFilter& filter, bool use_roll
   std::map<std::pair<int64_t, int64_t>, MonthTotals> months;  // (month, app_key)
   int64_t first = INT64_MAX;
   int64_t last = INT64_MIN;
-  ForEachAdmitted(db, filter, apps, LaunchGrain::kMonth, LaunchDetail::kWithLatest, use_rollups,
+  ForEachAdmitted(source, filter, apps, LaunchGrain::kMonth, LaunchDetail::kWithLatest, use_rollups,
                   [&](const LaunchGroup& group) {
                     summary.launches += group.launches;
                     if (group.user_key != 0) users.insert(group.user_key);
@@ -287,28 +232,4 @@ UsageSummary QuerySummary(Database& db, const UsageFilter& filter, bool use_roll
   return summary;
 }
 
-std::vector<UnusedApp> QueryUnused(Database& db, Instant since, const UsageFilter& filter) {
-  Statement query(db, R"sql(
-SELECT app_id, display_name, environment_id, environment_name, last_launched_on,
-       last_launched_by
-FROM apps
-WHERE deleted_on IS NULL AND (last_launched_on IS NULL OR last_launched_on < ?1)
-  AND (?2 IS NULL OR app_id = ?2) AND (?3 IS NULL OR environment_id = ?3)
-ORDER BY last_launched_on IS NOT NULL, last_launched_on, app_id)sql");
-  query.Bind(1, Seconds(since))
-      .BindOptional(2, filter.app_id)
-      .BindOptional(3, filter.environment_id);
-  std::vector<UnusedApp> rows;
-  while (query.Step()) {
-    rows.push_back({.app_id = query.Text(0),
-                    .app_name = query.OptionalText(1),
-                    .environment_id = query.OptionalText(2),
-                    .environment_name = query.OptionalText(3),
-                    .last_launched_on =
-                        query.IsNull(4) ? std::nullopt : std::optional(FromSeconds(query.Int(4))),
-                    .last_launched_by = query.OptionalText(5)});
-  }
-  return rows;
-}
-
-}  // namespace auditsync::sqlite
+}  // namespace auditsync::store

@@ -1,0 +1,61 @@
+#include "store/page_facts.hpp"
+
+#include <cstdio>
+#include <tuple>
+
+namespace auditsync::store {
+namespace {
+
+constexpr std::string_view kLaunch = "LaunchPowerApp";
+constexpr std::string_view kDelete = "DeletePowerApp";
+
+int64_t Seconds(Instant instant) { return instant.time_since_epoch().count(); }
+
+}  // namespace
+
+std::string Fingerprint(std::string_view text) {
+  uint64_t hash = 1469598103934665603ULL;
+  for (const unsigned char c : text) {
+    hash ^= c;
+    hash *= 1099511628211ULL;
+  }
+  char buffer[17];
+  std::snprintf(buffer, sizeof buffer, "%016llx", static_cast<unsigned long long>(hash));
+  return buffer;
+}
+
+std::map<std::string, AppFacts> FoldApps(const std::vector<AuditRecord>& records) {
+  std::map<std::string, AppFacts> apps;
+  for (const auto& record : records) {
+    auto& facts = apps[record.app_id];
+    const int64_t at = Seconds(record.created);
+    facts.first_seen = std::min(facts.first_seen, at);
+    if (!record.app_name.empty() && (!facts.name_seen_at || at >= *facts.name_seen_at)) {
+      facts.name = record.app_name;
+      facts.name_seen_at = at;
+    }
+    if (!record.environment_id.empty() &&
+        (!facts.environment_seen_at || at >= *facts.environment_seen_at)) {
+      // A record without the environment's name keeps the name known for the same environment.
+      if (!record.environment_name.empty()) {
+        facts.environment_name = record.environment_name;
+      } else if (facts.environment_id != record.environment_id) {
+        facts.environment_name.reset();
+      }
+      facts.environment_id = record.environment_id;
+      facts.environment_seen_at = at;
+    }
+    if (record.operation == kLaunch &&
+        (!facts.last_launch ||
+         std::tie(at, record.id) > std::tie(*facts.last_launch, facts.last_launch_id))) {
+      facts.last_launch = at;
+      facts.last_launch_id = record.id;
+      facts.last_launch_by = record.user_upn;
+    } else if (record.operation == kDelete && (!facts.deleted_on || at > *facts.deleted_on)) {
+      facts.deleted_on = at;
+    }
+  }
+  return apps;
+}
+
+}  // namespace auditsync::store

@@ -1,0 +1,100 @@
+#include "store/store.hpp"
+
+#include <filesystem>
+
+#include "core/config.hpp"
+#include "core/error.hpp"
+#include "core/file_lock.hpp"
+#include "store/postgres/pg_connection.hpp"
+#include "store/postgres/postgres_store.hpp"
+#include "store/sqlite/sqlite_store.hpp"
+
+namespace auditsync {
+
+bool IsPostgresUrl(std::string_view database) {
+  return database.starts_with("postgresql://") || database.starts_with("postgres://");
+}
+
+std::string RedactDatabaseUrl(std::string_view database) {
+  if (!IsPostgresUrl(database)) return std::string(database);
+  std::string shown(database);
+  // user:password@ in the authority: the user stays, the password goes.
+  const auto authority = shown.find("://") + 3;
+  const auto authority_end = shown.find_first_of("/?", authority);
+  const auto at = shown.rfind('@', authority_end);
+  if (at != std::string::npos && at >= authority) {
+    const auto colon = shown.find(':', authority);
+    if (colon < at) shown.erase(colon, at - colon);
+  }
+  // password=... among the parameters.
+  for (size_t parameter = shown.find("password="); parameter != std::string::npos;
+       parameter = shown.find("password=", parameter + 1)) {
+    const auto value = parameter + 9;
+    shown.replace(value, shown.find('&', value) - value, "***");
+  }
+  return shown;
+}
+
+std::unique_ptr<Store> OpenStore(const std::string& database,
+                                 const std::optional<Secret>& password) {
+  if (IsPostgresUrl(database)) {
+    return std::make_unique<PostgresStore>(postgres::ConnectionTarget{database, password});
+  }
+  return std::make_unique<SqliteStore>(database);
+}
+
+std::unique_ptr<Store> OpenStore(const Config& config) {
+  return OpenStore(config.database, config.database_password);
+}
+
+namespace {
+
+class FileCollectionLock final : public CollectionLock {
+ public:
+  explicit FileCollectionLock(const std::string& database) : lock_(database + ".lock") {}
+
+ private:
+  FileLock lock_;
+};
+
+// pg_try_advisory_lock key of the collecting process ("auditcol" in ASCII). The server releases
+// it when the connection ends, a crashed process's included.
+constexpr int64_t kCollectionLock = 0x6175646974636F6C;
+
+class PostgresCollectionLock final : public CollectionLock {
+ public:
+  explicit PostgresCollectionLock(const postgres::ConnectionTarget& target) : connection_(target) {
+    const auto locked =
+        connection_.Exec("SELECT pg_try_advisory_lock($1)", {postgres::Int(kCollectionLock)});
+    if (locked.Text(0, 0) != "t") {
+      throw Error(ExitCode::kLocked,
+                  "another auditsync (`sync` or `run`) is already collecting into database " +
+                      connection_.Shown() + " (it holds advisory lock " +
+                      std::to_string(kCollectionLock) +
+                      "). Let it finish or stop it: one process per database collects at a time.");
+    }
+  }
+
+ private:
+  postgres::Connection connection_;
+};
+
+}  // namespace
+
+std::unique_ptr<CollectionLock> LockForCollection(const Config& config) {
+  if (IsPostgresUrl(config.database)) {
+    return std::make_unique<PostgresCollectionLock>(
+        postgres::ConnectionTarget{config.database, config.database_password});
+  }
+  return std::make_unique<FileCollectionLock>(config.database);
+}
+
+std::unique_ptr<Store> OpenExistingStore(const Config& config) {
+  if (!IsPostgresUrl(config.database) && !std::filesystem::exists(config.database)) {
+    throw ConfigError("there is no database at " + config.database +
+                      ". Run `auditsync sync` first, or set `database` to its path.");
+  }
+  return OpenStore(config);
+}
+
+}  // namespace auditsync

@@ -1,0 +1,140 @@
+// What only the PostgreSQL backend has: its schema versioning on a server, its connection errors,
+// its collection lock, and the URL's password kept out of every message. The store's behaviour
+// itself is the conformance suite's (store_test.cpp and the other Backends/ suites).
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include "core/config.hpp"
+#include "core/error.hpp"
+#include "store/postgres/pg_connection.hpp"
+#include "unit/store_backends.hpp"
+
+namespace auditsync {
+namespace {
+
+using testing::Backend;
+using testing::TestCluster;
+using testing::TestDatabase;
+
+// The message of what `open` throws, checked to be of type E.
+template <typename E, typename F>
+std::string MessageOf(F open) {
+  try {
+    open();
+  } catch (const E& error) {
+    return error.what();
+  } catch (const std::exception& error) {
+    ADD_FAILURE() << "unexpected error type: " << error.what();
+    return error.what();
+  }
+  ADD_FAILURE() << "no error";
+  return {};
+}
+
+TEST(DatabaseUrl, PasswordsNeverShow) {
+  EXPECT_EQ(RedactDatabaseUrl("postgresql://amy:s3cret@db:5432/audit?sslmode=require"),
+            "postgresql://amy@db:5432/audit?sslmode=require");
+  EXPECT_EQ(RedactDatabaseUrl("postgres://amy:p%40ss@db/audit"), "postgres://amy@db/audit");
+  EXPECT_EQ(RedactDatabaseUrl("postgresql://db/audit?user=amy&password=s3cret&sslmode=require"),
+            "postgresql://db/audit?user=amy&password=***&sslmode=require");
+  EXPECT_EQ(RedactDatabaseUrl("postgresql://amy@db/audit"), "postgresql://amy@db/audit");
+  EXPECT_EQ(RedactDatabaseUrl("./auditsync.db"), "./auditsync.db");
+  EXPECT_TRUE(IsPostgresUrl("postgres://db/audit"));
+  EXPECT_FALSE(IsPostgresUrl("./postgresql.db"));
+}
+
+class PostgresStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override { AUDITSYNC_REQUIRE_BACKEND(database_); }
+  TestDatabase database_{Backend::kPostgres, "pg-test"};
+};
+
+TEST_F(PostgresStoreTest, RefusesADatabaseFromANewerVersionNamingBoth) {
+  database_.Open();
+  database_.Connect()->Exec("UPDATE schema_version SET version = 999");
+  const auto message = MessageOf<StorageError>([&] { database_.Open(); });
+  EXPECT_NE(message.find("schema version 999, newer than this auditsync (6)"), std::string::npos)
+      << message;
+  EXPECT_EQ(database_.Row("SELECT version FROM schema_version"), std::vector<std::string>{"999"});
+}
+
+// The schema is created under an advisory lock: processes starting together never race.
+TEST_F(PostgresStoreTest, StoresOpenedAtOnceOnANewDatabaseAllSucceed) {
+  std::vector<std::thread> threads;
+  std::atomic<int> opened = 0;
+  for (int i = 0; i < 4; ++i) {
+    threads.emplace_back([&] {
+      try {
+        database_.Open()->InstallationId();
+        ++opened;
+      } catch (const std::exception& error) {
+        ADD_FAILURE() << error.what();
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(opened, 4);
+  EXPECT_EQ(database_.Row("SELECT count(*), max(version) FROM schema_version"),
+            (std::vector<std::string>{"1", "6"}));
+}
+
+TEST_F(PostgresStoreTest, ConnectionErrorsNameTheCauseAndTheFixButNeverThePassword) {
+  const auto cluster = *TestCluster::Find();
+  const std::string wrong = "not-the-password-4711";
+  auto message =
+      MessageOf<ConfigError>([&] { OpenStore(cluster.UrlOf("postgres"), Secret(wrong)); });
+  EXPECT_NE(message.find("refused the sign-in"), std::string::npos) << message;
+  EXPECT_NE(message.find("database_password_file"), std::string::npos) << message;
+  EXPECT_EQ(message.find(wrong), std::string::npos) << message;
+  // In the URL, too.
+  const auto in_url =
+      "postgresql://auditsync:" + wrong + "@" + cluster.url.substr(cluster.url.find('@') + 1);
+  message = MessageOf<ConfigError>([&] { OpenStore(in_url); });
+  EXPECT_EQ(message.find(wrong), std::string::npos) << message;
+  EXPECT_NE(message.find("postgresql://auditsync@127.0.0.1"), std::string::npos) << message;
+
+  message = MessageOf<ConfigError>(
+      [&] { OpenStore(cluster.UrlOf("no_such_database"), Secret(cluster.password)); });
+  EXPECT_NE(message.find("\"no_such_database\" does not exist"), std::string::npos) << message;
+  EXPECT_NE(message.find("CREATE DATABASE"), std::string::npos) << message;
+
+  // Port 1 on loopback: nothing listens there.
+  message = MessageOf<StorageError>(
+      [&] { OpenStore("postgresql://auditsync@127.0.0.1:1/postgres", Secret(cluster.password)); });
+  EXPECT_NE(message.find("cannot reach the PostgreSQL server"), std::string::npos) << message;
+}
+
+TEST_F(PostgresStoreTest, OneCollectingProcessPerDatabase) {
+  const auto cluster = *TestCluster::Find();
+  Config config;
+  config.database = cluster.UrlOf("postgres");
+  config.database_password = Secret(cluster.password);
+  {
+    const auto lock = LockForCollection(config);
+    try {
+      LockForCollection(config);
+      ADD_FAILURE() << "a second lock was granted";
+    } catch (const Error& error) {
+      EXPECT_EQ(error.Code(), ExitCode::kLocked) << error.what();
+    }
+  }
+  EXPECT_NO_THROW(LockForCollection(config));  // released with the first
+}
+
+// Text that a UTF8 database refuses (invalid UTF-8, NUL) is stored as reports render it.
+TEST_F(PostgresStoreTest, InvalidUtf8IsStoredAsReplacementCharacters) {
+  auto store = database_.Open();
+  auto window = store->PlanWindow(ScanKind::kInitial, testing::At("2026-11-01"),
+                                  testing::At("2026-11-02"), testing::At("2026-11-03"));
+  RecordPage page;
+  page.records = {testing::Launch("r1", "2026-11-01T10:00:00Z", "app-a", "amy")};
+  page.records[0].app_name = std::string("Bad \xff name\0!", 12);
+  store->CommitPage(window, page);
+  const auto apps = store->QueryAppUsage({});
+  ASSERT_EQ(apps.size(), 1u);
+  EXPECT_EQ(apps[0].app_name, "Bad \xEF\xBF\xBD name\xEF\xBF\xBD!");
+}
+
+}  // namespace
+}  // namespace auditsync
