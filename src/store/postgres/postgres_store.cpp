@@ -509,9 +509,9 @@ void PostgresStore::RecordContentGap(const ContentGap& gap) {
   // each time a little later: the gap from that cursor grows, and is kept as one row, found when
   // it was first found (as SqliteStore does).
   Transaction transaction(impl_->db);
-  const auto known = impl_->db.Exec(
-      "SELECT max(end_at), min(found_at) FROM content_gaps WHERE start_at = $1",
-      {Int(Seconds(gap.start))});
+  const auto known =
+      impl_->db.Exec("SELECT max(end_at), min(found_at) FROM content_gaps WHERE start_at = $1",
+                     {Int(Seconds(gap.start))});
   int64_t end = Seconds(gap.end);
   int64_t found_at = Seconds(gap.found_at);
   if (known.Rows() > 0 && !known.IsNull(0, 0)) {

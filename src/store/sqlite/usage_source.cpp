@@ -22,8 +22,7 @@ void VisitLaunchRows(Statement& query, const store::LaunchVisitor& visit) {
 
 }  // namespace
 
-SqliteUsageSource::SqliteUsageSource(Database& db)
-    : db_(db), rollup_seq_(ReadRollupSeq(db)) {}
+SqliteUsageSource::SqliteUsageSource(Database& db) : db_(db), rollup_seq_(ReadRollupSeq(db)) {}
 
 void SqliteUsageSource::VisitRecords(Records which, int64_t from, int64_t to,
                                      const store::LaunchVisitor& visit) {
@@ -99,10 +98,10 @@ store::UserRow SqliteUsageSource::User(int64_t user_key) {
 SELECT user_key, upn, display_name, department, job_title, city, country, user_type
 FROM users)sql");
     while (query.Step()) {
-      users_.emplace(query.Int(0), store::UserRow{query.Text(1), query.OptionalText(2),
-                                                  query.OptionalText(3), query.OptionalText(4),
-                                                  query.OptionalText(5), query.OptionalText(6),
-                                                  query.OptionalText(7)});
+      users_.emplace(query.Int(0),
+                     store::UserRow{query.Text(1), query.OptionalText(2), query.OptionalText(3),
+                                    query.OptionalText(4), query.OptionalText(5),
+                                    query.OptionalText(6), query.OptionalText(7)});
     }
     users_read_ = true;
   }
