@@ -68,6 +68,25 @@ TEST_P(DirectoryFactsTest, NeverLaunchedInventoryAppsAreUnusedWithZeroLaunches) 
   ASSERT_EQ(store_->QueryUnusedApps(At("2026-11-01T00:00:00Z"), {}).size(), 1u);
 }
 
+// An app deleted and then restored (same id, launched again) is alive: once abandoned, it is
+// unused like any other. One deleted after its last launch stays out of the list.
+TEST_P(DirectoryFactsTest, AnAppLaunchedAfterItsDeletionCanBeUnusedAgain) {
+  auto deletion = [](std::string id, const char* time, std::string app) {
+    auto record = Launch(std::move(id), time, std::move(app), "amy");
+    record.operation = "DeletePowerApp";
+    return record;
+  };
+  Commit({Launch("r1", "2026-11-01T01:00:00Z", "app-restored", "amy"),
+          deletion("d1", "2026-11-01T02:00:00Z", "app-restored"),
+          Launch("r2", "2026-11-01T03:00:00Z", "app-restored", "bob"),
+          Launch("r3", "2026-11-01T01:00:00Z", "app-deleted", "amy"),
+          deletion("d2", "2026-11-01T04:00:00Z", "app-deleted")});
+  const auto unused = store_->QueryUnusedApps(At("2026-11-10T00:00:00Z"), {});
+  ASSERT_EQ(unused.size(), 1u);
+  EXPECT_EQ(unused[0].app_id, "app-restored");
+  EXPECT_EQ(unused[0].last_launched_on, At("2026-11-01T03:00:00Z"));
+}
+
 TEST_P(DirectoryFactsTest, AnInventoryNeverOverridesWhatRecordsSaid) {
   Commit({Launch("r1", "2026-11-01T10:00:00Z", "app-a", "amy")});
   const auto before = Row(std::string(kAppColumns) + "'app-a'");

@@ -88,7 +88,8 @@ std::vector<UnusedApp> QueryUnused(Connection& connection, Instant since,
 SELECT app_id, display_name, environment_id, environment_name, last_launched_on,
        last_launched_by
 FROM apps
-WHERE deleted_on IS NULL AND (last_launched_on IS NULL OR last_launched_on < $1)
+WHERE (deleted_on IS NULL OR deleted_on < last_launched_on)
+  AND (last_launched_on IS NULL OR last_launched_on < $1)
   AND ($2::text IS NULL OR app_id = $2) AND ($3::text IS NULL OR environment_id = $3)
 ORDER BY last_launched_on IS NOT NULL, last_launched_on, app_id)sql",
       {Int(Seconds(since)), OptionalText(filter.app_id), OptionalText(filter.environment_id)});

@@ -31,8 +31,9 @@ class PgUsageSource final : public store::UsageSource {
   bool users_read_ = false;
 };
 
-// Apps not deleted whose last launch (ever) is before `since`, or that were never launched; of
-// the filter's app or environment only, when it names one.
+// Apps not deleted (or launched again after their deletion: restored) whose last launch (ever) is
+// before `since`, or that were never launched; of the filter's app or environment only, when it
+// names one.
 std::vector<UnusedApp> QueryUnused(Connection& connection, Instant since,
                                    const UsageFilter& filter);
 

@@ -31,8 +31,9 @@ class SqliteUsageSource final : public store::UsageSource {
   bool users_read_ = false;
 };
 
-// Apps not deleted whose last launch (ever) is before `since`, or that were never launched; of
-// the filter's app or environment only, when it names one.
+// Apps not deleted (or launched again after their deletion: restored) whose last launch (ever) is
+// before `since`, or that were never launched; of the filter's app or environment only, when it
+// names one.
 std::vector<UnusedApp> QueryUnused(Database& db, Instant since, const UsageFilter& filter);
 
 }  // namespace auditsync::sqlite
