@@ -54,7 +54,7 @@ TEST_F(PostgresStoreTest, RefusesADatabaseFromANewerVersionNamingBoth) {
   database_.Open();
   database_.Connect()->Exec("UPDATE schema_version SET version = 999");
   const auto message = MessageOf<StorageError>([&] { database_.Open(); });
-  EXPECT_NE(message.find("schema version 999, newer than this auditsync (6)"), std::string::npos)
+  EXPECT_NE(message.find("schema version 999, newer than this auditsync (7)"), std::string::npos)
       << message;
   EXPECT_EQ(database_.Row("SELECT version FROM schema_version"), std::vector<std::string>{"999"});
 }
@@ -76,7 +76,7 @@ TEST_F(PostgresStoreTest, StoresOpenedAtOnceOnANewDatabaseAllSucceed) {
   for (auto& thread : threads) thread.join();
   EXPECT_EQ(opened, 4);
   EXPECT_EQ(database_.Row("SELECT count(*), max(version) FROM schema_version"),
-            (std::vector<std::string>{"1", "6"}));
+            (std::vector<std::string>{"1", "7"}));
 }
 
 TEST_F(PostgresStoreTest, ConnectionErrorsNameTheCauseAndTheFixButNeverThePassword) {

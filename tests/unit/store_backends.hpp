@@ -102,29 +102,42 @@ class TestDatabase {
     return std::make_unique<postgres::Connection>(cluster_->Target(name_));
   }
 
-  // One row of a query as text, NULL as "NULL" (none: no row), read behind the store's back.
-  std::vector<std::string> Row(const std::string& sql) const {
-    std::vector<std::string> row;
+  // The rows of a query as text, NULL as "NULL", read behind the store's back.
+  std::vector<std::vector<std::string>> Rows(const std::string& sql) const {
+    std::vector<std::vector<std::string>> rows;
     if (backend_ == Backend::kPostgres) {
-      const auto rows = Connect()->Exec(sql);
-      for (int column = 0; rows.Rows() > 0 && column < rows.Columns(); ++column) {
-        row.push_back(rows.OptionalText(0, column).value_or("NULL"));
+      const auto result = Connect()->Exec(sql);
+      for (int at = 0; at < result.Rows(); ++at) {
+        auto& row = rows.emplace_back();
+        for (int column = 0; column < result.Columns(); ++column) {
+          row.push_back(result.OptionalText(at, column).value_or("NULL"));
+        }
       }
-      return row;
+      return rows;
     }
     sqlite3* db = nullptr;
     sqlite3_open_v2(file_.Path().c_str(), &db, SQLITE_OPEN_READONLY, nullptr);
     sqlite3_stmt* statement = nullptr;
-    if (sqlite3_prepare_v2(db, sql.c_str(), -1, &statement, nullptr) == SQLITE_OK &&
-        sqlite3_step(statement) == SQLITE_ROW) {
-      for (int i = 0; i < sqlite3_column_count(statement); ++i) {
-        const auto* text = sqlite3_column_text(statement, i);
-        row.emplace_back(text ? reinterpret_cast<const char*>(text) : "NULL");
+    if (sqlite3_prepare_v2(db, sql.c_str(), -1, &statement, nullptr) == SQLITE_OK) {
+      while (sqlite3_step(statement) == SQLITE_ROW) {
+        auto& row = rows.emplace_back();
+        for (int i = 0; i < sqlite3_column_count(statement); ++i) {
+          const auto* text = sqlite3_column_text(statement, i);
+          row.emplace_back(text ? reinterpret_cast<const char*>(text) : "NULL");
+        }
       }
+    } else {
+      ADD_FAILURE() << sqlite3_errmsg(db) << " in " << sql;
     }
     sqlite3_finalize(statement);
     sqlite3_close(db);
-    return row;
+    return rows;
+  }
+
+  // One row of a query as text, NULL as "NULL" (none: no row), read behind the store's back.
+  std::vector<std::string> Row(const std::string& sql) const {
+    auto rows = Rows(sql);
+    return rows.empty() ? std::vector<std::string>{} : std::move(rows.front());
   }
 
   Backend Kind() const { return backend_; }

@@ -1,8 +1,8 @@
 // Versioned schema of the PostgreSQL store: the same tables, columns and meaning as the SQLite
 // schema (store/sqlite/schema.hpp) of the same version, in PostgreSQL's types. PostgreSQL support
-// starts at schema version 6, so a new database is brought to 6 in one step; every later
-// version is a migration in both files (the version numbers are shared, and a database newer
-// than the binary is refused by either backend).
+// starts at schema version 6, so a new database is brought to 6 in one step and then migrated
+// like an old one; every later version is a migration in both files (the version numbers are
+// shared, and a database newer than the binary is refused by either backend).
 //
 // Differences that follow from the engine: record_key is the RecordOrder form of the key
 // (store/launch_groups.hpp: a kind byte, then the GUID's 16 bytes or the id's text), so that
@@ -158,8 +158,61 @@ CREATE TABLE content_gaps (
 );
 )sql";
 
-// Migration kBaseVersion + 1 + i brings a database from the version before to that one: none yet.
-inline constexpr std::array<std::string_view, 0> kMigrations{};
+// Migration kBaseVersion + 1 + i brings a database from the version before to that one.
+inline constexpr std::array<std::string_view, 1> kMigrations{
+    // 7: views named and shaped like the CoE Starter Kit's Dataverse tables, as in SQLite's
+    // migration 7 (the reasons are there), with times as timestamptz and flags as boolean, so
+    // that Power BI reads them as date/time and true/false. The kit's columns auditsync does not
+    // know are NULLs of the kit's type. A later migration that rebuilds audit_records, apps or
+    // users must drop these views first (PostgreSQL refuses to drop a table a view reads).
+    R"sql(
+DROP VIEW IF EXISTS admin_auditlog;
+CREATE VIEW admin_auditlog AS
+SELECT lower(r.record_id) AS admin_auditlogid,
+       'Power App Launch ' || r.app_id || ' - ' ||
+         to_char(to_timestamp(r.created_at) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
+         AS admin_title,
+       to_timestamp(r.created_at) AS admin_creationtime,
+       r.operation AS admin_operation,
+       r.app_id AS admin_appid,
+       r.app_id AS admin_applookup,
+       coalesce(a.display_name, r.app_name) AS admin_appname,
+       coalesce(a.environment_name, r.environment_name) AS admin_appenvironment,
+       NULL::boolean AS admin_appispremium,
+       r.user_upn AS admin_userupn,
+       NULL::text AS admin_userid,
+       u.display_name AS admin_username,
+       u.city AS admin_usercity,
+       u.country AS admin_usercountry,
+       u.department AS admin_userdepartment,
+       u.job_title AS admin_userjobtitle,
+       lower(u.user_type) = 'guest' AS admin_userisguest,
+       r.workload AS admin_workload,
+       coalesce(a.environment_id, r.environment_id) AS auditsync_environmentid,
+       r.record_type AS auditsync_recordtype
+FROM audit_records r
+JOIN apps a ON a.app_key = r.app_key
+LEFT JOIN users u ON u.user_key = r.user_key
+WHERE r.operation = 'LaunchPowerApp';
+
+-- An app deleted and then launched again (restored with the same id) is not deleted.
+DROP VIEW IF EXISTS admin_app;
+CREATE VIEW admin_app AS
+SELECT app_id AS admin_appid,
+       display_name AS admin_displayname,
+       environment_id AS admin_appenvironmentid,
+       environment_name AS admin_appenvironmentdisplayname,
+       to_timestamp(created_on) AS admin_appcreatedon,
+       deleted_on IS NOT NULL AND (last_launched_on IS NULL OR last_launched_on <= deleted_on)
+         AS admin_appdeleted,
+       to_timestamp(deleted_on) AS admin_appdeletedon,
+       to_timestamp(last_launched_on) AS admin_applastlaunchedon,
+       last_launched_by AS auditsync_applastlaunchedby,
+       to_timestamp(first_seen) AS auditsync_appfirstseen,
+       owner AS auditsync_appowner
+FROM apps;
+)sql",
+};
 inline constexpr int kLatestVersion = kBaseVersion + static_cast<int>(kMigrations.size());
 
 }  // namespace auditsync::postgres

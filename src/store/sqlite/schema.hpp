@@ -7,7 +7,7 @@
 
 namespace auditsync::sqlite {
 
-inline constexpr std::array<std::string_view, 6> kMigrations = {
+inline constexpr std::array<std::string_view, 7> kMigrations = {
     // 1: records, quarantine, apps ("update data"), sync windows.
     R"sql(
 CREATE TABLE audit_records (
@@ -296,6 +296,60 @@ CREATE TABLE content_gaps (
   found_at INTEGER NOT NULL,
   PRIMARY KEY (start_at, end_at)
 );
+)sql",
+    // 7: views named and shaped like the CoE Starter Kit's Dataverse tables (docs/powerbi.md), so
+    // that a report built on the kit's `admin_auditlog` and `admin_app` reads auditsync's data
+    // unchanged. Only LaunchPowerApp records are audit log rows, as in the kit (a deletion only
+    // flags the app): the kit's measures count rows, so a deletion row would count as a launch.
+    // Times are ISO 8601 UTC text (SQLite has no time type). Columns the kit has and auditsync
+    // does not know are NULL, so that a report that selects them still loads; columns auditsync
+    // adds are prefixed auditsync_. A later migration that rebuilds audit_records, apps or users
+    // must drop these views first and create them again.
+    R"sql(
+DROP VIEW IF EXISTS admin_auditlog;
+CREATE VIEW admin_auditlog AS
+SELECT lower(r.record_id) AS admin_auditlogid,
+       'Power App Launch ' || r.app_id || ' - ' ||
+         strftime('%Y-%m-%dT%H:%M:%SZ', r.created_at, 'unixepoch') AS admin_title,
+       strftime('%Y-%m-%dT%H:%M:%SZ', r.created_at, 'unixepoch') AS admin_creationtime,
+       r.operation AS admin_operation,
+       r.app_id AS admin_appid,
+       r.app_id AS admin_applookup,
+       coalesce(a.display_name, r.app_name) AS admin_appname,
+       coalesce(a.environment_name, r.environment_name) AS admin_appenvironment,
+       NULL AS admin_appispremium,
+       r.user_upn AS admin_userupn,
+       NULL AS admin_userid,
+       u.display_name AS admin_username,
+       u.city AS admin_usercity,
+       u.country AS admin_usercountry,
+       u.department AS admin_userdepartment,
+       u.job_title AS admin_userjobtitle,
+       CASE WHEN u.user_type IS NOT NULL THEN lower(u.user_type) = 'guest' END AS admin_userisguest,
+       r.workload AS admin_workload,
+       coalesce(a.environment_id, r.environment_id) AS auditsync_environmentid,
+       r.record_type AS auditsync_recordtype
+FROM audit_records r
+JOIN apps a ON a.app_key = r.app_key
+LEFT JOIN users u ON u.user_key = r.user_key
+WHERE r.operation = 'LaunchPowerApp';
+
+-- An app deleted and then launched again (restored with the same id) is not deleted.
+DROP VIEW IF EXISTS admin_app;
+CREATE VIEW admin_app AS
+SELECT app_id AS admin_appid,
+       display_name AS admin_displayname,
+       environment_id AS admin_appenvironmentid,
+       environment_name AS admin_appenvironmentdisplayname,
+       strftime('%Y-%m-%dT%H:%M:%SZ', created_on, 'unixepoch') AS admin_appcreatedon,
+       deleted_on IS NOT NULL AND (last_launched_on IS NULL OR last_launched_on <= deleted_on)
+         AS admin_appdeleted,
+       strftime('%Y-%m-%dT%H:%M:%SZ', deleted_on, 'unixepoch') AS admin_appdeletedon,
+       strftime('%Y-%m-%dT%H:%M:%SZ', last_launched_on, 'unixepoch') AS admin_applastlaunchedon,
+       last_launched_by AS auditsync_applastlaunchedby,
+       strftime('%Y-%m-%dT%H:%M:%SZ', first_seen, 'unixepoch') AS auditsync_appfirstseen,
+       owner AS auditsync_appowner
+FROM apps;
 )sql",
 };
 
