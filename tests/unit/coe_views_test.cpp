@@ -271,24 +271,20 @@ TEST_P(CoeViewsTest, AVersionSixDatabaseIsMigratedToTheViews) {
 }
 
 // docs/operations.md's reader role: default privileges on TABLES cover views, so a role made
-// before auditsync creates its schema (or migrates to 7) may read the views, and nothing else.
-TEST_P(CoeViewsTest, TheReaderRoleOfTheDocsReadsTheViewsAndWritesNothing) {
-  if (!Postgres()) GTEST_SKIP() << "roles are PostgreSQL's";
-  store_.reset();
+// before auditsync creates its schema (or migrates to 7) may read the views, and write nothing.
+TEST(CoeViewsOnPostgres, TheReaderRoleOfTheDocsReadsTheViewsAndWritesNothing) {
+  testing::TestDatabase database(Backend::kPostgres, "coe-views-reader");
+  AUDITSYNC_REQUIRE_BACKEND(database);
   const std::string role = "reader_" + std::to_string(::getpid());
-  auto admin = database_->Connect();
-  // The database without auditsync's schema, as on the day it was created.
-  admin->Exec(
-      "DROP SCHEMA public CASCADE; CREATE SCHEMA public; "
-      "CREATE ROLE " +
-      role + " LOGIN; GRANT USAGE ON SCHEMA public TO " + role +
-      "; ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT ON TABLES TO " + role);
-  store_ = database_->Open();
+  auto admin = database.Connect();
+  admin->Exec("CREATE ROLE " + role + " LOGIN; GRANT USAGE ON SCHEMA public TO " + role +
+              "; ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT ON TABLES TO " + role);
+  auto store = database.Open();
   auto window =
-      store_->PlanWindow(ScanKind::kInitial, At("2026-11-01"), At("2026-11-02"), At("2026-11-03"));
+      store->PlanWindow(ScanKind::kInitial, At("2026-11-01"), At("2026-11-02"), At("2026-11-03"));
   RecordPage page;
   page.records = {Record("r1", "2026-11-01T10:00:00Z", "app-a", "amy")};
-  store_->CommitPage(window, page);
+  store->CommitPage(window, page);
   admin->Exec("SET ROLE " + role);
   EXPECT_EQ(admin->Exec("SELECT count(*) FROM admin_auditlog").Int(0, 0), 1);
   EXPECT_EQ(admin->Exec("SELECT count(*) FROM admin_app").Int(0, 0), 1);
