@@ -54,6 +54,25 @@ AuditRecord Record(std::string id, const char* time, std::string app, std::strin
   return record;
 }
 
+// The admin_auditlog row of a launch of SetUp, as AuditLog() reads it: amy's profile was read
+// (a guest), bob's never was.
+std::vector<std::string> LaunchRow(std::string id, const char* time, const std::string& app,
+                                   const std::string& user) {
+  std::vector<std::string> row = {std::move(id), "Power App Launch " + app + " - " + time,
+                                  Epoch(time),   "LaunchPowerApp",
+                                  app,           app,
+                                  "App " + app,  "Default",
+                                  "NULL",        user,
+                                  "NULL"};
+  const std::vector<std::string> profile =
+      user == "amy"
+          ? std::vector<std::string>{"Amy Lee", "Zürich", "Switzerland", "Sales", "Analyst", "1"}
+          : std::vector<std::string>(6, "NULL");
+  row.insert(row.end(), profile.begin(), profile.end());
+  row.insert(row.end(), {"PowerApps", "env-1", "256"});
+  return row;
+}
+
 class CoeViewsTest : public testing::BackendTest {
  protected:
   void SetUp() override {
@@ -122,86 +141,11 @@ class CoeViewsTest : public testing::BackendTest {
   }
 
   void ExpectTheViews() const {
-    const Rows audit_log = {{"r1",
-                             "Power App Launch app-a - 2026-11-01T10:00:00Z",
-                             Epoch("2026-11-01T10:00:00Z"),
-                             "LaunchPowerApp",
-                             "app-a",
-                             "app-a",
-                             "App app-a",
-                             "Default",
-                             "NULL",
-                             "amy",
-                             "NULL",
-                             "Amy Lee",
-                             "Zürich",
-                             "Switzerland",
-                             "Sales",
-                             "Analyst",
-                             "1",
-                             "PowerApps",
-                             "env-1",
-                             "256"},
-                            {"6f1c2a3b-0000-4d5e-8f90-aabbccddeeff",
-                             "Power App Launch app-a - 2026-11-01T11:00:00Z",
-                             Epoch("2026-11-01T11:00:00Z"),
-                             "LaunchPowerApp",
-                             "app-a",
-                             "app-a",
-                             "App app-a",
-                             "Default",
-                             "NULL",
-                             "bob",
-                             "NULL",
-                             "NULL",
-                             "NULL",
-                             "NULL",
-                             "NULL",
-                             "NULL",
-                             "NULL",
-                             "PowerApps",
-                             "env-1",
-                             "256"},
-                            {"r4",
-                             "Power App Launch app-d - 2026-11-01T13:00:00Z",
-                             Epoch("2026-11-01T13:00:00Z"),
-                             "LaunchPowerApp",
-                             "app-d",
-                             "app-d",
-                             "App app-d",
-                             "Default",
-                             "NULL",
-                             "bob",
-                             "NULL",
-                             "NULL",
-                             "NULL",
-                             "NULL",
-                             "NULL",
-                             "NULL",
-                             "NULL",
-                             "PowerApps",
-                             "env-1",
-                             "256"},
-                            {"r3",
-                             "Power App Launch app-b - 2026-11-02T09:30:00Z",
-                             Epoch("2026-11-02T09:30:00Z"),
-                             "LaunchPowerApp",
-                             "app-b",
-                             "app-b",
-                             "App app-b",
-                             "Default",
-                             "NULL",
-                             "amy",
-                             "NULL",
-                             "Amy Lee",
-                             "Zürich",
-                             "Switzerland",
-                             "Sales",
-                             "Analyst",
-                             "1",
-                             "PowerApps",
-                             "env-1",
-                             "256"}};
+    const Rows audit_log = {
+        LaunchRow("r1", "2026-11-01T10:00:00Z", "app-a", "amy"),
+        LaunchRow("6f1c2a3b-0000-4d5e-8f90-aabbccddeeff", "2026-11-01T11:00:00Z", "app-a", "bob"),
+        LaunchRow("r4", "2026-11-01T13:00:00Z", "app-d", "bob"),
+        LaunchRow("r3", "2026-11-02T09:30:00Z", "app-b", "amy")};
     EXPECT_EQ(AuditLog(), audit_log);
     const Rows apps = {
         // The inventory names no app a record named, but gives the owner and creation time.
