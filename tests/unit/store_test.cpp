@@ -115,16 +115,18 @@ TEST_P(StoreTest, ALastLaunchWithoutUserNamesNoUser) {
 TEST_P(StoreTest, TheAppsTableAndTheReportsBreakTiesAlike) {
   // Text order and key order disagree: "legacy" > "0aaa…" as text, but a GUID's key is greater;
   // "BBBB…" < "aaaa…" as text, but 0xBB > 0xAA.
+  // (Each app's records get ids of their own, ending in the app's number: one id at one second is
+  // one record.)
   const std::vector<std::pair<std::string, std::string>> ties = {
-      {"legacy-1", "0aaaaaaa-0000-4000-8000-000000000001"},
-      {"aaaaaaaa-0000-4000-8000-000000000001", "BBBBBBBB-0000-4000-8000-000000000001"}};
+      {"legacy-", "0aaaaaaa-0000-4000-8000-00000000000"},
+      {"aaaaaaaa-0000-4000-8000-00000000000", "BBBBBBBB-0000-4000-8000-00000000000"}};
   const char* at = "2026-11-01T10:00:00Z";
   int app = 0;
   for (const auto& [lesser, greater] : ties) {
     for (const int order : {0, 1, 2}) {  // one page; lesser first; greater first
       const std::string app_id = "app-" + std::to_string(app++);
-      const auto first = Launch(lesser, at, app_id, "text-" + app_id);
-      const auto second = Launch(greater, at, app_id, "key-" + app_id);
+      const auto first = Launch(lesser + app_id.back(), at, app_id, "text-" + app_id);
+      const auto second = Launch(greater + app_id.back(), at, app_id, "key-" + app_id);
       RecordPage page;
       page.records = {first, second};
       if (order == 0) {
