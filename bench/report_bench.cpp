@@ -173,5 +173,15 @@ int main(int argc, char** argv) {
   const auto to = *auditsync::ParseIso8601("2026-11-30T00:00:00Z");
   Time("apps, -60d (partial first day)",
        [&] { return store.QueryAppUsage({.from = from, .to = to}).size(); });
+  // One app's report (`--app`): the most launched app, and one of the long tail.
+  const auto apps = store.QueryAppUsage({});
+  for (const auto& [name, app] : {std::pair{"top app", apps.front().app_id},
+                                  std::pair{"tail app", apps[apps.size() / 2].app_id}}) {
+    const std::string apps_name = std::string("apps --app (") + name + ")";
+    const std::string usage_name = std::string("usage by month --app (") + name + ")";
+    Time(apps_name.c_str(), [&] { return store.QueryAppUsage({.app_id = app}).size(); });
+    Time(usage_name.c_str(),
+         [&] { return store.QueryUsage({.app_id = app}, UsagePeriod::kMonth).size(); });
+  }
   return 0;
 }

@@ -1,7 +1,9 @@
 #include "store/page_facts.hpp"
 
 #include <cstdio>
-#include <tuple>
+
+#include "core/guid.hpp"
+#include "store/launch_groups.hpp"
 
 namespace auditsync::store {
 namespace {
@@ -45,12 +47,18 @@ std::map<std::string, AppFacts> FoldApps(const std::vector<AuditRecord>& records
       facts.environment_id = record.environment_id;
       facts.environment_seen_at = at;
     }
-    if (record.operation == kLaunch &&
-        (!facts.last_launch ||
-         std::tie(at, record.id) > std::tie(*facts.last_launch, facts.last_launch_id))) {
-      facts.last_launch = at;
-      facts.last_launch_id = record.id;
-      facts.last_launch_by = record.user_upn;
+    if (record.operation == kLaunch) {
+      // The rollups' order (record key, not id text), so that the apps table and the reports
+      // name the same last launch.
+      const auto key = RecordOrder::Of(record.id, ParseGuid(record.id));
+      if (!facts.last_launch ||
+          IsLater(at, key.View(), *facts.last_launch, facts.last_launch_key)) {
+        facts.last_launch = at;
+        facts.last_launch_id = record.id;
+        facts.last_launch_key = key.View();
+        facts.last_launch_by =
+            record.user_upn.empty() ? std::nullopt : std::optional(record.user_upn);
+      }
     } else if (record.operation == kDelete && (!facts.deleted_on || at > *facts.deleted_on)) {
       facts.deleted_on = at;
     }

@@ -26,7 +26,8 @@ struct AppFacts {
   int64_t first_seen = INT64_MAX;
   std::optional<int64_t> last_launch;
   std::string last_launch_id;
-  std::string last_launch_by;
+  std::string last_launch_key;  // RecordOrder form: launches at one second are ordered by it
+  std::optional<std::string> last_launch_by;  // nullopt: the launch named no user
   std::optional<int64_t> deleted_on;
 };
 

@@ -14,28 +14,32 @@ int64_t Seconds(Instant instant) { return instant.time_since_epoch().count(); }
 Instant FromSeconds(int64_t seconds) { return Instant(std::chrono::seconds(seconds)); }
 
 // Every known app by key (apps number in the thousands, not the millions), and the apps a filter
-// admits: all of them when it names neither an app nor an environment.
+// admits: all of them (nullopt) when it names neither an app nor an environment. The backend
+// reads only the admitted apps' launches.
 class AppDirectory {
  public:
   AppDirectory(UsageSource& source, const UsageFilter& filter) {
-    filtered_ = filter.app_id || filter.environment_id;
+    if (filter.app_id || filter.environment_id) admitted_.emplace();
     source.VisitApps([&](int64_t key, AppRow row) {
-      if (filtered_ && (!filter.app_id || row.app_id == *filter.app_id) &&
+      if (admitted_ && (!filter.app_id || row.app_id == *filter.app_id) &&
           (!filter.environment_id || row.environment_id == filter.environment_id)) {
-        admitted_.insert(key);
+        admitted_->push_back(key);
       }
       apps_.emplace(key, std::move(row));
     });
+    if (admitted_) std::sort(admitted_->begin(), admitted_->end());
   }
 
-  bool Admits(int64_t app_key) const { return !filtered_ || admitted_.contains(app_key); }
+  bool Admits(int64_t app_key) const {
+    return !admitted_ || std::binary_search(admitted_->begin(), admitted_->end(), app_key);
+  }
+  const AppKeys& Admitted() const { return admitted_; }
   const AppRow& Get(int64_t app_key) const { return apps_.at(app_key); }
   const std::unordered_map<int64_t, AppRow>& All() const { return apps_; }
 
  private:
   std::unordered_map<int64_t, AppRow> apps_;
-  bool filtered_ = false;
-  std::unordered_set<int64_t> admitted_;
+  AppKeys admitted_;
 };
 
 // The latest launch of a set of groups: ties on time go to the greater record key.
@@ -57,10 +61,8 @@ struct Latest {
 void ForEachAdmitted(UsageSource& source, const UsageFilter& filter, const AppDirectory& apps,
                      LaunchGrain grain, LaunchDetail detail, bool use_rollups,
                      const LaunchVisitor& visit) {
-  ForEachLaunchGroup(source, Seconds(filter.from), Seconds(filter.to), grain, detail, use_rollups,
-                     [&](const LaunchGroup& group) {
-                       if (apps.Admits(group.app_key)) visit(group);
-                     });
+  ForEachLaunchGroup(source, Seconds(filter.from), Seconds(filter.to), apps.Admitted(), grain,
+                     detail, use_rollups, visit);
 }
 
 }  // namespace
@@ -85,7 +87,10 @@ std::vector<AppUsage> QueryApps(UsageSource& source, const UsageFilter& filter, 
     const auto& known = apps.Get(app_key);
     rows.push_back({known.app_id, known.name, known.environment_id, known.environment_name,
                     app.launches, static_cast<int64_t>(app.users.size()),
-                    FromSeconds(app.latest.at), source.User(app.latest.other_key).upn});
+                    FromSeconds(app.latest.at),
+                    app.latest.other_key == 0  // the last launch named no user
+                        ? std::nullopt
+                        : std::optional(source.User(app.latest.other_key).upn)});
   }
   // Apps of an imported inventory that no record ever launched are listed as unused.
   for (const auto& [app_key, known] : apps.All()) {

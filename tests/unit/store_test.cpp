@@ -4,6 +4,7 @@
 #include <sqlite3.h>
 
 #include <filesystem>
+#include <map>
 
 #include "core/error.hpp"
 #include "store/sqlite/schema.hpp"
@@ -87,6 +88,71 @@ TEST_P(StoreTest, ReportsCountOnlyLaunchesInTheWindowAndBreakTiesByRecordId) {
   EXPECT_EQ(rows[0].last_launched_by, "zed");  // same second: the greater record id wins
   EXPECT_EQ(rows[1].app_id, "app-b");
   EXPECT_EQ(rows[1].launches, 1);
+}
+
+// A last launch that named no user is shown without one (JSON null), not as an empty name: in the
+// apps report (from the rollups and from the records) and in the apps table (report unused).
+TEST_P(StoreTest, ALastLaunchWithoutUserNamesNoUser) {
+  RecordPage page;
+  page.records = {Launch("r1", "2026-11-01T10:00:00Z", "app-a", "amy"),
+                  Launch("r2", "2026-11-01T11:00:00Z", "app-a", "")};
+  store_->CommitPage(window_, page);
+  for (const bool records_only : {false, true}) {
+    store_->ReadUsageFromRecordsOnly(records_only);
+    const auto rows = store_->QueryAppUsage({});
+    ASSERT_EQ(rows.size(), 1u);
+    EXPECT_EQ(rows[0].last_launched_by, std::nullopt) << records_only;
+  }
+  const auto unused = store_->QueryUnusedApps(At("2027-01-01"), {});
+  ASSERT_EQ(unused.size(), 1u);
+  EXPECT_EQ(unused[0].last_launched_by, std::nullopt);
+  EXPECT_EQ(database_->Row("SELECT last_launched_by FROM apps"), std::vector<std::string>{"NULL"});
+}
+
+// Two launches in the same second: the apps table (report unused) and the rollups (report apps)
+// name the same last user, whose record key is the greater (every text id before every GUID, each
+// by its bytes), whether the launches come in one page or in two, in either order.
+TEST_P(StoreTest, TheAppsTableAndTheReportsBreakTiesAlike) {
+  // Text order and key order disagree: "legacy" > "0aaa…" as text, but a GUID's key is greater;
+  // "BBBB…" < "aaaa…" as text, but 0xBB > 0xAA.
+  // (Each app's records get ids of their own, ending in the app's number: one id at one second is
+  // one record.)
+  const std::vector<std::pair<std::string, std::string>> ties = {
+      {"legacy-", "0aaaaaaa-0000-4000-8000-00000000000"},
+      {"aaaaaaaa-0000-4000-8000-00000000000", "BBBBBBBB-0000-4000-8000-00000000000"}};
+  const char* at = "2026-11-01T10:00:00Z";
+  int app = 0;
+  for (const auto& [lesser, greater] : ties) {
+    for (const int order : {0, 1, 2}) {  // one page; lesser first; greater first
+      const std::string app_id = "app-" + std::to_string(app++);
+      const auto first = Launch(lesser + app_id.back(), at, app_id, "text-" + app_id);
+      const auto second = Launch(greater + app_id.back(), at, app_id, "key-" + app_id);
+      RecordPage page;
+      page.records = {first, second};
+      if (order == 0) {
+        store_->CommitPage(window_, page);
+        continue;
+      }
+      if (order == 2) std::swap(page.records[0], page.records[1]);
+      const auto both = page.records;
+      for (const auto& record : both) {
+        page.records = {record};
+        store_->CommitPage(window_, page);
+      }
+    }
+  }
+  store_->FoldLaunches();
+  std::map<std::string, std::optional<std::string>> unused;
+  for (const auto& row : store_->QueryUnusedApps(At("2027-01-01"), {})) {
+    unused[row.app_id] = row.last_launched_by;
+  }
+  const auto rows = store_->QueryAppUsage({});
+  ASSERT_EQ(rows.size(), 6u);
+  ASSERT_EQ(unused.size(), 6u);
+  for (const auto& row : rows) {
+    EXPECT_EQ(row.last_launched_by, "key-" + row.app_id);
+    EXPECT_EQ(unused[row.app_id], "key-" + row.app_id);
+  }
 }
 
 TEST_P(StoreTest, ANewerRecordWithoutTheEnvironmentNameKeepsTheKnownName) {

@@ -7,6 +7,9 @@
 #include <random>
 #include <set>
 
+#include "store/postgres/pg_usage_source.hpp"
+#include "store/sqlite/launch_rollup.hpp"
+#include "store/sqlite/usage_source.hpp"
 #include "unit/store_backends.hpp"
 
 namespace auditsync {
@@ -82,7 +85,8 @@ std::map<std::string, AppUsage> BruteForceApps(const Generated& generated,
       at = record.created;
       best = order;
       app.last_launched_on = record.created;
-      app.last_launched_by = record.user_upn;
+      app.last_launched_by =
+          record.user_upn.empty() ? std::nullopt : std::optional(record.user_upn);
     }
   }
   for (auto& [id, app] : apps) app.unique_users = static_cast<int64_t>(users[id].size());
@@ -233,6 +237,107 @@ TEST_P(UsageRollupTest, QueriesInsideASnapshotDoNotSeeCommitsMadeMeanwhile) {
   }
   EXPECT_EQ(store_->QuerySummary({}).launches, 2);
   EXPECT_EQ(store_->QueryAppUsage({}).size(), 2u);
+}
+
+}  // namespace
+}  // namespace auditsync
+
+namespace auditsync {
+namespace {
+
+// A report of one app (or environment) reads only its apps' launches from the backend, from the
+// rollups and from the records alike, instead of every launch of its window.
+TEST_P(UsageRollupTest, OnlyTheAdmittedAppsAreRead) {
+  auto window =
+      store_->PlanWindow(ScanKind::kInitial, At("2026-10-01"), At("2026-12-01"), At("2026-12-02"));
+  RecordPage page;
+  page.records = {testing::Launch("r1", "2026-10-03T10:00:00Z", "app-a", "amy"),
+                  testing::Launch("r2", "2026-10-20T10:00:00Z", "app-b", "amy"),
+                  testing::Launch("r3", "2026-11-05T10:00:00Z", "app-b", "bob"),
+                  testing::Launch("r4", "2026-11-05T11:00:00Z", "app-c", "bob")};
+  store_->CommitPage(window, page);
+  store_->FoldLaunches();
+  page.records = {testing::Launch("r5", "2026-11-05T12:00:00Z", "app-b", "eve"),
+                  testing::Launch("r6", "2026-11-05T13:00:00Z", "app-a", "eve")};
+  store_->CommitPage(window, page);  // not folded yet
+  const int64_t app_b =
+      std::stoll(database_->Row("SELECT app_key FROM apps WHERE app_id = 'app-b'")[0]);
+  const auto visit = [&](store::UsageSource& source) {
+    // Whole months, whole days and partial days; from the rollups and from the records only.
+    for (const bool use_rollups : {true, false}) {
+      for (const auto& [from, to] :
+           {std::pair{At("2026-10-01"), At("2026-12-01")},
+            std::pair{At("2026-10-03T12:00:00Z"), At("2026-11-05T12:30:00Z")}}) {
+        int64_t launches = 0;
+        store::ForEachLaunchGroup(source, from.time_since_epoch().count(),
+                                  to.time_since_epoch().count(), std::vector<int64_t>{app_b},
+                                  store::LaunchGrain::kMonth, store::LaunchDetail::kWithLatest,
+                                  use_rollups, [&](const store::LaunchGroup& group) {
+                                    EXPECT_EQ(group.app_key, app_b);
+                                    launches += group.launches;
+                                  });
+        EXPECT_EQ(launches, 3) << use_rollups << " " << FormatIso8601(from);
+      }
+    }
+  };
+  if (GetParam() == testing::Backend::kSqlite) {
+    sqlite::Database db(database_->SqlitePath());
+    sqlite::SqliteUsageSource source(db);
+    visit(source);
+  } else {
+    const auto connection = database_->Connect();
+    postgres::PgUsageSource source(*connection);
+    visit(source);
+  }
+}
+
+// Every rollup row of a SQLite database, as text.
+std::vector<std::string> RollupRows(const std::string& path) {
+  sqlite::Database db(path);
+  std::vector<std::string> rows;
+  for (const auto& [table, period] :
+       {std::pair{"launch_days", "day"}, {"launch_months", "month"}}) {
+    sqlite::Statement query(db, std::string("SELECT printf('%d %d %d %d %d %d %s', ") + period +
+                                    ", app_key, user_key, launches, first_at, last_at, "
+                                    "hex(last_record)) FROM " +
+                                    table + " ORDER BY 1");
+    while (query.Step()) rows.push_back(query.Text(0));
+  }
+  return rows;
+}
+
+// SQLite: a backlog of unfolded records (the rollups reset or far behind, as right after the
+// migration that added them) is folded in chunks of seqs, each committed with the seq it reached,
+// into the rollups that folding at once gives. (PostgreSQL writes its rollups with each page.)
+TEST(SqliteRollups, ABacklogIsFoldedInChunksIntoTheSameRollups) {
+  testing::TempDatabase file("rollup_chunks");
+  std::mt19937 random(7);
+  const auto generated = Generate(random);
+  {
+    auto store = OpenStore(file.Path());
+    auto window =
+        store->PlanWindow(ScanKind::kInitial, At("2026-09-01"), At("2026-12-31"), At("2027-01-01"));
+    RecordPage page;
+    page.records = generated.records;
+    store->CommitPage(window, page);
+    store->FoldLaunches();
+  }
+  const auto folded_at_once = RollupRows(file.Path());
+  ASSERT_FALSE(folded_at_once.empty());
+  {
+    sqlite::Database db(file.Path());
+    db.Execute(
+        "DELETE FROM launch_days; DELETE FROM launch_months; "
+        "UPDATE meta SET value = '0' WHERE key = 'rollup_seq'");
+    sqlite::CatchUpRollups(db, 500);
+    EXPECT_GT(sqlite::ReadRollupSeq(db), 0);
+    EXPECT_LE(sqlite::UnfoldedRecords(db), 500);
+  }
+  {
+    auto store = OpenStore(file.Path());
+    store->FoldLaunches();  // the rest
+  }
+  EXPECT_EQ(RollupRows(file.Path()), folded_at_once);
 }
 
 }  // namespace

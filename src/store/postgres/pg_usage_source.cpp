@@ -8,11 +8,12 @@ int64_t Seconds(Instant instant) { return instant.time_since_epoch().count(); }
 }  // namespace
 
 void PgUsageSource::VisitRecords(Records which, int64_t from, int64_t to,
-                                 const store::LaunchVisitor& visit) {
+                                 const store::AppKeys& apps, const store::LaunchVisitor& visit) {
   if (which == Records::kUnfolded) return;  // none: see the class comment
   const auto rows = connection_.Exec(R"sql(
 SELECT created_at, app_key, user_key, record_key FROM audit_records
-WHERE created_at >= $1 AND created_at < $2 AND operation = 'LaunchPowerApp')sql",
+WHERE created_at >= $1 AND created_at < $2 AND operation = 'LaunchPowerApp')sql" +
+                                         store::AppKeyCondition(apps),
                                      {Int(from), Int(to)});
   store::LaunchGroup group;
   group.launches = 1;
@@ -26,16 +27,11 @@ WHERE created_at >= $1 AND created_at < $2 AND operation = 'LaunchPowerApp')sql"
 }
 
 void PgUsageSource::VisitRollup(store::LaunchGrain grain, int64_t from, int64_t to,
-                                store::LaunchDetail detail, const store::LaunchVisitor& visit) {
-  const bool by_day = grain == store::LaunchGrain::kDay;
-  const std::string table = by_day ? "launch_days" : "launch_months";
-  const std::string period = by_day ? "day" : "month";
+                                const store::AppKeys& apps, store::LaunchDetail detail,
+                                const store::LaunchVisitor& visit) {
   const bool latest = detail == store::LaunchDetail::kWithLatest;
   const auto rows =
-      connection_.Exec("SELECT " + period + ", app_key, user_key, launches" +
-                           (latest ? ", first_at, last_at, last_record" : "") + " FROM " + table +
-                           " WHERE " + period + " >= $1 AND " + period + " < $2",
-                       {Int(from), Int(to)});
+      connection_.Exec(store::RollupSql(grain, detail, apps, "$1", "$2"), {Int(from), Int(to)});
   store::LaunchGroup group;
   for (int row = 0; row < rows.Rows(); ++row) {
     group.start = rows.Int(row, 0);
@@ -86,7 +82,7 @@ std::vector<UnusedApp> QueryUnused(Connection& connection, Instant since,
   const auto rows = connection.Exec(
       R"sql(
 SELECT app_id, display_name, environment_id, environment_name, last_launched_on,
-       last_launched_by
+       nullif(last_launched_by, '')  -- '': no user, as stored before NULL was
 FROM apps
 WHERE (deleted_on IS NULL OR deleted_on < last_launched_on)
   AND (last_launched_on IS NULL OR last_launched_on < $1)

@@ -16,10 +16,10 @@ class PgUsageSource final : public store::UsageSource {
  public:
   explicit PgUsageSource(Connection& connection) : connection_(connection) {}
 
-  void VisitRecords(Records which, int64_t from, int64_t to,
+  void VisitRecords(Records which, int64_t from, int64_t to, const store::AppKeys& apps,
                     const store::LaunchVisitor& visit) override;
-  void VisitRollup(store::LaunchGrain grain, int64_t from, int64_t to, store::LaunchDetail detail,
-                   const store::LaunchVisitor& visit) override;
+  void VisitRollup(store::LaunchGrain grain, int64_t from, int64_t to, const store::AppKeys& apps,
+                   store::LaunchDetail detail, const store::LaunchVisitor& visit) override;
   bool AnyFolded() override { return true; }
   void VisitApps(const std::function<void(int64_t, store::AppRow)>& visit) override;
   store::UserRow User(int64_t user_key) override;

@@ -105,9 +105,28 @@ CREATE TEMP TABLE page_apps (
 ) ON COMMIT DELETE ROWS;
 )sql";
 
+// The record key (RecordOrder form, store/launch_groups.hpp) of the record id in `column`, as
+// the rollups and audit_records hold it: 0x02 and the 16 bytes of a canonical GUID (either case),
+// 0x01 and the bytes of any other id. The apps table keeps ids, not keys.
+std::string RecordKeyOf(std::string_view column) {
+  const std::string id(column);
+  return "CASE WHEN " + id +
+         " ~ '^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$' "
+         "THEN '\\x02'::bytea || decode(replace(" +
+         id + ", '-', ''), 'hex') ELSE '\\x01'::bytea || convert_to(" + id + ", 'UTF8') END";
+}
+
 // The "update data" step: each column changes only for newer evidence, so a late or re-scanned
 // record cannot undo what a newer one set (the SQLite store's upsert, in PostgreSQL's words).
-constexpr std::string_view kUpsertApps = R"sql(
+// Launches in one second are ordered by record key, as in the rollups, so that the apps table and
+// the reports name the same last launch.
+std::string UpsertAppsSql() {
+  const std::string newer_launch =
+      "excluded.last_launched_on IS NOT NULL AND (a.last_launched_on IS NULL OR "
+      "(excluded.last_launched_on, " +
+      RecordKeyOf("excluded.last_launch_record_id") + ") > (a.last_launched_on, " +
+      RecordKeyOf("a.last_launch_record_id") + "))";
+  return R"sql(
 INSERT INTO apps AS a (app_id, display_name, name_seen_at, environment_id, environment_name,
                        environment_seen_at, first_seen, last_launched_on, last_launched_by,
                        last_launch_record_id, deleted_on)
@@ -129,17 +148,15 @@ ON CONFLICT (app_id) DO UPDATE SET
                           ELSE a.environment_name END,
   environment_seen_at = greatest(a.environment_seen_at, excluded.environment_seen_at),
   first_seen = least(a.first_seen, excluded.first_seen),
-  last_launched_by = CASE WHEN excluded.last_launched_on IS NOT NULL AND
-        (a.last_launched_on IS NULL OR (excluded.last_launched_on, excluded.last_launch_record_id)
-                                        > (a.last_launched_on, a.last_launch_record_id))
-      THEN excluded.last_launched_by ELSE a.last_launched_by END,
-  last_launch_record_id = CASE WHEN excluded.last_launched_on IS NOT NULL AND
-        (a.last_launched_on IS NULL OR (excluded.last_launched_on, excluded.last_launch_record_id)
-                                        > (a.last_launched_on, a.last_launch_record_id))
-      THEN excluded.last_launch_record_id ELSE a.last_launch_record_id END,
+  last_launched_by = CASE WHEN )sql" +
+         newer_launch + R"sql( THEN excluded.last_launched_by ELSE a.last_launched_by END,
+  last_launch_record_id = CASE WHEN )sql" +
+         newer_launch + R"sql( THEN excluded.last_launch_record_id
+                                    ELSE a.last_launch_record_id END,
   last_launched_on = greatest(a.last_launched_on, excluded.last_launched_on),
   deleted_on = greatest(a.deleted_on, excluded.deleted_on)
 )sql";
+}
 
 // Users get keys in the order the page first names them, as in the SQLite store.
 constexpr std::string_view kInsertUsers = R"sql(
@@ -201,7 +218,7 @@ WITH inserted AS (
 
 struct PostgresStore::Impl {
   explicit Impl(const postgres::ConnectionTarget& target)
-      : db(target), insert_records(InsertRecordsSql()) {
+      : db(target), insert_records(InsertRecordsSql()), upsert_apps(UpsertAppsSql()) {
     Migrate();
     db.Exec(kStagingTables);
   }
@@ -310,7 +327,7 @@ ON CONFLICT (hour_start) DO UPDATE SET scanned_at = greatest(coverage.scanned_at
             .Int8(facts.first_seen)
             .OptionalInt8(facts.last_launch);
         if (facts.last_launch) {
-          apps.Text(facts.last_launch_by).Text(facts.last_launch_id);
+          apps.OptionalText(facts.last_launch_by).Text(facts.last_launch_id);
         } else {
           apps.Null().Null();
         }
@@ -321,7 +338,7 @@ ON CONFLICT (hour_start) DO UPDATE SET scanned_at = greatest(coverage.scanned_at
           "environment_seen_at, first_seen, last_launched_on, last_launched_by, "
           "last_launch_record_id, deleted_on) FROM STDIN (FORMAT binary)",
           apps.Finish());
-      db.Exec(kUpsertApps);
+      db.Exec(upsert_apps);
       db.Exec(kInsertUsers);
       outcome.inserted = db.Exec(insert_records, {OptionalInt(window_id), Int(now)}).Int(0, 0);
       outcome.duplicates = static_cast<int64_t>(records.size()) - outcome.inserted;
@@ -373,6 +390,7 @@ ON CONFLICT (kind, parent_id, start_at, end_at) DO NOTHING)sql",
 
   Connection db;
   const std::string insert_records;
+  const std::string upsert_apps;
   std::string installation_id;  // cached: it never changes once made
 };
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <climits>
 #include <unordered_map>
 
 namespace auditsync::sqlite {
@@ -92,13 +93,33 @@ int64_t MaxSeq(Database& db) {
 
 int64_t UnfoldedRecords(Database& db) { return MaxSeq(db) - ReadRollupSeq(db); }
 
-void AddLaunchesAfter(Database& db, int64_t seq, LaunchBatch& batch) {
+namespace {
+
+void AddLaunchesBetween(Database& db, int64_t after_seq, int64_t through_seq, LaunchBatch& batch) {
   Statement query(db, R"sql(
 SELECT created_at, app_key, user_key, record_key FROM audit_records
-WHERE seq > ?1 AND operation = ?2)sql");
-  query.Bind(1, seq).BindView(2, kLaunch);
+WHERE seq > ?1 AND seq <= ?3 AND operation = ?2)sql");
+  query.Bind(1, after_seq).BindView(2, kLaunch).Bind(3, through_seq);
   while (query.Step()) {
     batch.Add(query.Int(0), query.Int(1), query.Int(2), RecordOrderOf(query, 3).View());
+  }
+}
+
+}  // namespace
+
+void AddLaunchesAfter(Database& db, int64_t seq, LaunchBatch& batch) {
+  AddLaunchesBetween(db, seq, INT64_MAX, batch);
+}
+
+void CatchUpRollups(Database& db, int64_t chunk) {
+  for (;;) {
+    Transaction transaction(db);
+    const int64_t from_seq = ReadRollupSeq(db);
+    if (MaxSeq(db) - from_seq <= chunk) return;
+    LaunchBatch batch;
+    AddLaunchesBetween(db, from_seq, from_seq + chunk, batch);
+    WriteFold(db, batch, from_seq + chunk);
+    transaction.Commit();
   }
 }
 

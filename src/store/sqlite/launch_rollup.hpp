@@ -56,6 +56,12 @@ store::RecordOrder RecordOrderOf(const Statement& row, int column);
 // Stored records beyond 'rollup_seq'.
 int64_t UnfoldedRecords(Database& db);
 
+// Folds the records after 'rollup_seq' into the rollups in chunks of `chunk` seqs, each in a
+// transaction of its own, until at most `chunk` remain unfolded: memory stays flat however far
+// behind the rollups are (a large database right after the migration that added them). Outside
+// any transaction.
+void CatchUpRollups(Database& db, int64_t chunk);
+
 // Adds `batch` (the launches of every record up to `through_seq` not folded yet) to the rollups and
 // advances 'rollup_seq' to `through_seq`, in the caller's write transaction, so that the rollups
 // never disagree with the records.

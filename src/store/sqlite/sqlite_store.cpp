@@ -144,7 +144,9 @@ struct SqliteStore::Impl {
         "INSERT INTO quarantine (fingerprint, record_id, reason, window_id, stored_at, raw) "
         "VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (fingerprint) DO NOTHING");
     // Never moves backwards: each column changes only for newer evidence, so a late or re-scanned
-    // record cannot undo what a newer one set.
+    // record cannot undo what a newer one set. Launches in one second are ordered by record key
+    // (TEXT before BLOB, each by its bytes: the RecordOrder of the rollups), so that the apps
+    // table and the reports name the same last launch.
     upsert_app = std::make_unique<sqlite::Statement>(db, R"sql(
 INSERT INTO apps (app_id, display_name, name_seen_at, environment_id, environment_name,
                   environment_seen_at, first_seen, last_launched_on, last_launched_by,
@@ -168,12 +170,14 @@ ON CONFLICT (app_id) DO UPDATE SET
                             coalesce(excluded.environment_seen_at, environment_seen_at)),
   first_seen = min(coalesce(first_seen, excluded.first_seen), excluded.first_seen),
   last_launched_by = CASE WHEN excluded.last_launched_on IS NOT NULL AND
-        (last_launched_on IS NULL OR (excluded.last_launched_on, excluded.last_launch_record_id)
-                                      > (last_launched_on, last_launch_record_id))
+        (last_launched_on IS NULL OR
+         (excluded.last_launched_on, auditsync_record_key(excluded.last_launch_record_id))
+           > (last_launched_on, auditsync_record_key(last_launch_record_id)))
       THEN excluded.last_launched_by ELSE last_launched_by END,
   last_launch_record_id = CASE WHEN excluded.last_launched_on IS NOT NULL AND
-        (last_launched_on IS NULL OR (excluded.last_launched_on, excluded.last_launch_record_id)
-                                      > (last_launched_on, last_launch_record_id))
+        (last_launched_on IS NULL OR
+         (excluded.last_launched_on, auditsync_record_key(excluded.last_launch_record_id))
+           > (last_launched_on, auditsync_record_key(last_launch_record_id)))
       THEN excluded.last_launch_record_id ELSE last_launch_record_id END,
   last_launched_on = max(coalesce(last_launched_on, excluded.last_launched_on),
                          coalesce(excluded.last_launched_on, last_launched_on)),
@@ -291,6 +295,12 @@ ON CONFLICT (hour_start) DO UPDATE SET scanned_at = max(scanned_at, excluded.sca
   // The lock file makes this process the only writer, so memory and database cannot drift apart;
   // should the counts ever disagree, the batch is read again rather than trusted.
   std::optional<sqlite::LaunchBatch> unfolded;
+  // Before the batch is read from the database (outside any transaction): a backlog of unfolded
+  // records larger than a batch (rollups reset or far behind) is folded chunk by chunk first, so
+  // that the batch read stays under kFoldBatch records instead of holding every unfolded launch.
+  void CatchUp() {
+    if (!unfolded) sqlite::CatchUpRollups(db, kFoldBatch);
+  }
   sqlite::LaunchBatch& Unfolded() {
     if (!unfolded || unfolded->Records() != sqlite::UnfoldedRecords(db)) {
       unfolded = sqlite::ReadUnfolded(db);
@@ -317,7 +327,7 @@ ON CONFLICT (hour_start) DO UPDATE SET scanned_at = max(scanned_at, excluded.sca
           .BindOptional(6, facts.environment_seen_at)
           .Bind(7, facts.first_seen)
           .BindOptional(8, facts.last_launch)
-          .Bind(9, facts.last_launch_by)
+          .BindOptional(9, facts.last_launch_by)
           .Bind(10, facts.last_launch_id)
           .BindOptional(11, facts.deleted_on);
       if (!facts.last_launch) upsert.BindNull(9).BindNull(10);
@@ -397,6 +407,7 @@ ON CONFLICT (hour_start) DO UPDATE SET scanned_at = max(scanned_at, excluded.sca
   template <typename Checkpoint>
   PageOutcome Commit(const RecordPage& page, std::optional<int64_t> window_id,
                      Checkpoint checkpoint) {
+    CatchUp();
     sqlite::Transaction transaction(db);
     // The launches this page adds go straight into the in-memory batch; should the transaction
     // not commit, the batch is dropped and read again from the database when next needed.
@@ -643,6 +654,7 @@ ContentTally SqliteStore::CountBlobs() {
 }
 
 void SqliteStore::FoldLaunches() {
+  impl_->CatchUp();
   sqlite::Transaction transaction(impl_->db);
   sqlite::WriteFold(impl_->db, impl_->Unfolded(), sqlite::MaxSeq(impl_->db));
   transaction.Commit();

@@ -25,12 +25,13 @@ void VisitLaunchRows(Statement& query, const store::LaunchVisitor& visit) {
 SqliteUsageSource::SqliteUsageSource(Database& db) : db_(db), rollup_seq_(ReadRollupSeq(db)) {}
 
 void SqliteUsageSource::VisitRecords(Records which, int64_t from, int64_t to,
+                                     const store::AppKeys& apps,
                                      const store::LaunchVisitor& visit) {
   // The unfolded records are the short range of `seq` after the rollups: `+created_at` keeps
   // SQLite on it instead of the window's (possibly years of) records by time. The folded ones
   // are read through the identity index on created_at: `+seq` keeps SQLite from walking the
   // whole table by seq instead.
-  const char* sql = nullptr;
+  std::string sql;
   switch (which) {
     case Records::kUnfolded:
       sql = R"sql(
@@ -48,23 +49,17 @@ SELECT created_at, app_key, user_key, record_key FROM audit_records
 WHERE created_at >= ?1 AND created_at < ?2 AND operation = 'LaunchPowerApp')sql";
       break;
   }
-  Statement query(db_, sql);
+  Statement query(db_, sql + store::AppKeyCondition(apps));
   query.Bind(1, from).Bind(2, to);
   if (which != Records::kAll) query.Bind(3, rollup_seq_);
   VisitLaunchRows(query, visit);
 }
 
-// Reading only the counts when the report needs no first and last launch makes a scan of
-// millions of rollup rows a third faster.
 void SqliteUsageSource::VisitRollup(store::LaunchGrain grain, int64_t from, int64_t to,
-                                    store::LaunchDetail detail, const store::LaunchVisitor& visit) {
-  const bool by_day = grain == store::LaunchGrain::kDay;
-  const std::string table = by_day ? "launch_days" : "launch_months";
-  const std::string period = by_day ? "day" : "month";
+                                    const store::AppKeys& apps, store::LaunchDetail detail,
+                                    const store::LaunchVisitor& visit) {
   const bool latest = detail == store::LaunchDetail::kWithLatest;
-  Statement query(db_, "SELECT " + period + ", app_key, user_key, launches" +
-                           (latest ? ", first_at, last_at, last_record" : "") + " FROM " + table +
-                           " WHERE " + period + " >= ?1 AND " + period + " < ?2");
+  Statement query(db_, store::RollupSql(grain, detail, apps, "?1", "?2"));
   query.Bind(1, from).Bind(2, to);
   store::LaunchGroup group;
   while (query.Step()) {
@@ -112,7 +107,7 @@ FROM users)sql");
 std::vector<UnusedApp> QueryUnused(Database& db, Instant since, const UsageFilter& filter) {
   Statement query(db, R"sql(
 SELECT app_id, display_name, environment_id, environment_name, last_launched_on,
-       last_launched_by
+       nullif(last_launched_by, '')  -- '': no user, as stored before NULL was
 FROM apps
 WHERE (deleted_on IS NULL OR deleted_on < last_launched_on)
   AND (last_launched_on IS NULL OR last_launched_on < ?1)

@@ -16,10 +16,10 @@ class SqliteUsageSource final : public store::UsageSource {
  public:
   explicit SqliteUsageSource(Database& db);
 
-  void VisitRecords(Records which, int64_t from, int64_t to,
+  void VisitRecords(Records which, int64_t from, int64_t to, const store::AppKeys& apps,
                     const store::LaunchVisitor& visit) override;
-  void VisitRollup(store::LaunchGrain grain, int64_t from, int64_t to, store::LaunchDetail detail,
-                   const store::LaunchVisitor& visit) override;
+  void VisitRollup(store::LaunchGrain grain, int64_t from, int64_t to, const store::AppKeys& apps,
+                   store::LaunchDetail detail, const store::LaunchVisitor& visit) override;
   bool AnyFolded() override { return rollup_seq_ > 0; }
   void VisitApps(const std::function<void(int64_t, store::AppRow)>& visit) override;
   store::UserRow User(int64_t user_key) override;
