@@ -135,7 +135,8 @@ TEST_F(SqliteBackup, NeverReplacesAFileUnlessAskedTo) {
   EXPECT_EQ(text, "an older backup");
   EXPECT_EQ(Files(), std::vector<std::string>{"backup.db"});
 
-  EXPECT_EQ(BackupDatabase(source_, target_, {.overwrite = true, .stop_requested = {}}).records, 300);
+  EXPECT_EQ(BackupDatabase(source_, target_, {.overwrite = true, .stop_requested = {}}).records,
+            300);
   EXPECT_EQ(Contents(target_), Contents(source_));
 }
 
