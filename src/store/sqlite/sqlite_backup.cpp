@@ -1,7 +1,6 @@
 #include "store/sqlite/sqlite_backup.hpp"
 
 #include <fcntl.h>
-#include <sqlite3.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -10,55 +9,20 @@
 
 #include "core/error.hpp"
 #include "core/stop.hpp"
+#include "store/sqlite/sqlite_db.hpp"
 
 namespace auditsync {
 namespace {
 
 namespace fs = std::filesystem;
 
-struct CloseConnection {
-  void operator()(sqlite3* db) const { sqlite3_close(db); }
-};
-using Connection = std::unique_ptr<sqlite3, CloseConnection>;
-
-Connection Open(const std::string& path, int flags, const std::string& role) {
-  sqlite3* db = nullptr;
-  if (sqlite3_open_v2(path.c_str(), &db, flags | SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK) {
-    const std::string reason = db != nullptr ? sqlite3_errmsg(db) : "out of memory";
-    sqlite3_close(db);
-    throw StorageError("cannot open the " + role + " " + path + ": " + reason + ".");
-  }
-  sqlite3_extended_result_codes(db, 1);
-  // The collector holds the write lock for a commit at a time; a read waits for it.
-  sqlite3_busy_timeout(db, 30000);
-  return Connection(db);
-}
-
-void Execute(sqlite3* db, const std::string& sql, const std::string& what) {
-  char* error = nullptr;
-  if (sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &error) != SQLITE_OK) {
-    const std::string message = error != nullptr ? error : sqlite3_errmsg(db);
-    sqlite3_free(error);
-    throw StorageError(what + " failed: " + message + ".");
-  }
-}
+using sqlite::Database;
+using sqlite::Statement;
 
 // The first column of the first row of `sql`, as text ("" without a row).
-std::string QueryText(sqlite3* db, const std::string& sql, const std::string& what) {
-  sqlite3_stmt* statement = nullptr;
-  if (sqlite3_prepare_v2(db, sql.c_str(), -1, &statement, nullptr) != SQLITE_OK) {
-    throw StorageError(what + " failed: " + sqlite3_errmsg(db) + ".");
-  }
-  std::string value;
-  const int rc = sqlite3_step(statement);
-  if (rc == SQLITE_ROW) {
-    const auto* text = sqlite3_column_text(statement, 0);
-    if (text != nullptr) value = reinterpret_cast<const char*>(text);
-  }
-  const std::string error = sqlite3_errmsg(db);
-  sqlite3_finalize(statement);
-  if (rc != SQLITE_ROW && rc != SQLITE_DONE) throw StorageError(what + " failed: " + error + ".");
-  return value;
+std::string QueryText(Database& db, const std::string& sql) {
+  Statement query(db, sql);
+  return query.Step() ? query.Text(0) : std::string();
 }
 
 // The partial copy, removed unless it was renamed into place.
@@ -124,18 +88,15 @@ void CheckTarget(const fs::path& target, bool overwrite) {
   }
 }
 
-// Opens `source` read-only and checks that it is an auditsync database this binary can read.
-Connection OpenSource(const std::string& source) {
+// Opens `source` read-only and checks that it is an auditsync database.
+std::unique_ptr<Database> OpenSource(const std::string& source) {
   if (!fs::is_regular_file(source)) {
     throw ConfigError("there is no database at " + source +
                       ". Set `database` (or --database) to the file to back up.");
   }
-  auto db = Open(source, SQLITE_OPEN_READONLY, "database");
-  const auto tables =
-      QueryText(db.get(),
-                "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = "
-                "'audit_records'",
-                "reading " + source);
+  auto db = std::make_unique<Database>(source, Database::Access::kReadOnly);
+  const auto tables = QueryText(
+      *db, "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = 'audit_records'");
   if (tables != "1") {
     throw ConfigError(source +
                       " is not an auditsync database (it has no audit_records table). "
@@ -154,20 +115,16 @@ BackupOutcome BackupDatabase(const std::string& source, const std::string& targe
 
   // One read transaction over the whole copy: every step reads the same snapshot, and commits
   // made meanwhile (WAL) neither wait for the copy nor restart it.
-  Execute(from.get(), "BEGIN", "starting to read " + source);
+  from->Execute("BEGIN");
   BackupOutcome outcome;
-  outcome.records = std::stoll(QueryText(from.get(), "SELECT count(*) FROM audit_records",
-                                         "counting the records of " + source));
-  outcome.schema_version =
-      std::stoi(QueryText(from.get(), "PRAGMA user_version", "reading the schema version"));
+  outcome.records = std::stoll(QueryText(*from, "SELECT count(*) FROM audit_records"));
+  outcome.schema_version = std::stoi(QueryText(*from, "PRAGMA user_version"));
 
   PartialFile partial(target_path.string() + ".partial-" + std::to_string(::getpid()));
   {
-    auto to = Open(partial.Path(), SQLITE_OPEN_READWRITE, "backup");
-    sqlite3_backup* backup = sqlite3_backup_init(to.get(), "main", from.get(), "main");
-    if (backup == nullptr) {
-      throw StorageError("cannot start the backup: " + std::string(sqlite3_errmsg(to.get())) + ".");
-    }
+    Database to(partial.Path());
+    sqlite3_backup* backup = sqlite3_backup_init(to.Handle(), "main", from->Handle(), "main");
+    if (backup == nullptr) to.Fail("starting the backup");
     int rc = SQLITE_OK;
     while (rc == SQLITE_OK || rc == SQLITE_BUSY || rc == SQLITE_LOCKED) {
       if (options.stop_requested && options.stop_requested()) {
@@ -184,14 +141,14 @@ BackupOutcome BackupDatabase(const std::string& source, const std::string& targe
     }
     // The source's WAL mode came with its pages; a backup is one file that opens anywhere, and
     // auditsync switches it back to WAL when it is restored and opened.
-    Execute(to.get(), "PRAGMA journal_mode=DELETE", "finishing the backup");
-    const auto check = QueryText(to.get(), "PRAGMA quick_check", "checking the backup");
+    to.Execute("PRAGMA journal_mode=DELETE");
+    const auto check = QueryText(to, "PRAGMA quick_check");
     if (check != "ok") {
       throw StorageError("the backup does not pass SQLite's quick_check (" + check +
                          "); it was removed. Run `PRAGMA integrity_check` on " + source + ".");
     }
   }
-  Execute(from.get(), "COMMIT", "finishing reading " + source);
+  from->Execute("COMMIT");
   outcome.bytes = fs::file_size(partial.Path());
   partial.MoveTo(target_path);
   return outcome;

@@ -12,7 +12,10 @@ namespace auditsync::sqlite {
 
 class Database {
  public:
-  explicit Database(const std::string& path);  // throws StorageError
+  enum class Access { kReadWrite, kReadOnly };
+  // kReadWrite creates the file if needed (readable by its owner only); kReadOnly opens an
+  // existing one and never writes to it. Throws StorageError.
+  explicit Database(const std::string& path, Access access = Access::kReadWrite);
   ~Database();
   Database(const Database&) = delete;
   Database& operator=(const Database&) = delete;
