@@ -2,8 +2,11 @@
 
 #include <unistd.h>
 
+#include <array>
+
 #include "cli/commands.hpp"
 #include "core/file_lock.hpp"
+#include "core/guid.hpp"
 #include "core/log.hpp"
 #include "core/stop.hpp"
 #include "report/progress_display.hpp"
@@ -16,9 +19,17 @@
 namespace auditsync {
 
 SyncOptions SyncOptionsFrom(const Config& config) {
-  return SyncOptions{config.window,       config.initial_lookback,      config.settle_after,
-                     config.query_budget, config.max_queries_in_flight, config.poll_interval,
-                     config.query_timeout};
+  SyncOptions options;
+  options.window = config.window;
+  options.initial_lookback = config.initial_lookback;
+  options.settle_after = config.settle_after;
+  options.query_budget = config.query_budget;
+  options.max_queries_in_flight = config.max_queries_in_flight;
+  options.max_unfinished_queries = config.max_unfinished_queries;
+  options.poll_interval = config.poll_interval;
+  options.query_timeout = config.query_timeout;
+  options.lease_duration = config.lease_duration;
+  return options;
 }
 
 namespace {
@@ -107,6 +118,15 @@ ExitCode ConcludeContent(const ContentSyncSummary& summary, bool graph_audit_que
   return partial ? ExitCode::kPartial : ExitCode::kSuccess;
 }
 
+// This process among those collecting into one database: its host, its process id and a few
+// random characters (a process id is reused after a reboot), in leases and in the log.
+std::string WorkerId() {
+  std::array<char, 256> host{};
+  if (::gethostname(host.data(), host.size() - 1) != 0) host = {'?'};
+  return std::string(host.data()) + "/" + std::to_string(::getpid()) + "/" +
+         RandomGuid().substr(0, 4);
+}
+
 // Reads the profiles of users that need one (enrich_users). Whatever Graph answers, the sync's
 // exit code stays the one its audit records earned: enrichment only logs.
 void EnrichUsersAfterSync(const Config& config, DirectoryStore& store, GraphUserClient& users,
@@ -136,24 +156,28 @@ ContentSyncOptions ContentSyncOptionsFrom(const Config& config) {
 }
 
 std::unique_ptr<CollectionLock> LockDatabase(const Config& config) {
-  return LockForCollection(config);
+  return LockForCollection(config,
+                           config.use_graph_api ? Collection::kShared : Collection::kExclusive);
 }
 
 ExitCode CollectOnce(const Config& config, const SyncRequest& request) {
-  const auto one_sync_per_database = LockDatabase(config);
-  return Collect(config, request);
+  const auto lock = LockDatabase(config);
+  return Collect(config, request, *lock);
 }
 
-ExitCode Collect(const Config& config, const SyncRequest& request) {
+ExitCode Collect(const Config& config, const SyncRequest& request, const CollectionLock& lock) {
   const auto store = OpenStore(config);
   const ConnectionHooks hooks{.cancelled = StopRequested, .sleep = SleepOrStop};
-  const SyncClock clock{.now = CommandNow, .sleep = SleepOrStop, .stop_requested = StopRequested};
+  const SyncClock clock{.now = RunningNow, .sleep = SleepOrStop, .stop_requested = StopRequested};
   // Graph's connection collects with use_graph_api = yes, and reads user profiles on either path.
   std::optional<GraphConnection> graph;
   ExitCode code = ExitCode::kSuccess;
   if (config.use_graph_api) {
     graph.emplace(config, hooks);
-    SyncEngine engine(*store, graph->Graph(), SyncOptionsFrom(config), clock);
+    auto options = SyncOptionsFrom(config);
+    options.sole_collector = lock.Sole();
+    options.worker_id = WorkerId();
+    SyncEngine engine(*store, graph->Graph(), options, clock);
     code = Conclude(config, RunShowingProgress(engine, request));
   } else {
     ManagementConnection connection(config, hooks);

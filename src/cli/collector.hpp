@@ -13,15 +13,17 @@ namespace auditsync {
 SyncOptions SyncOptionsFrom(const Config& config);
 ContentSyncOptions ContentSyncOptionsFrom(const Config& config);
 
-// The lock that keeps one collecting process per database. Throws Error(kLocked).
+// The lock of a process that collects as `config` says: shared by Graph syncs (on PostgreSQL,
+// several share the windows), exclusive for the Management Activity API's sync; on SQLite one
+// process at a time. Throws Error(kLocked).
 std::unique_ptr<CollectionLock> LockDatabase(const Config& config);
 
 // Runs one sync, through the Graph audit log query API or, with use_graph_api = no, the Office
 // 365 Management Activity API, and logs its summary; then, with enrich_users, reads the user
 // profiles due from Microsoft Graph (which never changes the result). Returns kSuccess, or
 // kPartial when a window, listing or blob failed, or content could no longer be read. Throws
-// Interrupted when a stop is requested (core/stop.hpp). The caller holds LockDatabase.
-ExitCode Collect(const Config& config, const SyncRequest& request);
+// Interrupted when a stop is requested (core/stop.hpp). The caller holds `lock` (LockDatabase).
+ExitCode Collect(const Config& config, const SyncRequest& request, const CollectionLock& lock);
 
 // Collect under LockDatabase.
 ExitCode CollectOnce(const Config& config, const SyncRequest& request);

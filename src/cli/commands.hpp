@@ -29,7 +29,11 @@ void SetupImportPurviewCommand(CLI::App& import, GlobalFlags& flags, CommandActi
 
 // The time a command runs as: now, or AUDITSYNC_TEST_NOW (ISO 8601), which lets tests run
 // scheduled syncs over simulated days against an emulator whose clock they also set.
+// Read once, so that every part of a command (a report's window and its heading) agrees.
 Instant CommandNow();
+// The time as it passes during a long command (a sync, `run` for days): the clock, or
+// AUDITSYNC_TEST_NOW advanced by the time since the command first asked.
+Instant RunningNow();
 
 // Parses a --from/--to value (ISO 8601 or relative like -7d). Throws UsageError.
 Instant ParseTimeFlag(const std::string& flag, const std::string& value, Instant now);

@@ -18,13 +18,13 @@ constexpr std::chrono::minutes kAfterBoundary{2};
 bool IsTransient(const Error& error) { return error.Code() == ExitCode::kService; }
 
 ExitCode RunForever(const Config& config, std::chrono::seconds every) {
-  const auto one_process_per_database = LockDatabase(config);
+  const auto lock = LockDatabase(config);
   InstallStopHandlers();
   spdlog::info("collecting every {} into {}; SIGINT or SIGTERM stops", FormatDuration(every),
                RedactDatabaseUrl(config.database));
   for (;;) {
     try {
-      const auto code = Collect(config, SyncRequest{});
+      const auto code = Collect(config, SyncRequest{}, *lock);
       if (code != ExitCode::kSuccess) spdlog::warn("the next cycle retries what failed");
     } catch (const Interrupted&) {
       break;

@@ -1,3 +1,4 @@
+#include <chrono>
 #include <cstdlib>
 
 #include "cli/commands.hpp"
@@ -20,6 +21,15 @@ Instant CommandNow() {
     return *parsed;
   }();
   return now;
+}
+
+Instant RunningNow() {
+  static const auto first_asked = std::chrono::steady_clock::now();
+  if (const char* fake = std::getenv("AUDITSYNC_TEST_NOW"); fake == nullptr || *fake == '\0') {
+    return NowUtc();
+  }
+  return CommandNow() + std::chrono::duration_cast<std::chrono::seconds>(
+                            std::chrono::steady_clock::now() - first_asked);
 }
 
 Instant ParseTimeFlag(const std::string& flag, const std::string& value, Instant now) {

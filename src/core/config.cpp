@@ -20,7 +20,7 @@
 namespace auditsync {
 namespace {
 
-constexpr std::array<SettingSpec, 50> kSettingTable = {{
+constexpr std::array<SettingSpec, 51> kSettingTable = {{
     {"tenant_id", "AUDITSYNC_TENANT_ID", "--tenant-id", "", "Tenant GUID or verified domain",
      "TenantID", false},
     {"client_id", "AUDITSYNC_CLIENT_ID", "--client-id", "", "App registration (client) id",
@@ -170,6 +170,10 @@ constexpr std::array<SettingSpec, 50> kSettingTable = {{
      false},
     {"query_timeout", "AUDITSYNC_QUERY_TIMEOUT", "--query-timeout", "6h",
      "How long a query may stay unfinished before its window is reported failed", "", false},
+    {"lease_duration", "AUDITSYNC_LEASE_DURATION", "--lease-duration", "5m",
+     "With several `auditsync run` on one PostgreSQL database: how long a window stays with a "
+     "process that stopped renewing its lease (it died) before another takes it over",
+     "", false},
     {"enrich_users", "AUDITSYNC_ENRICH_USERS", "--enrich-users", "no",
      "After each sync, read the display name, department, job title, city, country and "
      "member/guest type of users who launched apps from Microsoft Graph /users (yes or no; needs "
@@ -847,6 +851,8 @@ Config ResolveConfig(const RawSettings& raw, bool need_credentials, bool managem
   config.poll_interval = resolve.Duration("poll_interval", std::chrono::milliseconds(1));
   config.query_timeout = std::chrono::duration_cast<std::chrono::seconds>(
       resolve.Duration("query_timeout", std::chrono::seconds(1)));
+  config.lease_duration = std::chrono::duration_cast<std::chrono::seconds>(
+      resolve.Duration("lease_duration", std::chrono::seconds(3)));
   config.enrich_users = resolve.YesNo("enrich_users");
   config.user_refresh_after = std::chrono::duration_cast<std::chrono::seconds>(
       resolve.Duration("user_refresh_after", std::chrono::minutes(1)));

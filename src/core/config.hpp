@@ -141,7 +141,8 @@ struct Config {
   int max_queries_in_flight = 0;
   std::chrono::milliseconds poll_interval{};
   std::chrono::seconds query_timeout{};
-  bool enrich_users = false;  // read user profiles from Graph /users after each sync
+  std::chrono::seconds lease_duration{};  // of a window leased by a collecting process
+  bool enrich_users = false;              // read user profiles from Graph /users after each sync
   std::chrono::seconds user_refresh_after{};
   std::chrono::milliseconds http_timeout{};
   int http_attempts = 0;

@@ -55,6 +55,9 @@ struct SyncWindow {
   // (a window that keeps failing backs off: sync/sync_engine.hpp, FailureBackoff).
   int failures = 0;
   std::optional<Instant> retry_at;
+  // The collecting process that holds its lease, as the store last said (WindowStore leases);
+  // empty when none. Its writes are accepted only while the store still names that process.
+  std::string lease_owner;
 };
 
 // Makes `window` a new scan planned at `planned_at`: pending, no query, no link, a clean record
@@ -66,6 +69,20 @@ void BeginNewScan(SyncWindow& window, Instant planned_at);
 struct CoveredHour {
   Instant start{};
   Instant scanned_at{};
+};
+
+// What a query submission must stay under, tenant-wide: the queries submitted in a rolling 24
+// hours, and those submitted and not yet finished, whichever process collecting into the database
+// submitted them.
+struct SubmissionLimits {
+  int64_t per_day = 0;
+  int64_t in_flight = 0;
+};
+
+enum class SubmissionGrant {
+  kGranted,
+  kAllocationSpent,  // per_day reached: later syncs submit it
+  kTooManyInFlight,  // in_flight reached: a place comes free when a query finishes
 };
 
 // What one committed page changed.

@@ -52,39 +52,54 @@ namespace {
 class FileCollectionLock final : public CollectionLock {
  public:
   explicit FileCollectionLock(const std::string& database) : lock_(database + ".lock") {}
+  bool Sole() const override { return true; }
 
  private:
   FileLock lock_;
 };
 
-// pg_try_advisory_lock key of the collecting process ("auditcol" in ASCII). The server releases
-// it when the connection ends, a crashed process's included.
+// Advisory lock key of collecting processes ("auditcol" in ASCII), taken shared by Graph syncs and
+// imports and exclusive by the Management Activity API's sync. The server releases it when the
+// connection ends, a crashed process's included.
 constexpr int64_t kCollectionLock = 0x6175646974636F6C;
 
 class PostgresCollectionLock final : public CollectionLock {
  public:
-  explicit PostgresCollectionLock(const postgres::ConnectionTarget& target) : connection_(target) {
+  PostgresCollectionLock(const postgres::ConnectionTarget& target, Collection kind)
+      : connection_(target), kind_(kind) {
     const auto locked =
-        connection_.Exec("SELECT pg_try_advisory_lock($1)", {postgres::Int(kCollectionLock)});
-    if (locked.Text(0, 0) != "t") {
-      throw Error(ExitCode::kLocked,
-                  "another auditsync (`sync` or `run`) is already collecting into database " +
-                      connection_.Shown() + " (it holds advisory lock " +
-                      std::to_string(kCollectionLock) +
-                      "). Let it finish or stop it: one process per database collects at a time.");
-    }
+        connection_.Exec(kind == Collection::kShared ? "SELECT pg_try_advisory_lock_shared($1)"
+                                                     : "SELECT pg_try_advisory_lock($1)",
+                         {postgres::Int(kCollectionLock)});
+    if (locked.Text(0, 0) == "t") return;
+    throw Error(
+        ExitCode::kLocked,
+        kind == Collection::kShared
+            ? "the Management Activity API's sync (use_graph_api = no) is collecting into "
+              "database " +
+                  connection_.Shown() + " (it holds advisory lock " +
+                  std::to_string(kCollectionLock) +
+                  " alone). Let it finish or stop it; Graph syncs and imports can then run, "
+                  "several at once."
+            : "another auditsync (`sync`, `run` or `import`) is collecting into database " +
+                  connection_.Shown() + " (it holds advisory lock " +
+                  std::to_string(kCollectionLock) +
+                  "). The Management Activity API's sync (use_graph_api = no) collects alone: "
+                  "let the others finish or stop them.");
   }
+  bool Sole() const override { return kind_ == Collection::kExclusive; }
 
  private:
   postgres::Connection connection_;
+  Collection kind_;
 };
 
 }  // namespace
 
-std::unique_ptr<CollectionLock> LockForCollection(const Config& config) {
+std::unique_ptr<CollectionLock> LockForCollection(const Config& config, Collection kind) {
   if (IsPostgresUrl(config.database)) {
     return std::make_unique<PostgresCollectionLock>(
-        postgres::ConnectionTarget{config.database, config.database_password});
+        postgres::ConnectionTarget{config.database, config.database_password}, kind);
   }
   return std::make_unique<FileCollectionLock>(config.database);
 }

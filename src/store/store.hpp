@@ -17,6 +17,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/error.hpp"
 #include "core/secret.hpp"
 #include "record/audit_record.hpp"
 #include "record/inventory_app.hpp"
@@ -27,6 +28,12 @@
 namespace auditsync {
 
 struct Config;
+
+// A write of a window whose lease another collecting process now holds (WindowStore leases).
+class LeaseLost : public StorageError {
+ public:
+  using StorageError::StorageError;
+};
 
 // The Graph audit log query API path: planned windows, their queries and pages, the hours covered
 // and the queries submitted against the tenant's allocation.
@@ -62,7 +69,37 @@ class WindowStore {
   // submission holds its place until 24 hours after it was made), and their times, oldest first.
   virtual int64_t SubmissionsSince(Instant since) = 0;
   virtual std::vector<Instant> SubmissionTimesSince(Instant since) = 0;
-  virtual void RecordSubmission(const SyncWindow& window, Instant at) = 0;
+  // Counts a query submission for `window` at `at` and saves the window (its query name, given
+  // before the POST), in one transaction, unless it would break `limits`: the limits hold across
+  // every process collecting into the database, each reservation seeing the others'.
+  virtual SubmissionGrant ReserveSubmission(const SyncWindow& window, Instant at,
+                                            const SubmissionLimits& limits) = 0;
+
+  // Leases let several processes (`auditsync run` on several machines, PostgreSQL) share the
+  // windows: each works only on the windows it leased, until it gives them back or its lease
+  // expires (it died or stalled) and another takes them over. The writes of a window (SaveWindow,
+  // SplitWindow, CommitPage, ReserveSubmission) are accepted only while the window's lease is
+  // still `window.lease_owner`'s (or, for "", still nobody's); otherwise they throw LeaseLost and
+  // change nothing, so a worker that lost a window cannot overwrite its new owner's progress.
+  //
+  // Leases to `owner` until `until` up to `limit` unfinished windows that nobody else holds at
+  // `now` (no lease, or an expired one) and that may be worked on now (no retry_at after `now`),
+  // in the order work is done: windows being paged, then windows with a query, then first scans
+  // newest first, then settle scans. With `new_queries` false, only windows whose query is
+  // already submitted (the allocation is spent). A window `owner` already holds is not returned.
+  virtual std::vector<SyncWindow> LeaseWindows(const std::string& owner, size_t limit,
+                                               bool new_queries, Instant now, Instant until) = 0;
+  // Extends every lease `owner` holds to `until`.
+  virtual void RenewLeases(const std::string& owner, Instant until) = 0;
+  // Gives back the lease on `window` (the owner is done with it for now).
+  virtual void ReleaseLease(const SyncWindow& window) = 0;
+  // Gives back every lease of `owner`; with "", every lease of anyone (a process that is the
+  // only one collecting takes over what a crashed one left at once, instead of after expiry).
+  virtual void ReleaseLeases(const std::string& owner) = 0;
+  // The earliest expiry of the unexpired leases other owners hold on windows still being worked
+  // on (unfinished and not failed), as of `now`: when a worker with nothing left to do could
+  // take over a window, should its owner have died. nullopt when there are none.
+  virtual std::optional<Instant> ForeignLeaseExpiry(const std::string& owner, Instant now) = 0;
 
   // Stores a page and saves `window` (its next_link/state as the caller set them) atomically:
   // records deduplicated on their id, quarantined records, the "update data" step on the apps
@@ -164,15 +201,28 @@ std::string RedactDatabaseUrl(std::string_view database);
 // carries a password.
 std::unique_ptr<Store> OpenStore(const std::string& database,
                                  const std::optional<Secret>& password = std::nullopt);
-// Held by the process that collects into a database (`sync`, `run`, `import apps`) for its life:
-// one such process per database. SQLite: a lock file next to the database; PostgreSQL: a session
-// advisory lock on a connection of its own. Either is released when the process dies. Throws
-// Error(kLocked) when another process holds it.
+// How a process collects into a database, for LockForCollection.
+enum class Collection {
+  // Alongside others of its kind: Graph syncs (which share the windows through leases) and
+  // imports (whose records are deduplicated like any other).
+  kShared,
+  // Alone: the Management Activity API's sync, whose checkpoint is one content cursor.
+  kExclusive,
+};
+
+// Held by the process that collects into a database (`sync`, `run`, `import`) for its life.
+// SQLite: a lock file next to the database, one process at a time whatever the kind (a file is
+// not shared between machines). PostgreSQL: a session advisory lock on a connection of its own,
+// shared or exclusive as `kind` says. Either is released when the process dies. Throws
+// Error(kLocked) when another process holds it in a way that excludes this one.
 class CollectionLock {
  public:
   virtual ~CollectionLock() = default;
+  // No other process can collect while this lock is held: leases a crashed process left behind
+  // may be taken over at once.
+  virtual bool Sole() const = 0;
 };
-std::unique_ptr<CollectionLock> LockForCollection(const Config& config);
+std::unique_ptr<CollectionLock> LockForCollection(const Config& config, Collection kind);
 
 // The store of the configuration's `database` and `database_password_file`.
 std::unique_ptr<Store> OpenStore(const Config& config);

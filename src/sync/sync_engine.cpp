@@ -5,6 +5,7 @@
 #include <tuple>
 
 #include "core/error.hpp"
+#include "core/guid.hpp"
 #include "core/log.hpp"
 #include "core/stop.hpp"
 #include "sync/window_planner.hpp"
@@ -118,31 +119,59 @@ int64_t SyncEngine::BudgetLeft() {
   return options_.query_budget - store_.SubmissionsSince(clock_.now() - std::chrono::hours(24));
 }
 
+int SyncEngine::CountWaiting(SyncSummary& summary) {
+  const Instant now = clock_.now();
+  int others = 0;
+  for (const auto& window : store_.UnfinishedWindows()) {
+    if (!window.retry_at || *window.retry_at <= now) {
+      ++others;
+      continue;
+    }
+    // A window that keeps failing waits, so that it cannot spend the allocation of the others.
+    spdlog::warn("window {} failed {} times in a row ({}); its next attempt is after {}",
+                 Describe(window), window.failures, window.last_error,
+                 FormatIso8601(*window.retry_at));
+    ++summary.windows_waiting;
+    ++summary.windows_failed;
+  }
+  return others;
+}
+
 SyncSummary SyncEngine::Run(const SyncRequest& request) {
   SyncSummary summary;
+  owner_ = options_.worker_id.empty() ? "worker-" + RandomGuid().substr(0, 8) : options_.worker_id;
+  if (options_.sole_collector) store_.ReleaseLeases("");
   std::tie(summary.from, summary.to) = Plan(request, summary);
-  // Work already paid for comes first (pages being read, queries submitted); then the freshest
-  // windows, first scans before settle scans, so that a spent allocation delays old work, never
-  // the newest hour.
-  auto pending = store_.UnfinishedWindows();
-  const auto rank = [](const SyncWindow& window) {
-    if (window.state == WindowState::kPaging) return 0;
-    if (!window.query_id.empty()) return 1;
-    return window.kind == ScanKind::kInitial ? 2 : 3;
-  };
-  std::stable_sort(pending.begin(), pending.end(), [&](const SyncWindow& a, const SyncWindow& b) {
-    return std::make_tuple(rank(a), b.end, b.start) < std::make_tuple(rank(b), a.end, a.start);
-  });
-  Tasks tasks(pending.begin(), pending.end());
+  const int workable = CountWaiting(summary);
   started_ = clock_.steady();
-  progress_ = SyncProgress{0, static_cast<int>(tasks.size()), 0, {}, "windows"};
+  leases_renewed_ = started_;
+  progress_ = SyncProgress{0, workable, 0, {}, "windows"};
   allocation_spent_ = false;
   spdlog::info("sync {}..{}: {} window(s) to collect ({} settle scan(s) planned)",
-               FormatIso8601(summary.from), FormatIso8601(summary.to), tasks.size(),
+               FormatIso8601(summary.from), FormatIso8601(summary.to), workable,
                summary.settle_scans);
 
+  // Every lease of this run goes back when it ends, however it ends (a process killed outright
+  // leaves them to expire), so that the windows it did not finish are free at once.
+  struct LeaseReturn {
+    WindowStore& store;
+    const std::string& owner;
+    ~LeaseReturn() {
+      try {
+        store.ReleaseLeases(owner);
+      } catch (const Error& error) {
+        spdlog::warn(
+            "could not give back this sync's window leases ({}); they expire by themselves",
+            error.what());
+      }
+    }
+  } lease_return{store_, owner_};
+
+  Tasks tasks;
   for (;;) {
     if (clock_.stop_requested()) throw Interrupted();
+    KeepLeases();
+    LeaseMore(tasks);
     // Queries take minutes to hours server-side: keep the next few submitted, so that they run
     // in parallel while others are polled and paged.
     SubmitAhead(tasks, summary);
@@ -163,16 +192,81 @@ SyncSummary SyncEngine::Run(const SyncRequest& request) {
       }
       if (next == tasks.end() || *it->next_poll < *next->next_poll) next = it;
     }
-    if (next == tasks.end()) break;  // nothing in flight, nothing to page: the run is over
+    if (next == tasks.end()) {
+      if (WaitForWork(tasks)) continue;
+      break;  // nothing in flight, nothing to page, nothing to wait for: the run is over
+    }
     if (next->next_poll) {
       const auto wait =
           std::chrono::ceil<std::chrono::milliseconds>(*next->next_poll - clock_.steady());
-      if (wait.count() > 0) clock_.sleep(wait);
+      if (wait.count() > 0) {
+        // Woken at least every renewal interval, to keep the leases.
+        clock_.sleep(std::min(wait, RenewalInterval()));
+        continue;
+      }
     }
     const auto outcome = Guarded(next->window, [&] { return Poll(*next, summary); });
     if (outcome != Outcome::kGoesOn) Conclude(tasks, next, outcome, summary);
   }
+  if (allocation_spent_) {
+    // Every window that still needs a query waits for the allocation, whichever process leased
+    // it last.
+    summary.windows_deferred = static_cast<int>(std::ranges::count_if(
+        store_.UnfinishedWindows(), [now = clock_.now()](const SyncWindow& window) {
+          return window.query_id.empty() && window.next_link.empty() &&
+                 (!window.retry_at || *window.retry_at <= now);
+        }));
+  }
   return summary;
+}
+
+void SyncEngine::LeaseMore(Tasks& tasks) {
+  // Enough windows for every query this process may have in flight and one more being paged; the
+  // rest stay free for other processes.
+  const auto wanted = static_cast<size_t>(options_.max_queries_in_flight) + 1;
+  if (tasks.size() >= wanted) return;
+  const bool new_queries = !allocation_spent_ && BudgetLeft() > 0;
+  const Instant now = clock_.now();
+  for (auto& window : store_.LeaseWindows(owner_, wanted - tasks.size(), new_queries, now,
+                                          now + options_.lease_duration)) {
+    tasks.emplace_back(std::move(window));
+  }
+}
+
+std::chrono::milliseconds SyncEngine::RenewalInterval() const {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(options_.lease_duration) / 3;
+}
+
+void SyncEngine::KeepLeases() {
+  if (clock_.steady() - leases_renewed_ < RenewalInterval()) return;
+  store_.RenewLeases(owner_, clock_.now() + options_.lease_duration);
+  leases_renewed_ = clock_.steady();
+}
+
+bool SyncEngine::WaitForWork(const Tasks& tasks) {
+  auto wait = RenewalInterval();
+  if (!tasks.empty()) {
+    // Its windows wait for a place among the tenant's unfinished queries, which other processes
+    // hold: one comes free when one of their queries finishes.
+    wait = std::min(wait,
+                    std::min<std::chrono::milliseconds>(kFirstPollDelay, options_.poll_interval));
+  } else if (const auto expiry = store_.ForeignLeaseExpiry(owner_, clock_.now())) {
+    // Other processes work on windows still; should one have died, its windows come free when its
+    // lease expires, and this process takes them over.
+    if (*expiry != awaited_lease_) {
+      spdlog::info(
+          "other processes hold unfinished windows; waiting for them (their leases expire at {} "
+          "unless renewed, and this process then takes over what is left)",
+          FormatIso8601(*expiry));
+      awaited_lease_ = *expiry;
+    }
+    wait = std::clamp(std::chrono::ceil<std::chrono::milliseconds>(*expiry - clock_.now()),
+                      std::chrono::milliseconds(1000), std::min(wait, options_.poll_interval));
+  } else {
+    return false;
+  }
+  clock_.sleep(wait);
+  return true;
 }
 
 void SyncEngine::SubmitAhead(Tasks& tasks, SyncSummary& summary) {
@@ -182,35 +276,45 @@ void SyncEngine::SubmitAhead(Tasks& tasks, SyncSummary& summary) {
       ++it;
       continue;
     }
-    auto& window = it->window;
-    Outcome outcome = Outcome::kGoesOn;
-    if (window.retry_at && *window.retry_at > clock_.now()) {
-      // A window that keeps failing waits, so that it cannot spend the allocation of the others.
-      spdlog::warn("window {} failed {} times in a row ({}); its next attempt is after {}",
-                   Describe(window), window.failures, window.last_error,
-                   FormatIso8601(*window.retry_at));
-      ++summary.windows_waiting;
-      outcome = Outcome::kFailed;
-    } else if (in_flight >= options_.max_queries_in_flight) {
-      break;  // a place comes free when a query in flight finishes
-    } else if (allocation_spent_ || BudgetLeft() <= 0) {
-      outcome = Outcome::kDeferred;
-    } else {
-      outcome = Guarded(window, [&] { return SubmitQuery(*it); });
-      if (outcome == Outcome::kGoesOn) {
-        ++in_flight;
-        ++summary.submissions;
-        ++it;
-        continue;
-      }
+    if (in_flight >= options_.max_queries_in_flight) return;  // a place comes free later
+    const auto outcome = allocation_spent_ ? Outcome::kDeferred
+                                           : Guarded(it->window, [&] { return SubmitQuery(*it); });
+    if (outcome == Outcome::kGoesOn) {
+      ++in_flight;
+      ++summary.submissions;
+      ++it;
+      continue;
+    }
+    if (outcome == Outcome::kNoPlace) {
+      GiveBackUnstarted(tasks);  // a place comes free when a query in flight finishes
+      return;
     }
     it = Conclude(tasks, it, outcome, summary);
   }
 }
 
+void SyncEngine::GiveBackUnstarted(Tasks& tasks) {
+  for (auto it = tasks.begin(); it != tasks.end();) {
+    if (!it->NeedsQuery()) {
+      ++it;
+      continue;
+    }
+    store_.ReleaseLease(it->window);
+    it = tasks.erase(it);
+  }
+}
+
 SyncEngine::Outcome SyncEngine::SubmitQuery(Task& task) {
   try {
-    Submit(task.window);
+    switch (Submit(task.window)) {
+      case SubmissionGrant::kGranted:
+        break;
+      case SubmissionGrant::kAllocationSpent:
+        allocation_spent_ = true;
+        return Outcome::kDeferred;
+      case SubmissionGrant::kTooManyInFlight:
+        return Outcome::kNoPlace;
+    }
   } catch (const QueryAllocationSpent& error) {
     spdlog::warn("{}", error.what());
     allocation_spent_ = true;
@@ -222,25 +326,29 @@ SyncEngine::Outcome SyncEngine::SubmitQuery(Task& task) {
   return Outcome::kGoesOn;
 }
 
-void SyncEngine::Submit(SyncWindow& window) {
+SubmissionGrant SyncEngine::Submit(SyncWindow& window) {
   // A name saved before the POST lets a sync that crashed during the POST find its query again.
   if (!window.query_name.empty()) {
     if (auto existing = graph_.FindQuery(window.query_name, window.start, window.end)) {
       window.query_id = *existing;
       window.state = WindowState::kQueued;
       store_.SaveWindow(window);
-      return;
+      return SubmissionGrant::kGranted;
     }
   }
-  ++window.attempts;
-  store_.RecordSubmission(window, clock_.now());
-  window.query_name = "auditsync " + store_.InstallationId() + " " + Describe(window) + " #" +
-                      std::to_string(window.id) + "." + std::to_string(window.attempts);
-  store_.SaveWindow(window);
+  SyncWindow named = window;
+  ++named.attempts;
+  named.query_name = "auditsync " + store_.InstallationId() + " " + Describe(named) + " #" +
+                     std::to_string(named.id) + "." + std::to_string(named.attempts);
+  const auto grant = store_.ReserveSubmission(
+      named, clock_.now(), {options_.query_budget, options_.max_unfinished_queries});
+  if (grant != SubmissionGrant::kGranted) return grant;
+  window = std::move(named);
   window.query_id = graph_.CreateQuery(window.query_name, window.start, window.end);
   window.state = WindowState::kQueued;
   store_.SaveWindow(window);
   spdlog::debug("window {}: query {} submitted", Describe(window), window.query_id);
+  return SubmissionGrant::kGranted;
 }
 
 SyncEngine::Outcome SyncEngine::Poll(Task& task, SyncSummary& summary) {
@@ -342,7 +450,9 @@ SyncEngine::Outcome SyncEngine::Page(SyncWindow& window, SyncSummary& summary) {
     summary.duplicates += outcome.duplicates;
     summary.quarantined += outcome.quarantined;
     ReportProgress(summary);
-    if (!last && clock_.stop_requested()) throw Interrupted();
+    if (last) break;
+    if (clock_.stop_requested()) throw Interrupted();
+    KeepLeases();  // a window of many pages takes a while
   }
   if (window.state != WindowState::kComplete) return Outcome::kFailed;
   spdlog::info("window {} complete: {} record(s) stored, {} new", Describe(window),
@@ -359,23 +469,29 @@ SyncEngine::Outcome SyncEngine::Page(SyncWindow& window, SyncSummary& summary) {
 template <typename Step>
 SyncEngine::Outcome SyncEngine::Guarded(SyncWindow& window, Step step) {
   try {
-    return step();
-  } catch (const AuthError&) {
-    throw;
-  } catch (const SignInUnavailable&) {
-    throw;
-  } catch (const ServiceError& error) {
-    const auto status = error.GetDetails().http_status;
-    if (status == 400 || status == 404 || status == 410) {
-      // The query or its next link is gone: the next sync starts the window over (records already
-      // stored are deduplicated on their id).
-      window.query_id.clear();
-      window.query_name.clear();
-      window.next_link.clear();
+    try {
+      return step();
+    } catch (const AuthError&) {
+      throw;
+    } catch (const SignInUnavailable&) {
+      throw;
+    } catch (const ServiceError& error) {
+      const auto status = error.GetDetails().http_status;
+      if (status == 400 || status == 404 || status == 410) {
+        // The query or its next link is gone: the next sync starts the window over (records
+        // already stored are deduplicated on their id).
+        window.query_id.clear();
+        window.query_name.clear();
+        window.next_link.clear();
+      }
+      return Fail(window, error.what(), error.GetDetails().request_id);
+    } catch (const TransportError& error) {
+      return Fail(window, error.what(), "");
     }
-    return Fail(window, error.what(), error.GetDetails().request_id);
-  } catch (const TransportError& error) {
-    return Fail(window, error.what(), "");
+  } catch (const LeaseLost& error) {
+    // Nothing of this step was stored: the window's new owner goes on from its checkpoint.
+    spdlog::warn("{}", error.what());
+    return Outcome::kLost;
   }
 }
 
@@ -398,7 +514,14 @@ SyncEngine::Tasks::iterator SyncEngine::Conclude(Tasks& tasks, Tasks::iterator t
       break;
     case Outcome::kDeferred:
       ++summary.windows_deferred;
+      // Free for whichever process has allocation first (this one has none left this run).
+      store_.ReleaseLease(task->window);
       break;
+    case Outcome::kLost:
+      ++summary.windows_lost;
+      --progress_.windows_total;  // another process's now
+      return tasks.erase(task);
+    case Outcome::kNoPlace:  // handled by SubmitAhead
     case Outcome::kGoesOn:
       return std::next(task);
   }

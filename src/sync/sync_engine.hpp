@@ -2,12 +2,16 @@
 // submitted so that the service runs them in parallel, polls them all in turn, pages the records
 // of whichever finishes first into the store, and splits windows whose query hit the record cap.
 // Progress lives in the store (sync_windows), so an interrupted sync resumes where it stopped.
+// It works on the windows it leases from the store, a few at a time, so that several processes
+// collecting into one database share them, the query allocation and the places of queries in
+// flight; a process that dies leaves its windows to the others once its leases expire.
 #pragma once
 
 #include <chrono>
 #include <functional>
 #include <list>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -22,10 +26,22 @@ struct SyncOptions {
   // After a window's end, when it is scanned again for records published late.
   std::vector<std::chrono::seconds> settle_after{std::chrono::days(1), std::chrono::days(2),
                                                  std::chrono::days(7)};
-  int query_budget = 200;  // submissions per rolling 24 hours
-  int max_queries_in_flight = 4;
+  int query_budget = 200;         // submissions per rolling 24 hours
+  int max_queries_in_flight = 4;  // of this process
+  // The tenant's limit of queries queued or running at once, counted over every process that
+  // collects into the database.
+  int max_unfinished_queries = 50;
   std::chrono::milliseconds poll_interval{60000};  // the longest wait between status checks
   std::chrono::seconds query_timeout{std::chrono::hours(6)};
+  // Several processes may collect into one database (PostgreSQL), sharing the windows through
+  // leases (store/store.hpp). A window stays with a process this long after it last renewed its
+  // leases (every third of it while it lives), then another may take it over.
+  std::chrono::seconds lease_duration{std::chrono::minutes(5)};
+  // No other process collects into the database (this one holds its lock alone): leases a
+  // crashed run left are taken over at once instead of after they expire.
+  bool sole_collector = true;
+  // Names this process in leases and logs; a random name when empty.
+  std::string worker_id;
 };
 
 struct SyncRequest {
@@ -42,6 +58,7 @@ struct SyncSummary {
   int windows_waiting = 0;    // of those, failing windows whose next attempt is not due yet
   int windows_truncated = 0;  // more records in one second than a query may return (failed)
   int windows_deferred = 0;   // left for a later run: the query allocation is spent
+  int windows_lost = 0;       // taken over by another process after this one's lease expired
   int settle_scans = 0;       // settle scans planned by this run
   int64_t submissions = 0;    // queries submitted by this run
   int64_t inserted = 0;
@@ -97,17 +114,41 @@ class SyncEngine {
   struct Task;  // one window's work in this run
   using Tasks = std::list<Task>;
   // Where a step leaves a window's work in this run.
-  enum class Outcome { kGoesOn, kComplete, kFailed, kDeferred, kSplit };
+  enum class Outcome {
+    kGoesOn,
+    kComplete,
+    kFailed,
+    kDeferred,  // the allocation is spent
+    kSplit,
+    kNoPlace,  // the tenant's unfinished queries are as many as allowed: not now
+    kLost,     // another process took it over
+  };
 
   // Plans the windows of the request and the settle scans now due; returns the range.
   std::pair<Instant, Instant> Plan(const SyncRequest& request, SyncSummary& summary);
+  // Counts (and names in the log) the windows waiting for their next attempt after failing;
+  // returns how many others are unfinished.
+  int CountWaiting(SyncSummary& summary);
   // Submissions left in the tenant's rolling 24-hour allocation.
   int64_t BudgetLeft();
+  // Leases windows while this run has fewer than it can work on at once.
+  void LeaseMore(Tasks& tasks);
+  // Renews this run's leases when a third of their duration has passed.
+  void KeepLeases();
+  std::chrono::milliseconds RenewalInterval() const;
+  // With nothing to poll or page: waits for a place in flight, or for windows other processes
+  // hold (one may die), and returns true; false when there is nothing left to wait for.
+  bool WaitForWork(const Tasks& tasks);
   // Submits queries for the windows that need one, in order, while fewer than
-  // max_queries_in_flight are unfinished; defers them when the allocation is spent.
+  // max_queries_in_flight of this process and max_unfinished_queries of the tenant are
+  // unfinished; defers them when the allocation is spent.
   void SubmitAhead(Tasks& tasks, SyncSummary& summary);
   Outcome SubmitQuery(Task& task);
-  void Submit(SyncWindow& window);
+  // Submits the window's query (or finds the one a crashed run submitted), unless the store
+  // refuses the submission.
+  SubmissionGrant Submit(SyncWindow& window);
+  // Gives back the windows whose query is not submitted, for whichever process has a place first.
+  void GiveBackUnstarted(Tasks& tasks);
   // Reads the status of the task's query once: a finished query is split, paged next or
   // submitted again; an unfinished one is polled again later (with backoff) until query_timeout.
   Outcome Poll(Task& task, SyncSummary& summary);
@@ -133,7 +174,10 @@ class SyncEngine {
   std::function<void(const SyncProgress&)> on_progress_;
   SyncProgress progress_;
   std::chrono::steady_clock::time_point started_{};
-  bool allocation_spent_ = false;  // Graph refused a submission with 429: no more this run
+  bool allocation_spent_ = false;  // no more submissions this run (the store or Graph said so)
+  std::string owner_;              // this process in the store's leases
+  std::chrono::steady_clock::time_point leases_renewed_{};
+  Instant awaited_lease_{};  // the foreign lease expiry last logged as waited for
 };
 
 }  // namespace auditsync

@@ -109,7 +109,8 @@ TEST(Postgres, ManagementSyncStoresExactlyTheGroundTruthWithDuplicatedRecords) {
 }
 
 // The page and its checkpoint commit together: a SIGKILL mid-sync loses and repeats nothing. The
-// killed process's collection lock (a session advisory lock) goes with its connection.
+// killed process's collection lock (a session advisory lock) goes with its connection, and its
+// window leases expire: the next sync waits for them and takes its windows over.
 TEST(Postgres, AKilledSyncResumesWithoutLossOrDuplicates) {
   Workspace workspace;
   PostgresTarget target(workspace, "killed");
@@ -118,6 +119,7 @@ TEST(Postgres, AKilledSyncResumesWithoutLossOrDuplicates) {
   auto environment = ClientEnvironment(emulator, "unused");
   target.Point(environment);
   Override(environment, "AUDITSYNC_PAGE_SIZE=25");
+  Override(environment, "AUDITSYNC_LEASE_DURATION=3s");
   const long long total = StorableRecords(emulator.Summary(kFrom, kTo));
   const auto store = target.Open();
   auto first = StartAuditsync(workspace, {"sync", "--from", kFrom, "--to", kTo}, environment);
@@ -134,6 +136,9 @@ TEST(Postgres, AKilledSyncResumesWithoutLossOrDuplicates) {
 
   const auto second = RunAuditsync(workspace, {"sync", "--from", kFrom, "--to", kTo}, environment);
   ASSERT_EQ(second.exit_code, 0) << second.err;
+  EXPECT_NE(second.err.find("other processes hold unfinished windows; waiting for them"),
+            std::string::npos)
+      << second.err;
   EXPECT_EQ(ReportApps(workspace, environment, kFrom, kTo), emulator.Truth(kFrom, kTo));
   EXPECT_EQ(store->CountRecords(), total);
 }

@@ -54,7 +54,7 @@ TEST_F(PostgresStoreTest, RefusesADatabaseFromANewerVersionNamingBoth) {
   database_.Open();
   database_.Connect()->Exec("UPDATE schema_version SET version = 999");
   const auto message = MessageOf<StorageError>([&] { database_.Open(); });
-  EXPECT_NE(message.find("schema version 999, newer than this auditsync (7)"), std::string::npos)
+  EXPECT_NE(message.find("schema version 999, newer than this auditsync (8)"), std::string::npos)
       << message;
   EXPECT_EQ(database_.Row("SELECT version FROM schema_version"), std::vector<std::string>{"999"});
 }
@@ -76,7 +76,7 @@ TEST_F(PostgresStoreTest, StoresOpenedAtOnceOnANewDatabaseAllSucceed) {
   for (auto& thread : threads) thread.join();
   EXPECT_EQ(opened, 4);
   EXPECT_EQ(database_.Row("SELECT count(*), max(version) FROM schema_version"),
-            (std::vector<std::string>{"1", "7"}));
+            (std::vector<std::string>{"1", "8"}));
 }
 
 TEST_F(PostgresStoreTest, ConnectionErrorsNameTheCauseAndTheFixButNeverThePassword) {
@@ -105,21 +105,36 @@ TEST_F(PostgresStoreTest, ConnectionErrorsNameTheCauseAndTheFixButNeverThePasswo
   EXPECT_NE(message.find("cannot reach the PostgreSQL server"), std::string::npos) << message;
 }
 
-TEST_F(PostgresStoreTest, OneCollectingProcessPerDatabase) {
+// Graph syncs and imports share the database (their windows through leases); the Management
+// Activity API's sync, whose checkpoint is one cursor, collects alone.
+TEST_F(PostgresStoreTest, GraphSyncsShareTheDatabaseAndTheManagementSyncCollectsAlone) {
   const auto cluster = *TestCluster::Find();
   Config config;
   config.database = cluster.UrlOf("postgres");
   config.database_password = Secret(cluster.password);
-  {
-    const auto lock = LockForCollection(config);
+  const auto refused = [&](Collection kind) {
     try {
-      LockForCollection(config);
-      ADD_FAILURE() << "a second lock was granted";
+      LockForCollection(config, kind);
+      return std::string();
     } catch (const Error& error) {
       EXPECT_EQ(error.Code(), ExitCode::kLocked) << error.what();
+      return std::string(error.what());
     }
+  };
+  {
+    const auto first = LockForCollection(config, Collection::kShared);
+    EXPECT_FALSE(first->Sole());
+    const auto second = LockForCollection(config, Collection::kShared);
+    EXPECT_FALSE(second->Sole());
+    EXPECT_NE(refused(Collection::kExclusive).find("collects alone"), std::string::npos);
   }
-  EXPECT_NO_THROW(LockForCollection(config));  // released with the first
+  {
+    const auto alone = LockForCollection(config, Collection::kExclusive);
+    EXPECT_TRUE(alone->Sole());
+    EXPECT_NE(refused(Collection::kShared).find("use_graph_api = no"), std::string::npos);
+    EXPECT_NE(refused(Collection::kExclusive), "");
+  }
+  EXPECT_NO_THROW(LockForCollection(config, Collection::kExclusive));  // released with the first
 }
 
 // Text that a UTF8 database refuses (invalid UTF-8, NUL) is stored as reports render it.

@@ -82,7 +82,7 @@ class SqliteBackup : public ::testing::Test {
 TEST_F(SqliteBackup, IsOneCheckedFileWithEveryRowOfTheSource) {
   const auto outcome = BackupDatabase(source_, target_, {});
   EXPECT_EQ(outcome.records, 300);
-  EXPECT_EQ(outcome.schema_version, 7);
+  EXPECT_EQ(outcome.schema_version, 8);
   EXPECT_EQ(outcome.bytes, fs::file_size(target_));
   // One file, no WAL beside it, and only its owner may read it.
   EXPECT_EQ(Files(), std::vector<std::string>{"backup.db"});

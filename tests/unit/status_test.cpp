@@ -19,6 +19,9 @@ using namespace std::chrono_literals;
 
 Instant At(const char* text) { return *ParseIso8601(text); }
 
+// Submissions recorded whatever the tenant's limits.
+constexpr SubmissionLimits kNoLimits{1000, 1000};
+
 AuditRecord Launch(std::string id, const char* time) {
   AuditRecord record;
   record.id = std::move(id);
@@ -63,8 +66,8 @@ class StatusTest : public testing::BackendTest {
     store_->SaveWindow(failing);
     store_->PlanWindow(ScanKind::kInitial, At("2026-11-19T07:00:00Z"), At("2026-11-19T08:00:00Z"),
                        At("2026-11-19T08:00:00Z"));
-    store_->RecordSubmission(failing, kNow - 30h);
-    for (int i = 0; i < 3; ++i) store_->RecordSubmission(failing, kNow - 1h);
+    store_->ReserveSubmission(failing, kNow - 30h, kNoLimits);
+    for (int i = 0; i < 3; ++i) store_->ReserveSubmission(failing, kNow - 1h, kNoLimits);
     SyncOptions options;
     options.query_budget = 2;
     return ReadSyncStatus(*store_, options, kNow);
@@ -109,7 +112,7 @@ TEST_P(StatusTest, TheBacklogIsDoneWhenEnoughSubmissionsAgeOutOfTheRollingDay) {
     store_->PlanWindow(ScanKind::kInitial, start, start + 1h, start + 1h);
   }
   const auto any = store_->UnfinishedWindows().front();
-  for (const auto ago : {23h, 10h, 1h}) store_->RecordSubmission(any, kNow - ago);
+  for (const auto ago : {23h, 10h, 1h}) store_->ReserveSubmission(any, kNow - ago, kNoLimits);
   SyncOptions options;
   options.query_budget = 200;
   auto status = ReadSyncStatus(*store_, options, kNow);

@@ -159,7 +159,7 @@ CREATE TABLE content_gaps (
 )sql";
 
 // Migration kBaseVersion + 1 + i brings a database from the version before to that one.
-inline constexpr std::array<std::string_view, 1> kMigrations{
+inline constexpr std::array<std::string_view, 2> kMigrations{
     // 7: views named and shaped like the CoE Starter Kit's Dataverse tables, as in SQLite's
     // migration 7 (the reasons are there), with times as timestamptz and flags as boolean, so
     // that Power BI reads them as date/time and true/false. The kit's columns auditsync does not
@@ -211,6 +211,12 @@ SELECT app_id AS admin_appid,
        to_timestamp(first_seen) AS auditsync_appfirstseen,
        owner AS auditsync_appowner
 FROM apps;
+)sql",
+    // 8: window leases, as in SQLite's migration 8: several `auditsync run` processes on several
+    // machines share the windows, each leasing some with SELECT ... FOR UPDATE SKIP LOCKED.
+    R"sql(
+ALTER TABLE sync_windows ADD COLUMN lease_owner text;
+ALTER TABLE sync_windows ADD COLUMN lease_expires bigint;
 )sql",
 };
 inline constexpr int kLatestVersion = kBaseVersion + static_cast<int>(kMigrations.size());

@@ -10,6 +10,7 @@
 #include "store/postgres/pg_connection.hpp"
 #include "store/postgres/pg_schema.hpp"
 #include "store/postgres/pg_usage_source.hpp"
+#include "store/window_rows.hpp"
 
 namespace auditsync {
 namespace {
@@ -35,10 +36,9 @@ constexpr int64_t kHour = 3600;
 // at once never both create or migrate it. ("auditsch" in ASCII.)
 constexpr int64_t kMigrationLock = 0x6175646974736368;
 
-constexpr std::string_view kWindowColumns =
-    "window_id, start_at, end_at, state, query_id, query_name, next_link, record_count, "
-    "quarantined_count, attempts, last_error, last_request_id, kind, parent_id, root_id, "
-    "planned_at, scanned_at, failures, retry_at";
+// pg_advisory_xact_lock key held while a query submission is counted against the tenant-wide
+// limits, so that two processes reserving at once see each other ("auditsub" in ASCII).
+constexpr int64_t kSubmissionLock = 0x6175646974737562;
 
 SyncWindow ReadWindow(const Result& rows, int row) {
   SyncWindow window;
@@ -61,6 +61,7 @@ SyncWindow ReadWindow(const Result& rows, int row) {
   if (!rows.IsNull(row, 16)) window.scanned_at = FromSeconds(rows.Int(row, 16));
   window.failures = static_cast<int>(rows.Int(row, 17));
   if (!rows.IsNull(row, 18)) window.retry_at = FromSeconds(rows.Int(row, 18));
+  window.lease_owner = rows.Text(row, 19);
   return window;
 }
 
@@ -250,23 +251,27 @@ struct PostgresStore::Impl {
   }
 
   void Save(const SyncWindow& window) {
-    db.Exec(
+    const auto result = db.Exec(
         "UPDATE sync_windows SET state = $2, query_id = $3, query_name = $4, next_link = $5, "
         "record_count = $6, quarantined_count = $7, attempts = $8, last_error = $9, "
         "last_request_id = $10, updated_at = $11, planned_at = $12, scanned_at = $13, "
-        "failures = $14, retry_at = $15 WHERE window_id = $1",
+        "failures = $14, retry_at = $15 WHERE window_id = $1 AND coalesce(lease_owner, '') = $16",
         {Int(window.id), Text(WindowStateName(window.state)), Text(window.query_id),
          Text(window.query_name), Text(window.next_link), Int(window.record_count),
          Int(window.quarantined_count), Int(window.attempts), Text(window.last_error),
          Text(window.last_request_id), Int(Seconds(NowUtc())), Int(Seconds(window.planned_at)),
          OptionalInt(OptionalSeconds(window.scanned_at)), Int(window.failures),
-         OptionalInt(OptionalSeconds(window.retry_at))});
+         OptionalInt(OptionalSeconds(window.retry_at)), Text(window.lease_owner)});
+    if (result.Affected() == 0) throw store::LostLease(window);
   }
 
   // Called in the transaction that completes `window`: when it was the last unfinished part of
   // its planned window, every whole hour of the planned window is complete as of its plan time.
   void CompleteWindow(SyncWindow& window) {
     window.scanned_at = window.planned_at;
+    // Halves of one planned window may complete in two processes at once: the planned window's
+    // row lock makes the second see the first's completion.
+    db.Exec("SELECT 1 FROM sync_windows WHERE window_id = $1 FOR UPDATE", {Int(window.root_id)});
     const auto unfinished = db.Exec(
         "SELECT count(*) FROM sync_windows WHERE root_id = $1 AND window_id <> $2 AND state NOT "
         "IN ('complete', 'split')",
@@ -379,7 +384,7 @@ ON CONFLICT (kind, parent_id, start_at, end_at) DO NOTHING)sql",
              Int(Seconds(end)), Int(Seconds(NowUtc())), Int(Seconds(planned_at))});
     if (parent_id == 0) db.Exec("UPDATE sync_windows SET root_id = window_id WHERE root_id = 0");
     const auto rows =
-        db.Exec("SELECT " + std::string(kWindowColumns) +
+        db.Exec("SELECT " + std::string(store::kWindowColumns) +
                     " FROM sync_windows WHERE kind = $1 AND parent_id = $2 AND start_at = $3 AND "
                     "end_at = $4",
                 {Text(ScanKindName(kind)), Int(parent_id), Int(Seconds(start)), Int(Seconds(end))});
@@ -399,7 +404,7 @@ PostgresStore::PostgresStore(const postgres::ConnectionTarget& target)
 PostgresStore::~PostgresStore() = default;
 
 std::vector<SyncWindow> PostgresStore::UnfinishedWindows() {
-  const auto rows = impl_->db.Exec("SELECT " + std::string(kWindowColumns) +
+  const auto rows = impl_->db.Exec("SELECT " + std::string(store::kWindowColumns) +
                                    " FROM sync_windows WHERE state IN ('pending', 'queued', "
                                    "'paging', 'failed') ORDER BY start_at, end_at, window_id");
   std::vector<SyncWindow> windows;
@@ -423,7 +428,13 @@ std::vector<SyncWindow> PostgresStore::SplitWindow(
     children.push_back(
         impl_->AddWindow(window.kind, window.id, window.root_id, start, end, window.planned_at));
   }
+  // The halves are the window's own work: its lease covers them.
+  impl_->db.Exec(
+      "UPDATE sync_windows h SET lease_owner = w.lease_owner, lease_expires = w.lease_expires "
+      "FROM sync_windows w WHERE w.window_id = $1 AND h.parent_id = $1",
+      {Int(window.id)});
   transaction.Commit();
+  for (auto& child : children) child.lease_owner = window.lease_owner;
   return children;
 }
 
@@ -445,7 +456,11 @@ bool PostgresStore::RestartWindow(SyncWindow& window, Instant now) {
                  {Int(window.id)});
   BeginNewScan(window, now);
   impl_->Save(window);
+  impl_->db.Exec(
+      "UPDATE sync_windows SET lease_owner = NULL, lease_expires = NULL WHERE window_id = $1",
+      {Int(window.id)});
   transaction.Commit();
+  window.lease_owner.clear();
   return true;
 }
 
@@ -647,14 +662,86 @@ std::vector<Instant> PostgresStore::SubmissionTimesSince(Instant since) {
   return times;
 }
 
-void PostgresStore::RecordSubmission(const SyncWindow& window, Instant at) {
-  Transaction transaction(impl_->db);
-  impl_->db.Exec("INSERT INTO query_submissions (submitted_at, window_id) VALUES ($1, $2)",
-                 {Int(Seconds(at)), Int(window.id)});
+SubmissionGrant PostgresStore::ReserveSubmission(const SyncWindow& window, Instant at,
+                                                 const SubmissionLimits& limits) {
+  auto& db = impl_->db;
+  Transaction transaction(db);
+  db.Exec("SELECT pg_advisory_xact_lock($1)", {Int(kSubmissionLock)});
+  const auto submitted = db.Exec("SELECT count(*) FROM query_submissions WHERE submitted_at > $1",
+                                 {Int(Seconds(at - std::chrono::hours(24)))});
+  if (submitted.Int(0, 0) >= limits.per_day) return SubmissionGrant::kAllocationSpent;
+  const auto in_flight = db.Exec("SELECT count(*) FROM sync_windows WHERE window_id <> $1 AND " +
+                                     std::string(store::kWindowQueryInFlight),
+                                 {Int(window.id)});
+  if (in_flight.Int(0, 0) >= limits.in_flight) return SubmissionGrant::kTooManyInFlight;
+  db.Exec("INSERT INTO query_submissions (submitted_at, window_id) VALUES ($1, $2)",
+          {Int(Seconds(at)), Int(window.id)});
   // Only the last day counts against the allocation; a week is kept for `status`.
-  impl_->db.Exec("DELETE FROM query_submissions WHERE submitted_at < $1",
-                 {Int(Seconds(at - std::chrono::days(7)))});
+  db.Exec("DELETE FROM query_submissions WHERE submitted_at < $1",
+          {Int(Seconds(at - std::chrono::days(7)))});
+  impl_->Save(window);
   transaction.Commit();
+  return SubmissionGrant::kGranted;
+}
+
+std::vector<SyncWindow> PostgresStore::LeaseWindows(const std::string& owner, size_t limit,
+                                                    bool new_queries, Instant now, Instant until) {
+  auto& db = impl_->db;
+  Transaction transaction(db);
+  // SKIP LOCKED: windows another process is leasing at this moment are passed over, not waited
+  // for; its lease is seen once it commits.
+  const auto rows = db.Exec(
+      "SELECT " + std::string(store::kWindowColumns) + " FROM sync_windows WHERE " +
+          std::string(store::kUnfinishedWindow) +
+          " AND (retry_at IS NULL OR retry_at <= $2) AND (lease_owner IS NULL OR (lease_owner <> "
+          "$1 AND lease_expires <= $2)) AND ($3::boolean OR " +
+          std::string(store::kWindowWithQuery) + ") ORDER BY " +
+          std::string(store::kWindowWorkOrder) + " LIMIT $4 FOR UPDATE SKIP LOCKED",
+      {Text(owner), Int(Seconds(now)), Text(new_queries ? "true" : "false"),
+       Int(static_cast<int64_t>(limit))});
+  std::vector<SyncWindow> windows;
+  windows.reserve(static_cast<size_t>(rows.Rows()));
+  std::string ids = "{";
+  for (int row = 0; row < rows.Rows(); ++row) {
+    windows.push_back(ReadWindow(rows, row));
+    windows.back().lease_owner = owner;
+    ids += (row == 0 ? "" : ",") + std::to_string(windows.back().id);
+  }
+  ids += "}";
+  db.Exec(
+      "UPDATE sync_windows SET lease_owner = $1, lease_expires = $2 WHERE window_id = "
+      "ANY($3::bigint[])",
+      {Text(owner), Int(Seconds(until)), Text(ids)});
+  transaction.Commit();
+  return windows;
+}
+
+void PostgresStore::RenewLeases(const std::string& owner, Instant until) {
+  impl_->db.Exec("UPDATE sync_windows SET lease_expires = $2 WHERE lease_owner = $1",
+                 {Text(owner), Int(Seconds(until))});
+}
+
+void PostgresStore::ReleaseLease(const SyncWindow& window) {
+  impl_->db.Exec(
+      "UPDATE sync_windows SET lease_owner = NULL, lease_expires = NULL WHERE window_id = $1 AND "
+      "lease_owner = $2",
+      {Int(window.id), Text(window.lease_owner)});
+}
+
+void PostgresStore::ReleaseLeases(const std::string& owner) {
+  impl_->db.Exec(
+      "UPDATE sync_windows SET lease_owner = NULL, lease_expires = NULL WHERE lease_owner IS NOT "
+      "NULL AND ($1 = '' OR lease_owner = $1)",
+      {Text(owner)});
+}
+
+std::optional<Instant> PostgresStore::ForeignLeaseExpiry(const std::string& owner, Instant now) {
+  const auto rows = impl_->db.Exec(
+      "SELECT min(lease_expires) FROM sync_windows WHERE " + std::string(store::kUnfinishedWindow) +
+          " AND state <> 'failed' AND lease_owner <> $1 AND lease_expires > $2",
+      {Text(owner), Int(Seconds(now))});
+  if (rows.IsNull(0, 0)) return std::nullopt;
+  return FromSeconds(rows.Int(0, 0));
 }
 
 std::vector<std::string> PostgresStore::UsersToEnrich(Instant stale_before, size_t limit) {

@@ -7,7 +7,7 @@
 
 namespace auditsync::sqlite {
 
-inline constexpr std::array<std::string_view, 7> kMigrations = {
+inline constexpr std::array<std::string_view, 8> kMigrations = {
     // 1: records, quarantine, apps ("update data"), sync windows.
     R"sql(
 CREATE TABLE audit_records (
@@ -350,6 +350,12 @@ SELECT app_id AS admin_appid,
        strftime('%Y-%m-%dT%H:%M:%SZ', first_seen, 'unixepoch') AS auditsync_appfirstseen,
        owner AS auditsync_appowner
 FROM apps;
+)sql",
+    // 8: window leases, so that several collecting processes share the windows (WindowStore):
+    // who holds a window and until when (seconds since the epoch); NULL for nobody.
+    R"sql(
+ALTER TABLE sync_windows ADD COLUMN lease_owner TEXT;
+ALTER TABLE sync_windows ADD COLUMN lease_expires INTEGER;
 )sql",
 };
 

@@ -17,6 +17,7 @@
 #include "store/sqlite/sqlite_db.hpp"
 #include "store/sqlite/usage_source.hpp"
 #include "store/usage_queries.hpp"
+#include "store/window_rows.hpp"
 
 namespace auditsync {
 namespace {
@@ -97,6 +98,7 @@ SyncWindow ReadWindow(const sqlite::Statement& row) {
   if (!row.IsNull(16)) window.scanned_at = FromSeconds(row.Int(16));
   window.failures = static_cast<int>(row.Int(17));
   if (!row.IsNull(18)) window.retry_at = FromSeconds(row.Int(18));
+  window.lease_owner = row.Text(19);
   return window;
 }
 
@@ -111,11 +113,6 @@ constexpr size_t kRecordColumns = 16;
 // completes): in batches the rollup rows of a day are rewritten once per batch instead of once
 // per page.
 constexpr int64_t kFoldBatch = 32768;
-
-constexpr std::string_view kWindowColumns =
-    "window_id, start_at, end_at, state, query_id, query_name, next_link, record_count, "
-    "quarantined_count, attempts, last_error, last_request_id, kind, parent_id, root_id, "
-    "planned_at, scanned_at, failures, retry_at";
 
 }  // namespace
 
@@ -194,7 +191,8 @@ ON CONFLICT (app_id) DO UPDATE SET
         "UPDATE sync_windows SET state = ?2, query_id = ?3, query_name = ?4, next_link = ?5, "
         "record_count = ?6, quarantined_count = ?7, attempts = ?8, last_error = ?9, "
         "last_request_id = ?10, updated_at = ?11, planned_at = ?12, scanned_at = ?13, "
-        "failures = ?14, retry_at = ?15 WHERE window_id = ?1");
+        "failures = ?14, retry_at = ?15 WHERE window_id = ?1 AND coalesce(lease_owner, '') = "
+        "?16");
   }
 
   void Migrate() {
@@ -233,7 +231,9 @@ ON CONFLICT (app_id) DO UPDATE SET
         .BindOptional(13, OptionalSeconds(window.scanned_at))
         .Bind(14, static_cast<int64_t>(window.failures))
         .BindOptional(15, OptionalSeconds(window.retry_at))
+        .Bind(16, window.lease_owner)
         .Run();
+    if (sqlite3_changes(db.Handle()) == 0) throw store::LostLease(window);
   }
 
   // Called in the transaction that completes `window`: when it was the last unfinished part of
@@ -452,7 +452,7 @@ ON CONFLICT (kind, parent_id, start_at, end_at) DO NOTHING)sql");
                                  "UPDATE sync_windows SET root_id = window_id WHERE root_id = 0");
       own_root.Run();
     }
-    sqlite::Statement query(db, "SELECT " + std::string(kWindowColumns) +
+    sqlite::Statement query(db, "SELECT " + std::string(store::kWindowColumns) +
                                     " FROM sync_windows WHERE kind = ?1 AND parent_id = ?2 AND "
                                     "start_at = ?3 AND end_at = ?4");
     query.Bind(1, ScanKindName(kind))
@@ -469,7 +469,7 @@ SqliteStore::~SqliteStore() = default;
 
 std::vector<SyncWindow> SqliteStore::UnfinishedWindows() {
   sqlite::Statement query(impl_->db,
-                          "SELECT " + std::string(kWindowColumns) +
+                          "SELECT " + std::string(store::kWindowColumns) +
                               " FROM sync_windows WHERE state IN ('pending', 'queued', 'paging', "
                               "'failed') ORDER BY start_at, end_at");
   std::vector<SyncWindow> windows;
@@ -493,7 +493,14 @@ std::vector<SyncWindow> SqliteStore::SplitWindow(
     children.push_back(
         impl_->AddWindow(window.kind, window.id, window.root_id, start, end, window.planned_at));
   }
+  // The halves are the window's own work: its lease covers them.
+  sqlite::Statement inherit_lease(impl_->db,
+                                  "UPDATE sync_windows SET (lease_owner, lease_expires) = "
+                                  "(SELECT lease_owner, lease_expires FROM sync_windows WHERE "
+                                  "window_id = ?1) WHERE parent_id = ?1");
+  inherit_lease.Bind(1, window.id).Run();
   transaction.Commit();
+  for (auto& child : children) child.lease_owner = window.lease_owner;
   return children;
 }
 
@@ -518,7 +525,12 @@ bool SqliteStore::RestartWindow(SyncWindow& window, Instant now) {
   drop.Bind(1, window.id).Run();
   BeginNewScan(window, now);
   impl_->Save(window);
+  sqlite::Statement unlease(impl_->db,
+                            "UPDATE sync_windows SET lease_owner = NULL, lease_expires = NULL "
+                            "WHERE window_id = ?1");
+  unlease.Bind(1, window.id).Run();
   transaction.Commit();
+  window.lease_owner.clear();
   return true;
 }
 
@@ -735,15 +747,85 @@ std::vector<Instant> SqliteStore::SubmissionTimesSince(Instant since) {
   return times;
 }
 
-void SqliteStore::RecordSubmission(const SyncWindow& window, Instant at) {
-  sqlite::Transaction transaction(impl_->db);
+SubmissionGrant SqliteStore::ReserveSubmission(const SyncWindow& window, Instant at,
+                                               const SubmissionLimits& limits) {
+  sqlite::Transaction transaction(impl_->db);  // BEGIN IMMEDIATE: one reservation at a time
+  sqlite::Statement submitted(impl_->db,
+                              "SELECT count(*) FROM query_submissions WHERE submitted_at > ?1");
+  submitted.Bind(1, Seconds(at - std::chrono::hours(24))).Step();
+  if (submitted.Int(0) >= limits.per_day) return SubmissionGrant::kAllocationSpent;
+  sqlite::Statement in_flight(impl_->db,
+                              "SELECT count(*) FROM sync_windows WHERE window_id <> ?1 AND " +
+                                  std::string(store::kWindowQueryInFlight));
+  in_flight.Bind(1, window.id).Step();
+  if (in_flight.Int(0) >= limits.in_flight) return SubmissionGrant::kTooManyInFlight;
   sqlite::Statement insert(
       impl_->db, "INSERT INTO query_submissions (submitted_at, window_id) VALUES (?1, ?2)");
   insert.Bind(1, Seconds(at)).Bind(2, window.id).Run();
   // Only the last day counts against the allocation; a week is kept for `status`.
   sqlite::Statement prune(impl_->db, "DELETE FROM query_submissions WHERE submitted_at < ?1");
   prune.Bind(1, Seconds(at - std::chrono::days(7))).Run();
+  impl_->Save(window);
   transaction.Commit();
+  return SubmissionGrant::kGranted;
+}
+
+std::vector<SyncWindow> SqliteStore::LeaseWindows(const std::string& owner, size_t limit,
+                                                  bool new_queries, Instant now, Instant until) {
+  sqlite::Transaction transaction(impl_->db);
+  sqlite::Statement query(
+      impl_->db,
+      "SELECT " + std::string(store::kWindowColumns) + " FROM sync_windows WHERE " +
+          std::string(store::kUnfinishedWindow) +
+          " AND (retry_at IS NULL OR retry_at <= ?2) AND (lease_owner IS NULL OR (lease_owner "
+          "<> ?1 AND lease_expires <= ?2)) AND (?3 OR " +
+          std::string(store::kWindowWithQuery) + ") ORDER BY " +
+          std::string(store::kWindowWorkOrder) + " LIMIT ?4");
+  query.Bind(1, owner)
+      .Bind(2, Seconds(now))
+      .Bind(3, int64_t{new_queries})
+      .Bind(4, static_cast<int64_t>(limit));
+  std::vector<SyncWindow> windows;
+  while (query.Step()) windows.push_back(ReadWindow(query));
+  sqlite::Statement lease(impl_->db,
+                          "UPDATE sync_windows SET lease_owner = ?2, lease_expires = ?3 WHERE "
+                          "window_id = ?1");
+  for (auto& window : windows) {
+    lease.Bind(1, window.id).Bind(2, owner).Bind(3, Seconds(until)).Run();
+    window.lease_owner = owner;
+  }
+  transaction.Commit();
+  return windows;
+}
+
+void SqliteStore::RenewLeases(const std::string& owner, Instant until) {
+  sqlite::Statement renew(impl_->db,
+                          "UPDATE sync_windows SET lease_expires = ?2 WHERE lease_owner = ?1");
+  renew.Bind(1, owner).Bind(2, Seconds(until)).Run();
+}
+
+void SqliteStore::ReleaseLease(const SyncWindow& window) {
+  sqlite::Statement release(impl_->db,
+                            "UPDATE sync_windows SET lease_owner = NULL, lease_expires = NULL "
+                            "WHERE window_id = ?1 AND lease_owner = ?2");
+  release.Bind(1, window.id).Bind(2, window.lease_owner).Run();
+}
+
+void SqliteStore::ReleaseLeases(const std::string& owner) {
+  sqlite::Statement release(impl_->db,
+                            "UPDATE sync_windows SET lease_owner = NULL, lease_expires = NULL "
+                            "WHERE lease_owner IS NOT NULL AND (?1 = '' OR lease_owner = ?1)");
+  release.Bind(1, owner).Run();
+}
+
+std::optional<Instant> SqliteStore::ForeignLeaseExpiry(const std::string& owner, Instant now) {
+  sqlite::Statement query(
+      impl_->db, "SELECT min(lease_expires) FROM sync_windows WHERE " +
+                     std::string(store::kUnfinishedWindow) +
+                     " AND state <> 'failed' AND lease_owner <> ?1 AND lease_expires > ?2");
+  query.Bind(1, owner).Bind(2, Seconds(now)).Step();
+  if (query.IsNull(0)) return std::nullopt;
+  return FromSeconds(query.Int(0));
 }
 
 std::vector<std::string> SqliteStore::UsersToEnrich(Instant stale_before, size_t limit) {

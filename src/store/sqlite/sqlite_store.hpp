@@ -38,7 +38,14 @@ class SqliteStore final : public Store {
 
   int64_t SubmissionsSince(Instant since) override;
   std::vector<Instant> SubmissionTimesSince(Instant since) override;
-  void RecordSubmission(const SyncWindow& window, Instant at) override;
+  SubmissionGrant ReserveSubmission(const SyncWindow& window, Instant at,
+                                    const SubmissionLimits& limits) override;
+  std::vector<SyncWindow> LeaseWindows(const std::string& owner, size_t limit, bool new_queries,
+                                       Instant now, Instant until) override;
+  void RenewLeases(const std::string& owner, Instant until) override;
+  void ReleaseLease(const SyncWindow& window) override;
+  void ReleaseLeases(const std::string& owner) override;
+  std::optional<Instant> ForeignLeaseExpiry(const std::string& owner, Instant now) override;
 
   PageOutcome CommitPage(SyncWindow& window, const RecordPage& page) override;
 
