@@ -34,6 +34,9 @@ class PostgresTarget {
     Override(environment, "AUDITSYNC_DATABASE_PASSWORD_FILE=" + password_file_);
   }
   std::unique_ptr<Store> Open() const { return database_.Open(); }
+  std::vector<std::vector<std::string>> Rows(const std::string& sql) const {
+    return database_.Rows(sql);
+  }
 
  private:
   TestDatabase database_;
@@ -141,6 +144,79 @@ TEST(Postgres, AKilledSyncResumesWithoutLossOrDuplicates) {
       << second.err;
   EXPECT_EQ(ReportApps(workspace, environment, kFrom, kTo), emulator.Truth(kFrom, kTo));
   EXPECT_EQ(store->CountRecords(), total);
+}
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream file(path);
+  return {std::istreambuf_iterator<char>(file), std::istreambuf_iterator<char>()};
+}
+
+// Three `auditsync sync` processes on one database share a backfill through window leases, under
+// the tenant's limit of unfinished queries (which the emulator enforces too), while one of them
+// is killed mid-way: the others take its windows over once its leases expire. Every record is
+// stored once, no window's query is submitted twice, and no page is stored twice.
+TEST(Postgres, ThreeWorkersShareABackfillExactlyWhileOneIsKilled) {
+  constexpr const char* kBackfillTo = "2026-11-20T00:00:00Z";  // ten days: ten windows, split
+  Workspace workspace;
+  PostgresTarget target(workspace, "workers");
+  AUDITSYNC_REQUIRE_BACKEND(target);
+  // No record served twice: a page stored twice would then show as records "already stored".
+  Emulator emulator(workspace,
+                    {"--seed", "3", "--launches-per-hour", "60", "--duplicate-rate", "0"},
+                    {"--record-cap", "1000", "--query-polls", "3", "--max-unfinished", "4"});
+  auto environment = ClientEnvironment(emulator, "unused");
+  target.Point(environment);
+  Override(environment, "AUDITSYNC_PAGE_SIZE=20");
+  Override(environment, "AUDITSYNC_LEASE_DURATION=3s");
+  Override(environment, "AUDITSYNC_MAX_QUERIES_IN_FLIGHT=2");
+  Override(environment, "AUDITSYNC_MAX_UNFINISHED_QUERIES=4");
+  const long long total = StorableRecords(emulator.Summary(kFrom, kBackfillTo));
+  const std::vector<std::string> sync = {"sync", "--from", kFrom, "--to", kBackfillTo};
+  std::vector<std::unique_ptr<Subprocess>> workers;
+  for (int worker = 0; worker < 3; ++worker) {
+    workers.push_back(
+        StartAuditsync(workspace, sync, environment, "worker" + std::to_string(worker)));
+  }
+  // Killed while it holds windows under way, some records stored.
+  const auto store = target.Open();
+  const std::string held_by_victim =
+      "SELECT count(*) FROM sync_windows WHERE state IN ('pending', 'queued', 'paging') AND "
+      "lease_owner "
+      "LIKE '%/" +
+      std::to_string(workers[0]->Pid()) + "/%'";
+  bool holding = false;
+  for (int i = 0; i < 6000 && !holding; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    holding = store->CountRecords() >= total / 10 && target.Rows(held_by_victim)[0][0] != "0";
+  }
+  ASSERT_TRUE(holding) << "worker 0 never held a window under way";
+  workers[0]->Signal(SIGKILL);
+  EXPECT_EQ(workers[0]->Wait(std::chrono::seconds(10)), 128 + SIGKILL);
+  ASSERT_LT(store->CountRecords(), total) << "the backfill finished before the kill";
+
+  for (int worker = 1; worker < 3; ++worker) {
+    EXPECT_EQ(workers[worker]->Wait(std::chrono::seconds(120)), 0)
+        << ReadFile(workspace.Path("worker" + std::to_string(worker) + ".err"));
+    const auto log = ReadFile(workspace.Path("worker" + std::to_string(worker) + ".err"));
+    EXPECT_GT(SummaryFigure(log, "window(s) complete"), 0) << log;  // both took part
+    EXPECT_EQ(SummaryFigure(log, "already stored"), 0) << log;      // no page stored twice
+    EXPECT_EQ(log.find("could not give back"), std::string::npos) << log;
+  }
+  EXPECT_EQ(ReportApps(workspace, environment, kFrom, kBackfillTo),
+            emulator.Truth(kFrom, kBackfillTo));
+  EXPECT_EQ(store->CountRecords(), total);
+  EXPECT_EQ(target.Rows("SELECT count(*) FROM sync_windows WHERE state NOT IN ('complete', "
+                        "'split')")[0][0],
+            "0");
+  EXPECT_TRUE(target
+                  .Rows("SELECT window_id FROM query_submissions GROUP BY window_id HAVING "
+                        "count(*) > 1")
+                  .empty());
+  // Every survivor gave its leases back; the victim's stay on the windows it completed.
+  EXPECT_EQ(target.Rows("SELECT count(*) FROM sync_windows WHERE lease_owner IS NOT NULL AND "
+                        "lease_owner NOT LIKE '%/" +
+                        std::to_string(workers[0]->Pid()) + "/%'")[0][0],
+            "0");
 }
 
 TEST(Postgres, ARefusedPasswordExitsWith3NamingTheFixAndNeverThePassword) {
