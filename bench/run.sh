@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The benchmarks of `make bench`, in five parts (docs/benchmarks.md describes them):
+# The benchmarks of `make bench`, in seven parts (docs/benchmarks.md describes them):
 #
 # ingest: the real auditsync process syncs one day of a large synthetic tenant from the emulator
 #   over HTTPS into a fresh SQLite database. Reports records/s, CPU time per record of the
@@ -14,9 +14,11 @@
 #   blobs of several sizes (about 2 minutes).
 # postgres: bench/postgres.sh, the ingest into SQLite and into a local PostgreSQL server side by
 #   side (about 1 minute).
+# workers: bench/workers.sh, a backfill into PostgreSQL by one sync process and by three sharing
+#   the windows (about 2 minutes).
 #
 #   bench/run.sh [nominal-records-per-day ...]     ingest sizes; default: 275000 1100000
-#   BENCH_PARTS=ingest,completeness,concurrency,reports,management,postgres
+#   BENCH_PARTS=ingest,completeness,concurrency,reports,management,postgres,workers
 #                                                  the parts to run (unset or empty: all, in this
 #                                                  order)
 #   BENCH_WRAP="perf record -g -o /tmp/perf.data" BENCH_PARTS=ingest bench/run.sh 1100000
@@ -28,12 +30,12 @@ cd "$(dirname "$0")/.."
 build=build/release
 sizes=("$@")
 [ ${#sizes[@]} -gt 0 ] || sizes=(275000 1100000)
-parts=",${BENCH_PARTS:-ingest,completeness,concurrency,reports,management,postgres},"
+parts=",${BENCH_PARTS:-ingest,completeness,concurrency,reports,management,postgres,workers},"
 for part in ${parts//,/ }; do
   case $part in
-    ingest|completeness|concurrency|reports|management|postgres) ;;
+    ingest|completeness|concurrency|reports|management|postgres|workers) ;;
     *) echo "BENCH_PARTS: unknown part '$part' (ingest, completeness, concurrency, reports," \
-            "management, postgres)" >&2
+            "management, postgres, workers)" >&2
        exit 2 ;;
   esac
 done
@@ -66,3 +68,4 @@ if [[ $parts == *,concurrency,* ]]; then bench/concurrency.sh; fi
 if [[ $parts == *,reports,* ]]; then bench/report.sh; fi
 if [[ $parts == *,management,* ]]; then bench/management.sh; fi
 if [[ $parts == *,postgres,* ]]; then bench/postgres.sh; fi
+if [[ $parts == *,workers,* ]]; then bench/workers.sh; fi

@@ -1,6 +1,7 @@
 // What the store keeps and answers, as plain values shared by sync and report.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -69,6 +70,19 @@ void BeginNewScan(SyncWindow& window, Instant planned_at);
 struct CoveredHour {
   Instant start{};
   Instant scanned_at{};
+};
+
+// Which windows a collecting process asks to lease (WindowStore::LeaseWindows).
+struct LeaseRequest {
+  std::string owner;
+  size_t limit = 0;
+  // Windows that still need a query (false: the allocation is spent, only work already paid for).
+  bool new_queries = true;
+  // Windows whose query has finished, ready to be paged (false: the process has one to page
+  // already, and leaves the others to processes that are idle).
+  bool ready_pages = true;
+  Instant now{};
+  Instant until{};  // when the leases expire unless renewed
 };
 
 // What a query submission must stay under, tenant-wide: the queries submitted in a rolling 24

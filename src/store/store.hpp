@@ -82,13 +82,12 @@ class WindowStore {
   // still `window.lease_owner`'s (or, for "", still nobody's); otherwise they throw LeaseLost and
   // change nothing, so a worker that lost a window cannot overwrite its new owner's progress.
   //
-  // Leases to `owner` until `until` up to `limit` unfinished windows that nobody else holds at
-  // `now` (no lease, or an expired one) and that may be worked on now (no retry_at after `now`),
-  // in the order work is done: windows being paged, then windows with a query, then first scans
-  // newest first, then settle scans. With `new_queries` false, only windows whose query is
-  // already submitted (the allocation is spent). A window `owner` already holds is not returned.
-  virtual std::vector<SyncWindow> LeaseWindows(const std::string& owner, size_t limit,
-                                               bool new_queries, Instant now, Instant until) = 0;
+  // Leases to the request's owner, until `until`, up to `limit` unfinished windows that nobody
+  // else holds at `now` (no lease, or an expired one) and that may be worked on now (no retry_at
+  // after `now`), of the kinds the request asks for, in the order work is done: windows being
+  // paged, then windows with a query, then first scans newest first, then settle scans. A window
+  // the owner already holds is not returned.
+  virtual std::vector<SyncWindow> LeaseWindows(const LeaseRequest& request) = 0;
   // Extends every lease `owner` holds to `until`.
   virtual void RenewLeases(const std::string& owner, Instant until) = 0;
   // Gives back the lease on `window` (the owner is done with it for now).

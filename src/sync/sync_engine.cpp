@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <thread>
 #include <tuple>
+#include <utility>
 
 #include "core/error.hpp"
 #include "core/guid.hpp"
@@ -175,38 +176,30 @@ SyncSummary SyncEngine::Run(const SyncRequest& request) {
     // Queries take minutes to hours server-side: keep the next few submitted, so that they run
     // in parallel while others are polled and paged.
     SubmitAhead(tasks, summary);
+    // Every query in flight that is due is polled, the others waiting their turn, so that a slow
+    // or stuck query never holds back the others, and a query that finished while a window was
+    // paged is known before the next window is.
+    PollDue(tasks, summary);
     // Paging is sequential: a query that has finished is read to its end before the next.
     if (const auto paging = std::ranges::find_if(tasks, &Task::Paging); paging != tasks.end()) {
       const auto outcome = Guarded(paging->window, [&] { return Page(paging->window, summary); });
       if (outcome != Outcome::kGoesOn) Conclude(tasks, paging, outcome, summary);
       continue;
     }
-    // Otherwise every query in flight is polled in turn, the one due first next, so that a slow
-    // or stuck query never holds back the others.
-    auto next = tasks.end();
-    for (auto it = tasks.begin(); it != tasks.end(); ++it) {
-      if (!it->InFlight()) continue;
-      if (!it->next_poll) {  // not polled yet: due at once
-        next = it;
-        break;
+    // Otherwise the run waits for the query due first.
+    std::optional<std::chrono::steady_clock::time_point> due;
+    for (const auto& task : tasks) {
+      if (task.InFlight() && task.next_poll && (!due || *task.next_poll < *due)) {
+        due = task.next_poll;
       }
-      if (next == tasks.end() || *it->next_poll < *next->next_poll) next = it;
     }
-    if (next == tasks.end()) {
+    if (!due) {
       if (WaitForWork(tasks)) continue;
       break;  // nothing in flight, nothing to page, nothing to wait for: the run is over
     }
-    if (next->next_poll) {
-      const auto wait =
-          std::chrono::ceil<std::chrono::milliseconds>(*next->next_poll - clock_.steady());
-      if (wait.count() > 0) {
-        // Woken at least every renewal interval, to keep the leases.
-        clock_.sleep(std::min(wait, RenewalInterval()));
-        continue;
-      }
-    }
-    const auto outcome = Guarded(next->window, [&] { return Poll(*next, summary); });
-    if (outcome != Outcome::kGoesOn) Conclude(tasks, next, outcome, summary);
+    const auto wait = std::chrono::ceil<std::chrono::milliseconds>(*due - clock_.steady());
+    // Woken at least every renewal interval, to keep the leases.
+    if (wait.count() > 0) clock_.sleep(std::min(wait, RenewalInterval()));
   }
   if (allocation_spent_) {
     // Every window that still needs a query waits for the allocation, whichever process leased
@@ -220,15 +213,44 @@ SyncSummary SyncEngine::Run(const SyncRequest& request) {
   return summary;
 }
 
+void SyncEngine::PollDue(Tasks& tasks, SyncSummary& summary) {
+  for (auto task = tasks.begin(); task != tasks.end();) {
+    if (!task->InFlight() || (task->next_poll && *task->next_poll > clock_.steady())) {
+      ++task;
+      continue;
+    }
+    const auto outcome = Guarded(task->window, [&] { return Poll(*task, summary); });
+    if (outcome != Outcome::kGoesOn) {
+      task = Conclude(tasks, task, outcome, summary);
+    } else if (task->Paging() && std::ranges::count_if(tasks, &Task::Paging) > 1) {
+      // A second window ready to page is left to a process with nothing to page (this one takes
+      // it back when it has none).
+      store_.ReleaseLease(task->window);
+      task = tasks.erase(task);
+    } else {
+      ++task;
+    }
+  }
+}
+
 void SyncEngine::LeaseMore(Tasks& tasks) {
   // Enough windows for every query this process may have in flight and one more being paged; the
   // rest stay free for other processes.
   const auto wanted = static_cast<size_t>(options_.max_queries_in_flight) + 1;
   if (tasks.size() >= wanted) return;
-  const bool new_queries = !allocation_spent_ && BudgetLeft() > 0;
   const Instant now = clock_.now();
-  for (auto& window : store_.LeaseWindows(owner_, wanted - tasks.size(), new_queries, now,
-                                          now + options_.lease_duration)) {
+  LeaseRequest request{.owner = owner_,
+                       .limit = wanted - tasks.size(),
+                       .new_queries = !allocation_spent_ && BudgetLeft() > 0,
+                       .ready_pages = std::ranges::none_of(tasks, &Task::Paging),
+                       .now = now,
+                       .until = now + options_.lease_duration};
+  bool paging = !request.ready_pages;
+  for (auto& window : store_.LeaseWindows(request)) {
+    if (!window.next_link.empty() && std::exchange(paging, true)) {
+      store_.ReleaseLease(window);  // one window to page at a time; the rest for idle processes
+      continue;
+    }
     tasks.emplace_back(std::move(window));
   }
 }

@@ -149,6 +149,9 @@ class SyncEngine {
   SubmissionGrant Submit(SyncWindow& window);
   // Gives back the windows whose query is not submitted, for whichever process has a place first.
   void GiveBackUnstarted(Tasks& tasks);
+  // Polls every query in flight whose status check is due. Of the windows whose query has
+  // finished, this process keeps one to page and gives the others back, for idle processes.
+  void PollDue(Tasks& tasks, SyncSummary& summary);
   // Reads the status of the task's query once: a finished query is split, paged next or
   // submitted again; an unfinished one is polled again later (with backoff) until query_timeout.
   Outcome Poll(Task& task, SyncSummary& summary);

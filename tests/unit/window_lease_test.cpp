@@ -54,16 +54,16 @@ TEST_P(WindowLeaseTest, EachWindowGoesToOneOwnerInTheOrderWorkIsDone) {
   windows[1].query_id = "q1";
   store_->SaveWindow(windows[1]);
 
-  const auto first = store_->LeaseWindows("a", 3, true, kNow, kNow + 5min);
+  const auto first = store_->LeaseWindows({"a", 3, true, true, kNow, kNow + 5min});
   // Then first scans, newest first; the settle scan last.
   EXPECT_EQ(Ids(first), (std::vector<int64_t>{windows[0].id, windows[1].id, windows[3].id}));
   for (const auto& window : first) EXPECT_EQ(window.lease_owner, "a");
   const auto other = OtherProcess();
-  const auto second = other->LeaseWindows("b", 10, true, kNow, kNow + 5min);
+  const auto second = other->LeaseWindows({"b", 10, true, true, kNow, kNow + 5min});
   EXPECT_EQ(Ids(second), (std::vector<int64_t>{windows[2].id, settle.id}));
-  EXPECT_TRUE(other->LeaseWindows("c", 10, true, kNow, kNow + 5min).empty());
+  EXPECT_TRUE(other->LeaseWindows({"c", 10, true, true, kNow, kNow + 5min}).empty());
   // What an owner holds is not handed to it again.
-  EXPECT_TRUE(store_->LeaseWindows("a", 10, true, kNow, kNow + 5min).empty());
+  EXPECT_TRUE(store_->LeaseWindows({"a", 10, true, true, kNow, kNow + 5min}).empty());
 }
 
 TEST_P(WindowLeaseTest, WithoutNewQueriesOnlyWindowsWithAQueryAreLeased) {
@@ -74,8 +74,22 @@ TEST_P(WindowLeaseTest, WithoutNewQueriesOnlyWindowsWithAQueryAreLeased) {
   windows[2].state = WindowState::kFailed;
   windows[2].query_id = "q2";
   store_->SaveWindow(windows[2]);
-  const auto leased = store_->LeaseWindows("a", 10, false, kNow, kNow + 5min);
+  const auto leased = store_->LeaseWindows({"a", 10, false, true, kNow, kNow + 5min});
   EXPECT_EQ(Ids(leased), (std::vector<int64_t>{windows[2].id, windows[0].id}));
+}
+
+TEST_P(WindowLeaseTest, AProcessWithAWindowToPageLeavesTheOthersReadyToPageToIdleOnes) {
+  auto windows = PlanDays(3);
+  for (auto* window : {&windows[0], &windows[1]}) {
+    window->state = WindowState::kPaging;
+    window->query_id = "q";
+    window->next_link = "https://graph/next";
+    store_->SaveWindow(*window);
+  }
+  EXPECT_EQ(Ids(store_->LeaseWindows({"busy", 10, true, false, kNow, kNow + 5min})),
+            std::vector<int64_t>{windows[2].id});
+  EXPECT_EQ(Ids(store_->LeaseWindows({"idle", 10, true, true, kNow, kNow + 5min})),
+            (std::vector<int64_t>{windows[1].id, windows[0].id}));
 }
 
 TEST_P(WindowLeaseTest, AWindowWaitingForItsRetryIsNotLeasedBeforeIt) {
@@ -84,19 +98,19 @@ TEST_P(WindowLeaseTest, AWindowWaitingForItsRetryIsNotLeasedBeforeIt) {
   windows[0].failures = 3;
   windows[0].retry_at = kNow + 1h;
   store_->SaveWindow(windows[0]);
-  EXPECT_TRUE(store_->LeaseWindows("a", 10, true, kNow, kNow + 5min).empty());
-  EXPECT_EQ(store_->LeaseWindows("a", 10, true, kNow + 1h, kNow + 2h).size(), 1u);
+  EXPECT_TRUE(store_->LeaseWindows({"a", 10, true, true, kNow, kNow + 5min}).empty());
+  EXPECT_EQ(store_->LeaseWindows({"a", 10, true, true, kNow + 1h, kNow + 2h}).size(), 1u);
 }
 
 TEST_P(WindowLeaseTest, AnExpiredLeaseIsTakenOverAndTheOldOwnerCanNoLongerWrite) {
   PlanDays(1);
-  auto mine = store_->LeaseWindows("a", 1, true, kNow, kNow + 5min).at(0);
+  auto mine = store_->LeaseWindows({"a", 1, true, true, kNow, kNow + 5min}).at(0);
   const auto other = OtherProcess();
-  EXPECT_TRUE(other->LeaseWindows("b", 1, true, kNow + 4min, kNow + 9min).empty());
+  EXPECT_TRUE(other->LeaseWindows({"b", 1, true, true, kNow + 4min, kNow + 9min}).empty());
   // Renewed, it stays; not renewed, it expires and "b" takes it over.
   store_->RenewLeases("a", kNow + 10min);
-  EXPECT_TRUE(other->LeaseWindows("b", 1, true, kNow + 9min, kNow + 14min).empty());
-  auto taken = other->LeaseWindows("b", 1, true, kNow + 10min, kNow + 15min);
+  EXPECT_TRUE(other->LeaseWindows({"b", 1, true, true, kNow + 9min, kNow + 14min}).empty());
+  auto taken = other->LeaseWindows({"b", 1, true, true, kNow + 10min, kNow + 15min});
   ASSERT_EQ(taken.size(), 1u);
   EXPECT_EQ(taken[0].id, mine.id);
   EXPECT_EQ(taken[0].lease_owner, "b");
@@ -123,7 +137,7 @@ TEST_P(WindowLeaseTest, AnExpiredLeaseIsTakenOverAndTheOldOwnerCanNoLongerWrite)
 
 TEST_P(WindowLeaseTest, TheHalvesOfASplitWindowStayWithItsOwner) {
   PlanDays(1);
-  auto mine = store_->LeaseWindows("a", 1, true, kNow, kNow + 5min).at(0);
+  auto mine = store_->LeaseWindows({"a", 1, true, true, kNow, kNow + 5min}).at(0);
   const auto halves =
       store_->SplitWindow(mine, {{mine.start, mine.start + 12h}, {mine.start + 12h, mine.end}});
   ASSERT_EQ(halves.size(), 2u);
@@ -133,41 +147,42 @@ TEST_P(WindowLeaseTest, TheHalvesOfASplitWindowStayWithItsOwner) {
     half.query_id = "q";
     EXPECT_NO_THROW(store_->SaveWindow(half));
   }
-  EXPECT_TRUE(OtherProcess()->LeaseWindows("b", 10, true, kNow, kNow + 5min).empty());
+  EXPECT_TRUE(OtherProcess()->LeaseWindows({"b", 10, true, true, kNow, kNow + 5min}).empty());
   // Both expire with the window's lease.
-  EXPECT_EQ(OtherProcess()->LeaseWindows("b", 10, true, kNow + 5min, kNow + 10min).size(), 2u);
+  EXPECT_EQ(OtherProcess()->LeaseWindows({"b", 10, true, true, kNow + 5min, kNow + 10min}).size(),
+            2u);
 }
 
 TEST_P(WindowLeaseTest, ReleasedWindowsAreFreeForAnyone) {
   auto windows = PlanDays(3);
-  auto leased = store_->LeaseWindows("a", 3, true, kNow, kNow + 5min);
+  auto leased = store_->LeaseWindows({"a", 3, true, true, kNow, kNow + 5min});
   store_->ReleaseLease(leased[0]);
-  EXPECT_EQ(Ids(OtherProcess()->LeaseWindows("b", 10, true, kNow, kNow + 5min)),
+  EXPECT_EQ(Ids(OtherProcess()->LeaseWindows({"b", 10, true, true, kNow, kNow + 5min})),
             std::vector<int64_t>{leased[0].id});
   store_->ReleaseLeases("a");
-  EXPECT_EQ(OtherProcess()->LeaseWindows("c", 10, true, kNow, kNow + 5min).size(), 2u);
+  EXPECT_EQ(OtherProcess()->LeaseWindows({"c", 10, true, true, kNow, kNow + 5min}).size(), 2u);
   // With "", everyone's: what a crashed process left behind, for a process collecting alone.
   store_->ReleaseLeases("");
-  EXPECT_EQ(store_->LeaseWindows("a", 10, true, kNow, kNow + 5min).size(), 3u);
+  EXPECT_EQ(store_->LeaseWindows({"a", 10, true, true, kNow, kNow + 5min}).size(), 3u);
 }
 
 TEST_P(WindowLeaseTest, ANewScanOfAWindowIsNobodysUntilLeased) {
   auto windows = PlanDays(1);
-  auto mine = store_->LeaseWindows("a", 1, true, kNow, kNow + 5min).at(0);
+  auto mine = store_->LeaseWindows({"a", 1, true, true, kNow, kNow + 5min}).at(0);
   mine.state = WindowState::kComplete;
   store_->CommitPage(mine, RecordPage{});
   auto again = store_->PlanWindow(ScanKind::kInitial, mine.start, mine.end, kNow + 1h);
   ASSERT_TRUE(store_->RestartWindow(again, kNow + 1h));
   EXPECT_EQ(again.lease_owner, "");
-  EXPECT_EQ(OtherProcess()->LeaseWindows("b", 1, true, kNow + 1h, kNow + 2h).size(), 1u);
+  EXPECT_EQ(OtherProcess()->LeaseWindows({"b", 1, true, true, kNow + 1h, kNow + 2h}).size(), 1u);
 }
 
 TEST_P(WindowLeaseTest, ForeignLeasesAreWaitedForOnlyOnWindowsStillBeingWorkedOn) {
   auto windows = PlanDays(3);
   EXPECT_EQ(store_->ForeignLeaseExpiry("a", kNow), std::nullopt);
   const auto other = OtherProcess();
-  auto theirs = other->LeaseWindows("b", 2, true, kNow, kNow + 5min);
-  store_->LeaseWindows("a", 1, true, kNow, kNow + 7min);
+  auto theirs = other->LeaseWindows({"b", 2, true, true, kNow, kNow + 5min});
+  store_->LeaseWindows({"a", 1, true, true, kNow, kNow + 7min});
   EXPECT_EQ(store_->ForeignLeaseExpiry("a", kNow), kNow + 5min);
   EXPECT_EQ(store_->ForeignLeaseExpiry("b", kNow), kNow + 7min);  // its own never count
   // A window its owner failed waits for the next sync, not for a process that may die.
@@ -226,7 +241,7 @@ TEST_P(WindowLeaseTest, ConcurrentLeasesNeverShareAWindow) {
         const auto store = OtherProcess();
         const std::string owner = "w" + std::to_string(worker);
         for (;;) {
-          const auto batch = store->LeaseWindows(owner, 2, true, kNow, kNow + 5min);
+          const auto batch = store->LeaseWindows({owner, 2, true, true, kNow, kNow + 5min});
           if (batch.empty()) break;
           for (const auto& window : batch) leased[worker].push_back(window.id);
         }

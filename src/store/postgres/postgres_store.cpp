@@ -684,8 +684,7 @@ SubmissionGrant PostgresStore::ReserveSubmission(const SyncWindow& window, Insta
   return SubmissionGrant::kGranted;
 }
 
-std::vector<SyncWindow> PostgresStore::LeaseWindows(const std::string& owner, size_t limit,
-                                                    bool new_queries, Instant now, Instant until) {
+std::vector<SyncWindow> PostgresStore::LeaseWindows(const LeaseRequest& request) {
   auto& db = impl_->db;
   Transaction transaction(db);
   // SKIP LOCKED: windows another process is leasing at this moment are passed over, not waited
@@ -695,23 +694,24 @@ std::vector<SyncWindow> PostgresStore::LeaseWindows(const std::string& owner, si
           std::string(store::kUnfinishedWindow) +
           " AND (retry_at IS NULL OR retry_at <= $2) AND (lease_owner IS NULL OR (lease_owner <> "
           "$1 AND lease_expires <= $2)) AND ($3::boolean OR " +
-          std::string(store::kWindowWithQuery) + ") ORDER BY " +
-          std::string(store::kWindowWorkOrder) + " LIMIT $4 FOR UPDATE SKIP LOCKED",
-      {Text(owner), Int(Seconds(now)), Text(new_queries ? "true" : "false"),
-       Int(static_cast<int64_t>(limit))});
+          std::string(store::kWindowWithQuery) +
+          ") AND ($4::boolean OR coalesce(next_link, '') = '') ORDER BY " +
+          std::string(store::kWindowWorkOrder) + " LIMIT $5 FOR UPDATE SKIP LOCKED",
+      {Text(request.owner), Int(Seconds(request.now)), Text(request.new_queries ? "true" : "false"),
+       Text(request.ready_pages ? "true" : "false"), Int(static_cast<int64_t>(request.limit))});
   std::vector<SyncWindow> windows;
   windows.reserve(static_cast<size_t>(rows.Rows()));
   std::string ids = "{";
   for (int row = 0; row < rows.Rows(); ++row) {
     windows.push_back(ReadWindow(rows, row));
-    windows.back().lease_owner = owner;
+    windows.back().lease_owner = request.owner;
     ids += (row == 0 ? "" : ",") + std::to_string(windows.back().id);
   }
   ids += "}";
   db.Exec(
       "UPDATE sync_windows SET lease_owner = $1, lease_expires = $2 WHERE window_id = "
       "ANY($3::bigint[])",
-      {Text(owner), Int(Seconds(until)), Text(ids)});
+      {Text(request.owner), Int(Seconds(request.until)), Text(ids)});
   transaction.Commit();
   return windows;
 }

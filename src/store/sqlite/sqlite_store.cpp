@@ -770,8 +770,7 @@ SubmissionGrant SqliteStore::ReserveSubmission(const SyncWindow& window, Instant
   return SubmissionGrant::kGranted;
 }
 
-std::vector<SyncWindow> SqliteStore::LeaseWindows(const std::string& owner, size_t limit,
-                                                  bool new_queries, Instant now, Instant until) {
+std::vector<SyncWindow> SqliteStore::LeaseWindows(const LeaseRequest& request) {
   sqlite::Transaction transaction(impl_->db);
   sqlite::Statement query(
       impl_->db,
@@ -779,20 +778,21 @@ std::vector<SyncWindow> SqliteStore::LeaseWindows(const std::string& owner, size
           std::string(store::kUnfinishedWindow) +
           " AND (retry_at IS NULL OR retry_at <= ?2) AND (lease_owner IS NULL OR (lease_owner "
           "<> ?1 AND lease_expires <= ?2)) AND (?3 OR " +
-          std::string(store::kWindowWithQuery) + ") ORDER BY " +
-          std::string(store::kWindowWorkOrder) + " LIMIT ?4");
-  query.Bind(1, owner)
-      .Bind(2, Seconds(now))
-      .Bind(3, int64_t{new_queries})
-      .Bind(4, static_cast<int64_t>(limit));
+          std::string(store::kWindowWithQuery) + ") AND (?4 OR coalesce(next_link, '') = '') " +
+          "ORDER BY " + std::string(store::kWindowWorkOrder) + " LIMIT ?5");
+  query.Bind(1, request.owner)
+      .Bind(2, Seconds(request.now))
+      .Bind(3, int64_t{request.new_queries})
+      .Bind(4, int64_t{request.ready_pages})
+      .Bind(5, static_cast<int64_t>(request.limit));
   std::vector<SyncWindow> windows;
   while (query.Step()) windows.push_back(ReadWindow(query));
   sqlite::Statement lease(impl_->db,
                           "UPDATE sync_windows SET lease_owner = ?2, lease_expires = ?3 WHERE "
                           "window_id = ?1");
   for (auto& window : windows) {
-    lease.Bind(1, window.id).Bind(2, owner).Bind(3, Seconds(until)).Run();
-    window.lease_owner = owner;
+    lease.Bind(1, window.id).Bind(2, request.owner).Bind(3, Seconds(request.until)).Run();
+    window.lease_owner = request.owner;
   }
   transaction.Commit();
   return windows;

@@ -40,8 +40,7 @@ class SqliteStore final : public Store {
   std::vector<Instant> SubmissionTimesSince(Instant since) override;
   SubmissionGrant ReserveSubmission(const SyncWindow& window, Instant at,
                                     const SubmissionLimits& limits) override;
-  std::vector<SyncWindow> LeaseWindows(const std::string& owner, size_t limit, bool new_queries,
-                                       Instant now, Instant until) override;
+  std::vector<SyncWindow> LeaseWindows(const LeaseRequest& request) override;
   void RenewLeases(const std::string& owner, Instant until) override;
   void ReleaseLease(const SyncWindow& window) override;
   void ReleaseLeases(const std::string& owner) override;
