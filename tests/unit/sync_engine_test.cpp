@@ -142,6 +142,27 @@ class SyncEngineTest : public testing::BackendTest {
     return engine.Run(request);
   }
 
+  // A run as one of several processes collecting into the database ("me"), leases of 5
+  // minutes, with a clock whose now advances as the run sleeps (so that leases expire).
+  // `on_sleep` runs after each sleep.
+  SyncSummary RunSharing(Instant now, std::function<void()> on_sleep = nullptr, bool sole = false) {
+    auto options = Options();
+    options.sole_collector = sole;
+    options.worker_id = "me";
+    options.lease_duration = 5min;
+    SyncClock clock;
+    clock.now = [this, now] {
+      return now + std::chrono::duration_cast<std::chrono::seconds>(elapsed_);
+    };
+    clock.steady = [this] { return std::chrono::steady_clock::time_point(elapsed_); };
+    clock.sleep = [this, on_sleep](std::chrono::milliseconds delay) {
+      elapsed_ += delay;
+      if (on_sleep) on_sleep();
+    };
+    SyncEngine engine(*store_, *graph_, options, clock);
+    return engine.Run({kDay, kNextDay, false});
+  }
+
   // A Graph whose every query succeeds at once with one record; `windows` gets each query's
   // filter range.
   void AnswerEveryQuery(std::vector<std::string>& windows) {
@@ -476,6 +497,99 @@ TEST_P(SyncEngineTest, AStopRequestedBeforeTheFirstSubmissionSubmitsNothing) {
   EXPECT_THROW(Run({kDay, kDay + 3h, false}, kDay + 4h), Interrupted);
   EXPECT_EQ(Posts(), 0);
   EXPECT_EQ(store_->SubmissionsSince(kDay), 0);
+}
+
+// Another process leased the day's window and died: this one waits for the lease to expire,
+// then takes the window over.
+TEST_P(SyncEngineTest, AWindowAnotherProcessHoldsIsTakenOverWhenItsLeaseExpires) {
+  const Instant now = kNextDay + 48h;
+  store_->PlanWindow(ScanKind::kInitial, kDay, kNextDay, now);
+  database_->Open()->LeaseWindows({"dead", 1, true, true, now, now + 5min});
+  FakeGraph graph;
+  Serve(graph);
+  const auto summary = RunSharing(now);
+  EXPECT_EQ(summary.windows_complete, 1);
+  EXPECT_EQ(store_->CountRecords(), 1);
+  EXPECT_GE(elapsed_, 5min);  // not before the lease expired
+  EXPECT_LT(elapsed_, 7min);
+}
+
+// A process that collects alone (it holds the database's lock alone) takes over at once what a
+// crashed run left leased.
+TEST_P(SyncEngineTest, AProcessCollectingAloneTakesOverLeftLeasesAtOnce) {
+  const Instant now = kNextDay + 48h;
+  store_->PlanWindow(ScanKind::kInitial, kDay, kNextDay, now);
+  store_->LeaseWindows({"crashed", 1, true, true, now, now + 5min});
+  FakeGraph graph;
+  Serve(graph);
+  EXPECT_EQ(RunSharing(now, nullptr, /*sole=*/true).windows_complete, 1);
+  EXPECT_LT(elapsed_, 1min);
+}
+
+// While this process waited for its query, its lease lapsed and another process took the window:
+// this one stores nothing more of it and leaves it to its new owner.
+TEST_P(SyncEngineTest, AWindowTakenOverMidRunIsLeftToItsNewOwner) {
+  const Instant now = kNextDay + 48h;
+  FakeGraph graph;
+  Serve(graph);
+  const auto other = database_->Open();
+  std::vector<SyncWindow> stolen;
+  const auto summary = RunSharing(now, [&] {
+    if (stolen.empty()) {
+      // As if this process had stalled past its lease: the other one takes the window over.
+      other->ReleaseLeases("me");
+      stolen = other->LeaseWindows({"thief", 1, true, true, now, now + 1h});
+    } else if (stolen[0].state != WindowState::kComplete) {
+      stolen[0].state = WindowState::kComplete;  // and finishes it, while this one waits
+      other->CommitPage(stolen[0], RecordPage{});
+    }
+  });
+  ASSERT_EQ(stolen.size(), 1u);
+  EXPECT_EQ(summary.windows_lost, 1);
+  EXPECT_EQ(summary.windows_complete, 0);
+  EXPECT_EQ(store_->CountRecords(), 0);  // nothing stored after the lease was lost
+  EXPECT_TRUE(store_->UnfinishedWindows().empty());
+  EXPECT_LT(elapsed_, 1h);  // waited for the thief's work, not for its lease to expire
+}
+
+// The tenant's limit of unfinished queries counts every process's: with another process's query
+// queued and a limit of one, this process submits only once that query has finished.
+TEST_P(SyncEngineTest, AnotherProcesssUnfinishedQueryHoldsBackASubmissionAtTheTenantsLimit) {
+  const Instant now = kNextDay + 48h;
+  const auto other = database_->Open();
+  auto theirs = other->PlanWindow(ScanKind::kInitial, kDay - 24h, kDay, now);
+  theirs = other->LeaseWindows({"other", 1, true, true, now, now + 1h}).at(0);
+  theirs.state = WindowState::kQueued;
+  theirs.query_id = "their-query";
+  other->SaveWindow(theirs);
+  FakeGraph graph;
+  Serve(graph);
+  std::optional<std::chrono::milliseconds> theirs_finished;
+  auto options = Options();
+  options.sole_collector = false;
+  options.worker_id = "me";
+  options.max_unfinished_queries = 1;
+  SyncClock clock;
+  clock.now = [this, now] {
+    return now + std::chrono::duration_cast<std::chrono::seconds>(elapsed_);
+  };
+  clock.steady = [this] { return std::chrono::steady_clock::time_point(elapsed_); };
+  clock.sleep = [&](std::chrono::milliseconds delay) {
+    elapsed_ += delay;
+    if (!theirs_finished && elapsed_ >= 30s) {
+      theirs.state = WindowState::kComplete;
+      other->CommitPage(theirs, RecordPage{});
+      theirs_finished = elapsed_;
+    }
+  };
+  SyncEngine engine(*store_, *graph_, options, clock);
+  const auto summary = engine.Run({kDay, kNextDay, false});
+  EXPECT_EQ(summary.windows_complete, 1);
+  ASSERT_TRUE(theirs_finished);
+  ASSERT_EQ(graph.queries.size(), 1u);
+  for (const auto& request : transport_->requests) {
+    if (request.method == "POST") EXPECT_GE(elapsed_, *theirs_finished);
+  }
 }
 
 }  // namespace
