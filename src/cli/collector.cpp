@@ -165,6 +165,29 @@ ExitCode CollectOnce(const Config& config, const SyncRequest& request) {
   return Collect(config, request, *lock);
 }
 
+ExitCode CollectEveryTenant(const std::vector<Config>& configs, const SyncRequest& request) {
+  if (configs.size() == 1 && configs.front().tenant_name.empty()) {
+    return CollectOnce(configs.front(), request);
+  }
+  std::optional<ExitCode> worst;
+  for (const auto& config : configs) {
+    spdlog::info("tenant {}: collecting into {}{}", config.tenant_name,
+                 RedactDatabaseUrl(config.database),
+                 config.database_schema.empty() ? "" : " (schema " + config.database_schema + ")");
+    ExitCode code = ExitCode::kSuccess;
+    try {
+      code = CollectOnce(config, request);
+    } catch (const Interrupted&) {
+      throw;
+    } catch (const Error& error) {
+      spdlog::error("tenant {}: {}", config.tenant_name, error.what());
+      code = error.Code();
+    }
+    if (code != ExitCode::kSuccess && (!worst || *worst == ExitCode::kPartial)) worst = code;
+  }
+  return worst.value_or(ExitCode::kSuccess);
+}
+
 ExitCode Collect(const Config& config, const SyncRequest& request, const CollectionLock& lock) {
   const auto store = OpenStore(config);
   const ConnectionHooks hooks{.cancelled = StopRequested, .sleep = SleepOrStop};

@@ -28,4 +28,10 @@ ExitCode Collect(const Config& config, const SyncRequest& request, const Collect
 // Collect under LockDatabase.
 ExitCode CollectOnce(const Config& config, const SyncRequest& request);
 
+// CollectOnce for each tenant in turn (LoadTenantConfigs). With one configuration, its errors are
+// thrown as CollectOnce's; with [[tenant]] tables, one tenant's error (a refused secret, its
+// database locked) is logged naming the tenant and the others are collected all the same, and
+// the exit code is the first failing tenant's (or partial). Interrupted ends it at once.
+ExitCode CollectEveryTenant(const std::vector<Config>& configs, const SyncRequest& request);
+
 }  // namespace auditsync

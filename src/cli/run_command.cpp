@@ -17,21 +17,41 @@ constexpr std::chrono::minutes kAfterBoundary{2};
 // person: a wrong secret, a bad setting, a full disk.
 bool IsTransient(const Error& error) { return error.Code() == ExitCode::kService; }
 
-ExitCode RunForever(const Config& config, std::chrono::seconds every) {
-  const auto lock = LockDatabase(config);
+// One cycle's sync of one tenant. Returns false when a stop was requested. Without [[tenant]]
+// tables an error that needs a person ends the service; with them it is logged and the other
+// tenants go on (one customer's expired secret must not stop the others' collection), and the
+// next cycle tries that tenant again.
+bool CollectCycle(const Config& config, const CollectionLock& lock) {
+  const std::string tenant =
+      config.tenant_name.empty() ? "" : "tenant " + config.tenant_name + ": ";
+  try {
+    const auto code = Collect(config, SyncRequest{}, lock);
+    if (code != ExitCode::kSuccess) spdlog::warn("{}the next cycle retries what failed", tenant);
+  } catch (const Interrupted&) {
+    return false;
+  } catch (const Error& error) {
+    if (!IsTransient(error) && tenant.empty()) throw;
+    spdlog::error("{}{}; the next cycle tries again", tenant, error.what());
+  }
+  return true;
+}
+
+ExitCode RunForever(const std::vector<Config>& configs, std::chrono::seconds every) {
+  // Every tenant's lock for the process's whole life, taken before the first cycle.
+  std::vector<std::unique_ptr<CollectionLock>> locks;
+  for (const auto& config : configs) locks.push_back(LockDatabase(config));
   InstallStopHandlers();
-  spdlog::info("collecting every {} into {}; SIGINT or SIGTERM stops", FormatDuration(every),
-               RedactDatabaseUrl(config.database));
+  for (const auto& config : configs) {
+    spdlog::info("collecting {}every {} into {}; SIGINT or SIGTERM stops",
+                 config.tenant_name.empty() ? "" : "tenant " + config.tenant_name + " ",
+                 FormatDuration(every), RedactDatabaseUrl(config.database));
+  }
   for (;;) {
-    try {
-      const auto code = Collect(config, SyncRequest{}, *lock);
-      if (code != ExitCode::kSuccess) spdlog::warn("the next cycle retries what failed");
-    } catch (const Interrupted&) {
-      break;
-    } catch (const Error& error) {
-      if (!IsTransient(error)) throw;
-      spdlog::error("{}; the next cycle tries again", error.what());
+    bool stopped = false;
+    for (size_t tenant = 0; tenant < configs.size() && !stopped; ++tenant) {
+      stopped = !CollectCycle(configs[tenant], *locks[tenant]);
     }
+    if (stopped) break;
     const Instant now = NowUtc();
     const Instant next = AlignDown(now, every) + every + kAfterBoundary;
     spdlog::info("next sync at {}", FormatIso8601(next));
@@ -52,14 +72,14 @@ void SetupRunCommand(CLI::App& app, GlobalFlags& flags, CommandAction& action) {
   command->add_option("--every", *every, "Interval between syncs: 1h, 30m, 1d (at least 1m)");
   command->callback([&app, &flags, &action, every] {
     action = [&app, &flags, every] {
-      const auto config = LoadConfig(app, flags, /*need_credentials=*/true);
-      InitLogging(config.log_level);
+      const auto configs = LoadTenantConfigs(app, flags, /*need_credentials=*/true);
+      InitLogging(configs.front().log_level);
       const auto interval = ParseDuration(*every);
       if (!interval || *interval < std::chrono::minutes(1)) {
         throw ConfigError("--every `" + *every +
                           "` is not an interval of a minute or more. Write it like 1h or 30m.");
       }
-      return RunForever(config, *interval);
+      return RunForever(configs, *interval);
     };
   });
 }

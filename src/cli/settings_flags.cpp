@@ -50,6 +50,10 @@ void AddSettingFlags(CLI::App& app, GlobalFlags& flags) {
   app.add_flag("--client-secret-stdin", flags.secret_from_stdin,
                "Read the client secret from standard input (piped from a secret manager)")
       ->group("Configuration");
+  app.add_option("--tenant", flags.tenant,
+                 "The [[tenant]] of the configuration file to act on (sync and run: every one "
+                 "when not given)")
+      ->group("Configuration");
 }
 
 RawSettings LoadRawSettings(CLI::App& app, const GlobalFlags& flags) {
@@ -81,9 +85,53 @@ RawSettings LoadRawSettings(CLI::App& app, const GlobalFlags& flags) {
   return raw;
 }
 
+std::vector<Config> LoadTenantConfigs(CLI::App& app, const GlobalFlags& flags,
+                                      bool need_credentials, bool management_api) {
+  const auto raw = LoadRawSettings(app, flags);
+  const auto& tenants = raw.Tenants();
+  if (tenants.empty()) {
+    if (!flags.tenant.empty()) {
+      throw ConfigError("--tenant " + flags.tenant +
+                        ": the configuration has no [[tenant]] tables. Leave --tenant out, or "
+                        "add a [[tenant]] table named " +
+                        flags.tenant + ".");
+    }
+    return {ResolveConfig(raw, need_credentials, management_api)};
+  }
+  // A tenant id common to every tenant is a mistake: each table names its own.
+  if (const auto source = raw.SourceOf("tenant_id"); source != SettingSource::kDefault) {
+    throw ConfigError("tenant_id is set " + DescribeSource(*FindSetting("tenant_id"), source) +
+                      " while the configuration file has [[tenant]] tables. Set tenant_id in "
+                      "each [[tenant]] table instead.");
+  }
+  std::string names;
+  for (const auto& tenant : tenants) names += (names.empty() ? "" : ", ") + tenant.name;
+  std::vector<Config> configs;
+  for (const auto& tenant : tenants) {
+    if (!flags.tenant.empty() && tenant.name != flags.tenant) continue;
+    try {
+      configs.push_back(ResolveConfig(raw.ForTenant(tenant), need_credentials, management_api));
+    } catch (const ConfigError& error) {
+      throw ConfigError("tenant " + tenant.name + ": " + error.what());
+    }
+  }
+  if (configs.empty()) {
+    throw ConfigError("--tenant " + flags.tenant + " names no [[tenant]] table of " +
+                      raw.ConfigFile() + ". Its tenants are: " + names + ".");
+  }
+  return configs;
+}
+
 Config LoadConfig(CLI::App& app, const GlobalFlags& flags, bool need_credentials,
                   bool management_api) {
-  return ResolveConfig(LoadRawSettings(app, flags), need_credentials, management_api);
+  auto configs = LoadTenantConfigs(app, flags, need_credentials, management_api);
+  if (configs.size() > 1) {
+    std::string names;
+    for (const auto& config : configs) names += (names.empty() ? "" : ", ") + config.tenant_name;
+    throw ConfigError("the configuration has several tenants (" + names +
+                      "): name the one to act on with --tenant NAME.");
+  }
+  return std::move(configs.front());
 }
 
 }  // namespace auditsync

@@ -6,6 +6,7 @@
 
 #include <map>
 #include <string>
+#include <vector>
 
 #include "core/config.hpp"
 
@@ -16,6 +17,7 @@ struct GlobalFlags {
   std::map<std::string, std::string> values;  // setting key -> flag value
   std::string refused_secret;                 // --client-secret is parsed only to be refused
   bool secret_from_stdin = false;             // --client-secret-stdin
+  std::string tenant;                         // --tenant: one [[tenant]] table of the file
 };
 
 void AddSettingFlags(CLI::App& app, GlobalFlags& flags);
@@ -25,8 +27,15 @@ void AddSettingFlags(CLI::App& app, GlobalFlags& flags);
 RawSettings LoadRawSettings(CLI::App& app, const GlobalFlags& flags);
 
 // The same into a typed Config (ResolveConfig says what `need_credentials` and
-// `management_api` check). Throws ConfigError.
+// `management_api` check), for one tenant: the configuration's own, or, with [[tenant]] tables,
+// the one --tenant names (needed when there are several). Throws ConfigError.
 Config LoadConfig(CLI::App& app, const GlobalFlags& flags, bool need_credentials,
                   bool management_api = false);
+
+// The configurations of every tenant a collecting command works for, in the file's order: each
+// [[tenant]] table layered over the file's top level (or the one --tenant names), or, without
+// tables, the configuration's own. Throws ConfigError.
+std::vector<Config> LoadTenantConfigs(CLI::App& app, const GlobalFlags& flags,
+                                      bool need_credentials, bool management_api = false);
 
 }  // namespace auditsync

@@ -25,8 +25,8 @@ void SetupSyncCommand(CLI::App& app, GlobalFlags& flags, CommandAction& action) 
                     "Collect complete windows of the range again (catches records published late)");
   command->callback([&app, &flags, &action, options] {
     action = [&app, &flags, options] {
-      const auto config = LoadConfig(app, flags, /*need_credentials=*/true);
-      InitLogging(config.log_level);
+      const auto configs = LoadTenantConfigs(app, flags, /*need_credentials=*/true);
+      InitLogging(configs.front().log_level);
       const Instant now = CommandNow();
       SyncRequest request;
       if (!options->from.empty()) {
@@ -41,7 +41,7 @@ void SetupSyncCommand(CLI::App& app, GlobalFlags& flags, CommandAction& action) 
       if (!options->to.empty()) request.to = ParseTimeFlag("--to", options->to, now);
       request.rescan = options->rescan;
       InstallStopHandlers();  // Ctrl-C stops after the current page, progress saved
-      return CollectOnce(config, request);
+      return CollectEveryTenant(configs, request);
     };
   });
 }

@@ -7,6 +7,7 @@
 #include <array>
 #include <cctype>
 #include <charconv>
+#include <filesystem>
 #include <sstream>
 
 #include "core/cloud.hpp"
@@ -643,6 +644,8 @@ std::string DescribeSource(const SettingSpec& spec, SettingSource source) {
       return "default";
     case SettingSource::kFile:
       return "from the configuration file";
+    case SettingSource::kTenantTable:
+      return "from the tenant's [[tenant]] table in the configuration file";
     case SettingSource::kEnvironment:
       return "from " + std::string(spec.env);
     case SettingSource::kFlag:
@@ -690,6 +693,104 @@ SettingSource RawSettings::SourceOf(std::string_view key) const {
   return it == entries_.end() ? SettingSource::kDefault : it->second.source;
 }
 
+namespace {
+
+// A setting's TOML value as the text the other sources give: strings as they are, numbers in
+// decimal, booleans as yes/no, lists of strings comma-separated.
+std::string SettingText(const toml::node& node, std::string_view key, const std::string& where) {
+  if (const auto* string_value = node.as_string()) return string_value->get();
+  if (const auto* integer = node.as_integer()) return std::to_string(integer->get());
+  if (const auto* boolean = node.as_boolean()) return boolean->get() ? "yes" : "no";
+  if (const auto* array = node.as_array()) {
+    std::string text;
+    for (const auto& element : *array) {
+      const auto* item = element.as_string();
+      if (item == nullptr) {
+        throw ConfigError(where + ": `" + std::string(key) + "` must be a list of strings.");
+      }
+      if (!text.empty()) text += ",";
+      text += item->get();
+    }
+    return text;
+  }
+  throw ConfigError(where + ": `" + std::string(key) +
+                    "` has an unsupported type; use a string, number or list of strings.");
+}
+
+// The setting of `key`, or a ConfigError that names where it was met.
+const SettingSpec& KnownSetting(std::string_view key, const std::string& where) {
+  const auto* spec = FindSetting(key);
+  if (spec == nullptr) {
+    throw ConfigError(where + ": unknown setting `" + std::string(key) +
+                      "`. See docs/configuration.md for the list of settings.");
+  }
+  return *spec;
+}
+
+void WarnIfSecretReadable(const SettingSpec& spec, const std::string& path) {
+  if (!spec.secret || !OthersCanAccess(path)) return;
+  spdlog::warn(
+      "configuration file {} holds `{}` and can be read by other users of this machine; run "
+      "chmod 600 {}, or move the secret to a file of its own (client_secret_file, "
+      "certificate_password_file)",
+      path, spec.key, path);
+}
+
+bool IsTenantName(std::string_view name) {
+  return !name.empty() && name.size() <= 40 && std::ranges::all_of(name, [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
+  });
+}
+
+// The [[tenant]] tables of the file into `raw`: each named, of known settings only.
+void LoadTenantTables(const toml::node& node, const std::string& path, RawSettings& raw) {
+  const auto* tables = node.as_array();
+  const std::string at =
+      "configuration file " + path + " line " + std::to_string(node.source().begin.line);
+  if (tables == nullptr || !tables->is_array_of_tables()) {
+    throw ConfigError(at +
+                      ": `tenant` must be tables written [[tenant]], one per tenant, each with "
+                      "a name and the settings of that tenant (a tenant's id is tenant_id).");
+  }
+  for (const auto& element : *tables) {
+    const auto& table = *element.as_table();
+    const std::string where =
+        "configuration file " + path + " line " + std::to_string(table.source().begin.line);
+    RawSettings::Tenant tenant;
+    for (const auto& [key, value] : table) {
+      const std::string line_where =
+          "configuration file " + path + " line " + std::to_string(value.source().begin.line);
+      if (key.str() == "name") {
+        const auto* name = value.as_string();
+        tenant.name = name == nullptr ? "" : name->get();
+        if (!IsTenantName(tenant.name)) {
+          throw ConfigError(line_where +
+                            ": a tenant's `name` is a string of 1 to 40 lowercase letters, "
+                            "digits, - and _ (it names the tenant's database and its --tenant).");
+        }
+        continue;
+      }
+      const auto& spec = KnownSetting(key.str(), line_where);
+      WarnIfSecretReadable(spec, path);
+      tenant.values.emplace_back(spec.key, SettingText(value, key.str(), line_where));
+    }
+    if (tenant.name.empty()) {
+      throw ConfigError(where +
+                        ": this [[tenant]] table has no `name`. Give each tenant a name, "
+                        "such as name = \"contoso\".");
+    }
+    for (const auto& other : raw.Tenants()) {
+      if (other.name == tenant.name) {
+        throw ConfigError(where + ": a second [[tenant]] is named `" + tenant.name +
+                          "`. Give each tenant a name of its own.");
+      }
+    }
+    raw.AddTenant(std::move(tenant));
+  }
+}
+
+}  // namespace
+
 void LoadTomlFile(const std::string& path, RawSettings& raw) {
   toml::table table;
   raw.SetConfigFile(path);
@@ -703,44 +804,30 @@ void LoadTomlFile(const std::string& path, RawSettings& raw) {
     throw ConfigError(message.str());
   }
   for (const auto& [key, node] : table) {
-    const auto* spec = FindSetting(key.str());
-    const auto line = std::to_string(node.source().begin.line);
-    if (spec == nullptr) {
-      throw ConfigError("configuration file " + path + " line " + line + ": unknown setting `" +
-                        std::string(key.str()) +
-                        "`. See docs/configuration.md for the list of settings.");
+    if (key.str() == "tenant") {
+      LoadTenantTables(node, path, raw);
+      continue;
     }
-    std::string text;
-    if (const auto* string_value = node.as_string()) {
-      text = string_value->get();
-    } else if (const auto* integer = node.as_integer()) {
-      text = std::to_string(integer->get());
-    } else if (const auto* boolean = node.as_boolean()) {
-      text = boolean->get() ? "yes" : "no";
-    } else if (const auto* array = node.as_array()) {
-      for (const auto& element : *array) {
-        const auto* item = element.as_string();
-        if (item == nullptr) {
-          throw ConfigError("configuration file " + path + " line " + line + ": `" +
-                            std::string(key.str()) + "` must be a list of strings.");
-        }
-        if (!text.empty()) text += ",";
-        text += item->get();
-      }
-    } else {
-      throw ConfigError("configuration file " + path + " line " + line + ": `" +
-                        std::string(key.str()) +
-                        "` has an unsupported type; use a string, number or list of strings.");
-    }
-    if (spec->secret && OthersCanAccess(path)) {
-      spdlog::warn(
-          "configuration file {} holds `{}` and can be read by other users of this machine; run "
-          "chmod 600 {}, or move the secret to a file of its own (client_secret_file, "
-          "certificate_password_file)",
-          path, spec->key, path);
-    }
-    raw.Set(spec->key, std::move(text), SettingSource::kFile);
+    const std::string where =
+        "configuration file " + path + " line " + std::to_string(node.source().begin.line);
+    const auto& spec = KnownSetting(key.str(), where);
+    WarnIfSecretReadable(spec, path);
+    raw.Set(spec.key, SettingText(node, key.str(), where), SettingSource::kFile);
   }
+}
+
+bool IsPostgresUrl(std::string_view database) {
+  return database.starts_with("postgresql://") || database.starts_with("postgres://");
+}
+
+RawSettings RawSettings::ForTenant(const Tenant& tenant) const {
+  RawSettings layered = *this;
+  layered.tenants_.clear();
+  layered.tenant_name_ = tenant.name;
+  for (const auto& [key, value] : tenant.values) {
+    if (SourceOf(key) <= SettingSource::kFile) layered.Set(key, value, SettingSource::kTenantTable);
+  }
+  return layered;
 }
 
 void LoadEnvironment(RawSettings& raw, char* (*getenv_fn)(const char*)) {
@@ -794,6 +881,21 @@ Config ResolveConfig(const RawSettings& raw, bool need_credentials, bool managem
   config.database = resolve.Text("database");
   if (config.database.empty()) {
     resolve.Fail("database", "is empty", "Give a file path such as ./auditsync.db.");
+  }
+  config.tenant_name = raw.TenantName();
+  if (!config.tenant_name.empty()) {
+    // Each tenant keeps its own windows, checkpoints and records: a schema of its own in a
+    // shared PostgreSQL database, or a SQLite file of its own beside the configured one (unless
+    // its table names one).
+    if (IsPostgresUrl(config.database)) {
+      config.database_schema = "auditsync_" + config.tenant_name;
+      std::ranges::replace(config.database_schema, '-', '_');
+    } else if (raw.SourceOf("database") != SettingSource::kTenantTable) {
+      std::filesystem::path file(config.database);
+      const auto extension = file.extension().string();
+      file.replace_extension();
+      config.database = file.string() + "." + config.tenant_name + extension;
+    }
   }
   if (const auto password_file = resolve.Text("database_password_file"); !password_file.empty()) {
     config.database_password =

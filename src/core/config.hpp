@@ -9,6 +9,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "core/keyvault_reference.hpp"
@@ -34,7 +35,7 @@ const SettingSpec* FindSetting(std::string_view key);
 std::string SettingsMarkdown();
 
 // Where a raw value came from, so that errors name the place to fix.
-enum class SettingSource { kDefault, kFile, kEnvironment, kFlag, kStdin };
+enum class SettingSource { kDefault, kFile, kTenantTable, kEnvironment, kFlag, kStdin };
 std::string DescribeSource(const SettingSpec& spec, SettingSource source);
 
 // Settings as text, before typing. Later layers override earlier ones.
@@ -47,6 +48,19 @@ class RawSettings {
   void SetConfigFile(std::string path) { config_file_ = std::move(path); }
   const std::string& ConfigFile() const { return config_file_; }
 
+  // A [[tenant]] table of the configuration file: its name and its settings, as text.
+  struct Tenant {
+    std::string name;
+    std::vector<std::pair<std::string, std::string>> values;
+  };
+  void AddTenant(Tenant tenant) { tenants_.push_back(std::move(tenant)); }
+  const std::vector<Tenant>& Tenants() const { return tenants_; }
+  // These settings with `tenant`'s table layered over the file's top level (the environment and
+  // the flags still override it), for that tenant alone.
+  RawSettings ForTenant(const Tenant& tenant) const;
+  // The tenant ForTenant made these settings for; empty for the configuration's own.
+  const std::string& TenantName() const { return tenant_name_; }
+
  private:
   struct Entry {
     std::string value;
@@ -54,6 +68,8 @@ class RawSettings {
   };
   std::map<std::string, Entry, std::less<>> entries_;
   std::string config_file_;
+  std::vector<Tenant> tenants_;
+  std::string tenant_name_;
 };
 
 // Reads a TOML file into `raw`. Unknown keys and wrong types are ConfigErrors naming the line.
@@ -126,7 +142,12 @@ struct Config {
   std::string publisher_identifier;  // a tenant GUID; tenant_id when unset
   int blob_concurrency = 0;
   int management_requests_per_minute = 0;
-  std::string database;                     // a SQLite file, or a PostgreSQL URL (store/store.hpp)
+  // The [[tenant]] table this configuration is for; empty without tables.
+  std::string tenant_name;
+  std::string database;  // a SQLite file, or a PostgreSQL URL (store/store.hpp)
+  // PostgreSQL: the schema of the tenant's tables (auditsync_NAME), so that tenants sharing one
+  // database keep apart; empty: the role's default (public).
+  std::string database_schema;
   std::optional<Secret> database_password;  // from database_password_file
   std::string ca_bundle;
   std::string proxy;  // empty: HTTPS_PROXY, if set
@@ -155,6 +176,10 @@ struct Config {
   // Whether Microsoft Graph serves the audit log query API in `cloud` (not GCC High or DoD).
   bool GraphServesAuditQueries() const;
 };
+
+// Where the `database` setting points: a PostgreSQL URL (postgresql:// or postgres://) or, for
+// anything else, the path of a SQLite file.
+bool IsPostgresUrl(std::string_view database);
 
 // Types and validates every setting. Credentials (and that the cloud serves the Graph audit log
 // query API, or, with use_graph_api = no, that tenant_id is a GUID) are checked and secret files

@@ -11,10 +11,6 @@
 
 namespace auditsync {
 
-bool IsPostgresUrl(std::string_view database) {
-  return database.starts_with("postgresql://") || database.starts_with("postgres://");
-}
-
 std::string RedactDatabaseUrl(std::string_view database) {
   if (!IsPostgresUrl(database)) return std::string(database);
   std::string shown(database);
@@ -35,16 +31,16 @@ std::string RedactDatabaseUrl(std::string_view database) {
   return shown;
 }
 
-std::unique_ptr<Store> OpenStore(const std::string& database,
-                                 const std::optional<Secret>& password) {
+std::unique_ptr<Store> OpenStore(const std::string& database, const std::optional<Secret>& password,
+                                 const std::string& schema) {
   if (IsPostgresUrl(database)) {
-    return std::make_unique<PostgresStore>(postgres::ConnectionTarget{database, password});
+    return std::make_unique<PostgresStore>(postgres::ConnectionTarget{database, password, schema});
   }
   return std::make_unique<SqliteStore>(database);
 }
 
 std::unique_ptr<Store> OpenStore(const Config& config) {
-  return OpenStore(config.database, config.database_password);
+  return OpenStore(config.database, config.database_password, config.database_schema);
 }
 
 namespace {
@@ -59,33 +55,41 @@ class FileCollectionLock final : public CollectionLock {
 };
 
 // Advisory lock key of collecting processes ("auditcol" in ASCII), taken shared by Graph syncs and
-// imports and exclusive by the Management Activity API's sync. The server releases it when the
-// connection ends, a crashed process's included.
+// imports and exclusive by the Management Activity API's sync, one key per tenant's schema. The
+// server releases it when the connection ends, a crashed process's included.
 constexpr int64_t kCollectionLock = 0x6175646974636F6C;
+
+int64_t CollectionLockKey(const std::string& schema) {
+  // FNV-1a of the schema name folded into the key: tenants of one database lock apart.
+  uint64_t hash = 14695981039346656037ULL;
+  for (const unsigned char c : schema) hash = (hash ^ c) * 1099511628211ULL;
+  return schema.empty() ? kCollectionLock
+                        : static_cast<int64_t>(static_cast<uint64_t>(kCollectionLock) ^ hash);
+}
 
 class PostgresCollectionLock final : public CollectionLock {
  public:
   PostgresCollectionLock(const postgres::ConnectionTarget& target, Collection kind)
       : connection_(target), kind_(kind) {
+    const auto key = CollectionLockKey(target.schema);
     const auto locked =
         connection_.Exec(kind == Collection::kShared ? "SELECT pg_try_advisory_lock_shared($1)"
                                                      : "SELECT pg_try_advisory_lock($1)",
-                         {postgres::Int(kCollectionLock)});
+                         {postgres::Int(key)});
     if (locked.Text(0, 0) == "t") return;
+    const std::string where = "database " + connection_.Shown() +
+                              (target.schema.empty() ? "" : " (schema " + target.schema + ")") +
+                              " (it holds advisory lock " + std::to_string(key);
     throw Error(
         ExitCode::kLocked,
         kind == Collection::kShared
-            ? "the Management Activity API's sync (use_graph_api = no) is collecting into "
-              "database " +
-                  connection_.Shown() + " (it holds advisory lock " +
-                  std::to_string(kCollectionLock) +
-                  " alone). Let it finish or stop it; Graph syncs and imports can then run, "
-                  "several at once."
-            : "another auditsync (`sync`, `run` or `import`) is collecting into database " +
-                  connection_.Shown() + " (it holds advisory lock " +
-                  std::to_string(kCollectionLock) +
-                  "). The Management Activity API's sync (use_graph_api = no) collects alone: "
-                  "let the others finish or stop them.");
+            ? "the Management Activity API's sync (use_graph_api = no) is collecting into " +
+                  where +
+                  " alone). Let it finish or stop it; Graph syncs and imports can then "
+                  "run, several at once."
+            : "another auditsync (`sync`, `run` or `import`) is collecting into " + where +
+                  "). The Management Activity API's sync (use_graph_api = no) collects "
+                  "alone: let the others finish or stop them.");
   }
   bool Sole() const override { return kind_ == Collection::kExclusive; }
 
@@ -99,7 +103,9 @@ class PostgresCollectionLock final : public CollectionLock {
 std::unique_ptr<CollectionLock> LockForCollection(const Config& config, Collection kind) {
   if (IsPostgresUrl(config.database)) {
     return std::make_unique<PostgresCollectionLock>(
-        postgres::ConnectionTarget{config.database, config.database_password}, kind);
+        postgres::ConnectionTarget{config.database, config.database_password,
+                                   config.database_schema},
+        kind);
   }
   return std::make_unique<FileCollectionLock>(config.database);
 }

@@ -17,6 +17,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/config.hpp"
 #include "core/error.hpp"
 #include "core/secret.hpp"
 #include "record/audit_record.hpp"
@@ -27,7 +28,6 @@
 
 namespace auditsync {
 
-struct Config;
 
 // A write of a window whose lease another collecting process now holds (WindowStore leases).
 class LeaseLost : public StorageError {
@@ -187,19 +187,18 @@ class Store : public WindowStore, public ContentStore, public UsageStore, public
   virtual int64_t CountCompleteWindows() = 0;
 };
 
-// Where the `database` setting points: a PostgreSQL URL (postgresql:// or postgres://) or, for
-// anything else, the path of a SQLite file.
-bool IsPostgresUrl(std::string_view database);
 // `database` as logs and messages may show it: a PostgreSQL URL without its password (in the
 // user info or as a password= parameter); a path as it is.
 std::string RedactDatabaseUrl(std::string_view database);
 
 // Opens (creating a SQLite file if needed) and migrates the database of `database`. `password`
-// is for PostgreSQL only (database_password_file); libpq also reads PGPASSWORD and ~/.pgpass.
+// and `schema` (a tenant's, created if needed) are for PostgreSQL only (database_password_file);
+// libpq also reads PGPASSWORD and ~/.pgpass.
 // Throws StorageError, or ConfigError for a URL that cannot be used; neither message ever
 // carries a password.
 std::unique_ptr<Store> OpenStore(const std::string& database,
-                                 const std::optional<Secret>& password = std::nullopt);
+                                 const std::optional<Secret>& password = std::nullopt,
+                                 const std::string& schema = "");
 // How a process collects into a database, for LockForCollection.
 enum class Collection {
   // Alongside others of its kind: Graph syncs (which share the windows through leases) and

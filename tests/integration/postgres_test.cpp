@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "integration/harness.hpp"
+#include "integration/tenants.hpp"
 #include "unit/store_backends.hpp"
 
 namespace auditsync::testing {
@@ -217,6 +218,29 @@ TEST(Postgres, ThreeWorkersShareABackfillExactlyWhileOneIsKilled) {
                         "lease_owner NOT LIKE '%/" +
                         std::to_string(workers[0]->Pid()) + "/%'")[0][0],
             "0");
+}
+
+// Tenants sharing one PostgreSQL database keep apart in a schema each (auditsync_NAME): their
+// own windows, checkpoints, records and CoE views.
+TEST(Postgres, TenantsShareOneDatabaseInASchemaEach) {
+  constexpr const char* kTenantsTo = "2026-11-11T00:00:00Z";
+  TwoTenants tenants;
+  PostgresTarget target(tenants.home, "tenants");
+  AUDITSYNC_REQUIRE_BACKEND(target);
+  const auto config =
+      tenants.WriteConfig("database = \"" + target.Url() + "\"\ndatabase_password_file = \"" +
+                          tenants.home.Path("pg-password") + "\"");
+  const auto sync = RunAuditsync(
+      tenants.home, {"--config", config, "sync", "--from", kFrom, "--to", kTenantsTo}, {});
+  ASSERT_EQ(sync.exit_code, 0) << sync.err;
+  EXPECT_NE(sync.err.find("(schema auditsync_fabrikam)"), std::string::npos) << sync.err;
+  tenants.ExpectReportsEqualEachTruth(config, kFrom, kTenantsTo);
+  EXPECT_EQ(target.Rows("SELECT count(*) FROM auditsync_contoso.admin_auditlog")[0][0],
+            std::to_string(
+                tenants.contoso.Summary(kFrom, kTenantsTo)["launch_records"].get<long long>()));
+  EXPECT_EQ(target.Rows("SELECT count(*) FROM information_schema.tables WHERE table_schema = "
+                        "'public' AND table_name = 'audit_records'")[0][0],
+            "0");  // nothing of either tenant outside its schema
 }
 
 TEST(Postgres, ARefusedPasswordExitsWith3NamingTheFixAndNeverThePassword) {

@@ -257,7 +257,7 @@ TEST_F(ConfigTest, MistakesNameTheSettingTheSourceAndTheFix) {
                     "ten years");
   ExpectConfigError([&] { Load(std::string(kMinimal) + "page_size = 0\n"); }, "from 1 to");
   ExpectConfigError([&] { Load(std::string(kMinimal) + "tenant = \"x\"\n"); },
-                    "unknown setting `tenant`");
+                    "a tenant's id is tenant_id");
   ExpectConfigError([&] { Load("tenant_id = \"unterminated\n"); }, "line 1");
   ExpectConfigError([&] { Load(std::string(kMinimal) + "graph_url = \"http://x\"\n"); },
                     "https://");
@@ -519,6 +519,86 @@ TEST_F(ConfigTest, ProxyMustBeAProxyUrlAndIsNeverRepeated) {
     EXPECT_NE(std::string(error.what()).find("not a proxy URL"), std::string::npos);
     EXPECT_EQ(std::string(error.what()).find("p4ssw0rd"), std::string::npos);
   }
+}
+
+// [[tenant]] tables: each tenant's settings over the file's top level, under the environment.
+class TenantTablesTest : public ConfigTest {
+ protected:
+  std::vector<Config> LoadTenants(const std::string& toml) {
+    RawSettings raw;
+    LoadTomlFile(WriteFile("auditsync.toml", toml), raw);
+    LoadEnvironment(raw, FakeGetenv);
+    std::vector<Config> configs;
+    for (const auto& tenant : raw.Tenants()) {
+      configs.push_back(ResolveConfig(raw.ForTenant(tenant), /*need_credentials=*/false));
+    }
+    return configs;
+  }
+};
+
+TEST_F(TenantTablesTest, EachTenantLayersItsTableOverTheTopLevelUnderTheEnvironment) {
+  environment_["AUDITSYNC_LOG_LEVEL"] = "debug";
+  const auto configs = LoadTenants(R"(
+database = "/var/lib/auditsync/audit.db"
+query_budget = 100
+log_level = "warn"
+
+[[tenant]]
+name = "contoso"
+tenant_id = "contoso.onmicrosoft.com"
+query_budget = 150
+
+[[tenant]]
+name = "fabrikam-eu"
+tenant_id = "fabrikam.onmicrosoft.com"
+cloud = "gcc"
+)");
+  ASSERT_EQ(configs.size(), 2u);
+  EXPECT_EQ(configs[0].tenant_name, "contoso");
+  EXPECT_EQ(configs[0].tenant_id, "contoso.onmicrosoft.com");
+  EXPECT_EQ(configs[0].query_budget, 150);
+  EXPECT_EQ(configs[1].query_budget, 100);  // the top level's
+  EXPECT_EQ(configs[1].cloud, "gcc");
+  EXPECT_EQ(configs[0].cloud, "commercial");
+  EXPECT_EQ(configs[0].log_level, "debug");  // the environment's, over every table
+  // A SQLite file each, beside the configured one.
+  EXPECT_EQ(configs[0].database, "/var/lib/auditsync/audit.contoso.db");
+  EXPECT_EQ(configs[1].database, "/var/lib/auditsync/audit.fabrikam-eu.db");
+  EXPECT_EQ(configs[0].database_schema, "");
+}
+
+TEST_F(TenantTablesTest, ATenantsOwnDatabaseIsKeptAndPostgresTenantsGetASchemaEach) {
+  const auto configs = LoadTenants(R"(
+database = "postgresql://auditsync@db/auditsync"
+
+[[tenant]]
+name = "fabrikam-eu"
+tenant_id = "fabrikam.onmicrosoft.com"
+
+[[tenant]]
+name = "contoso"
+tenant_id = "contoso.onmicrosoft.com"
+database = "/srv/contoso.sqlite"
+)");
+  EXPECT_EQ(configs[0].database, "postgresql://auditsync@db/auditsync");
+  EXPECT_EQ(configs[0].database_schema, "auditsync_fabrikam_eu");
+  EXPECT_EQ(configs[1].database, "/srv/contoso.sqlite");
+  EXPECT_EQ(configs[1].database_schema, "");
+}
+
+TEST_F(TenantTablesTest, BadTablesAreRefusedNamingTheLineAndTheFix) {
+  ExpectConfigErrorParts([&] { LoadTenants("[[tenant]]\ntenant_id = \"a\"\n"); },
+                         {"line 1", "has no `name`", "name = \"contoso\""});
+  ExpectConfigErrorParts([&] { LoadTenants("[[tenant]]\nname = \"Contoso Ltd\"\n"); },
+                         {"line 2", "lowercase letters, digits, - and _"});
+  ExpectConfigErrorParts(
+      [&] { LoadTenants("[[tenant]]\nname = \"a\"\n[[tenant]]\nname = \"a\"\n"); },
+      {"line 3", "a second [[tenant]] is named `a`"});
+  ExpectConfigErrorParts(
+      [&] { LoadTenants("[[tenant]]\nname = \"a\"\nclient_secrte_file = \"x\"\n"); },
+      {"line 3", "unknown setting `client_secrte_file`"});
+  ExpectConfigErrorParts([&] { LoadTenants("tenant = \"contoso\"\n"); },
+                         {"line 1", "[[tenant]], one per tenant"});
 }
 
 TEST(SettingsTable, EverySettingHasAnEnvironmentVariableAndMeaning) {

@@ -136,6 +136,8 @@ Connection::Connection(const ConnectionTarget& target) : shown_(RedactDatabaseUr
     // Notices (such as "relation already exists, skipping") are not the user's business.
     PQsetNoticeProcessor(
         conn_, [](void*, const char*) {}, nullptr);
+    // The schema need not exist yet: the store creates it with its tables (PostgresStore).
+    if (!target.schema.empty()) Exec("SET search_path TO \"" + target.schema + "\"");
     return;
   }
   std::string cause = conn_ == nullptr ? "out of memory" : PQerrorMessage(conn_);

@@ -57,6 +57,9 @@ class Result {
 struct ConnectionTarget {
   std::string url;
   std::optional<Secret> password;
+  // The schema the connection works in (search_path), a tenant's; empty: the role's default.
+  // Made of lowercase letters, digits and _ only (Config::database_schema).
+  std::string schema;
 };
 
 class Connection {

@@ -220,13 +220,14 @@ WITH inserted AS (
 struct PostgresStore::Impl {
   explicit Impl(const postgres::ConnectionTarget& target)
       : db(target), insert_records(InsertRecordsSql()), upsert_apps(UpsertAppsSql()) {
-    Migrate();
+    Migrate(target.schema);
     db.Exec(kStagingTables);
   }
 
-  void Migrate() {
+  void Migrate(const std::string& schema) {
     Transaction transaction(db);
     db.Exec("SELECT pg_advisory_xact_lock(" + std::to_string(kMigrationLock) + ")");
+    if (!schema.empty()) db.Exec("CREATE SCHEMA IF NOT EXISTS \"" + schema + "\"");
     db.Exec("CREATE TABLE IF NOT EXISTS schema_version (version integer NOT NULL)");
     const auto current = db.Exec("SELECT max(version) FROM schema_version");
     int version = static_cast<int>(current.Int(0, 0));
