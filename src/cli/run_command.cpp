@@ -17,15 +17,17 @@ constexpr std::chrono::minutes kAfterBoundary{2};
 // person: a wrong secret, a bad setting, a full disk.
 bool IsTransient(const Error& error) { return error.Code() == ExitCode::kService; }
 
-// One cycle's sync of one tenant. Returns false when a stop was requested. Without [[tenant]]
-// tables an error that needs a person ends the service; with them it is logged and the other
-// tenants go on (one customer's expired secret must not stop the others' collection), and the
-// next cycle tries that tenant again.
-bool CollectCycle(const Config& config, const CollectionLock& lock) {
+// One cycle's sync of one tenant, under its lock (taken by the first cycle that can, then held
+// for the process's life). Returns false when a stop was requested. Without [[tenant]] tables an
+// error that needs a person ends the service; with them it is logged and the other tenants go on
+// (one customer's expired secret or locked database must not stop the others' collection), and
+// the next cycle tries that tenant again.
+bool CollectCycle(const Config& config, std::unique_ptr<CollectionLock>& lock) {
   const std::string tenant =
       config.tenant_name.empty() ? "" : "tenant " + config.tenant_name + ": ";
   try {
-    const auto code = Collect(config, SyncRequest{}, lock);
+    if (!lock) lock = LockDatabase(config);
+    const auto code = Collect(config, SyncRequest{}, *lock);
     if (code != ExitCode::kSuccess) spdlog::warn("{}the next cycle retries what failed", tenant);
   } catch (const Interrupted&) {
     return false;
@@ -37,9 +39,11 @@ bool CollectCycle(const Config& config, const CollectionLock& lock) {
 }
 
 ExitCode RunForever(const std::vector<Config>& configs, std::chrono::seconds every) {
-  // Every tenant's lock for the process's whole life, taken before the first cycle.
-  std::vector<std::unique_ptr<CollectionLock>> locks;
-  for (const auto& config : configs) locks.push_back(LockDatabase(config));
+  std::vector<std::unique_ptr<CollectionLock>> locks(configs.size());
+  // Without tenants, a database another process collects into fails at once, as before.
+  if (configs.size() == 1 && configs.front().tenant_name.empty()) {
+    locks.front() = LockDatabase(configs.front());
+  }
   InstallStopHandlers();
   for (const auto& config : configs) {
     spdlog::info("collecting {}every {} into {}; SIGINT or SIGTERM stops",
@@ -49,7 +53,7 @@ ExitCode RunForever(const std::vector<Config>& configs, std::chrono::seconds eve
   for (;;) {
     bool stopped = false;
     for (size_t tenant = 0; tenant < configs.size() && !stopped; ++tenant) {
-      stopped = !CollectCycle(configs[tenant], *locks[tenant]);
+      stopped = !CollectCycle(configs[tenant], locks[tenant]);
     }
     if (stopped) break;
     const Instant now = NowUtc();

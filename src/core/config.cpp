@@ -438,9 +438,11 @@ void ResolveClientSecret(const Resolver& resolve, const RawSettings& raw, Config
   if (has_value) {
     config.client_secret = SecretFromText(std::string(*value));
     const auto source = raw.SourceOf("client_secret");
-    config.client_secret_origin = source == SettingSource::kStdin  ? SecretOrigin::kStdin
-                                  : source == SettingSource::kFile ? SecretOrigin::kConfigFile
-                                                                   : SecretOrigin::kSetting;
+    config.client_secret_origin =
+        source == SettingSource::kStdin ? SecretOrigin::kStdin
+        : source == SettingSource::kFile || source == SettingSource::kTenantTable
+            ? SecretOrigin::kConfigFile
+            : SecretOrigin::kSetting;
   } else if (first == "client_secret_file") {
     config.client_secret_file = resolve.Text("client_secret_file");
     config.client_secret = ReadSecretFile("client_secret_file", config.client_secret_file, resolve,
@@ -888,8 +890,8 @@ Config ResolveConfig(const RawSettings& raw, bool need_credentials, bool managem
     // shared PostgreSQL database, or a SQLite file of its own beside the configured one (unless
     // its table names one).
     if (IsPostgresUrl(config.database)) {
+      // The name as it is (quoted wherever SQL names the schema): a-b and a_b stay apart.
       config.database_schema = "auditsync_" + config.tenant_name;
-      std::ranges::replace(config.database_schema, '-', '_');
     } else if (raw.SourceOf("database") != SettingSource::kTenantTable) {
       std::filesystem::path file(config.database);
       const auto extension = file.extension().string();

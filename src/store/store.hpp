@@ -28,7 +28,6 @@
 
 namespace auditsync {
 
-
 // A write of a window whose lease another collecting process now holds (WindowStore leases).
 class LeaseLost : public StorageError {
  public:
@@ -83,10 +82,10 @@ class WindowStore {
   // change nothing, so a worker that lost a window cannot overwrite its new owner's progress.
   //
   // Leases to the request's owner, until `until`, up to `limit` unfinished windows that nobody
-  // else holds at `now` (no lease, or an expired one) and that may be worked on now (no retry_at
-  // after `now`), of the kinds the request asks for, in the order work is done: windows being
-  // paged, then windows with a query, then first scans newest first, then settle scans. A window
-  // the owner already holds is not returned.
+  // else holds at `now` (no lease, or an expired one) and that may be worked on now (a window
+  // without a query waits for its retry_at), of the kinds the request asks for, in the order work
+  // is done: windows being paged, then windows with a query, then first scans newest first, then
+  // settle scans. A window the owner already holds is not returned.
   virtual std::vector<SyncWindow> LeaseWindows(const LeaseRequest& request) = 0;
   // Extends every lease `owner` holds to `until`.
   virtual void RenewLeases(const std::string& owner, Instant until) = 0;

@@ -34,9 +34,16 @@ inline constexpr std::string_view kWindowWorkOrder =
     "WHEN kind = 'initial' THEN 2 ELSE 3 END, end_at DESC, start_at DESC, window_id";
 
 // Windows whose query holds one of the tenant's places of queries queued or running: submitted
-// and not known to have finished, or named and about to be POSTed.
+// and not known to have finished (also when its window failed meanwhile: a status read that
+// failed, a query given up as stuck), or named and about to be POSTed.
 inline constexpr std::string_view kWindowQueryInFlight =
-    "(state = 'queued' OR (state = 'pending' AND coalesce(query_name, '') <> ''))";
+    "(state = 'queued' OR (state = 'pending' AND coalesce(query_name, '') <> '') OR "
+    "(state = 'failed' AND coalesce(query_id, '') <> '' AND coalesce(next_link, '') = ''))";
+
+// A failed window waits for its retry_at before a new query only: one whose query is submitted,
+// or whose pages are being read, goes on at once.
+inline constexpr std::string_view kWindowWithoutWork =
+    "coalesce(query_id, '') = '' AND coalesce(next_link, '') = ''";
 
 // The error of a write to `window` refused because another process now holds its lease.
 inline LeaseLost LostLease(const SyncWindow& window) {

@@ -124,7 +124,8 @@ int SyncEngine::CountWaiting(SyncSummary& summary) {
   const Instant now = clock_.now();
   int others = 0;
   for (const auto& window : store_.UnfinishedWindows()) {
-    if (!window.retry_at || *window.retry_at <= now) {
+    if (!window.retry_at || *window.retry_at <= now || !window.query_id.empty() ||
+        !window.next_link.empty()) {
       ++others;
       continue;
     }
@@ -148,6 +149,7 @@ SyncSummary SyncEngine::Run(const SyncRequest& request) {
   leases_renewed_ = started_;
   progress_ = SyncProgress{0, workable, 0, {}, "windows"};
   allocation_spent_ = false;
+  failed_in_run_.clear();
   spdlog::info("sync {}..{}: {} window(s) to collect ({} settle scan(s) planned)",
                FormatIso8601(summary.from), FormatIso8601(summary.to), workable,
                summary.settle_scans);
@@ -203,11 +205,12 @@ SyncSummary SyncEngine::Run(const SyncRequest& request) {
   }
   if (allocation_spent_) {
     // Every window that still needs a query waits for the allocation, whichever process leased
-    // it last.
+    // it last; those that failed in this run are counted as failed.
     summary.windows_deferred = static_cast<int>(std::ranges::count_if(
-        store_.UnfinishedWindows(), [now = clock_.now()](const SyncWindow& window) {
+        store_.UnfinishedWindows(), [&, now = clock_.now()](const SyncWindow& window) {
           return window.query_id.empty() && window.next_link.empty() &&
-                 (!window.retry_at || *window.retry_at <= now);
+                 (!window.retry_at || *window.retry_at <= now) &&
+                 !failed_in_run_.contains(window.id);
         }));
   }
   return summary;
@@ -239,14 +242,18 @@ void SyncEngine::LeaseMore(Tasks& tasks) {
   const auto wanted = static_cast<size_t>(options_.max_queries_in_flight) + 1;
   if (tasks.size() >= wanted) return;
   const Instant now = clock_.now();
+  if (!allocation_spent_ && BudgetLeft() <= 0) allocation_spent_ = true;
   LeaseRequest request{.owner = owner_,
                        .limit = wanted - tasks.size(),
-                       .new_queries = !allocation_spent_ && BudgetLeft() > 0,
+                       .new_queries = !allocation_spent_,
                        .ready_pages = std::ranges::none_of(tasks, &Task::Paging),
                        .now = now,
                        .until = now + options_.lease_duration};
   bool paging = !request.ready_pages;
   for (auto& window : store_.LeaseWindows(request)) {
+    // A window this process lost (it stalled past its lease) and leases again: the task it kept
+    // is stale (another process may have moved the window on), the store's state is not.
+    std::erase_if(tasks, [&](const Task& task) { return task.window.id == window.id; });
     if (!window.next_link.empty() && std::exchange(paging, true)) {
       store_.ReleaseLease(window);  // one window to page at a time; the rest for idle processes
       continue;
@@ -282,8 +289,12 @@ bool SyncEngine::WaitForWork(const Tasks& tasks) {
           FormatIso8601(*expiry));
       awaited_lease_ = *expiry;
     }
+    // Until the lease expires, but checked again at least every poll_interval (the windows may
+    // be finished before), and at most every second.
+    const auto longest =
+        std::max(std::chrono::milliseconds(1000), std::min(wait, options_.poll_interval));
     wait = std::clamp(std::chrono::ceil<std::chrono::milliseconds>(*expiry - clock_.now()),
-                      std::chrono::milliseconds(1000), std::min(wait, options_.poll_interval));
+                      std::chrono::milliseconds(1000), longest);
   } else {
     return false;
   }
@@ -533,6 +544,7 @@ SyncEngine::Tasks::iterator SyncEngine::Conclude(Tasks& tasks, Tasks::iterator t
       break;
     case Outcome::kFailed:
       ++summary.windows_failed;
+      failed_in_run_.insert(task->window.id);
       break;
     case Outcome::kDeferred:
       ++summary.windows_deferred;

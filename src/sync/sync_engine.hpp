@@ -13,6 +13,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_set>
 #include <vector>
 
 #include "source/graph/graph_audit_client.hpp"
@@ -180,7 +181,8 @@ class SyncEngine {
   bool allocation_spent_ = false;  // no more submissions this run (the store or Graph said so)
   std::string owner_;              // this process in the store's leases
   std::chrono::steady_clock::time_point leases_renewed_{};
-  Instant awaited_lease_{};  // the foreign lease expiry last logged as waited for
+  Instant awaited_lease_{};                    // the foreign lease expiry last logged as waited for
+  std::unordered_set<int64_t> failed_in_run_;  // windows this run counted as failed
 };
 
 }  // namespace auditsync

@@ -581,7 +581,7 @@ tenant_id = "contoso.onmicrosoft.com"
 database = "/srv/contoso.sqlite"
 )");
   EXPECT_EQ(configs[0].database, "postgresql://auditsync@db/auditsync");
-  EXPECT_EQ(configs[0].database_schema, "auditsync_fabrikam_eu");
+  EXPECT_EQ(configs[0].database_schema, "auditsync_fabrikam-eu");
   EXPECT_EQ(configs[1].database, "/srv/contoso.sqlite");
   EXPECT_EQ(configs[1].database_schema, "");
 }

@@ -331,6 +331,36 @@ TEST_P(SyncEngineTest, WorkBeyondTheQueryAllocationWaitsForALaterRunNewestFirst)
   EXPECT_EQ(store_->Coverage(kDay, kDay + 5h).size(), 5u);
 }
 
+TEST_P(SyncEngineTest, ARunThatFindsTheAllocationSpentCountsEveryWindowAsDeferred) {
+  std::vector<std::string> queries;
+  AnswerEveryQuery(queries);
+  const Instant now = kDay + 5h;
+  Run({kDay, std::nullopt, false}, now, /*budget=*/2);
+  const auto again = Run({}, now + 1h, /*budget=*/2);  // the same 24 hours: nothing left
+  EXPECT_EQ(again.submissions, 0);
+  EXPECT_EQ(again.windows_deferred, 4);  // the three left, and the hour closed since
+  EXPECT_EQ(again.windows_failed, 0);
+}
+
+// A window that failed while its pages were read goes on paging at the next run whatever its
+// backoff says: the backoff holds back new queries only.
+TEST_P(SyncEngineTest, AWindowFailedWhilePagingIsPagedAgainDespiteItsBackoff) {
+  std::vector<std::string> queries;
+  AnswerEveryQuery(queries);
+  const Instant now = kNextDay + 48h;
+  auto window = store_->PlanWindow(ScanKind::kInitial, kDay, kNextDay, now);
+  window.state = WindowState::kFailed;
+  window.query_id = "q-1";
+  window.next_link = std::string(kQueries) + "/q-1/records?$skiptoken=2";
+  window.failures = 3;
+  window.retry_at = now + 1h;
+  store_->SaveWindow(window);
+  const auto summary = Run({kDay, kNextDay, false}, now);
+  EXPECT_EQ(summary.windows_complete, 1);
+  EXPECT_EQ(summary.windows_waiting, 0);
+  EXPECT_TRUE(queries.empty());  // no new query: the pages were read from where they stopped
+}
+
 TEST_P(SyncEngineTest, AResubmissionAfterAFailedQueryStaysWithinTheQueryBudget) {
   FakeGraph graph;
   graph.fate = [](const std::string&) { return FakeGraph::Fate::kFails; };

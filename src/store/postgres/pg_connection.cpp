@@ -174,10 +174,12 @@ Connection::Connection(const ConnectionTarget& target) : shown_(RedactDatabaseUr
 
 Connection::~Connection() { PQfinish(conn_); }
 
-void Connection::Fail(std::string_view what) {
+void Connection::Fail(std::string_view what, std::string_view sqlstate) {
   std::string cause = PQerrorMessage(conn_);
   cause = OneLine(cause);
-  throw StorageError("database " + shown_ + ": " + std::string(what) + " failed: " + cause);
+  const std::string message = "database " + shown_ + ": " + std::string(what) + " failed: " + cause;
+  if (sqlstate == "40P01" || sqlstate == "40001") throw TransactionConflict(message);
+  throw StorageError(message);
 }
 
 Result Connection::Exec(std::string_view sql, const std::vector<Param>& params) {
@@ -196,7 +198,9 @@ Result Connection::Exec(std::string_view sql, const std::vector<Param>& params) 
   const auto status = PQresultStatus(raw);
   if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
     const auto first_line = sql.substr(sql.find_first_not_of(" \n"));
-    Fail("\"" + std::string(first_line.substr(0, first_line.find('\n')).substr(0, 60)) + "\"");
+    const char* sqlstate = PQresultErrorField(raw, PG_DIAG_SQLSTATE);
+    Fail("\"" + std::string(first_line.substr(0, first_line.find('\n')).substr(0, 60)) + "\"",
+         sqlstate == nullptr ? "" : sqlstate);
   }
   return result;
 }

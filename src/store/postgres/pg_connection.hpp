@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/error.hpp"
 #include "core/secret.hpp"
 
 struct pg_conn;
@@ -27,6 +28,13 @@ Param OptionalText(const std::optional<std::string>& text);
 Param Bytes(std::string_view bytes);
 
 // The rows of a query, read as text.
+// A statement rolled back because it conflicted with another transaction (a deadlock, or a
+// serialization failure): running the whole transaction again succeeds.
+class TransactionConflict : public StorageError {
+ public:
+  using StorageError::StorageError;
+};
+
 class Result {
  public:
   explicit Result(pg_result* result) : result_(result) {}
@@ -84,7 +92,9 @@ class Connection {
   bool InTransaction() const;
 
  private:
-  [[noreturn]] void Fail(std::string_view what);
+  // Throws StorageError for `what`, with the server's message; TransactionConflict when
+  // `sqlstate` says the transaction lost a conflict (40P01, 40001).
+  [[noreturn]] void Fail(std::string_view what, std::string_view sqlstate = "");
 
   pg_conn* conn_ = nullptr;
   std::string shown_;

@@ -1,6 +1,7 @@
 #include "store/postgres/postgres_store.hpp"
 
 #include <random>
+#include <thread>
 
 #include "core/error.hpp"
 #include "core/guid.hpp"
@@ -35,6 +36,15 @@ constexpr int64_t kHour = 3600;
 // pg_advisory_xact_lock key held while the schema is checked and migrated: two processes starting
 // at once never both create or migrate it. ("auditsch" in ASCII.)
 constexpr int64_t kMigrationLock = 0x6175646974736368;
+
+// How many times a page's transaction runs when it loses a conflict with another process's.
+constexpr int kCommitAttempts = 5;
+
+// A few random bits, so that two processes that deadlocked do not retry in step.
+unsigned Jitter() {
+  thread_local std::minstd_rand random(std::random_device{}());
+  return static_cast<unsigned>(random());
+}
 
 // pg_advisory_xact_lock key held while a query submission is counted against the tenant-wide
 // limits, so that two processes reserving at once see each other ("auditsub" in ASCII).
@@ -168,7 +178,8 @@ ON CONFLICT (upn) DO NOTHING
 
 // Adds the launches of the CTE `launches` to a rollup table, grouped by `period` (its column,
 // computed from the CTE's column of the same name): counts add up, the first launch is the
-// earliest, the last the latest (ties to the greater record key).
+// earliest, the last the latest (ties to the greater record key). Rows are written in key order,
+// so that processes committing pages at once lock shared rows (a month's) in one order.
 std::string RollupUpsert(std::string_view table, std::string_view period) {
   const std::string t(table);
   const std::string p(period);
@@ -177,7 +188,7 @@ std::string RollupUpsert(std::string_view table, std::string_view period) {
          "  SELECT " +
          p + R"sql(, app_key, user_key, count(*), min(created_at), max(created_at),
          (array_agg(record_key ORDER BY created_at DESC, record_key DESC))[1]
-  FROM launches GROUP BY 1, 2, 3
+  FROM launches GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
   ON CONFLICT ()sql" +
          p + R"sql(, app_key, user_key) DO UPDATE SET
     launches = r.launches + excluded.launches,
@@ -362,15 +373,25 @@ ON CONFLICT (hour_start) DO UPDATE SET scanned_at = greatest(coverage.scanned_at
   }
 
   // Stores a page and then runs `checkpoint(outcome)`, which saves where collection stands, in
-  // one transaction.
+  // one transaction. Processes committing at once may deadlock (two pages naming the same new
+  // users in another order); the server then rolls one back, and its whole transaction runs
+  // again (`checkpoint` too: it must change nothing outside the transaction).
   template <typename Checkpoint>
   PageOutcome Commit(const RecordPage& page, std::optional<int64_t> window_id,
                      Checkpoint checkpoint) {
-    Transaction transaction(db);
-    const auto outcome = StoreRecords(page, window_id);
-    checkpoint(outcome);
-    transaction.Commit();
-    return outcome;
+    for (int attempt = 1;; ++attempt) {
+      try {
+        Transaction transaction(db);
+        const auto outcome = StoreRecords(page, window_id);
+        checkpoint(outcome);
+        transaction.Commit();
+        return outcome;
+      } catch (const postgres::TransactionConflict& conflict) {
+        if (attempt == kCommitAttempts) throw;
+        spdlog::debug("{}; committing the page again", conflict.what());
+        std::this_thread::sleep_for(std::chrono::milliseconds(5 + Jitter() % (20 * attempt)));
+      }
+    }
   }
 
   // The window of `kind` under `parent_id` over [start, end), added as pending if new. A planned
@@ -487,12 +508,16 @@ std::optional<Instant> PostgresStore::Frontier() {
 }
 
 PageOutcome PostgresStore::CommitPage(SyncWindow& window, const RecordPage& page) {
-  return impl_->Commit(page, window.id, [&](const PageOutcome& outcome) {
-    window.record_count += outcome.inserted;
-    window.quarantined_count += outcome.quarantined;
-    if (window.state == WindowState::kComplete) impl_->CompleteWindow(window);
-    impl_->Save(window);
+  SyncWindow committed;
+  const auto outcome = impl_->Commit(page, window.id, [&](const PageOutcome& stored) {
+    committed = window;  // afresh for each attempt
+    committed.record_count += stored.inserted;
+    committed.quarantined_count += stored.quarantined;
+    if (committed.state == WindowState::kComplete) impl_->CompleteWindow(committed);
+    impl_->Save(committed);
   });
+  window = std::move(committed);
+  return outcome;
 }
 
 PageOutcome PostgresStore::CommitBlobs(const RecordPage& page, const std::vector<StoredBlob>& blobs,
@@ -693,7 +718,9 @@ std::vector<SyncWindow> PostgresStore::LeaseWindows(const LeaseRequest& request)
   const auto rows = db.Exec(
       "SELECT " + std::string(store::kWindowColumns) + " FROM sync_windows WHERE " +
           std::string(store::kUnfinishedWindow) +
-          " AND (retry_at IS NULL OR retry_at <= $2) AND (lease_owner IS NULL OR (lease_owner <> "
+          " AND (retry_at IS NULL OR retry_at <= $2 OR NOT (" +
+          std::string(store::kWindowWithoutWork) +
+          ")) AND (lease_owner IS NULL OR (lease_owner <> "
           "$1 AND lease_expires <= $2)) AND ($3::boolean OR " +
           std::string(store::kWindowWithQuery) +
           ") AND ($4::boolean OR coalesce(next_link, '') = '') ORDER BY " +
