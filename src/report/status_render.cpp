@@ -41,6 +41,13 @@ nlohmann::ordered_json ContentJson(const ContentStatus& content, Instant now) {
 }
 
 void RenderJson(const SyncStatus& status, std::ostream& out) {
+  nlohmann::ordered_json workers = nlohmann::ordered_json::array();
+  for (const auto& worker : status.workers) {
+    workers.push_back({{"worker", worker.worker},
+                       {"windows", worker.windows},
+                       {"lease_until", FormatIso8601(worker.until)},
+                       {"expired", worker.until <= status.now}});
+  }
   nlohmann::ordered_json failing = nlohmann::ordered_json::array();
   for (const auto& window : status.failing) {
     failing.push_back({{"start", FormatIso8601(window.start)},
@@ -75,6 +82,7 @@ void RenderJson(const SyncStatus& status, std::ostream& out) {
        {{"used_last_24h", status.queries_last_24h}, {"per_24h", status.query_budget}}},
       {"records", {{"stored", status.records}, {"quarantined", status.quarantined}}},
       {"failing", failing},
+      {"workers", workers},
       {"source", status.content ? "management" : "graph"},
       {"management",
        status.content ? ContentJson(*status.content, status.now) : nlohmann::ordered_json(nullptr)},
@@ -150,6 +158,14 @@ void RenderTable(const SyncStatus& status, std::ostream& out) {
                       " submissions used in the last 24 hours");
   line("Records", std::to_string(status.records) + " stored, " +
                       std::to_string(status.quarantined) + " quarantined");
+  for (const auto& worker : status.workers) {
+    line("Worker",
+         worker.worker + " holds " + Plural(worker.windows, "window", "windows") +
+             (worker.until > status.now ? ", lease until " + FormatIso8601(worker.until)
+                                        : ", lease expired at " + FormatIso8601(worker.until) +
+                                              " (the process stopped; the next sync takes " +
+                                              (worker.windows == 1 ? "it" : "them") + " over)"));
+  }
   if (status.failing.empty()) return;
   out << "\nFailing windows (retried by the next sync, or after the time given)\n";
   for (const auto& window : status.failing) {

@@ -59,6 +59,7 @@ struct SyncWindow {
   // The collecting process that holds its lease, as the store last said (WindowStore leases);
   // empty when none. Its writes are accepted only while the store still names that process.
   std::string lease_owner;
+  std::optional<Instant> lease_expires;  // as the store last said
 };
 
 // Makes `window` a new scan planned at `planned_at`: pending, no query, no link, a clean record

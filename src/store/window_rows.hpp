@@ -15,7 +15,7 @@ namespace auditsync::store {
 inline constexpr std::string_view kWindowColumns =
     "window_id, start_at, end_at, state, query_id, query_name, next_link, record_count, "
     "quarantined_count, attempts, last_error, last_request_id, kind, parent_id, root_id, "
-    "planned_at, scanned_at, failures, retry_at, lease_owner";
+    "planned_at, scanned_at, failures, retry_at, lease_owner, lease_expires";
 
 inline constexpr std::string_view kUnfinishedWindow =
     "state IN ('pending', 'queued', 'paging', 'failed')";

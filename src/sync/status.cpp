@@ -1,5 +1,7 @@
 #include "sync/status.hpp"
 
+#include <map>
+
 #include <algorithm>
 
 #include "sync/content_planner.hpp"
@@ -50,7 +52,14 @@ SyncStatus ReadSyncStatus(Store& store, const SyncOptions& options, Instant now)
   }
 
   status.windows_complete = store.CountCompleteWindows();
+  std::map<std::string, WorkerLeases> workers;
   for (auto& window : store.UnfinishedWindows()) {
+    if (!window.lease_owner.empty() && window.lease_expires) {
+      auto& worker = workers[window.lease_owner];
+      worker.worker = window.lease_owner;
+      ++worker.windows;
+      worker.until = std::max(worker.until, *window.lease_expires);
+    }
     switch (window.state) {
       case WindowState::kFailed:
         ++status.windows_failing;
@@ -64,6 +73,7 @@ SyncStatus ReadSyncStatus(Store& store, const SyncOptions& options, Instant now)
     }
   }
 
+  for (auto& [name, worker] : workers) status.workers.push_back(std::move(worker));
   auto submitted = store.SubmissionTimesSince(now - kAllocationPeriod);
   status.queries_last_24h = static_cast<int64_t>(submitted.size());
   status.backlog_queries =

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "store/store.hpp"
@@ -19,6 +20,13 @@ struct ContentStatus {
   std::optional<ContentGap> unreadable;
   // Whether the tenant's cloud has Graph's audit log query API (the gap advice names it).
   bool graph_audit_queries = true;
+};
+
+// A collecting process that holds windows (several processes share a PostgreSQL database).
+struct WorkerLeases {
+  std::string worker;   // host/pid/random, as its log names it
+  int64_t windows = 0;  // unfinished windows it holds
+  Instant until{};      // when its leases expire unless renewed
 };
 
 struct SyncStatus {
@@ -47,6 +55,9 @@ struct SyncStatus {
   int64_t records = 0;
   int64_t quarantined = 0;
   std::vector<SyncWindow> failing;  // oldest first; retry_at: when its next attempt is due
+  // The processes holding unfinished windows, by name; an expired one's windows are taken over
+  // by the next process that looks for work.
+  std::vector<WorkerLeases> workers;
   // The Management Activity API path (use_graph_api = no), instead of the query windows above.
   std::optional<ContentStatus> content;
 };

@@ -68,6 +68,9 @@ class StatusTest : public testing::BackendTest {
                        At("2026-11-19T08:00:00Z"));
     store_->ReserveSubmission(failing, kNow - 30h, kNoLimits);
     for (int i = 0; i < 3; ++i) store_->ReserveSubmission(failing, kNow - 1h, kNoLimits);
+    // Two collecting processes hold windows: one alive (07:00), one that stopped (06:00).
+    store_->LeaseWindows({"collector-b/815/cd34", 2, true, true, kNow + 1h, kNow - 2min});
+    store_->LeaseWindows({"collector-a/4711/ab12", 1, true, true, kNow, kNow + 3min});
     SyncOptions options;
     options.query_budget = 2;
     return ReadSyncStatus(*store_, options, kNow);

@@ -72,6 +72,7 @@ SyncWindow ReadWindow(const Result& rows, int row) {
   window.failures = static_cast<int>(rows.Int(row, 17));
   if (!rows.IsNull(row, 18)) window.retry_at = FromSeconds(rows.Int(row, 18));
   window.lease_owner = rows.Text(row, 19);
+  if (!rows.IsNull(row, 20)) window.lease_expires = FromSeconds(rows.Int(row, 20));
   return window;
 }
 
@@ -733,6 +734,7 @@ std::vector<SyncWindow> PostgresStore::LeaseWindows(const LeaseRequest& request)
   for (int row = 0; row < rows.Rows(); ++row) {
     windows.push_back(ReadWindow(rows, row));
     windows.back().lease_owner = request.owner;
+    windows.back().lease_expires = request.until;
     ids += (row == 0 ? "" : ",") + std::to_string(windows.back().id);
   }
   ids += "}";

@@ -99,6 +99,7 @@ SyncWindow ReadWindow(const sqlite::Statement& row) {
   window.failures = static_cast<int>(row.Int(17));
   if (!row.IsNull(18)) window.retry_at = FromSeconds(row.Int(18));
   window.lease_owner = row.Text(19);
+  if (!row.IsNull(20)) window.lease_expires = FromSeconds(row.Int(20));
   return window;
 }
 
@@ -795,6 +796,7 @@ std::vector<SyncWindow> SqliteStore::LeaseWindows(const LeaseRequest& request) {
   for (auto& window : windows) {
     lease.Bind(1, window.id).Bind(2, request.owner).Bind(3, Seconds(request.until)).Run();
     window.lease_owner = request.owner;
+    window.lease_expires = request.until;
   }
   transaction.Commit();
   return windows;
