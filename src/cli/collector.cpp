@@ -1,8 +1,11 @@
 #include "cli/collector.hpp"
 
+#include <signal.h>
 #include <unistd.h>
 
 #include <array>
+#include <cerrno>
+#include <charconv>
 
 #include "cli/commands.hpp"
 #include "core/file_lock.hpp"
@@ -118,13 +121,32 @@ ExitCode ConcludeContent(const ContentSyncSummary& summary, bool graph_audit_que
   return partial ? ExitCode::kPartial : ExitCode::kSuccess;
 }
 
+std::string HostName() {
+  std::array<char, 256> host{};
+  if (::gethostname(host.data(), host.size() - 1) != 0) return "?";
+  return host.data();
+}
+
 // This process among those collecting into one database: its host, its process id and a few
 // random characters (a process id is reused after a reboot), in leases and in the log.
 std::string WorkerId() {
-  std::array<char, 256> host{};
-  if (::gethostname(host.data(), host.size() - 1) != 0) host = {'?'};
-  return std::string(host.data()) + "/" + std::to_string(::getpid()) + "/" +
-         RandomGuid().substr(0, 4);
+  return HostName() + "/" + std::to_string(::getpid()) + "/" + RandomGuid().substr(0, 4);
+}
+
+// Whether `worker` (a WorkerId) is a process of this machine that no longer runs: a service
+// restarted after a crash takes its own windows over at once. Another machine's processes are
+// never judged: their leases expire.
+bool WorkerGone(const std::string& worker) {
+  const std::string host = HostName() + "/";
+  if (!worker.starts_with(host)) return false;
+  const auto pid_end = worker.find('/', host.size());
+  if (pid_end == std::string::npos) return false;
+  const auto pid_text = worker.substr(host.size(), pid_end - host.size());
+  pid_t pid = 0;
+  const auto [end, error] =
+      std::from_chars(pid_text.data(), pid_text.data() + pid_text.size(), pid);
+  if (error != std::errc() || end != pid_text.data() + pid_text.size() || pid <= 0) return false;
+  return pid != ::getpid() && ::kill(pid, 0) != 0 && errno == ESRCH;
 }
 
 // Reads the profiles of users that need one (enrich_users). Whatever Graph answers, the sync's
@@ -200,6 +222,7 @@ ExitCode Collect(const Config& config, const SyncRequest& request, const Collect
     auto options = SyncOptionsFrom(config);
     options.sole_collector = lock.Sole();
     options.worker_id = WorkerId();
+    options.worker_gone = WorkerGone;
     SyncEngine engine(*store, graph->Graph(), options, clock);
     code = Conclude(config, RunShowingProgress(engine, request));
   } else {

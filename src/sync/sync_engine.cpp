@@ -1,6 +1,7 @@
 #include "sync/sync_engine.hpp"
 
 #include <algorithm>
+#include <set>
 #include <thread>
 #include <tuple>
 #include <utility>
@@ -123,7 +124,16 @@ int64_t SyncEngine::BudgetLeft() {
 int SyncEngine::CountWaiting(SyncSummary& summary) {
   const Instant now = clock_.now();
   int others = 0;
+  std::set<std::string> gone;
   for (const auto& window : store_.UnfinishedWindows()) {
+    if (!window.lease_owner.empty() && options_.worker_gone &&
+        options_.worker_gone(window.lease_owner) && gone.insert(window.lease_owner).second) {
+      spdlog::info(
+          "windows held by {} are taken over at once: that process of this machine no longer "
+          "runs",
+          window.lease_owner);
+      store_.ReleaseLeases(window.lease_owner);
+    }
     if (!window.retry_at || *window.retry_at <= now || !window.query_id.empty() ||
         !window.next_link.empty()) {
       ++others;

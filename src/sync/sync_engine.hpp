@@ -43,6 +43,9 @@ struct SyncOptions {
   bool sole_collector = true;
   // Names this process in leases and logs; a random name when empty.
   std::string worker_id;
+  // Whether the process a lease names is known to be gone (a process of this machine that no
+  // longer runs): its windows are taken over at once instead of after their leases expire.
+  std::function<bool(const std::string& worker_id)> worker_gone;
 };
 
 struct SyncRequest {
@@ -128,7 +131,7 @@ class SyncEngine {
   // Plans the windows of the request and the settle scans now due; returns the range.
   std::pair<Instant, Instant> Plan(const SyncRequest& request, SyncSummary& summary);
   // Counts (and names in the log) the windows waiting for their next attempt after failing;
-  // returns how many others are unfinished.
+  // returns how many others are unfinished. Frees the leases of processes known to be gone.
   int CountWaiting(SyncSummary& summary);
   // Submissions left in the tenant's rolling 24-hour allocation.
   int64_t BudgetLeft();

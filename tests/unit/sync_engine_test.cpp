@@ -559,6 +559,26 @@ TEST_P(SyncEngineTest, AProcessCollectingAloneTakesOverLeftLeasesAtOnce) {
   EXPECT_LT(elapsed_, 1min);
 }
 
+// A process of this machine that held the window no longer runs (the service restarted after a
+// crash): its leases are freed at once, not waited out.
+TEST_P(SyncEngineTest, WindowsOfAProcessKnownToBeGoneAreTakenOverAtOnce) {
+  const Instant now = kNextDay + 48h;
+  store_->PlanWindow(ScanKind::kInitial, kDay, kNextDay, now);
+  database_->Open()->LeaseWindows({"host/4242/dead", 1, true, true, now, now + 5min});
+  FakeGraph graph;
+  Serve(graph);
+  std::vector<std::string> asked;
+  const auto summary = RunSharing(now, nullptr, [&](SyncOptions& options) {
+    options.worker_gone = [&](const std::string& worker) {
+      asked.push_back(worker);
+      return worker == "host/4242/dead";
+    };
+  });
+  EXPECT_EQ(summary.windows_complete, 1);
+  EXPECT_LT(elapsed_, 1min);
+  EXPECT_EQ(asked, std::vector<std::string>{"host/4242/dead"});
+}
+
 // While this process waited for its query, its lease lapsed and another process took the window:
 // this one stores nothing more of it and leaves it to its new owner.
 TEST_P(SyncEngineTest, AWindowTakenOverMidRunIsLeftToItsNewOwner) {
