@@ -51,8 +51,8 @@ void AddSettingFlags(CLI::App& app, GlobalFlags& flags) {
                "Read the client secret from standard input (piped from a secret manager)")
       ->group("Configuration");
   app.add_option("--tenant", flags.tenant,
-                 "The [[tenant]] of the configuration file to act on (sync and run: every one "
-                 "when not given)")
+                 "The [[tenant]] of the configuration file to act on (sync, run and status: "
+                 "every one when not given)")
       ->group("Configuration");
 }
 

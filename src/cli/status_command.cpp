@@ -1,4 +1,6 @@
 #include <iostream>
+#include <optional>
+#include <vector>
 
 #include "cli/collector.hpp"
 #include "cli/commands.hpp"
@@ -17,16 +19,37 @@ void SetupStatusCommand(CLI::App& app, GlobalFlags& flags, CommandAction& action
       ->check(CLI::IsMember({"table", "json"}));
   command->callback([&app, &flags, &action, format] {
     action = [&app, &flags, format] {
-      const auto config = LoadConfig(app, flags, /*need_credentials=*/false);
-      InitLogging(config.log_level);
-      const auto store = OpenExistingStore(config);
+      const auto configs = LoadTenantConfigs(app, flags, /*need_credentials=*/false);
+      InitLogging(configs.front().log_level);
       const Instant now = CommandNow();
-      auto status = ReadSyncStatus(*store, SyncOptionsFrom(config), now);
-      if (!config.use_graph_api) {
-        status.content = ReadContentStatus(*store, now, config.GraphServesAuditQueries());
+      const auto read = [now](const Config& config) {
+        const auto store = OpenExistingStore(config);
+        auto status = ReadSyncStatus(*store, SyncOptionsFrom(config), now);
+        if (!config.use_graph_api) {
+          status.content = ReadContentStatus(*store, now, config.GraphServesAuditQueries());
+        }
+        return status;
+      };
+      const auto report_format = *ParseReportFormat(*format);
+      if (configs.size() == 1 && configs.front().tenant_name.empty()) {
+        RenderStatus(read(configs.front()), report_format, std::cout);
+        return ExitCode::kSuccess;
       }
-      RenderStatus(status, *ParseReportFormat(*format), std::cout);
-      return ExitCode::kSuccess;
+      // Every tenant, each read on its own: one that cannot be read is shown as such, and the
+      // others all the same.
+      std::vector<TenantStatus> tenants;
+      std::optional<ExitCode> first_error;
+      for (const auto& config : configs) {
+        auto& tenant = tenants.emplace_back(TenantStatus{config.tenant_name, {}, {}});
+        try {
+          tenant.status = read(config);
+        } catch (const Error& error) {
+          tenant.error = error.what();
+          if (!first_error) first_error = error.Code();
+        }
+      }
+      RenderTenantStatuses(tenants, report_format, std::cout);
+      return first_error.value_or(ExitCode::kSuccess);
     };
   });
 }

@@ -40,7 +40,7 @@ nlohmann::ordered_json ContentJson(const ContentStatus& content, Instant now) {
   };
 }
 
-void RenderJson(const SyncStatus& status, std::ostream& out) {
+nlohmann::ordered_json StatusJson(const SyncStatus& status) {
   nlohmann::ordered_json workers = nlohmann::ordered_json::array();
   for (const auto& worker : status.workers) {
     workers.push_back({{"worker", worker.worker},
@@ -59,7 +59,7 @@ void RenderJson(const SyncStatus& status, std::ostream& out) {
                        {"last_error", window.last_error},
                        {"request_id", window.last_request_id}});
   }
-  const nlohmann::ordered_json json = {
+  nlohmann::ordered_json json = {
       {"now", FormatIso8601(status.now)},
       {"coverage",
        {{"from", OptionalTime(status.covered_from)},
@@ -87,7 +87,7 @@ void RenderJson(const SyncStatus& status, std::ostream& out) {
       {"management",
        status.content ? ContentJson(*status.content, status.now) : nlohmann::ordered_json(nullptr)},
   };
-  out << json.dump(2) << '\n';
+  return json;
 }
 
 void Line(std::ostream& out, std::string_view label, const std::string& text) {
@@ -183,9 +183,33 @@ void RenderTable(const SyncStatus& status, std::ostream& out) {
 
 void RenderStatus(const SyncStatus& status, ReportFormat format, std::ostream& out) {
   if (format == ReportFormat::kJson) {
-    RenderJson(status, out);
+    out << StatusJson(status).dump(2) << '\n';
   } else {
     RenderTable(status, out);
+  }
+}
+
+void RenderTenantStatuses(const std::vector<TenantStatus>& tenants, ReportFormat format,
+                          std::ostream& out) {
+  if (format == ReportFormat::kJson) {
+    nlohmann::ordered_json all = nlohmann::ordered_json::array();
+    for (const auto& tenant : tenants) {
+      all.push_back({{"tenant", tenant.name},
+                     {"error", tenant.status ? nlohmann::ordered_json(nullptr)
+                                             : nlohmann::ordered_json(tenant.error)},
+                     {"status", tenant.status ? StatusJson(*tenant.status)
+                                              : nlohmann::ordered_json(nullptr)}});
+    }
+    out << nlohmann::ordered_json{{"tenants", all}}.dump(2) << '\n';
+    return;
+  }
+  for (size_t at = 0; at < tenants.size(); ++at) {
+    out << (at == 0 ? "" : "\n") << "== tenant " << tenants[at].name << " ==\n";
+    if (tenants[at].status) {
+      RenderTable(*tenants[at].status, out);
+    } else {
+      out << tenants[at].error << '\n';
+    }
   }
 }
 

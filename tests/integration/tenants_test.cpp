@@ -27,6 +27,37 @@ TEST(Tenants, OneSyncCollectsEveryTenantIntoItsOwnDatabaseAndReportsTakeTenant) 
       sync.err.find("tenant fabrikam: collecting into " + tenants.home.Path("audit.fabrikam.db")),
       std::string::npos);
   tenants.ExpectReportsEqualEachTruth(config, kFrom, kTo);
+  // status without --tenant: every tenant's, each under its name.
+  const auto status =
+      RunAuditsync(tenants.home, {"--config", config, "status", "--format", "json"}, {});
+  ASSERT_EQ(status.exit_code, 0) << status.err;
+  const auto json = nlohmann::json::parse(status.out);
+  ASSERT_EQ(json["tenants"].size(), 2u);
+  EXPECT_EQ(json["tenants"][0]["tenant"], "contoso");
+  EXPECT_EQ(json["tenants"][1]["tenant"], "fabrikam");
+  for (const auto& tenant : json["tenants"]) {
+    EXPECT_EQ(tenant["error"], nullptr);
+    EXPECT_EQ(tenant["status"]["coverage"]["hours"], 48);
+  }
+}
+
+TEST(Tenants, StatusShowsATenantNotCollectedYetAndTheOthers) {
+  TwoTenants tenants;
+  const auto config = tenants.WriteConfig("database = \"" + tenants.home.Path("audit.db") + "\"");
+  ASSERT_EQ(
+      RunAuditsync(
+          tenants.home,
+          {"--config", config, "--tenant", "contoso", "sync", "--from", kFrom, "--to", kTo}, {})
+          .exit_code,
+      0);
+  const auto status = RunAuditsync(tenants.home, {"--config", config, "status"}, {});
+  EXPECT_EQ(status.exit_code, 3) << status.err;  // fabrikam has no database yet
+  EXPECT_NE(status.out.find("== tenant contoso ==\nauditsync status at"), std::string::npos)
+      << status.out;
+  EXPECT_NE(status.out.find("== tenant fabrikam ==\nthere is no database at " +
+                            tenants.home.Path("audit.fabrikam.db")),
+            std::string::npos)
+      << status.out;
 }
 
 TEST(Tenants, OneTenantsRefusedSecretLeavesTheOthersCollected) {
