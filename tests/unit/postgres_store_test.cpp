@@ -3,6 +3,9 @@
 // itself is the conformance suite's (store_test.cpp and the other Backends/ suites).
 #include <gtest/gtest.h>
 
+#include <array>
+#include <atomic>
+#include <latch>
 #include <thread>
 
 #include "core/config.hpp"
@@ -135,6 +138,85 @@ TEST_F(PostgresStoreTest, GraphSyncsShareTheDatabaseAndTheManagementSyncCollects
     EXPECT_NE(refused(Collection::kExclusive), "");
   }
   EXPECT_NO_THROW(LockForCollection(config, Collection::kExclusive));  // released with the first
+}
+
+// Two processes committing pages at once can deadlock; the server rolls one back with 40P01,
+// which the connection reports as a TransactionConflict (the store then runs that page's
+// transaction again) rather than as a storage failure.
+TEST_F(PostgresStoreTest, ADeadlockIsReportedAsATransactionConflictToRunAgain) {
+  database_.Connect()->Exec(
+      "CREATE TABLE rows (k integer PRIMARY KEY, v integer); INSERT INTO rows VALUES (1, 0), "
+      "(2, 0)");
+  auto first = database_.Connect();
+  auto second = database_.Connect();
+  first->Exec("BEGIN");
+  second->Exec("BEGIN");
+  first->Exec("UPDATE rows SET v = 1 WHERE k = 1");
+  second->Exec("UPDATE rows SET v = 1 WHERE k = 2");
+  std::atomic<int> conflicts = 0;
+  std::atomic<int> other_errors = 0;
+  const auto cross = [&](postgres::Connection& connection, int key) {
+    try {
+      connection.Exec("UPDATE rows SET v = 2 WHERE k = " + std::to_string(key));
+      connection.Exec("COMMIT");
+    } catch (const postgres::TransactionConflict&) {
+      ++conflicts;
+      connection.Exec("ROLLBACK");  // frees the other
+    } catch (const std::exception&) {
+      ++other_errors;
+      connection.Exec("ROLLBACK");
+    }
+  };
+  std::thread one([&] { cross(*first, 2); });
+  std::thread two([&] { cross(*second, 1); });
+  one.join();
+  two.join();
+  EXPECT_EQ(conflicts, 1);
+  EXPECT_EQ(other_errors, 0);
+}
+
+// Pages of two processes that name the same new users in opposite orders deadlock on the users
+// table; the page that loses runs again, and both are stored whole.
+TEST_F(PostgresStoreTest, PagesCommittedAtOnceByTwoProcessesAreBothStoredThroughDeadlocks) {
+  constexpr int kRounds = 3;
+  constexpr int kUsers = 3000;  // enough for the two inserts of users to overlap
+  auto stores = std::array{database_.Open(), database_.Open()};
+  const Instant day = testing::At("2026-11-01");
+  std::array<SyncWindow, 2> windows;
+  for (int i = 0; i < 2; ++i) {
+    const Instant start = day + std::chrono::days(i);
+    windows[i] = stores[i]->PlanWindow(ScanKind::kInitial, start, start + std::chrono::days(1),
+                                       day + std::chrono::days(4));
+  }
+  std::atomic<int> failures = 0;
+  for (int round = 0; round < kRounds; ++round) {
+    std::latch start(2);
+    std::vector<std::thread> threads;
+    for (int i = 0; i < 2; ++i) {
+      threads.emplace_back([&, i, round] {
+        RecordPage page;
+        for (int n = 0; n < kUsers; ++n) {
+          const int user = i == 0 ? n : kUsers - 1 - n;  // opposite orders
+          page.records.push_back(testing::Launch(
+              "r" + std::to_string(round) + "-" + std::to_string(i) + "-" + std::to_string(n),
+              i == 0 ? "2026-11-01T10:00:00Z" : "2026-11-02T10:00:00Z",
+              "app-" + std::to_string(i) + "-" + std::to_string(n),
+              "user" + std::to_string(round) + "-" + std::to_string(user) + "@contoso.com"));
+        }
+        start.arrive_and_wait();
+        try {
+          stores[i]->CommitPage(windows[i], page);
+        } catch (const std::exception& error) {
+          ++failures;
+          ADD_FAILURE() << error.what();
+        }
+      });
+    }
+    for (auto& thread : threads) thread.join();
+  }
+  EXPECT_EQ(failures, 0);
+  EXPECT_EQ(stores[0]->CountRecords(), 2 * kRounds * kUsers);
+  EXPECT_EQ(windows[0].record_count + windows[1].record_count, 2 * kRounds * kUsers);
 }
 
 // Text that a UTF8 database refuses (invalid UTF-8, NUL) is stored as reports render it.
