@@ -170,10 +170,11 @@ ON CONFLICT (app_id) DO UPDATE SET
 )sql";
 }
 
-// Users get keys in the order the page first names them, as in the SQLite store.
+// New users in the order of their UPNs: processes committing pages at once that name the same
+// new users then wait for each other in one order instead of deadlocking.
 constexpr std::string_view kInsertUsers = R"sql(
 INSERT INTO users (upn)
-SELECT user_upn FROM page_records WHERE user_upn <> '' GROUP BY user_upn ORDER BY min(ord)
+SELECT DISTINCT user_upn FROM page_records WHERE user_upn <> '' ORDER BY user_upn
 ON CONFLICT (upn) DO NOTHING
 )sql";
 
@@ -201,7 +202,9 @@ std::string RollupUpsert(std::string_view table, std::string_view period) {
 
 // The records new to the database (ON CONFLICT DO NOTHING on their key; the first copy in the
 // page wins) and, from exactly those, their launches added to the day and month rollups. One
-// statement: the data-modifying CTEs all run, and the answer is the count stored.
+// statement: the data-modifying CTEs all run, and the answer is the count stored. Inserted in
+// key order, so that two processes storing the same records (a settle scan and a first scan of
+// one hour) wait for each other in one order instead of deadlocking.
 std::string InsertRecordsSql() {
   return R"sql(
 WITH inserted AS (
@@ -213,7 +216,7 @@ WITH inserted AS (
          coalesce(u.user_key, 0), $1::bigint, $2::bigint, p.raw
   FROM page_records p JOIN apps a ON a.app_id = p.app_id
   LEFT JOIN users u ON u.upn = p.user_upn AND p.user_upn <> ''
-  ORDER BY p.ord
+  ORDER BY p.created_at, p.record_key, p.ord
   ON CONFLICT (created_at, record_key) DO NOTHING
   RETURNING created_at, app_key, user_key, record_key, operation
 ), launches AS (
