@@ -15,12 +15,17 @@ int64_t Seconds(Instant instant) { return instant.time_since_epoch().count(); }
 
 }  // namespace
 
-std::string Fingerprint(std::string_view text) {
+uint64_t Hash64(std::string_view text) {
   uint64_t hash = 1469598103934665603ULL;
   for (const unsigned char c : text) {
     hash ^= c;
     hash *= 1099511628211ULL;
   }
+  return hash;
+}
+
+std::string Fingerprint(std::string_view text) {
+  const uint64_t hash = Hash64(text);
   char buffer[17];
   std::snprintf(buffer, sizeof buffer, "%016llx", static_cast<unsigned long long>(hash));
   return buffer;

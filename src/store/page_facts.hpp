@@ -33,7 +33,11 @@ struct AppFacts {
 
 std::map<std::string, AppFacts> FoldApps(const std::vector<AuditRecord>& records);
 
-// FNV-1a of a quarantined record's raw text: one row per distinct record.
+// A 64-bit FNV-1a-style hash of `text` (its offset basis is the one stored fingerprints were made
+// with, so it stays).
+uint64_t Hash64(std::string_view text);
+
+// Hash64 of a quarantined record's raw text, in hex: one row per distinct record.
 std::string Fingerprint(std::string_view text);
 
 }  // namespace auditsync::store

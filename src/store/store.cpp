@@ -5,6 +5,7 @@
 #include "core/config.hpp"
 #include "core/error.hpp"
 #include "core/file_lock.hpp"
+#include "store/page_facts.hpp"
 #include "store/postgres/pg_connection.hpp"
 #include "store/postgres/postgres_store.hpp"
 #include "store/sqlite/sqlite_store.hpp"
@@ -60,11 +61,9 @@ class FileCollectionLock final : public CollectionLock {
 constexpr int64_t kCollectionLock = 0x6175646974636F6C;
 
 int64_t CollectionLockKey(const std::string& schema) {
-  // FNV-1a of the schema name folded into the key: tenants of one database lock apart.
-  uint64_t hash = 14695981039346656037ULL;
-  for (const unsigned char c : schema) hash = (hash ^ c) * 1099511628211ULL;
-  return schema.empty() ? kCollectionLock
-                        : static_cast<int64_t>(static_cast<uint64_t>(kCollectionLock) ^ hash);
+  // The schema name's hash folded into the key: tenants of one database lock apart.
+  if (schema.empty()) return kCollectionLock;
+  return static_cast<int64_t>(static_cast<uint64_t>(kCollectionLock) ^ store::Hash64(schema));
 }
 
 class PostgresCollectionLock final : public CollectionLock {

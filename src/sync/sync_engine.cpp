@@ -117,23 +117,23 @@ std::pair<Instant, Instant> SyncEngine::Plan(const SyncRequest& request, SyncSum
   return {from, std::max(from, to)};
 }
 
-int64_t SyncEngine::BudgetLeft() {
-  return options_.query_budget - store_.SubmissionsSince(clock_.now() - std::chrono::hours(24));
+void SyncEngine::ReleaseGoneWorkers(const std::vector<SyncWindow>& unfinished) {
+  if (!options_.worker_gone) return;
+  std::set<std::string> asked;
+  for (const auto& window : unfinished) {
+    const auto& worker = window.lease_owner;
+    if (worker.empty() || !asked.insert(worker).second || !options_.worker_gone(worker)) continue;
+    spdlog::info(
+        "windows held by {} are taken over at once: that process of this machine no longer runs",
+        worker);
+    store_.ReleaseLeases(worker);
+  }
 }
 
-int SyncEngine::CountWaiting(SyncSummary& summary) {
+int SyncEngine::CountWaiting(const std::vector<SyncWindow>& unfinished, SyncSummary& summary) {
   const Instant now = clock_.now();
   int others = 0;
-  std::set<std::string> gone;
-  for (const auto& window : store_.UnfinishedWindows()) {
-    if (!window.lease_owner.empty() && options_.worker_gone &&
-        options_.worker_gone(window.lease_owner) && gone.insert(window.lease_owner).second) {
-      spdlog::info(
-          "windows held by {} are taken over at once: that process of this machine no longer "
-          "runs",
-          window.lease_owner);
-      store_.ReleaseLeases(window.lease_owner);
-    }
+  for (const auto& window : unfinished) {
     if (!window.retry_at || *window.retry_at <= now || !window.query_id.empty() ||
         !window.next_link.empty()) {
       ++others;
@@ -154,7 +154,9 @@ SyncSummary SyncEngine::Run(const SyncRequest& request) {
   owner_ = options_.worker_id.empty() ? "worker-" + RandomGuid().substr(0, 8) : options_.worker_id;
   if (options_.sole_collector) store_.ReleaseLeases("");
   std::tie(summary.from, summary.to) = Plan(request, summary);
-  const int workable = CountWaiting(summary);
+  const auto unfinished = store_.UnfinishedWindows();
+  if (!options_.sole_collector) ReleaseGoneWorkers(unfinished);
+  const int workable = CountWaiting(unfinished, summary);
   started_ = clock_.steady();
   leases_renewed_ = started_;
   progress_ = SyncProgress{0, workable, 0, {}, "windows"};
@@ -251,8 +253,9 @@ void SyncEngine::LeaseMore(Tasks& tasks) {
   // rest stay free for other processes.
   const auto wanted = static_cast<size_t>(options_.max_queries_in_flight) + 1;
   if (tasks.size() >= wanted) return;
+  // Whether the allocation is spent is learned from the first refused reservation (the store
+  // counts the submissions): no query of the submissions here, on every turn of the loop.
   const Instant now = clock_.now();
-  if (!allocation_spent_ && BudgetLeft() <= 0) allocation_spent_ = true;
   LeaseRequest request{.owner = owner_,
                        .limit = wanted - tasks.size(),
                        .new_queries = !allocation_spent_,

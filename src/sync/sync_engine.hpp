@@ -130,11 +130,11 @@ class SyncEngine {
 
   // Plans the windows of the request and the settle scans now due; returns the range.
   std::pair<Instant, Instant> Plan(const SyncRequest& request, SyncSummary& summary);
-  // Counts (and names in the log) the windows waiting for their next attempt after failing;
-  // returns how many others are unfinished. Frees the leases of processes known to be gone.
-  int CountWaiting(SyncSummary& summary);
-  // Submissions left in the tenant's rolling 24-hour allocation.
-  int64_t BudgetLeft();
+  // Frees the leases that processes known to be gone (worker_gone) hold on `unfinished`.
+  void ReleaseGoneWorkers(const std::vector<SyncWindow>& unfinished);
+  // Counts (and names in the log) the windows of `unfinished` waiting for their next attempt
+  // after failing; returns how many others there are.
+  int CountWaiting(const std::vector<SyncWindow>& unfinished, SyncSummary& summary);
   // Leases windows while this run has fewer than it can work on at once.
   void LeaseMore(Tasks& tasks);
   // Renews this run's leases when a third of their duration has passed.

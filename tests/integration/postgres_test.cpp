@@ -149,11 +149,6 @@ TEST(Postgres, AKilledSyncResumesWithoutLossOrDuplicates) {
   EXPECT_EQ(store->CountRecords(), total);
 }
 
-std::string ReadFile(const std::string& path) {
-  std::ifstream file(path);
-  return {std::istreambuf_iterator<char>(file), std::istreambuf_iterator<char>()};
-}
-
 // Three `auditsync sync` processes on one database share a backfill through window leases, under
 // the tenant's limit of unfinished queries (which the emulator enforces too), while one of them
 // is killed mid-way: the others take its windows over once its leases expire. Every record is

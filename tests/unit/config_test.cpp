@@ -586,6 +586,23 @@ database = "/srv/contoso.sqlite"
   EXPECT_EQ(configs[1].database_schema, "");
 }
 
+// A secret written in a [[tenant]] table is in the configuration file (what `check` warns about
+// when others can read the file), not in a setting from the environment.
+TEST_F(TenantTablesTest, ASecretInATenantTableComesFromTheConfigurationFile) {
+  RawSettings raw;
+  LoadTomlFile(WriteFile("auditsync.toml", R"(
+client_id = "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"
+
+[[tenant]]
+name = "contoso"
+tenant_id = "contoso.onmicrosoft.com"
+client_secret = "in-the-file"
+)"),
+               raw);
+  const auto config = ResolveConfig(raw.ForTenant(raw.Tenants().at(0)), /*need_credentials=*/true);
+  EXPECT_EQ(config.client_secret_origin, SecretOrigin::kConfigFile);
+}
+
 TEST_F(TenantTablesTest, BadTablesAreRefusedNamingTheLineAndTheFix) {
   ExpectConfigErrorParts([&] { LoadTenants("[[tenant]]\ntenant_id = \"a\"\n"); },
                          {"line 1", "has no `name`", "name = \"contoso\""});

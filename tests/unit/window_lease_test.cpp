@@ -223,10 +223,18 @@ TEST_P(WindowLeaseTest, UnfinishedQueriesOfEveryProcessCountAgainstTheTenantsLim
   EXPECT_EQ(store_->SubmissionsSince(kNow - 24h), 1);
   // A window's own query is not counted against it (it resubmits after a lost reply).
   EXPECT_EQ(other->ReserveSubmission(windows[1], kNow, limits), SubmissionGrant::kGranted);
-  // A finished query frees its place.
+  // A window that failed while its query may still run (a status read failed) keeps its place.
+  windows[3].state = WindowState::kFailed;
+  windows[3].query_id = "q3";
+  other->SaveWindow(windows[3]);
   windows[0].state = WindowState::kPaging;
   windows[0].next_link = "https://graph/next";
   other->SaveWindow(windows[0]);
+  EXPECT_EQ(store_->ReserveSubmission(windows[2], kNow, limits), SubmissionGrant::kTooManyInFlight);
+  // A finished query frees its place.
+  windows[3].state = WindowState::kPaging;
+  windows[3].next_link = "https://graph/next";
+  other->SaveWindow(windows[3]);
   EXPECT_EQ(store_->ReserveSubmission(windows[2], kNow, limits), SubmissionGrant::kGranted);
 }
 
