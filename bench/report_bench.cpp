@@ -75,8 +75,9 @@ Tenant MakeTenant(std::mt19937_64& random) {
   return tenant;
 }
 
+// A launch record, its raw text kept in `texts` (its page's).
 auditsync::AuditRecord Launch(const Tenant& tenant, int user, int app, Instant at,
-                              std::mt19937_64& random) {
+                              std::mt19937_64& random, auditsync::TextArena& texts) {
   auditsync::AuditRecord record;
   record.id = Guid(random);
   record.created = at;
@@ -88,9 +89,9 @@ auditsync::AuditRecord Launch(const Tenant& tenant, int user, int app, Instant a
   record.environment_id = "env-" + std::to_string(app % 12);
   record.environment_name = "Environment " + std::to_string(app % 12);
   record.user_upn = tenant.upns[static_cast<size_t>(user)];
-  record.raw = R"({"Id":")" + record.id +
-               R"(","RecordType":256,"Operation":"LaunchPowerApp","UserId":")" + record.user_upn +
-               R"(","AppId":")" + record.app_id + R"("})";
+  record.raw = texts.Keep(R"({"Id":")" + record.id +
+                          R"(","RecordType":256,"Operation":"LaunchPowerApp","UserId":")" +
+                          record.user_upn + R"(","AppId":")" + record.app_id + R"("})");
   return record;
 }
 
@@ -115,12 +116,12 @@ void Generate(const std::string& path, int64_t records) {
       const auto& apps = tenant.apps_of_user[static_cast<size_t>(user)];
       const int app = apps[random() % apps.size()];
       const Instant at = day_start + std::chrono::seconds(random() % 86400);
-      page.records.push_back(Launch(tenant, user, app, at, random));
+      page.records.push_back(Launch(tenant, user, app, at, random, page.texts));
       if (page.records.size() == 1000 || i + 1 == today) {
         if (i + 1 == today) window.state = auditsync::WindowState::kComplete;
         store.CommitPage(window, page);
         written += static_cast<int64_t>(page.records.size());
-        page.records.clear();
+        page = {};
       }
     }
   }

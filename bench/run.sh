@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# The benchmarks of `make bench`, in seven parts (docs/benchmarks.md describes them):
+# The benchmarks of `make bench`, in eight parts (docs/benchmarks.md describes them):
 #
 # ingest: the real auditsync process syncs one day of a large synthetic tenant from the emulator
 #   over HTTPS into a fresh SQLite database. Reports records/s, CPU time per record of the
 #   auditsync process (user + system) and its peak RSS, at two sizes to show that memory stays flat
 #   as the record count grows. Then runs the parser micro-benchmark.
+# floor: bench/sqlite_floor, the CPU that SQLite alone needs per record to keep a record's key, time
+#   and raw auditData under the dedupe index, for a million records (about 30 seconds): the part of
+#   the ingest's CPU that no code of auditsync can remove.
 # completeness: bench/completeness.sh, late publication in simulated time (about a minute).
 # concurrency: bench/concurrency.sh, a backfill against 30-second queries (about 5 minutes;
 #   BENCH_IN_FLIGHT_1=0 skips its 3.5-minute run with one query in flight).
@@ -18,7 +21,7 @@
 #   the windows (about 2 minutes).
 #
 #   bench/run.sh [nominal-records-per-day ...]     ingest sizes; default: 275000 1100000
-#   BENCH_PARTS=ingest,completeness,concurrency,reports,management,postgres,workers
+#   BENCH_PARTS=ingest,floor,completeness,concurrency,reports,management,postgres,workers
 #                                                  the parts to run (unset or empty: all, in this
 #                                                  order)
 #   BENCH_WRAP="perf record -g -o /tmp/perf.data" BENCH_PARTS=ingest bench/run.sh 1100000
@@ -30,12 +33,12 @@ cd "$(dirname "$0")/.."
 build=build/release
 sizes=("$@")
 [ ${#sizes[@]} -gt 0 ] || sizes=(275000 1100000)
-parts=",${BENCH_PARTS:-ingest,completeness,concurrency,reports,management,postgres,workers},"
+parts=",${BENCH_PARTS:-ingest,floor,completeness,concurrency,reports,management,postgres,workers},"
 for part in ${parts//,/ }; do
   case $part in
-    ingest|completeness|concurrency|reports|management|postgres|workers) ;;
-    *) echo "BENCH_PARTS: unknown part '$part' (ingest, completeness, concurrency, reports," \
-            "management, postgres, workers)" >&2
+    ingest|floor|completeness|concurrency|reports|management|postgres|workers) ;;
+    *) echo "BENCH_PARTS: unknown part '$part' (ingest, floor, completeness, concurrency," \
+            "reports, management, postgres, workers)" >&2
        exit 2 ;;
   esac
 done
@@ -63,6 +66,7 @@ echo
 "$build/parser_bench" --benchmark_counters_tabular=true
 fi
 
+if [[ $parts == *,floor,* ]]; then "$build/sqlite_floor" "$work" 1000000; fi
 if [[ $parts == *,completeness,* ]]; then bench/completeness.sh; fi
 if [[ $parts == *,concurrency,* ]]; then bench/concurrency.sh; fi
 if [[ $parts == *,reports,* ]]; then bench/report.sh; fi

@@ -1,10 +1,13 @@
 // AuditRecord: one Power Apps audit record as auditsync stores it, whichever API delivered it.
 #pragma once
 
+#include <iterator>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/time.hpp"
+#include "record/text_arena.hpp"
 
 namespace auditsync {
 
@@ -19,7 +22,8 @@ struct AuditRecord {
   std::string environment_id;  // lowercase
   std::string environment_name;
   std::string user_upn;  // lowercase: users are compared case-insensitively
-  std::string raw;       // the record's auditData JSON as received
+  // The record's auditData JSON as received: a view into its RecordPage's `texts` (or a literal).
+  std::string_view raw;
 };
 
 // A record that could not be read: kept with the reason, counted, never silently dropped.
@@ -29,10 +33,24 @@ struct QuarantinedRecord {
   std::string raw;  // the whole record as received
 };
 
+// Records move between pages only with Append: their `raw` views live in the page's `texts`.
 struct RecordPage {
   std::vector<AuditRecord> records;
+  TextArena texts;  // what the records' `raw` views point into
   std::vector<QuarantinedRecord> quarantined;
   std::string next_link;  // @odata.nextLink, empty on the last page
+
+  // Moves the records and quarantined records of `other` (and the texts they need) to the end of
+  // this page.
+  void Append(RecordPage&& other) {
+    records.insert(records.end(), std::make_move_iterator(other.records.begin()),
+                   std::make_move_iterator(other.records.end()));
+    quarantined.insert(quarantined.end(), std::make_move_iterator(other.quarantined.begin()),
+                       std::make_move_iterator(other.quarantined.end()));
+    texts.Adopt(std::move(other.texts));
+    other.records.clear();
+    other.quarantined.clear();
+  }
 };
 
 }  // namespace auditsync

@@ -285,7 +285,7 @@ void CompleteRecord(const EnvelopeFields& envelope, AuditDataFields& fields,
   record.user_upn = Lowercase(!envelope.upn.empty()     ? envelope.upn
                               : !fields.user_id.empty() ? fields.user_id
                                                         : envelope.user_id);
-  record.raw = audit_text;
+  record.raw = page.texts.Keep(audit_text);
   page.records.push_back(std::move(record));
 }
 

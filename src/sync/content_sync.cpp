@@ -32,13 +32,6 @@ constexpr std::chrono::milliseconds kWaitSlice{100};
 // More pages than a day of any tenant's content fills: the server's links go on forever.
 constexpr size_t kMostListingPages = 100'000;
 
-void Append(RecordPage& into, RecordPage&& from) {
-  into.records.insert(into.records.end(), std::make_move_iterator(from.records.begin()),
-                      std::make_move_iterator(from.records.end()));
-  into.quarantined.insert(into.quarantined.end(), std::make_move_iterator(from.quarantined.begin()),
-                          std::make_move_iterator(from.quarantined.end()));
-}
-
 }  // namespace
 
 // The hand-over from the download threads to the store's thread: a bounded queue (downloads wait
@@ -321,7 +314,7 @@ int64_t ContentSyncEngine::FetchAll(const std::vector<ContentBlob>& blobs,
     }
     all_done = taken.all_done;
     for (auto& delivery : taken.deliveries) {
-      Append(pending, std::move(delivery.page));
+      pending.Append(std::move(delivery.page));
       if (!delivery.finished) continue;
       const auto& blob = blobs[delivery.blob];
       ++progress_.windows_done;

@@ -53,9 +53,7 @@ RecordPage ReadInPieces(BlobReader& reader, const std::string& blob,
     const size_t size = std::min(sizes[k % sizes.size()], blob.size() - at);
     EXPECT_TRUE(reader.Append(std::string_view(blob).substr(at, size)));
     at += size;
-    auto page = reader.Take();
-    for (auto& record : page.records) all.records.push_back(std::move(record));
-    for (auto& bad : page.quarantined) all.quarantined.push_back(std::move(bad));
+    all.Append(reader.Take());
   }
   complete = reader.Complete();
   return all;

@@ -173,7 +173,7 @@ TEST(RecordParser, ReadsManagementActivityRecordsWithTheSameFieldsAsGraph) {
     ASSERT_TRUE(from_graph && from_graph->records.size() == 1u);
     const auto& expected = from_graph->records[0];
     // The legacy sample leaves its time to the envelope; a Management record always has it.
-    std::string raw = expected.raw;
+    std::string raw(expected.raw);
     if (raw.find("CreationTime") == std::string::npos) {
       raw.insert(1, "\"CreationTime\": \"" + FormatIso8601(expected.created).substr(0, 19) + "\",");
     }

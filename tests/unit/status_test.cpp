@@ -38,7 +38,7 @@ AuditRecord Launch(std::string id, const char* time) {
 class StatusTest : public testing::BackendTest {
  protected:
   // A window scanned completely, planned when it closed.
-  void Complete(Instant start, Instant end, RecordPage page = {}) {
+  void Complete(Instant start, Instant end, const RecordPage& page = {}) {
     auto window = store_->PlanWindow(ScanKind::kInitial, start, end, end);
     window.state = WindowState::kComplete;
     store_->CommitPage(window, page);

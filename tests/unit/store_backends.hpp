@@ -50,7 +50,7 @@ struct TestCluster {
     return url.substr(0, url.rfind('/') + 1) + name;
   }
   postgres::ConnectionTarget Target(const std::string& name) const {
-    return {UrlOf(name), Secret(password)};
+    return {UrlOf(name), Secret(password), {}};
   }
 };
 

@@ -1,0 +1,170 @@
+// The least CPU SQLite itself needs to keep records the way issue 2 asks, with nothing of
+// auditsync around it: no parsing, no network, no columns for reports, no apps, users or rollups.
+// Each record is its 16-byte key, its creation time and its raw auditData, inserted into a table
+// with the dedupe index (created_at, key), 50 rows per statement and 1000 records per transaction
+// (a Graph page; also 4000, to show what larger transactions save), in the order the emulator
+// serves them (random within each hour), with the store's settings: 64 KiB pages, a 32 MiB page
+// cache, synchronous=NORMAL, its WAL checkpoints.
+//
+//   sqlite_floor DIRECTORY [RECORDS] [RAW_BYTES]
+//
+// Prints the CPU time (user + system) per record for: WAL, as auditsync keeps it (readers never
+// wait for the writer); a rollback journal (TRUNCATE: readers wait for each commit); no journal at
+// all (OFF: a crash can corrupt the database, so no product could ship it, but nothing is cheaper);
+// and, in WAL, without the raw text and without the index, to show what each costs.
+// RAW_BYTES defaults to 1,658, the mean auditData of the emulator's records (the ingest bench).
+#include <fcntl.h>
+#include <sqlite3.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <array>
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <random>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace {
+
+constexpr int kRowsPerStatement = 50;
+
+double CpuSeconds() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  const auto seconds = [](const timeval& time) {
+    return static_cast<double>(time.tv_sec) + static_cast<double>(time.tv_usec) / 1e6;
+  };
+  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
+}
+
+void Execute(sqlite3* db, const std::string& sql) {
+  char* error = nullptr;
+  if (sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &error) != SQLITE_OK) {
+    const std::string message = error != nullptr ? error : "unknown error";
+    sqlite3_free(error);
+    throw std::runtime_error(sql + ": " + message);
+  }
+}
+
+// The store's WAL hook (sqlite_db.cpp): a passive checkpoint every 1000 frames, after which the
+// database file's pages are dropped from the OS cache, so that the kernel reuses that memory for
+// the next writes instead of taking fresh pages.
+int CheckpointAndRelease(void* database_fd, sqlite3* db, const char* schema, int frames) {
+  if (frames < 1000) return SQLITE_OK;
+  if (sqlite3_wal_checkpoint_v2(db, schema, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr) ==
+      SQLITE_OK) {
+    posix_fadvise(*static_cast<int*>(database_fd), 0, 0, POSIX_FADV_DONTNEED);
+  }
+  return SQLITE_OK;
+}
+
+struct Record {
+  std::array<uint64_t, 2> key;
+  int64_t created_at;
+};
+
+// A day of `count` records: hour by hour, each hour's records at random seconds of the hour.
+std::vector<Record> MakeDay(int64_t count) {
+  std::mt19937_64 random(20261129);
+  std::vector<Record> records(static_cast<size_t>(count));
+  const int64_t per_hour = (count + 23) / 24;
+  constexpr int64_t kDay = 1793577600;  // 2026-11-02T00:00:00Z
+  for (size_t i = 0; i < records.size(); ++i) {
+    records[i].key = {random(), random()};
+    records[i].created_at =
+        kDay + static_cast<int64_t>(i) / per_hour * 3600 + static_cast<int64_t>(random() % 3600);
+  }
+  return records;
+}
+
+struct Variant {
+  const char* journal_mode;
+  bool raw;
+  bool index;
+  size_t per_transaction;  // records; a multiple of kRowsPerStatement
+};
+
+double MicrosecondsPerRecord(const std::string& path, const Variant& variant,
+                             const std::vector<Record>& records, size_t raw_bytes) {
+  for (const char* suffix : {"", "-wal", "-shm", "-journal"}) {
+    std::filesystem::remove(path + suffix);
+  }
+  sqlite3* db = nullptr;
+  if (sqlite3_open(path.c_str(), &db) != SQLITE_OK) throw std::runtime_error("cannot open " + path);
+  int database_fd = ::open(path.c_str(), O_RDONLY | O_CREAT | O_CLOEXEC, 0600);
+  sqlite3_wal_hook(db, CheckpointAndRelease, &database_fd);
+  Execute(db, "PRAGMA page_size=65536");
+  Execute(db, std::string("PRAGMA journal_mode=") + variant.journal_mode);
+  Execute(db, "PRAGMA synchronous=NORMAL; PRAGMA cache_size=-32768");
+  Execute(db,
+          "CREATE TABLE records (seq INTEGER PRIMARY KEY, record_key BLOB NOT NULL, "
+          "created_at INTEGER NOT NULL, raw TEXT NOT NULL)");
+  if (variant.index) Execute(db, "CREATE UNIQUE INDEX identity ON records(created_at, record_key)");
+  std::string sql = "INSERT OR IGNORE INTO records (record_key, created_at, raw) VALUES (?,?,?)";
+  for (int row = 1; row < kRowsPerStatement; ++row) sql += ",(?,?,?)";
+  sqlite3_stmt* insert = nullptr;
+  if (sqlite3_prepare_v2(db, sql.c_str(), -1, &insert, nullptr) != SQLITE_OK) {
+    throw std::runtime_error(sqlite3_errmsg(db));
+  }
+  // Each record's own text: the same bytes but for its key, so that no two are equal.
+  std::vector<std::string> texts(kRowsPerStatement, std::string(variant.raw ? raw_bytes : 0, 'x'));
+
+  const double started = CpuSeconds();
+  // Whole statements only: the record count is rounded down to a multiple of 50.
+  const size_t usable = records.size() / kRowsPerStatement * kRowsPerStatement;
+  for (size_t first = 0; first < usable; first += kRowsPerStatement) {
+    if (first % variant.per_transaction == 0) Execute(db, "BEGIN");
+    for (int row = 0; row < kRowsPerStatement; ++row) {
+      const Record& record = records[first + static_cast<size_t>(row)];
+      std::string& text = texts[static_cast<size_t>(row)];
+      if (text.size() >= sizeof record.key)
+        std::memcpy(text.data(), &record.key, sizeof record.key);
+      sqlite3_bind_blob(insert, row * 3 + 1, &record.key, sizeof record.key, SQLITE_STATIC);
+      sqlite3_bind_int64(insert, row * 3 + 2, record.created_at);
+      sqlite3_bind_text(insert, row * 3 + 3, text.data(), static_cast<int>(text.size()),
+                        SQLITE_STATIC);
+    }
+    if (sqlite3_step(insert) != SQLITE_DONE) throw std::runtime_error(sqlite3_errmsg(db));
+    sqlite3_reset(insert);
+    const size_t next = first + kRowsPerStatement;
+    if (next % variant.per_transaction == 0 || next == usable) Execute(db, "COMMIT");
+  }
+  const double cpu = CpuSeconds() - started;
+  sqlite3_finalize(insert);
+  sqlite3_close(db);
+  ::close(database_fd);
+  return cpu / static_cast<double>(usable) * 1e6;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    std::fprintf(stderr, "usage: sqlite_floor DIRECTORY [RECORDS] [RAW_BYTES]\n");
+    return 2;
+  }
+  const std::string path = std::string(argv[1]) + "/floor.db";
+  const int64_t count = argc > 2 ? std::stoll(argv[2]) : 1'000'000;
+  const size_t raw_bytes = argc > 3 ? std::stoul(argv[3]) : 1658;
+  const auto records = MakeDay(count);
+  std::printf("\nSQLite alone, %lld records of %zu raw bytes (CPU per record, user + system)\n",
+              static_cast<long long>(count), raw_bytes);
+  std::printf("%-10s %-5s %-6s %-12s %10s\n", "journal", "raw", "index", "records/txn",
+              "us/record");
+  for (const Variant& variant :
+       {Variant{"WAL", true, true, 1000}, Variant{"WAL", true, true, 4000},
+        Variant{"TRUNCATE", true, true, 1000}, Variant{"OFF", true, true, 1000},
+        Variant{"WAL", false, true, 1000}, Variant{"WAL", true, false, 1000}}) {
+    const double micros = MicrosecondsPerRecord(path, variant, records, raw_bytes);
+    std::printf("%-10s %-5s %-6s %-12zu %10.2f\n", variant.journal_mode, variant.raw ? "yes" : "no",
+                variant.index ? "yes" : "no", variant.per_transaction, micros);
+  }
+  for (const char* suffix : {"", "-wal", "-shm", "-journal"}) {
+    std::filesystem::remove(path + suffix);
+  }
+  return 0;
+}
