@@ -43,6 +43,15 @@ constexpr std::chrono::seconds kLongestBackoff = std::chrono::hours(24);
 // The first wait between two status checks of a query; it doubles up to poll_interval.
 constexpr std::chrono::milliseconds kFirstPollDelay = std::chrono::seconds(5);
 
+// Pages are committed together, this many (4000 records at the default page_size) or what was
+// fetched in this long. Within an hour records arrive in no particular order, so each commit
+// rewrites every leaf of the dedupe index that covers the hour, however few of its records it
+// adds: at 200,000 records an hour, 1000-record commits cost SQLite 5.8 us of CPU per record and
+// 4000-record ones 4.4 (bench/sqlite_floor). A crash loses at most one batch, which is fetched
+// again from the checkpoint (and stored once: records are deduplicated).
+constexpr int kPagesPerCommit = 4;
+constexpr std::chrono::seconds kLongestUncommitted{5};
+
 }  // namespace
 
 std::chrono::seconds FailureBackoff(int failures) {
@@ -466,38 +475,65 @@ SyncEngine::Outcome SyncEngine::GiveUpWaiting(SyncWindow& window) {
 
 SyncEngine::Outcome SyncEngine::Page(SyncWindow& window, SyncSummary& summary) {
   int64_t inserted = 0;
-  while (!window.next_link.empty()) {
-    auto page = graph_.FetchPage(window.next_link);
-    if (page.next_link == window.next_link) {
-      throw ServiceError(
-          "Graph returned a page whose next link is the page itself; the window "
-          "is retried with a new query by the next sync",
-          {200, "RepeatingNextLink", "", RedactUrl(window.next_link)});
-    }
-    window.next_link = page.next_link;
-    const bool last = window.next_link.empty();
-    if (last && window.last_error == kTruncated) {
-      // Stored, but not every record of that second: the window fails rather than complete, so
-      // its hours are not marked covered and status lists it. (Its query is made again after
-      // the backoff; the records then stored are deduplicated.)
-      window.query_id.clear();
-      window.query_name.clear();
-      MarkFailed(window, kTruncated, "");
-    } else if (last) {
-      window.state = WindowState::kComplete;
-      window.last_error.clear();
-      window.last_request_id.clear();
-      window.failures = 0;
-      window.retry_at.reset();
-    }
-    const auto outcome = store_.CommitPage(window, page);
+  // window.next_link stays the checkpoint, the link after the last page committed; `link` is the
+  // next page to fetch. What was fetched in between waits in `batch`.
+  std::string link = window.next_link;
+  RecordPage batch;
+  int batch_pages = 0;
+  std::chrono::steady_clock::time_point batch_started{};
+  const auto commit = [&] {
+    window.next_link = link;
+    const auto outcome = store_.CommitPage(window, batch);
+    batch = {};
+    batch_pages = 0;
     inserted += outcome.inserted;
     summary.inserted += outcome.inserted;
     summary.duplicates += outcome.duplicates;
     summary.quarantined += outcome.quarantined;
     ReportProgress(summary);
-    if (last) break;
-    if (clock_.stop_requested()) throw Interrupted();
+  };
+  while (!link.empty()) {
+    RecordPage page;
+    try {
+      page = graph_.FetchPage(link);
+      if (page.next_link == link) {
+        throw ServiceError(
+            "Graph returned a page whose next link is the page itself; the window "
+            "is retried with a new query by the next sync",
+            {200, "RepeatingNextLink", "", RedactUrl(link)});
+      }
+    } catch (...) {
+      // The pages fetched before the failure are kept; the window goes on from after them.
+      if (batch_pages > 0) commit();
+      throw;
+    }
+    if (batch_pages++ == 0) batch_started = clock_.steady();
+    link = page.next_link;
+    batch.Append(std::move(page));
+    if (link.empty()) {
+      if (window.last_error == kTruncated) {
+        // Stored, but not every record of that second: the window fails rather than complete,
+        // so its hours are not marked covered and status lists it. (Its query is made again
+        // after the backoff; the records then stored are deduplicated.)
+        window.query_id.clear();
+        window.query_name.clear();
+        MarkFailed(window, kTruncated, "");
+      } else {
+        window.state = WindowState::kComplete;
+        window.last_error.clear();
+        window.last_request_id.clear();
+        window.failures = 0;
+        window.retry_at.reset();
+      }
+      commit();
+      break;
+    }
+    const bool stopping = clock_.stop_requested();
+    if (stopping || batch_pages >= kPagesPerCommit ||
+        clock_.steady() - batch_started >= kLongestUncommitted) {
+      commit();
+    }
+    if (stopping) throw Interrupted();
     KeepLeases();  // a window of many pages takes a while
   }
   if (window.state != WindowState::kComplete) return Outcome::kFailed;

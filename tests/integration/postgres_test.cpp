@@ -164,7 +164,7 @@ TEST(Postgres, ThreeWorkersShareABackfillExactlyWhileOneIsKilled) {
                     {"--record-cap", "1000", "--query-polls", "3", "--max-unfinished", "4"});
   auto environment = ClientEnvironment(emulator, "unused");
   target.Point(environment);
-  Override(environment, "AUDITSYNC_PAGE_SIZE=20");
+  Override(environment, "AUDITSYNC_PAGE_SIZE=5");
   Override(environment, "AUDITSYNC_LEASE_DURATION=3s");
   Override(environment, "AUDITSYNC_MAX_QUERIES_IN_FLIGHT=2");
   Override(environment, "AUDITSYNC_MAX_UNFINISHED_QUERIES=4");

@@ -7,6 +7,7 @@
 
 #include <filesystem>
 #include <map>
+#include <optional>
 
 #include <nlohmann/json.hpp>
 
@@ -529,6 +530,92 @@ TEST_P(SyncEngineTest, AStopRequestedBeforeTheFirstSubmissionSubmitsNothing) {
   EXPECT_THROW(Run({kDay, kDay + 3h, false}, kDay + 4h), Interrupted);
   EXPECT_EQ(Posts(), 0);
   EXPECT_EQ(store_->SubmissionsSince(kDay), 0);
+}
+
+// A Graph whose one query succeeds at once with ten pages of one record each ("p1" to "p10");
+// `on_page(k)` may answer page k instead (nullopt: the page as usual).
+void ServeTenPages(FakeTransport& transport,
+                   std::function<std::optional<HttpResponse>(int page)> on_page) {
+  transport.responder = [on_page](const HttpRequest& request) -> HttpResponse {
+    if (request.method == "POST") return {201, {}, R"({"id":"q-1","status":"notStarted"})"};
+    if (request.url.find("/records") == std::string::npos) {
+      return {200, {}, R"({"id":"q-1","status":"succeeded"})"};
+    }
+    const auto token = request.url.find("$skiptoken=");
+    const int page = token == std::string::npos ? 1 : std::stoi(request.url.substr(token + 11));
+    if (auto answer = on_page(page)) return *answer;
+    const std::string next = page < 10 ? R"("@odata.nextLink":")" + std::string(kQueries) +
+                                             "/q-1/records?$skiptoken=" + std::to_string(page + 1) +
+                                             R"(",)"
+                                       : "";
+    return {200, {}, "{" + next + R"("value":[)" + Record("p" + std::to_string(page)) + "]}"};
+  };
+}
+
+int RequestsOfPage(const FakeTransport& transport, int page) {
+  int count = 0;
+  const std::string token = "$skiptoken=" + std::to_string(page);
+  for (const auto& request : transport.requests) {
+    const bool first = page == 1 && request.url.find("/records") != std::string::npos &&
+                       request.url.find("$skiptoken=") == std::string::npos;
+    count += first || request.url.ends_with(token);
+  }
+  return count;
+}
+
+// Pages are committed four at a time (fewer rewrites of the dedupe index per record); a failure
+// to fetch a page keeps the pages fetched before it, and the next run goes on from there.
+TEST_P(SyncEngineTest, PagesAreCommittedInBatchesAndAFailedFetchKeepsThePagesBeforeIt) {
+  const Instant now = kDay + 2h;
+  std::map<int, int64_t> stored_when_fetched;
+  bool failing = true;
+  ServeTenPages(*transport_, [&](int page) -> std::optional<HttpResponse> {
+    stored_when_fetched.emplace(page, store_->CountRecords());
+    if (page == 7 && failing) return HttpResponse{503, {}, "unavailable"};
+    return std::nullopt;
+  });
+  const auto first = Run({kDay, kDay + 1h, false}, now);
+  EXPECT_EQ(first.windows_failed, 1);
+  EXPECT_EQ(stored_when_fetched[4], 0);  // pages 1 to 3 still in the batch
+  EXPECT_EQ(stored_when_fetched[5], 4);  // pages 1 to 4 committed together
+  EXPECT_EQ(store_->CountRecords(), 6);  // pages 5 and 6 kept when page 7 failed
+  const auto windows = store_->UnfinishedWindows();
+  ASSERT_EQ(windows.size(), 1u);
+  EXPECT_TRUE(windows[0].next_link.ends_with("$skiptoken=7")) << windows[0].next_link;
+
+  failing = false;
+  const auto second = Run({kDay, kDay + 1h, false}, now);
+  EXPECT_EQ(second.windows_complete, 1);
+  EXPECT_EQ(store_->CountRecords(), 10);
+  for (int page = 1; page <= 6; ++page) EXPECT_EQ(RequestsOfPage(*transport_, page), 1) << page;
+  EXPECT_EQ(Posts(), 1);  // the same query, paged on from its checkpoint
+}
+
+// Pages that come slowly are committed within seconds of their fetch, however few they are.
+TEST_P(SyncEngineTest, PagesFetchedSlowlyAreCommittedWithoutWaitingForABatch) {
+  std::map<int, int64_t> stored_when_fetched;
+  ServeTenPages(*transport_, [&](int page) -> std::optional<HttpResponse> {
+    stored_when_fetched.emplace(page, store_->CountRecords());
+    if (page == 2) elapsed_ += 6s;  // a page that took six seconds
+    return std::nullopt;
+  });
+  EXPECT_EQ(Run({kDay, kDay + 1h, false}, kDay + 2h).windows_complete, 1);
+  EXPECT_EQ(stored_when_fetched[3], 2);  // pages 1 and 2, committed after the slow one
+  EXPECT_EQ(stored_when_fetched[7], 6);  // then a batch of four
+  EXPECT_EQ(store_->CountRecords(), 10);
+}
+
+// A stop request between pages commits the pages fetched so far before the run ends.
+TEST_P(SyncEngineTest, AStopRequestedWhilePagingKeepsThePagesFetched) {
+  ServeTenPages(*transport_, [&](int page) -> std::optional<HttpResponse> {
+    if (page == 3) stop_ = true;
+    return std::nullopt;
+  });
+  EXPECT_THROW(Run({kDay, kDay + 1h, false}, kDay + 2h), Interrupted);
+  EXPECT_EQ(store_->CountRecords(), 3);
+  const auto windows = store_->UnfinishedWindows();
+  ASSERT_EQ(windows.size(), 1u);
+  EXPECT_TRUE(windows[0].next_link.ends_with("$skiptoken=4")) << windows[0].next_link;
 }
 
 // Another process leased the day's window and died: this one waits for the lease to expire,
