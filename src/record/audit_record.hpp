@@ -43,11 +43,11 @@ struct RecordPage {
   // Moves the records and quarantined records of `other` (and the texts they need) to the end of
   // this page.
   void Append(RecordPage&& other) {
+    texts.Adopt(std::move(other.texts));  // first: records here never view a destroyed arena
     records.insert(records.end(), std::make_move_iterator(other.records.begin()),
                    std::make_move_iterator(other.records.end()));
     quarantined.insert(quarantined.end(), std::make_move_iterator(other.quarantined.begin()),
                        std::make_move_iterator(other.quarantined.end()));
-    texts.Adopt(std::move(other.texts));
     other.records.clear();
     other.quarantined.clear();
   }

@@ -8,8 +8,10 @@
 namespace auditsync {
 namespace {
 
-// About 150 records' raw auditData: a Graph page of 1000 records takes 7 blocks.
-constexpr size_t kBlockSize = 256 * 1024;
+// Blocks start small (a Management API delivery may hold a few records) and double up to about
+// 150 records' raw auditData: a Graph page of 1000 records takes 10 blocks.
+constexpr size_t kFirstBlockSize = 16 * 1024;
+constexpr size_t kLargestBlockSize = 256 * 1024;
 
 }  // namespace
 
@@ -44,7 +46,8 @@ void TextArena::Adopt(TextArena&& other) {
 std::string_view TextArena::Keep(std::string_view text) {
   if (text.empty()) return {};
   if (capacity_ - used_ < text.size()) {
-    capacity_ = std::max(kBlockSize, text.size());
+    const size_t next = std::clamp(capacity_ * 2, kFirstBlockSize, kLargestBlockSize);
+    capacity_ = std::max(next, text.size());
     blocks_.push_back(std::make_unique_for_overwrite<char[]>(capacity_));
     used_ = 0;
   }

@@ -1,7 +1,9 @@
 #include "sync/sync_engine.hpp"
 
 #include <algorithm>
+#include <exception>
 #include <set>
+#include <string>
 #include <thread>
 #include <tuple>
 #include <utility>
@@ -31,6 +33,22 @@ constexpr std::chrono::seconds kHour = std::chrono::hours(1);
 // The error kept on a window whose one-second query still hit the record cap.
 constexpr const char* kTruncated =
     "more records in one second than one query may return (its record cap)";
+
+// Whether the window's records come from a query that hit its record cap in one second. A later
+// failure while paging keeps the mark (MarkFailed), because the next run pages on from the
+// checkpoint without reading the query's status again.
+bool Truncated(const SyncWindow& window) { return window.last_error.starts_with(kTruncated); }
+
+// The message of a caught exception.
+std::string WhatOf(const std::exception_ptr& failure) {
+  try {
+    std::rethrow_exception(failure);
+  } catch (const std::exception& error) {
+    return error.what();
+  } catch (...) {
+    return "an unknown error";
+  }
+}
 
 // How many times a query that ended `failed` or `cancelled` is submitted again in one run.
 constexpr int kQueryResubmissions = 1;
@@ -450,6 +468,8 @@ SyncEngine::Outcome SyncEngine::Poll(Task& task, SyncSummary& summary) {
     spdlog::error("window {}: {}; storing the records it returned", Describe(window), kTruncated);
     window.last_error = kTruncated;
     ++summary.windows_truncated;
+  } else if (Truncated(window)) {
+    window.last_error.clear();  // an earlier query's: this one's records are all there
   }
   window.state = WindowState::kPaging;
   window.next_link = graph_.FirstPageUrl(window.query_id);
@@ -481,9 +501,28 @@ SyncEngine::Outcome SyncEngine::Page(SyncWindow& window, SyncSummary& summary) {
   RecordPage batch;
   int batch_pages = 0;
   std::chrono::steady_clock::time_point batch_started{};
-  const auto commit = [&] {
-    window.next_link = link;
-    const auto outcome = store_.CommitPage(window, batch);
+  // Commits the batch with the checkpoint after it (and, on the last page, the window's end). The
+  // window in memory changes only once the store has committed, so that nothing saves a
+  // checkpoint ahead of the records stored.
+  const auto commit = [&](bool last) {
+    SyncWindow next = window;
+    next.next_link = link;
+    if (last && Truncated(next)) {
+      // Stored, but not every record of that second: the window fails rather than complete, so
+      // its hours are not marked covered and status lists it. (Its query is made again after the
+      // backoff; the records then stored are deduplicated.)
+      next.query_id.clear();
+      next.query_name.clear();
+      MarkFailed(next, kTruncated, "");
+    } else if (last) {
+      next.state = WindowState::kComplete;
+      next.last_error.clear();
+      next.last_request_id.clear();
+      next.failures = 0;
+      next.retry_at.reset();
+    }
+    const auto outcome = store_.CommitPage(next, batch);
+    window = std::move(next);
     batch = {};
     batch_pages = 0;
     inserted += outcome.inserted;
@@ -503,35 +542,30 @@ SyncEngine::Outcome SyncEngine::Page(SyncWindow& window, SyncSummary& summary) {
             {200, "RepeatingNextLink", "", RedactUrl(link)});
       }
     } catch (...) {
-      // The pages fetched before the failure are kept; the window goes on from after them.
-      if (batch_pages > 0) commit();
+      if (batch_pages > 0) {
+        // The pages fetched before the failure are kept; the window goes on from after them.
+        // Should that commit fail too, its error is the one raised: the fetch's is logged here.
+        const auto fetch_failure = std::current_exception();
+        try {
+          commit(false);
+        } catch (...) {
+          spdlog::error("window {}: {}", Describe(window), WhatOf(fetch_failure));
+          throw;
+        }
+      }
       throw;
     }
     if (batch_pages++ == 0) batch_started = clock_.steady();
     link = page.next_link;
     batch.Append(std::move(page));
     if (link.empty()) {
-      if (window.last_error == kTruncated) {
-        // Stored, but not every record of that second: the window fails rather than complete,
-        // so its hours are not marked covered and status lists it. (Its query is made again
-        // after the backoff; the records then stored are deduplicated.)
-        window.query_id.clear();
-        window.query_name.clear();
-        MarkFailed(window, kTruncated, "");
-      } else {
-        window.state = WindowState::kComplete;
-        window.last_error.clear();
-        window.last_request_id.clear();
-        window.failures = 0;
-        window.retry_at.reset();
-      }
-      commit();
+      commit(true);
       break;
     }
     const bool stopping = clock_.stop_requested();
     if (stopping || batch_pages >= kPagesPerCommit ||
         clock_.steady() - batch_started >= kLongestUncommitted) {
-      commit();
+      commit(false);
     }
     if (stopping) throw Interrupted();
     KeepLeases();  // a window of many pages takes a while
@@ -623,7 +657,9 @@ void SyncEngine::ReportProgress(const SyncSummary& summary) {
 void SyncEngine::MarkFailed(SyncWindow& window, const std::string& error,
                             const std::string& request_id) {
   window.state = WindowState::kFailed;
-  window.last_error = error;
+  window.last_error = Truncated(window) && !window.next_link.empty() && error != kTruncated
+                          ? std::string(kTruncated) + "; then " + error
+                          : error;
   window.last_request_id = request_id;
   ++window.failures;
   const auto backoff = FailureBackoff(window.failures);

@@ -605,6 +605,56 @@ TEST_P(SyncEngineTest, PagesFetchedSlowlyAreCommittedWithoutWaitingForABatch) {
   EXPECT_EQ(store_->CountRecords(), 10);
 }
 
+// A one-second window whose query hit the record cap stays truncated when a page fails: the next
+// run pages on from the checkpoint without the query's status, and must still fail the window
+// rather than mark its hour covered.
+TEST_P(SyncEngineTest, ATruncatedWindowThatFailsWhilePagingStaysTruncated) {
+  // Every query whose window starts at 10:00:00 is over the cap, so the hour is split down to
+  // [10:00:00, 10:00:01); that one's page 2 of 3 fails in the first run.
+  const std::string second = FormatIso8601(kDay + 10h);
+  std::map<std::string, std::string> starts;  // query id -> filterStartDateTime
+  std::map<std::string, std::string> ends;
+  bool failing = true;
+  transport_->responder = [&](const HttpRequest& request) -> HttpResponse {
+    if (request.method == "POST") {
+      const auto body = nlohmann::json::parse(request.body);
+      const std::string id = "q-" + std::to_string(starts.size() + 1);
+      starts[id] = body["filterStartDateTime"].get<std::string>();
+      ends[id] = body["filterEndDateTime"].get<std::string>();
+      return {201, {}, R"({"id":")" + id + R"(","status":"notStarted"})"};
+    }
+    const auto rest = request.url.substr(std::string(kQueries).size() + 1);
+    const auto id = rest.substr(0, rest.find_first_of("/?"));
+    if (rest.find("/records") == std::string::npos) {
+      return {200,
+              {},
+              R"({"id":")" + id + R"(","status":"succeeded","isRecordCountLimitExceeded":)" +
+                  (starts[id] == second ? "true}" : "false}")};
+    }
+    const bool one_second = starts[id] == second && ends[id] == FormatIso8601(kDay + 10h + 1s);
+    const int page = rest.ends_with("$skiptoken=2") ? 2 : rest.ends_with("$skiptoken=3") ? 3 : 1;
+    if (one_second && page == 2 && failing) return {503, {}, "unavailable"};
+    const std::string next = page < 3
+                                 ? R"("@odata.nextLink":")" + std::string(kQueries) + "/" + id +
+                                       "/records?$skiptoken=" + std::to_string(page + 1) + R"(",)"
+                                 : "";
+    return {200, {}, "{" + next + R"("value":[)" + Record(id + "-p" + std::to_string(page)) + "]}"};
+  };
+  const SyncRequest hour{kDay + 10h, kDay + 11h, false};
+  EXPECT_EQ(Run(hour, kDay + 12h).windows_failed, 1);
+  failing = false;
+  const auto again = Run(hour, kDay + 12h);
+  EXPECT_EQ(again.windows_complete, 0);
+  EXPECT_EQ(again.windows_failed, 1);
+  const auto windows = store_->UnfinishedWindows();
+  ASSERT_EQ(windows.size(), 1u);
+  EXPECT_EQ(windows[0].end - windows[0].start, 1s);
+  EXPECT_EQ(windows[0].state, WindowState::kFailed);
+  EXPECT_TRUE(windows[0].last_error.starts_with("more records in one second"))
+      << windows[0].last_error;
+  EXPECT_TRUE(windows[0].query_id.empty());  // a new query next time
+}
+
 // A stop request between pages commits the pages fetched so far before the run ends.
 TEST_P(SyncEngineTest, AStopRequestedWhilePagingKeepsThePagesFetched) {
   ServeTenPages(*transport_, [&](int page) -> std::optional<HttpResponse> {
