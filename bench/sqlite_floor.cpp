@@ -1,10 +1,10 @@
 // The least CPU SQLite itself needs to keep records the way issue 2 asks, with nothing of
-// auditsync around it: no parsing, no network, no columns for reports, no apps, users or rollups.
-// Each record is its 16-byte key, its creation time and its raw auditData, inserted into a table
-// with the dedupe index (created_at, key), 50 rows per statement and 1000 records per transaction
-// (a Graph page; also 4000, to show what larger transactions save), in the order the emulator
-// serves them (random within each hour), with the store's settings: 64 KiB pages, a 32 MiB page
-// cache, synchronous=NORMAL, its WAL checkpoints.
+// auditsync around it but the store's connection (sqlite::Database): no parsing, no network, no
+// columns for reports, no apps, users or rollups. Each record is its 16-byte key, its creation time
+// and its raw auditData, inserted into a table with the dedupe index (created_at, key), 50 rows per
+// statement and 1000 records per transaction (a Graph page; also 4000, to show what larger
+// transactions save), in the order the emulator serves them (random within each hour), with the
+// store's settings: 64 KiB pages, a 32 MiB page cache, synchronous=NORMAL, its WAL checkpoints.
 //
 //   sqlite_floor DIRECTORY [RECORDS] [RAW_BYTES] [RECORDS_PER_HOUR]
 //
@@ -15,10 +15,7 @@
 // RAW_BYTES defaults to 1,658, the mean auditData of the emulator's records (the ingest bench);
 // RECORDS_PER_HOUR to a day's worth (RECORDS / 24). A larger tenant has more records an hour, and
 // each commit rewrites every leaf of the dedupe index that covers the hour.
-#include <fcntl.h>
-#include <sqlite3.h>
 #include <sys/resource.h>
-#include <unistd.h>
 
 #include <array>
 #include <cstdint>
@@ -26,9 +23,10 @@
 #include <cstring>
 #include <filesystem>
 #include <random>
-#include <stdexcept>
 #include <string>
 #include <vector>
+
+#include "store/sqlite/sqlite_db.hpp"
 
 namespace {
 
@@ -41,27 +39,6 @@ double CpuSeconds() {
     return static_cast<double>(time.tv_sec) + static_cast<double>(time.tv_usec) / 1e6;
   };
   return seconds(usage.ru_utime) + seconds(usage.ru_stime);
-}
-
-void Execute(sqlite3* db, const std::string& sql) {
-  char* error = nullptr;
-  if (sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &error) != SQLITE_OK) {
-    const std::string message = error != nullptr ? error : "unknown error";
-    sqlite3_free(error);
-    throw std::runtime_error(sql + ": " + message);
-  }
-}
-
-// The store's WAL hook (sqlite_db.cpp): a passive checkpoint every 1000 frames, after which the
-// database file's pages are dropped from the OS cache, so that the kernel reuses that memory for
-// the next writes instead of taking fresh pages.
-int CheckpointAndRelease(void* database_fd, sqlite3* db, const char* schema, int frames) {
-  if (frames < 1000) return SQLITE_OK;
-  if (sqlite3_wal_checkpoint_v2(db, schema, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr) ==
-      SQLITE_OK) {
-    posix_fadvise(*static_cast<int*>(database_fd), 0, 0, POSIX_FADV_DONTNEED);
-  }
-  return SQLITE_OK;
 }
 
 struct Record {
@@ -94,23 +71,21 @@ double MicrosecondsPerRecord(const std::string& path, const Variant& variant,
   for (const char* suffix : {"", "-wal", "-shm", "-journal"}) {
     std::filesystem::remove(path + suffix);
   }
-  sqlite3* db = nullptr;
-  if (sqlite3_open(path.c_str(), &db) != SQLITE_OK) throw std::runtime_error("cannot open " + path);
-  int database_fd = ::open(path.c_str(), O_RDONLY | O_CREAT | O_CLOEXEC, 0600);
-  sqlite3_wal_hook(db, CheckpointAndRelease, &database_fd);
-  Execute(db, "PRAGMA page_size=65536");
-  Execute(db, std::string("PRAGMA journal_mode=") + variant.journal_mode);
-  Execute(db, "PRAGMA synchronous=NORMAL; PRAGMA cache_size=-32768");
-  Execute(db,
-          "CREATE TABLE records (seq INTEGER PRIMARY KEY, record_key BLOB NOT NULL, "
-          "created_at INTEGER NOT NULL, raw TEXT NOT NULL)");
-  if (variant.index) Execute(db, "CREATE UNIQUE INDEX identity ON records(created_at, record_key)");
+  // The store's own connection: its open flags and its WAL hook (a checkpoint every 1000 frames,
+  // then the database file's pages dropped from the OS cache).
+  auditsync::sqlite::Database db(path);
+  db.Execute("PRAGMA page_size=65536");
+  db.Execute(std::string("PRAGMA journal_mode=") + variant.journal_mode);
+  db.Execute("PRAGMA synchronous=NORMAL; PRAGMA cache_size=-32768");
+  db.Execute(
+      "CREATE TABLE records (seq INTEGER PRIMARY KEY, record_key BLOB NOT NULL, "
+      "created_at INTEGER NOT NULL, raw TEXT NOT NULL)");
+  if (variant.index) {
+    db.Execute("CREATE UNIQUE INDEX identity ON records(created_at, record_key)");
+  }
   std::string sql = "INSERT OR IGNORE INTO records (record_key, created_at, raw) VALUES (?,?,?)";
   for (int row = 1; row < kRowsPerStatement; ++row) sql += ",(?,?,?)";
-  sqlite3_stmt* insert = nullptr;
-  if (sqlite3_prepare_v2(db, sql.c_str(), -1, &insert, nullptr) != SQLITE_OK) {
-    throw std::runtime_error(sqlite3_errmsg(db));
-  }
+  auditsync::sqlite::Statement insert(db, sql);
   // Each record's own text: the same bytes but for its key, so that no two are equal.
   std::vector<std::string> texts(kRowsPerStatement, std::string(variant.raw ? raw_bytes : 0, 'x'));
 
@@ -118,27 +93,22 @@ double MicrosecondsPerRecord(const std::string& path, const Variant& variant,
   // Whole statements only: the record count is rounded down to a multiple of 50.
   const size_t usable = records.size() / kRowsPerStatement * kRowsPerStatement;
   for (size_t first = 0; first < usable; first += kRowsPerStatement) {
-    if (first % variant.per_transaction == 0) Execute(db, "BEGIN");
+    if (first % variant.per_transaction == 0) db.Execute("BEGIN");
     for (int row = 0; row < kRowsPerStatement; ++row) {
       const Record& record = records[first + static_cast<size_t>(row)];
       std::string& text = texts[static_cast<size_t>(row)];
-      if (text.size() >= sizeof record.key)
+      if (text.size() >= sizeof record.key) {
         std::memcpy(text.data(), &record.key, sizeof record.key);
-      sqlite3_bind_blob(insert, row * 3 + 1, &record.key, sizeof record.key, SQLITE_STATIC);
-      sqlite3_bind_int64(insert, row * 3 + 2, record.created_at);
-      sqlite3_bind_text(insert, row * 3 + 3, text.data(), static_cast<int>(text.size()),
-                        SQLITE_STATIC);
+      }
+      insert.BindBlobView(row * 3 + 1, &record.key, sizeof record.key)
+          .Bind(row * 3 + 2, record.created_at)
+          .BindView(row * 3 + 3, text);
     }
-    if (sqlite3_step(insert) != SQLITE_DONE) throw std::runtime_error(sqlite3_errmsg(db));
-    sqlite3_reset(insert);
+    insert.Run();
     const size_t next = first + kRowsPerStatement;
-    if (next % variant.per_transaction == 0 || next == usable) Execute(db, "COMMIT");
+    if (next % variant.per_transaction == 0 || next == usable) db.Execute("COMMIT");
   }
-  const double cpu = CpuSeconds() - started;
-  sqlite3_finalize(insert);
-  sqlite3_close(db);
-  ::close(database_fd);
-  return cpu / static_cast<double>(usable) * 1e6;
+  return (CpuSeconds() - started) / static_cast<double>(usable) * 1e6;
 }
 
 }  // namespace
