@@ -1,5 +1,5 @@
 // What both backends share about the rows of sync_windows: SQL fragments (the columns and their
-// meaning are the same in either engine, and these carry no placeholders, whose syntax differs)
+// meaning are the same in either engine; placeholders, whose syntax differs, are the caller's)
 // and the error of a write whose lease is gone.
 #pragma once
 
@@ -44,6 +44,19 @@ inline constexpr std::string_view kWindowQueryInFlight =
 // or whose pages are being read, goes on at once.
 inline constexpr std::string_view kWindowWithoutWork =
     "coalesce(query_id, '') = '' AND coalesce(next_link, '') = ''";
+
+// The windows a LeaseRequest may take, with its values as parameters 1 to 4 written `marker`N
+// ('$' for PostgreSQL, '?' for SQLite): 1 owner, 2 now, 3 new_queries and 4 ready_pages (booleans).
+// Unfinished, past any backoff unless work is under way, not leased by another process for longer,
+// and of the kinds of work asked for.
+inline std::string LeasableWindow(char marker) {
+  const auto parameter = [marker](int number) { return marker + std::to_string(number); };
+  return std::string(kUnfinishedWindow) + " AND (retry_at IS NULL OR retry_at <= " + parameter(2) +
+         " OR NOT (" + std::string(kWindowWithoutWork) + ")) AND (lease_owner IS NULL OR (" +
+         "lease_owner <> " + parameter(1) + " AND lease_expires <= " + parameter(2) + ")) AND (" +
+         parameter(3) + " OR " + std::string(kWindowWithQuery) + ") AND (" + parameter(4) +
+         " OR coalesce(next_link, '') = '')";
+}
 
 // The error of a write to `window` refused because another process now holds its lease.
 inline LeaseLost LostLease(const SyncWindow& window) {

@@ -721,14 +721,8 @@ std::vector<SyncWindow> PostgresStore::LeaseWindows(const LeaseRequest& request)
   // for; its lease is seen once it commits.
   const auto rows = db.Exec(
       "SELECT " + std::string(store::kWindowColumns) + " FROM sync_windows WHERE " +
-          std::string(store::kUnfinishedWindow) +
-          " AND (retry_at IS NULL OR retry_at <= $2 OR NOT (" +
-          std::string(store::kWindowWithoutWork) +
-          ")) AND (lease_owner IS NULL OR (lease_owner <> "
-          "$1 AND lease_expires <= $2)) AND ($3::boolean OR " +
-          std::string(store::kWindowWithQuery) +
-          ") AND ($4::boolean OR coalesce(next_link, '') = '') ORDER BY " +
-          std::string(store::kWindowWorkOrder) + " LIMIT $5 FOR UPDATE SKIP LOCKED",
+          store::LeasableWindow('$') + " ORDER BY " + std::string(store::kWindowWorkOrder) +
+          " LIMIT $5 FOR UPDATE SKIP LOCKED",
       {Text(request.owner), Int(Seconds(request.now)), Text(request.new_queries ? "true" : "false"),
        Text(request.ready_pages ? "true" : "false"), Int(static_cast<int64_t>(request.limit))});
   std::vector<SyncWindow> windows;

@@ -773,16 +773,10 @@ SubmissionGrant SqliteStore::ReserveSubmission(const SyncWindow& window, Instant
 
 std::vector<SyncWindow> SqliteStore::LeaseWindows(const LeaseRequest& request) {
   sqlite::Transaction transaction(impl_->db);
-  sqlite::Statement query(
-      impl_->db, "SELECT " + std::string(store::kWindowColumns) + " FROM sync_windows WHERE " +
-                     std::string(store::kUnfinishedWindow) +
-                     " AND (retry_at IS NULL OR retry_at <= ?2 OR NOT (" +
-                     std::string(store::kWindowWithoutWork) +
-                     ")) AND (lease_owner IS NULL OR (lease_owner "
-                     "<> ?1 AND lease_expires <= ?2)) AND (?3 OR " +
-                     std::string(store::kWindowWithQuery) +
-                     ") AND (?4 OR coalesce(next_link, '') = '') " + "ORDER BY " +
-                     std::string(store::kWindowWorkOrder) + " LIMIT ?5");
+  sqlite::Statement query(impl_->db, "SELECT " + std::string(store::kWindowColumns) +
+                                         " FROM sync_windows WHERE " + store::LeasableWindow('?') +
+                                         " ORDER BY " + std::string(store::kWindowWorkOrder) +
+                                         " LIMIT ?5");
   query.Bind(1, request.owner)
       .Bind(2, Seconds(request.now))
       .Bind(3, int64_t{request.new_queries})
