@@ -8,7 +8,10 @@
 #include <filesystem>
 #include <map>
 #include <optional>
+#include <sstream>
 
+#include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/spdlog.h>
 #include <nlohmann/json.hpp>
 
 #include "core/stop.hpp"
@@ -740,6 +743,36 @@ TEST_P(SyncEngineTest, AWindowTakenOverMidRunIsLeftToItsNewOwner) {
   EXPECT_EQ(store_->CountRecords(), 0);  // nothing stored after the lease was lost
   EXPECT_TRUE(store_->UnfinishedWindows().empty());
   EXPECT_LT(elapsed_, 1h);  // waited for the thief's work, not for its lease to expire
+}
+
+// The lease lapsed while a batch of pages waited and the next page failed: the batch is not stored
+// (the window's new owner pages it again), and the page's failure is still logged.
+TEST_P(SyncEngineTest, ABatchWhoseLeaseWasLostIsNotStoredAndTheFetchFailureIsLogged) {
+  const Instant now = kNextDay + 48h;
+  const auto other = database_->Open();
+  std::vector<SyncWindow> stolen;
+  ServeTenPages(*transport_, [&](int page) -> std::optional<HttpResponse> {
+    if (page != 7) return std::nullopt;
+    if (stolen.empty()) {
+      other->ReleaseLeases("me");  // as if this process had stalled past its lease
+      stolen = other->LeaseWindows({"thief", 1, true, true, now, now + 1h});
+    }
+    return HttpResponse{503, {}, "unavailable"};
+  });
+  std::ostringstream log;
+  const auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(log);
+  spdlog::default_logger()->sinks().push_back(sink);
+  const auto summary = RunSharing(now, [&] {
+    if (!stolen.empty() && stolen[0].state != WindowState::kComplete) {
+      stolen[0].state = WindowState::kComplete;  // the thief finishes it, while this one waits
+      other->CommitPage(stolen[0], RecordPage{});
+    }
+  });
+  spdlog::default_logger()->sinks().pop_back();
+  ASSERT_EQ(stolen.size(), 1u);
+  EXPECT_EQ(summary.windows_lost, 1);
+  EXPECT_EQ(store_->CountRecords(), 4);  // the first batch; pages 5 and 6 were not stored
+  EXPECT_NE(log.str().find("503"), std::string::npos) << log.str();
 }
 
 // The tenant's limit of unfinished queries counts every process's: with another process's query
